@@ -1,0 +1,120 @@
+//! The one error type of minisyft. Every failure a user or a message can cause is one of these
+//! variants, with the fields a learner needs to see what went wrong; none of them is a panic.
+//! Errors are serde types because a worker stores them in place of a result and sends them back.
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{ObjectId, WorkerId};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Error {
+    #[error("{op}: shapes {lhs:?} and {rhs:?} do not fit")]
+    ShapeMismatch {
+        op: String,
+        lhs: Vec<usize>,
+        rhs: Vec<usize>,
+    },
+
+    #[error("{op}: expected {expected}, got a tensor of shape {shape:?}")]
+    WrongRank {
+        op: String,
+        expected: String,
+        shape: Vec<usize>,
+    },
+
+    #[error("{op}: {reason}")]
+    DtypeMismatch { op: String, reason: String },
+
+    #[error("{op}: index {index} is out of range for dimension 0 of size {size}")]
+    IndexOutOfRange {
+        op: String,
+        index: usize,
+        size: usize,
+    },
+
+    #[error("a tensor literal needs {expected} values for shape {shape:?}, got {got}")]
+    BadLiteral {
+        shape: Vec<usize>,
+        expected: usize,
+        got: usize,
+    },
+
+    #[error(
+        "backward: grad can be implicitly created only for scalar outputs, got shape {shape:?}"
+    )]
+    BackwardOfNonScalar { shape: Vec<usize> },
+
+    #[error("backward: the tensor does not require grad and has no grad_fn")]
+    BackwardWithoutGraph,
+
+    #[error("only floating point tensors can require gradients (this one is {dtype})")]
+    IntegerRequiresGrad { dtype: String },
+
+    #[error(
+        "{op}: a tensor that requires grad cannot be changed in place; change its .data instead"
+    )]
+    InPlaceOnTensorRequiringGrad { op: String },
+
+    #[error("the tensor has no gradient (call backward first, on a result that requires grad)")]
+    NoGradient,
+
+    #[error("object {id} was not found on worker {worker} (it was deleted, fetched or moved)")]
+    ObjectNotFound { id: ObjectId, worker: WorkerId },
+
+    #[error(
+        "{op}: the operands live on different workers ({lhs_worker} and {rhs_worker}); \
+         move one to the other's worker first (ptr.move_to(&worker)), or get both and compute locally"
+    )]
+    DifferentWorkers {
+        op: String,
+        lhs_worker: WorkerId,
+        rhs_worker: WorkerId,
+    },
+
+    #[error(
+        "{op}: one operand is a pointer to {worker} and the other is a local tensor; \
+         send the local tensor to {worker} first (tensor.send(&worker)), or get the pointer"
+    )]
+    LocalTensorWithPointer { op: String, worker: WorkerId },
+
+    #[error("object {id} on worker {worker} is {found}, expected {expected}")]
+    WrongObjectKind {
+        id: ObjectId,
+        worker: WorkerId,
+        expected: String,
+        found: String,
+    },
+
+    #[error("worker {worker} does not know worker {unknown}; call add_worker first")]
+    UnknownWorker { worker: WorkerId, unknown: WorkerId },
+
+    #[error("a worker named {worker} already exists")]
+    WorkerExists { worker: WorkerId },
+
+    #[error("worker {worker} is gone: {reason}")]
+    WorkerGone { worker: WorkerId, reason: String },
+
+    #[error("malformed message: {reason}")]
+    MalformedMessage { reason: String },
+
+    #[error("{what} needs at least one {item}")]
+    Empty { what: String, item: String },
+}
+
+impl Error {
+    pub(crate) fn shape(op: &str, lhs: &[usize], rhs: &[usize]) -> Self {
+        Error::ShapeMismatch {
+            op: op.to_owned(),
+            lhs: lhs.to_vec(),
+            rhs: rhs.to_vec(),
+        }
+    }
+
+    pub(crate) fn malformed(reason: impl Into<String>) -> Self {
+        Error::MalformedMessage {
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! The whole wire protocol: every message between `me` and the workers, and between workers.
+//!
+//! A message is an [`Envelope`] (from, to, body). A [`Command`] is fire-and-forget, so commands
+//! pipeline; a [`Query`] carries a request id that the [`Reply`](Body::Reply) echoes. Result ids are
+//! chosen by the sender, which is why `x + y` on a remote worker needs no round trip.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::tensor::{BinaryOp, DType, Storage, Tensor};
+
+pub type WorkerId = String;
+pub type ObjectId = u64;
+pub type RequestId = u64;
+
+/// The id of the local worker on the page's main thread.
+pub const ME: &str = "me";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub from: WorkerId,
+    pub to: WorkerId,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Body {
+    Command(Command),
+    Request {
+        request: RequestId,
+        query: Query,
+    },
+    Reply {
+        request: RequestId,
+        answer: Result<Answer, Error>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// Keep `object` under `id` (`tensor.send(worker)`, or a pointer sent on).
+    Store { id: ObjectId, object: WireObject },
+    /// Compute `op` and keep the result (or the error) under `result`.
+    Execute { result: ObjectId, op: Op },
+    /// The last pointer to `id` was dropped; a stored pointer forwards the delete along its chain.
+    Delete { id: ObjectId },
+    /// From now on this worker may message `worker` directly.
+    AddWorker { worker: WorkerId },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Query {
+    /// Remove `id` and send it to the asker, if it is of the `expected` kind.
+    Get {
+        id: ObjectId,
+        expected: ObjectKind,
+    },
+    /// `id` is a pointer: fetch what it points at from its location and keep it here instead.
+    RemoteGet {
+        id: ObjectId,
+    },
+    Backward {
+        id: ObjectId,
+    },
+    InPlace {
+        op: InPlaceOp,
+    },
+    /// The store, for inspection (`bob._objects`).
+    Objects,
+    ClearObjects,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Answer {
+    Done,
+    Object(WireObject),
+    Objects(Vec<(ObjectId, Listed)>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ObjectKind {
+    Tensor,
+    Pointer,
+}
+
+impl std::fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ObjectKind::Tensor => "a tensor",
+            ObjectKind::Pointer => "a pointer",
+        })
+    }
+}
+
+/// An operand of a remote op: an object in the executing worker's store, or a scalar.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Operand {
+    Object(ObjectId),
+    Scalar(f64),
+}
+
+/// Ops that make a new tensor from stored ones; the same set [`Tensor`] has locally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    Binary {
+        op: BinaryOp,
+        lhs: ObjectId,
+        rhs: Operand,
+    },
+    Neg {
+        input: ObjectId,
+    },
+    Pow {
+        input: ObjectId,
+        exponent: f64,
+    },
+    Mm {
+        lhs: ObjectId,
+        rhs: ObjectId,
+    },
+    Sum {
+        input: ObjectId,
+    },
+    Mean {
+        input: ObjectId,
+    },
+    T {
+        input: ObjectId,
+    },
+    Select {
+        input: ObjectId,
+        index: usize,
+    },
+    Rows {
+        input: ObjectId,
+        start: usize,
+        end: Option<usize>,
+    },
+    Clone {
+        input: ObjectId,
+    },
+    /// `.data`: the same storage without history.
+    Data {
+        input: ObjectId,
+    },
+    /// `.grad`: the accumulated gradient, sharing its storage.
+    Grad {
+        input: ObjectId,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InPlaceOp {
+    Binary {
+        op: BinaryOp,
+        target: ObjectId,
+        rhs: Operand,
+    },
+    Zero {
+        target: ObjectId,
+    },
+}
+
+impl Op {
+    /// Every stored object the op reads.
+    pub fn inputs(&self) -> Vec<ObjectId> {
+        match *self {
+            Op::Binary {
+                lhs,
+                rhs: Operand::Object(rhs),
+                ..
+            }
+            | Op::Mm { lhs, rhs } => vec![lhs, rhs],
+            Op::Binary {
+                lhs,
+                rhs: Operand::Scalar(_),
+                ..
+            } => vec![lhs],
+            Op::Neg { input }
+            | Op::Pow { input, .. }
+            | Op::Sum { input }
+            | Op::Mean { input }
+            | Op::T { input }
+            | Op::Select { input, .. }
+            | Op::Rows { input, .. }
+            | Op::Clone { input }
+            | Op::Data { input }
+            | Op::Grad { input } => vec![input],
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Binary { op, .. } => op.name(),
+            Op::Neg { .. } => "neg",
+            Op::Pow { .. } => "pow",
+            Op::Mm { .. } => "mm",
+            Op::Sum { .. } => "sum",
+            Op::Mean { .. } => "mean",
+            Op::T { .. } => "t",
+            Op::Select { .. } => "index",
+            Op::Rows { .. } => "slice",
+            Op::Clone { .. } => "clone",
+            Op::Data { .. } => "data",
+            Op::Grad { .. } => "grad",
+        }
+    }
+}
+
+impl InPlaceOp {
+    pub fn inputs(&self) -> Vec<ObjectId> {
+        match *self {
+            InPlaceOp::Binary {
+                target,
+                rhs: Operand::Object(rhs),
+                ..
+            } => vec![target, rhs],
+            InPlaceOp::Binary { target, .. } | InPlaceOp::Zero { target } => vec![target],
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            InPlaceOp::Binary { op, .. } => format!("{}_", op.name()),
+            InPlaceOp::Zero { .. } => "zero_".to_owned(),
+        }
+    }
+}
+
+/// What travels when an object moves: a tensor's values, or a pointer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WireObject {
+    Tensor(WireTensor),
+    Pointer {
+        location: WorkerId,
+        id_at_location: ObjectId,
+    },
+}
+
+/// An entry of a listed store: what [`WireObject`] carries, or an error kept in place of a result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Listed {
+    Tensor(WireTensor),
+    Pointer {
+        location: WorkerId,
+        id_at_location: ObjectId,
+    },
+    Error(Error),
+}
+
+/// A tensor on the wire: shape, dtype, little-endian values as bytes (so that a browser transport
+/// can hand them over as one transferable buffer), and the leaf's autograd state.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireTensor {
+    pub shape: Vec<usize>,
+    pub dtype: DType,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+    pub requires_grad: bool,
+    pub grad: Option<Box<WireTensor>>,
+}
+
+impl std::fmt::Debug for WireTensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.to_tensor() {
+            Ok(tensor) => write!(f, "{tensor}"),
+            Err(error) => write!(f, "<bad tensor: {error}>"),
+        }
+    }
+}
+
+impl WireTensor {
+    pub fn from_tensor(tensor: &Tensor) -> WireTensor {
+        let bytes = match tensor.storage() {
+            Storage::F32(a) => a.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            Storage::I64(a) => a.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        };
+        WireTensor {
+            shape: tensor.shape(),
+            dtype: tensor.dtype(),
+            bytes,
+            requires_grad: tensor.requires_grad(),
+            grad: tensor.grad().map(|g| Box::new(WireTensor::from_tensor(&g))),
+        }
+    }
+
+    /// Rebuilds the tensor as a leaf (its history stays behind), checking that the bytes fit.
+    pub fn to_tensor(&self) -> Result<Tensor> {
+        let count: usize = self.shape.iter().product();
+        let width = match self.dtype {
+            DType::Float32 => 4,
+            DType::Int64 => 8,
+        };
+        if self.bytes.len() != count * width {
+            return Err(Error::malformed(format!(
+                "a tensor of shape {:?} needs {} bytes, got {}",
+                self.shape,
+                count * width,
+                self.bytes.len()
+            )));
+        }
+        let tensor = match self.dtype {
+            DType::Float32 => {
+                let values = self
+                    .bytes
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                Tensor::from_f32(&self.shape, values)?
+            }
+            DType::Int64 => {
+                let values = self
+                    .bytes
+                    .chunks_exact(8)
+                    .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                    .collect();
+                Tensor::from_i64(&self.shape, values)?
+            }
+        };
+        tensor.set_requires_grad(self.requires_grad)?;
+        if let Some(grad) = &self.grad {
+            tensor.set_grad(Some(grad.to_tensor()?));
+        }
+        Ok(tensor)
+    }
+
+    /// Bytes of tensor values carried, gradient included.
+    pub fn payload_bytes(&self) -> usize {
+        self.bytes.len() + self.grad.as_ref().map_or(0, |g| g.payload_bytes())
+    }
+}
+
+impl Envelope {
+    /// A short name of what the message does, for the message log.
+    pub fn kind(&self) -> String {
+        match &self.body {
+            Body::Command(Command::Store { .. }) => "store".into(),
+            Body::Command(Command::Execute { op, .. }) => format!("execute {}", op.name()),
+            Body::Command(Command::Delete { .. }) => "delete".into(),
+            Body::Command(Command::AddWorker { .. }) => "add_worker".into(),
+            Body::Request { query, .. } => match query {
+                Query::Get { .. } => "get".into(),
+                Query::RemoteGet { .. } => "remote_get".into(),
+                Query::Backward { .. } => "backward".into(),
+                Query::InPlace { op } => op.name(),
+                Query::Objects => "objects".into(),
+                Query::ClearObjects => "clear_objects".into(),
+            },
+            Body::Reply {
+                answer: Ok(Answer::Object(_)),
+                ..
+            } => "reply object".into(),
+            Body::Reply {
+                answer: Ok(Answer::Objects(_)),
+                ..
+            } => "reply objects".into(),
+            Body::Reply {
+                answer: Ok(Answer::Done),
+                ..
+            } => "reply done".into(),
+            Body::Reply { answer: Err(_), .. } => "reply error".into(),
+        }
+    }
+
+    /// The object ids the message names.
+    pub fn ids(&self) -> Vec<ObjectId> {
+        match &self.body {
+            Body::Command(Command::Store { id, .. } | Command::Delete { id }) => vec![*id],
+            Body::Command(Command::Execute { result, op }) => {
+                std::iter::once(*result).chain(op.inputs()).collect()
+            }
+            Body::Command(Command::AddWorker { .. }) => vec![],
+            Body::Request { query, .. } => match query {
+                Query::Get { id, .. } | Query::RemoteGet { id } | Query::Backward { id } => {
+                    vec![*id]
+                }
+                Query::InPlace { op } => op.inputs(),
+                Query::Objects | Query::ClearObjects => vec![],
+            },
+            Body::Reply {
+                answer: Ok(Answer::Objects(objects)),
+                ..
+            } => objects.iter().map(|(id, _)| *id).collect(),
+            Body::Reply { .. } => vec![],
+        }
+    }
+
+    /// Bytes of tensor values the message carries.
+    pub fn payload_bytes(&self) -> usize {
+        let object = |o: &WireObject| match o {
+            WireObject::Tensor(t) => t.payload_bytes(),
+            WireObject::Pointer { .. } => 0,
+        };
+        match &self.body {
+            Body::Command(Command::Store { object: o, .. }) => object(o),
+            Body::Reply {
+                answer: Ok(Answer::Object(o)),
+                ..
+            } => object(o),
+            Body::Reply {
+                answer: Ok(Answer::Objects(list)),
+                ..
+            } => list
+                .iter()
+                .map(|(_, l)| match l {
+                    Listed::Tensor(t) => t.payload_bytes(),
+                    _ => 0,
+                })
+                .sum(),
+            _ => 0,
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Reverse-mode autograd in one file: a topological sort of the graph below the output, then one
+//! sweep from the output back to the leaves with gradients stored by node id. Only leaves that
+//! require grad keep a `.grad`, as in PyTorch.
+
+use std::collections::{HashMap, HashSet};
+
+use ndarray::{ArrayD, Axis, Ix2, IxDyn, Slice};
+
+use super::storage::zip_broadcast;
+use super::{BinaryOp, Storage, Tensor};
+use crate::error::{Error, Result};
+
+/// How a tensor was computed: the op and the inputs its gradient needs.
+#[derive(Clone)]
+pub enum GradFn {
+    Binary {
+        op: BinaryOp,
+        lhs: Tensor,
+        rhs: Tensor,
+    },
+    Scalar {
+        op: BinaryOp,
+        input: Tensor,
+        scalar: f32,
+        scalar_first: bool,
+    },
+    Neg {
+        input: Tensor,
+    },
+    Pow {
+        input: Tensor,
+        exponent: f32,
+    },
+    MatMul {
+        lhs: Tensor,
+        rhs: Tensor,
+    },
+    Sum {
+        input: Tensor,
+    },
+    Mean {
+        input: Tensor,
+    },
+    Transpose {
+        input: Tensor,
+    },
+    Select {
+        input: Tensor,
+        index: usize,
+    },
+    Rows {
+        input: Tensor,
+        start: usize,
+        end: Option<usize>,
+    },
+    Clone {
+        input: Tensor,
+    },
+}
+
+impl GradFn {
+    /// PyTorch's name for the node, shown as `grad_fn=<AddBackward0>`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            GradFn::Binary { op, .. } | GradFn::Scalar { op, .. } => match op {
+                BinaryOp::Add => "AddBackward0",
+                BinaryOp::Sub
+                    if matches!(
+                        self,
+                        GradFn::Scalar {
+                            scalar_first: true,
+                            ..
+                        }
+                    ) =>
+                {
+                    "RsubBackward1"
+                }
+                BinaryOp::Sub => "SubBackward0",
+                BinaryOp::Mul => "MulBackward0",
+                BinaryOp::Div => "DivBackward0",
+            },
+            GradFn::Neg { .. } => "NegBackward0",
+            GradFn::Pow { .. } => "PowBackward0",
+            GradFn::MatMul { .. } => "MmBackward0",
+            GradFn::Sum { .. } => "SumBackward0",
+            GradFn::Mean { .. } => "MeanBackward0",
+            GradFn::Transpose { .. } => "TBackward0",
+            GradFn::Select { .. } => "SelectBackward0",
+            GradFn::Rows { .. } => "SliceBackward0",
+            GradFn::Clone { .. } => "CloneBackward0",
+        }
+    }
+
+    fn inputs(&self) -> Vec<&Tensor> {
+        match self {
+            GradFn::Binary { lhs, rhs, .. } | GradFn::MatMul { lhs, rhs } => vec![lhs, rhs],
+            GradFn::Scalar { input, .. }
+            | GradFn::Neg { input }
+            | GradFn::Pow { input, .. }
+            | GradFn::Sum { input }
+            | GradFn::Mean { input }
+            | GradFn::Transpose { input }
+            | GradFn::Select { input, .. }
+            | GradFn::Rows { input, .. }
+            | GradFn::Clone { input } => vec![input],
+        }
+    }
+
+    /// The gradient with respect to each input, given the gradient of the output.
+    fn input_grads(&self, grad: &ArrayD<f32>) -> Result<Vec<(&Tensor, ArrayD<f32>)>> {
+        let values = |t: &Tensor| t.node.storage.borrow().to_f32();
+        Ok(match self {
+            GradFn::Binary { op, lhs, rhs } => {
+                let (l, r) = (values(lhs), values(rhs));
+                let (dl, dr) = match op {
+                    BinaryOp::Add => (grad.clone(), grad.clone()),
+                    BinaryOp::Sub => (grad.clone(), grad.mapv(|g| -g)),
+                    BinaryOp::Mul => (
+                        times(grad, &r, |g, r| g * r)?,
+                        times(grad, &l, |g, l| g * l)?,
+                    ),
+                    BinaryOp::Div => {
+                        let dl = times(grad, &r, |g, r| g / r)?;
+                        let l_over_r2 = times(&l, &r, |l, r| l / (r * r))?;
+                        (dl, times(grad, &l_over_r2, |g, q| -g * q)?)
+                    }
+                };
+                vec![
+                    (lhs, reduce_to_shape(dl, lhs.node.storage.borrow().shape())),
+                    (rhs, reduce_to_shape(dr, rhs.node.storage.borrow().shape())),
+                ]
+            }
+            GradFn::Scalar {
+                op,
+                input,
+                scalar,
+                scalar_first,
+            } => {
+                let s = *scalar;
+                let g = match (op, scalar_first) {
+                    (BinaryOp::Add, _) | (BinaryOp::Sub, false) => grad.clone(),
+                    (BinaryOp::Sub, true) => grad.mapv(|g| -g),
+                    (BinaryOp::Mul, _) => grad.mapv(|g| g * s),
+                    (BinaryOp::Div, false) => grad.mapv(|g| g / s),
+                    (BinaryOp::Div, true) => {
+                        times(grad, &values(input), move |g, x| -g * s / (x * x))?
+                    }
+                };
+                vec![(input, g)]
+            }
+            GradFn::Neg { input } => vec![(input, grad.mapv(|g| -g))],
+            GradFn::Pow { input, exponent } => {
+                let e = *exponent;
+                vec![(
+                    input,
+                    times(grad, &values(input), move |g, x| g * e * x.powf(e - 1.0))?,
+                )]
+            }
+            GradFn::MatMul { lhs, rhs } => {
+                let matrix = |a: ArrayD<f32>| {
+                    a.into_dimensionality::<Ix2>()
+                        .map_err(|e| Error::malformed(e.to_string()))
+                };
+                let g = matrix(grad.clone())?;
+                let dl = g.dot(&matrix(values(rhs))?.t()).into_dyn();
+                let dr = matrix(values(lhs))?.t().dot(&g).into_dyn();
+                vec![(lhs, dl), (rhs, dr)]
+            }
+            GradFn::Sum { input } => vec![(input, broadcast_scalar(grad, input, 1.0))],
+            GradFn::Mean { input } => {
+                let n = input.numel().max(1) as f32;
+                vec![(input, broadcast_scalar(grad, input, 1.0 / n))]
+            }
+            GradFn::Transpose { input } => vec![(input, grad.t().to_owned())],
+            GradFn::Select { input, index } => {
+                let mut full = ArrayD::zeros(IxDyn(input.node.storage.borrow().shape()));
+                full.index_axis_mut(Axis(0), *index).assign(grad);
+                vec![(input, full)]
+            }
+            GradFn::Rows { input, start, end } => {
+                let shape = input.node.storage.borrow().shape().to_vec();
+                let size = shape.first().copied().unwrap_or(0);
+                let end = end.unwrap_or(size).min(size);
+                let start = (*start).min(end);
+                let mut full = ArrayD::zeros(IxDyn(&shape));
+                full.slice_axis_mut(Axis(0), Slice::from(start..end))
+                    .assign(grad);
+                vec![(input, full)]
+            }
+            GradFn::Clone { input } => vec![(input, grad.clone())],
+        })
+    }
+}
+
+fn times(a: &ArrayD<f32>, b: &ArrayD<f32>, f: impl Fn(f32, f32) -> f32) -> Result<ArrayD<f32>> {
+    zip_broadcast("backward", a, b, f)
+}
+
+fn broadcast_scalar(grad: &ArrayD<f32>, input: &Tensor, factor: f32) -> ArrayD<f32> {
+    let g = grad.iter().next().copied().unwrap_or(0.0) * factor;
+    ArrayD::from_elem(IxDyn(input.node.storage.borrow().shape()), g)
+}
+
+/// Sums a broadcast gradient back down to the shape of the operand it flowed from.
+fn reduce_to_shape(mut grad: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
+    while grad.ndim() > shape.len() {
+        grad = grad.sum_axis(Axis(0));
+    }
+    for (axis, &size) in shape.iter().enumerate() {
+        if size == 1 && grad.shape()[axis] != 1 {
+            grad = grad.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+        }
+    }
+    grad
+}
+
+/// Every node below `root`, each after all of its inputs.
+fn topological_order(root: &Tensor) -> Vec<Tensor> {
+    let mut order = Vec::new();
+    let mut visited = HashSet::new();
+    // (node, inputs already pushed): a node is emitted on its second visit, after its inputs.
+    let mut stack = vec![(root.clone(), false)];
+    while let Some((node, expanded)) = stack.pop() {
+        if expanded {
+            order.push(node);
+            continue;
+        }
+        if !visited.insert(node.node_id()) {
+            continue;
+        }
+        stack.push((node.clone(), true));
+        if let Some(grad_fn) = node.grad_fn() {
+            for input in grad_fn.inputs() {
+                if input.requires_grad() && !visited.contains(&input.node_id()) {
+                    stack.push((input.clone(), false));
+                }
+            }
+        }
+    }
+    order
+}
+
+impl Tensor {
+    /// Accumulates d(self)/d(leaf) into the `.grad` of every leaf that requires grad.
+    /// `self` must be a one-element tensor that requires grad.
+    pub fn backward(&self) -> Result<()> {
+        if !self.requires_grad() {
+            return Err(Error::BackwardWithoutGraph);
+        }
+        if self.numel() != 1 {
+            return Err(Error::BackwardOfNonScalar {
+                shape: self.shape(),
+            });
+        }
+        let mut grads: HashMap<u64, ArrayD<f32>> = HashMap::new();
+        grads.insert(self.node_id(), ArrayD::ones(IxDyn(&self.shape())));
+        for node in topological_order(self).iter().rev() {
+            let Some(grad) = grads.remove(&node.node_id()) else {
+                continue;
+            };
+            let Some(grad_fn) = node.grad_fn() else {
+                node.accumulate_grad(grad)?;
+                continue;
+            };
+            for (input, input_grad) in grad_fn.input_grads(&grad)? {
+                if !input.requires_grad() {
+                    continue;
+                }
+                match grads.get_mut(&input.node_id()) {
+                    Some(sum) => *sum += &input_grad,
+                    None => {
+                        grads.insert(input.node_id(), input_grad);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn accumulate_grad(&self, grad: ArrayD<f32>) -> Result<()> {
+        match self.grad() {
+            Some(existing) => {
+                let sum = existing
+                    .node
+                    .storage
+                    .borrow()
+                    .binary(BinaryOp::Add, &Storage::F32(grad))?;
+                existing
+                    .node
+                    .storage
+                    .borrow_mut()
+                    .assign("accumulate grad", sum)
+            }
+            None => {
+                self.set_grad(Some(Tensor::from_storage(Storage::F32(grad))));
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Tensors: n-dimensional `f32` or `i64` values with PyTorch's reverse-mode autograd.
+//!
+//! A [`Tensor`] is a cheap handle (`Rc`) to a node: shared storage, a `requires_grad` flag, an
+//! accumulated `.grad`, and the [`GradFn`](backprop::GradFn) that made it. `.data()` and
+//! `.detach()` share the storage but not the history, so `w.data().sub_(..)` updates `w` in place
+//! exactly as `weights.data.sub_(...)` does in the seed.
+
+mod backprop;
+mod display;
+mod ops;
+mod storage;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use ndarray::{ArrayD, IxDyn};
+
+use crate::error::{Error, Result};
+pub use backprop::GradFn;
+pub use ops::Rhs;
+pub use storage::{broadcast_shape, BinaryOp, DType, Storage};
+
+thread_local! {
+    static NEXT_NODE_ID: Cell<u64> = const { Cell::new(1) };
+}
+
+fn next_node_id() -> u64 {
+    NEXT_NODE_ID.with(|next| {
+        let id = next.get();
+        next.set(id + 1);
+        id
+    })
+}
+
+#[derive(Clone)]
+pub struct Tensor {
+    node: Rc<Node>,
+}
+
+struct Node {
+    /// Identity for autograd bookkeeping (gradients are stored by it during backward).
+    id: u64,
+    storage: Rc<RefCell<Storage>>,
+    requires_grad: Cell<bool>,
+    grad: RefCell<Option<Tensor>>,
+    grad_fn: Option<GradFn>,
+}
+
+impl Tensor {
+    pub(crate) fn from_storage(storage: Storage) -> Tensor {
+        Tensor::with_history(storage, None)
+    }
+
+    fn with_history(storage: Storage, grad_fn: Option<GradFn>) -> Tensor {
+        let requires_grad = grad_fn.is_some();
+        Tensor {
+            node: Rc::new(Node {
+                id: next_node_id(),
+                storage: Rc::new(RefCell::new(storage)),
+                requires_grad: Cell::new(requires_grad),
+                grad: RefCell::new(None),
+                grad_fn,
+            }),
+        }
+    }
+
+    /// A float tensor of `shape` from values in row-major order.
+    pub fn from_f32(shape: &[usize], values: Vec<f32>) -> Result<Tensor> {
+        let got = values.len();
+        ArrayD::from_shape_vec(IxDyn(shape), values)
+            .map(|a| Tensor::from_storage(Storage::F32(a)))
+            .map_err(|_| Error::BadLiteral {
+                shape: shape.to_vec(),
+                expected: shape.iter().product(),
+                got,
+            })
+    }
+
+    /// An integer tensor of `shape` from values in row-major order.
+    pub fn from_i64(shape: &[usize], values: Vec<i64>) -> Result<Tensor> {
+        let got = values.len();
+        ArrayD::from_shape_vec(IxDyn(shape), values)
+            .map(|a| Tensor::from_storage(Storage::I64(a)))
+            .map_err(|_| Error::BadLiteral {
+                shape: shape.to_vec(),
+                expected: shape.iter().product(),
+                got,
+            })
+    }
+
+    /// A 0-dimensional float tensor, like `th.tensor(2.)`.
+    pub fn scalar(value: f32) -> Tensor {
+        Tensor::from_storage(Storage::F32(ArrayD::from_elem(IxDyn(&[]), value)))
+    }
+
+    pub fn zeros(shape: &[usize]) -> Tensor {
+        Tensor::from_storage(Storage::F32(ArrayD::zeros(IxDyn(shape))))
+    }
+
+    /// Marks this tensor as a leaf whose gradient `backward` accumulates, like
+    /// `th.tensor(..., requires_grad=True)`. Integer tensors cannot require grad.
+    pub fn requiring_grad(self) -> Result<Tensor> {
+        self.set_requires_grad(true)?;
+        Ok(self)
+    }
+
+    pub fn set_requires_grad(&self, requires_grad: bool) -> Result<()> {
+        if requires_grad && self.dtype() != DType::Float32 {
+            return Err(Error::IntegerRequiresGrad {
+                dtype: self.dtype().to_string(),
+            });
+        }
+        self.node.requires_grad.set(requires_grad);
+        Ok(())
+    }
+
+    pub fn requires_grad(&self) -> bool {
+        self.node.requires_grad.get()
+    }
+
+    /// True for tensors made by the user rather than by an op (PyTorch's `is_leaf`).
+    pub fn is_leaf(&self) -> bool {
+        self.node.grad_fn.is_none()
+    }
+
+    pub fn grad_fn(&self) -> Option<&GradFn> {
+        self.node.grad_fn.as_ref()
+    }
+
+    /// The accumulated gradient; it shares storage with the tensor's own, so `grad.mul_(0.)` clears it.
+    pub fn grad(&self) -> Option<Tensor> {
+        self.node.grad.borrow().clone()
+    }
+
+    pub fn set_grad(&self, grad: Option<Tensor>) {
+        *self.node.grad.borrow_mut() = grad;
+    }
+
+    /// The same storage without history or gradient (`tensor.data`).
+    pub fn data(&self) -> Tensor {
+        Tensor {
+            node: Rc::new(Node {
+                id: next_node_id(),
+                storage: Rc::clone(&self.node.storage),
+                requires_grad: Cell::new(false),
+                grad: RefCell::new(None),
+                grad_fn: None,
+            }),
+        }
+    }
+
+    /// Same as [`Tensor::data`]: PyTorch's `detach()` also shares storage.
+    pub fn detach(&self) -> Tensor {
+        self.data()
+    }
+
+    pub fn shape(&self) -> Vec<usize> {
+        self.node.storage.borrow().shape().to_vec()
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.node.storage.borrow().dtype()
+    }
+
+    pub fn numel(&self) -> usize {
+        self.node.storage.borrow().len()
+    }
+
+    /// A copy of the values (the tensor keeps its own).
+    pub fn storage(&self) -> Storage {
+        self.node.storage.borrow().clone()
+    }
+
+    /// The values as `f32`, row-major (integers converted).
+    pub fn to_f32_vec(&self) -> Vec<f32> {
+        self.node
+            .storage
+            .borrow()
+            .to_f32()
+            .iter()
+            .copied()
+            .collect()
+    }
+
+    /// The value of a one-element tensor, as PyTorch's `item()`.
+    pub fn item(&self) -> Result<f64> {
+        let storage = self.node.storage.borrow();
+        if storage.len() != 1 {
+            return Err(Error::WrongRank {
+                op: "item".into(),
+                expected: "exactly one element".into(),
+                shape: storage.shape().to_vec(),
+            });
+        }
+        Ok(match &*storage {
+            Storage::F32(a) => a.iter().next().copied().unwrap_or_default() as f64,
+            Storage::I64(a) => a.iter().next().copied().unwrap_or_default() as f64,
+        })
+    }
+
+    /// True when both handles share one storage (e.g. `w` and `w.data()`).
+    pub fn shares_storage_with(&self, other: &Tensor) -> bool {
+        Rc::ptr_eq(&self.node.storage, &other.node.storage)
+    }
+
+    fn node_id(&self) -> u64 {
+        self.node.id
+    }
+}
+
+/// Literal constructors: `Tensor::from([1, 2, 3])` is an integer tensor, `Tensor::from([1., 2.])`
+/// a float tensor, and nested arrays make matrices.
+macro_rules! literal_impls {
+    ($($elem:ty => $ctor:ident as $target:ty),*) => {$(
+        impl<const N: usize> From<[$elem; N]> for Tensor {
+            fn from(values: [$elem; N]) -> Tensor {
+                let data = ArrayD::from_shape_fn(IxDyn(&[N]), |i| values[i[0]] as $target);
+                Tensor::from_storage(Storage::$ctor(data))
+            }
+        }
+        impl<const R: usize, const C: usize> From<[[$elem; C]; R]> for Tensor {
+            fn from(values: [[$elem; C]; R]) -> Tensor {
+                let data = ArrayD::from_shape_fn(IxDyn(&[R, C]), |i| values[i[0]][i[1]] as $target);
+                Tensor::from_storage(Storage::$ctor(data))
+            }
+        }
+    )*};
+}
+literal_impls!(i32 => I64 as i64, i64 => I64 as i64, f32 => F32 as f32, f64 => F32 as f32);
+
+impl PartialEq for Tensor {
+    /// Equal values, shape and dtype (not identity: use `shares_storage_with` for that).
+    fn eq(&self, other: &Tensor) -> bool {
+        *self.node.storage.borrow() == *other.node.storage.borrow()
+    }
+}

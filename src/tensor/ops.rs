@@ -1,0 +1,218 @@
+//! The tensor operations. Each computes its value with a [`Storage`] kernel and, when any input
+//! requires grad, records the [`GradFn`] that `backward` replays.
+
+use super::{BinaryOp, GradFn, Storage, Tensor};
+use crate::error::{Error, Result};
+
+/// The right-hand side of an elementwise op: another tensor or a Python-style scalar.
+#[derive(Clone, Copy)]
+pub enum Rhs<'a> {
+    Tensor(&'a Tensor),
+    Scalar(f64),
+}
+
+impl<'a> From<&'a Tensor> for Rhs<'a> {
+    fn from(tensor: &'a Tensor) -> Self {
+        Rhs::Tensor(tensor)
+    }
+}
+
+impl From<f64> for Rhs<'_> {
+    fn from(value: f64) -> Self {
+        Rhs::Scalar(value)
+    }
+}
+
+impl From<i64> for Rhs<'_> {
+    fn from(value: i64) -> Self {
+        Rhs::Scalar(value as f64)
+    }
+}
+
+impl Tensor {
+    fn result(storage: Storage, inputs: &[&Tensor], grad_fn: impl FnOnce() -> GradFn) -> Tensor {
+        let history = inputs.iter().any(|t| t.requires_grad()).then(grad_fn);
+        Tensor::with_history(storage, history)
+    }
+
+    pub fn binary<'a>(&self, op: BinaryOp, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
+        match rhs.into() {
+            Rhs::Tensor(rhs) => {
+                let value = self
+                    .node
+                    .storage
+                    .borrow()
+                    .binary(op, &rhs.node.storage.borrow())?;
+                Ok(Tensor::result(value, &[self, rhs], || GradFn::Binary {
+                    op,
+                    lhs: self.clone(),
+                    rhs: rhs.clone(),
+                }))
+            }
+            Rhs::Scalar(scalar) => Ok(self.binary_scalar(op, scalar, false)),
+        }
+    }
+
+    /// `scalar op self` when `scalar_first`, e.g. `1 - x`.
+    pub fn binary_scalar(&self, op: BinaryOp, scalar: f64, scalar_first: bool) -> Tensor {
+        let value = self
+            .node
+            .storage
+            .borrow()
+            .binary_scalar(op, scalar, scalar_first);
+        Tensor::result(value, &[self], || GradFn::Scalar {
+            op,
+            input: self.clone(),
+            scalar: scalar as f32,
+            scalar_first,
+        })
+    }
+
+    pub fn add<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
+        self.binary(BinaryOp::Add, rhs)
+    }
+
+    pub fn sub<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
+        self.binary(BinaryOp::Sub, rhs)
+    }
+
+    pub fn mul<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
+        self.binary(BinaryOp::Mul, rhs)
+    }
+
+    pub fn div<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
+        self.binary(BinaryOp::Div, rhs)
+    }
+
+    pub fn neg(&self) -> Tensor {
+        let value = self.node.storage.borrow().neg();
+        Tensor::result(value, &[self], || GradFn::Neg {
+            input: self.clone(),
+        })
+    }
+
+    /// `self ** exponent` for a scalar exponent.
+    pub fn pow(&self, exponent: f64) -> Tensor {
+        let value = self.node.storage.borrow().pow(exponent);
+        Tensor::result(value, &[self], || GradFn::Pow {
+            input: self.clone(),
+            exponent: exponent as f32,
+        })
+    }
+
+    /// Matrix product of two 2-D tensors.
+    pub fn mm(&self, rhs: &Tensor) -> Result<Tensor> {
+        let value = self
+            .node
+            .storage
+            .borrow()
+            .matmul(&rhs.node.storage.borrow())?;
+        Ok(Tensor::result(value, &[self, rhs], || GradFn::MatMul {
+            lhs: self.clone(),
+            rhs: rhs.clone(),
+        }))
+    }
+
+    /// Sum of every element, as a 0-dimensional tensor (integers stay integers).
+    pub fn sum(&self) -> Tensor {
+        let value = self.node.storage.borrow().sum();
+        Tensor::result(value, &[self], || GradFn::Sum {
+            input: self.clone(),
+        })
+    }
+
+    pub fn mean(&self) -> Result<Tensor> {
+        let value = self.node.storage.borrow().mean()?;
+        Ok(Tensor::result(value, &[self], || GradFn::Mean {
+            input: self.clone(),
+        }))
+    }
+
+    /// Transpose of a tensor with at most two dimensions (PyTorch's `t()`).
+    pub fn t(&self) -> Result<Tensor> {
+        let value = self.node.storage.borrow().transpose()?;
+        Ok(Tensor::result(value, &[self], || GradFn::Transpose {
+            input: self.clone(),
+        }))
+    }
+
+    /// `self[index]` along dimension 0.
+    pub fn select(&self, index: usize) -> Result<Tensor> {
+        let value = self.node.storage.borrow().select(index)?;
+        Ok(Tensor::result(value, &[self], || GradFn::Select {
+            input: self.clone(),
+            index,
+        }))
+    }
+
+    /// `self[start:end]` along dimension 0 (`end: None` is `self[start:]`).
+    pub fn rows(&self, start: usize, end: Option<usize>) -> Result<Tensor> {
+        let value = self.node.storage.borrow().rows(start, end)?;
+        Ok(Tensor::result(value, &[self], || GradFn::Rows {
+            input: self.clone(),
+            start,
+            end,
+        }))
+    }
+
+    /// A copy with its own storage that still carries gradients back (`clone()`).
+    pub fn deep_clone(&self) -> Tensor {
+        let value = self.node.storage.borrow().clone();
+        Tensor::result(value, &[self], || GradFn::Clone {
+            input: self.clone(),
+        })
+    }
+
+    fn check_in_place(&self, op: &str) -> Result<()> {
+        if self.requires_grad() {
+            return Err(Error::InPlaceOnTensorRequiringGrad { op: op.to_owned() });
+        }
+        Ok(())
+    }
+
+    /// `self op= rhs`, in place. The result must keep `self`'s shape and dtype.
+    pub fn binary_<'a>(&self, op: BinaryOp, rhs: impl Into<Rhs<'a>>) -> Result<()> {
+        let name = format!("{}_", op.name());
+        self.check_in_place(&name)?;
+        let new = match rhs.into() {
+            Rhs::Tensor(rhs) => self
+                .node
+                .storage
+                .borrow()
+                .binary(op, &rhs.node.storage.borrow())?,
+            Rhs::Scalar(scalar) => self.node.storage.borrow().binary_scalar(op, scalar, false),
+        };
+        self.node.storage.borrow_mut().assign(&name, new)
+    }
+
+    pub fn add_<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<()> {
+        self.binary_(BinaryOp::Add, rhs)
+    }
+
+    pub fn sub_<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<()> {
+        self.binary_(BinaryOp::Sub, rhs)
+    }
+
+    pub fn mul_<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<()> {
+        self.binary_(BinaryOp::Mul, rhs)
+    }
+
+    pub fn div_<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<()> {
+        self.binary_(BinaryOp::Div, rhs)
+    }
+
+    pub fn zero_(&self) -> Result<()> {
+        self.check_in_place("zero_")?;
+        let zeros = self.node.storage.borrow().zeros_like();
+        *self.node.storage.borrow_mut() = zeros;
+        Ok(())
+    }
+
+    /// Replaces this tensor's values (and shape) with a copy of `source`'s, in place.
+    pub fn set_(&self, source: &Tensor) -> Result<()> {
+        self.check_in_place("set_")?;
+        let values = source.node.storage.borrow().clone();
+        *self.node.storage.borrow_mut() = values;
+        Ok(())
+    }
+}

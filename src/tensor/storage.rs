@@ -1,0 +1,344 @@
+//! The values behind a tensor: an n-dimensional array of `f32` or `i64`, with the kernels the ops
+//! need. Kernels check shapes before ndarray sees them, because ndarray panics where we must return
+//! a typed error.
+
+use ndarray::{ArrayD, Axis, Ix2, IxDyn, Zip};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DType {
+    Float32,
+    Int64,
+}
+
+impl std::fmt::Display for DType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DType::Float32 => "torch.float32",
+            DType::Int64 => "torch.int64",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Storage {
+    F32(ArrayD<f32>),
+    I64(ArrayD<i64>),
+}
+
+/// The elementwise binary operations, shared by tensor-tensor and tensor-scalar forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinaryOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+            BinaryOp::Div => "div",
+        }
+    }
+
+    fn apply_f32(self, a: f32, b: f32) -> f32 {
+        match self {
+            BinaryOp::Add => a + b,
+            BinaryOp::Sub => a - b,
+            BinaryOp::Mul => a * b,
+            BinaryOp::Div => a / b,
+        }
+    }
+
+    fn apply_i64(self, a: i64, b: i64) -> i64 {
+        match self {
+            BinaryOp::Add => a.wrapping_add(b),
+            BinaryOp::Sub => a.wrapping_sub(b),
+            BinaryOp::Mul => a.wrapping_mul(b),
+            // Never reached: integer division promotes to float, as `/` does in PyTorch.
+            BinaryOp::Div => a.checked_div(b).unwrap_or(0),
+        }
+    }
+}
+
+/// The shape two operands broadcast to (NumPy rules), or `None` when they do not fit.
+pub fn broadcast_shape(lhs: &[usize], rhs: &[usize]) -> Option<Vec<usize>> {
+    let rank = lhs.len().max(rhs.len());
+    let mut out = vec![0; rank];
+    for i in 0..rank {
+        let l = if i < rank - lhs.len() {
+            1
+        } else {
+            lhs[i - (rank - lhs.len())]
+        };
+        let r = if i < rank - rhs.len() {
+            1
+        } else {
+            rhs[i - (rank - rhs.len())]
+        };
+        out[i] = match (l, r) {
+            (l, r) if l == r => l,
+            (1, r) => r,
+            (l, 1) => l,
+            _ => return None,
+        };
+    }
+    Some(out)
+}
+
+pub(crate) fn zip_broadcast<A: Copy, B: Copy>(
+    op: &str,
+    lhs: &ArrayD<A>,
+    rhs: &ArrayD<A>,
+    f: impl Fn(A, A) -> B,
+) -> Result<ArrayD<B>> {
+    let shape = broadcast_shape(lhs.shape(), rhs.shape())
+        .ok_or_else(|| Error::shape(op, lhs.shape(), rhs.shape()))?;
+    let (Some(l), Some(r)) = (lhs.broadcast(IxDyn(&shape)), rhs.broadcast(IxDyn(&shape))) else {
+        return Err(Error::shape(op, lhs.shape(), rhs.shape()));
+    };
+    Ok(Zip::from(&l).and(&r).map_collect(|&a, &b| f(a, b)))
+}
+
+impl Storage {
+    pub fn dtype(&self) -> DType {
+        match self {
+            Storage::F32(_) => DType::Float32,
+            Storage::I64(_) => DType::Int64,
+        }
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Storage::F32(a) => a.shape(),
+            Storage::I64(a) => a.shape(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values as floats (integers are converted), for gradients and promotion.
+    pub fn to_f32(&self) -> ArrayD<f32> {
+        match self {
+            Storage::F32(a) => a.clone(),
+            Storage::I64(a) => a.mapv(|v| v as f32),
+        }
+    }
+
+    pub fn binary(&self, op: BinaryOp, rhs: &Storage) -> Result<Storage> {
+        match (self, rhs) {
+            (Storage::I64(a), Storage::I64(b)) if op != BinaryOp::Div => {
+                Ok(Storage::I64(zip_broadcast(op.name(), a, b, |x, y| {
+                    op.apply_i64(x, y)
+                })?))
+            }
+            _ => Ok(Storage::F32(zip_broadcast(
+                op.name(),
+                &self.to_f32(),
+                &rhs.to_f32(),
+                |x, y| op.apply_f32(x, y),
+            )?)),
+        }
+    }
+
+    /// `self op scalar`, or `scalar op self` when `scalar_first`. An integer tensor stays an integer
+    /// tensor when the scalar is integral, except for division.
+    pub fn binary_scalar(&self, op: BinaryOp, scalar: f64, scalar_first: bool) -> Storage {
+        match self {
+            Storage::I64(a) if op != BinaryOp::Div && scalar.fract() == 0.0 => {
+                let s = scalar as i64;
+                Storage::I64(a.mapv(|x| {
+                    if scalar_first {
+                        op.apply_i64(s, x)
+                    } else {
+                        op.apply_i64(x, s)
+                    }
+                }))
+            }
+            _ => {
+                let s = scalar as f32;
+                Storage::F32(self.to_f32().mapv(|x| {
+                    if scalar_first {
+                        op.apply_f32(s, x)
+                    } else {
+                        op.apply_f32(x, s)
+                    }
+                }))
+            }
+        }
+    }
+
+    pub fn neg(&self) -> Storage {
+        match self {
+            Storage::F32(a) => Storage::F32(a.mapv(|x| -x)),
+            Storage::I64(a) => Storage::I64(a.mapv(|x| x.wrapping_neg())),
+        }
+    }
+
+    pub fn pow(&self, exponent: f64) -> Storage {
+        match self {
+            Storage::I64(a) if exponent.fract() == 0.0 && exponent >= 0.0 => {
+                let e = exponent as u32;
+                Storage::I64(a.mapv(|x| x.wrapping_pow(e)))
+            }
+            _ => {
+                let e = exponent as f32;
+                Storage::F32(self.to_f32().mapv(|x| x.powf(e)))
+            }
+        }
+    }
+
+    pub fn matmul(&self, rhs: &Storage) -> Result<Storage> {
+        let as_matrix = |s: &Storage| -> Result<()> {
+            if s.shape().len() == 2 {
+                Ok(())
+            } else {
+                Err(Error::WrongRank {
+                    op: "mm".into(),
+                    expected: "a 2-D matrix".into(),
+                    shape: s.shape().to_vec(),
+                })
+            }
+        };
+        as_matrix(self)?;
+        as_matrix(rhs)?;
+        if self.shape()[1] != rhs.shape()[0] {
+            return Err(Error::shape("mm", self.shape(), rhs.shape()));
+        }
+        let two_d = |a: ArrayD<f32>| {
+            a.into_dimensionality::<Ix2>()
+                .map_err(|e| Error::malformed(e.to_string()))
+        };
+        match (self, rhs) {
+            (Storage::I64(a), Storage::I64(b)) => {
+                let a = a
+                    .clone()
+                    .into_dimensionality::<Ix2>()
+                    .map_err(|e| Error::malformed(e.to_string()))?;
+                let b = b
+                    .clone()
+                    .into_dimensionality::<Ix2>()
+                    .map_err(|e| Error::malformed(e.to_string()))?;
+                Ok(Storage::I64(a.dot(&b).into_dyn()))
+            }
+            _ => Ok(Storage::F32(
+                two_d(self.to_f32())?.dot(&two_d(rhs.to_f32())?).into_dyn(),
+            )),
+        }
+    }
+
+    pub fn sum(&self) -> Storage {
+        match self {
+            Storage::F32(a) => Storage::F32(ArrayD::from_elem(IxDyn(&[]), a.sum())),
+            Storage::I64(a) => Storage::I64(ArrayD::from_elem(
+                IxDyn(&[]),
+                a.iter().fold(0i64, |s, &x| s.wrapping_add(x)),
+            )),
+        }
+    }
+
+    pub fn mean(&self) -> Result<Storage> {
+        if self.is_empty() {
+            return Err(Error::Empty {
+                what: "mean".into(),
+                item: "element".into(),
+            });
+        }
+        let a = self.to_f32();
+        Ok(Storage::F32(ArrayD::from_elem(
+            IxDyn(&[]),
+            a.sum() / a.len() as f32,
+        )))
+    }
+
+    pub fn transpose(&self) -> Result<Storage> {
+        if self.shape().len() > 2 {
+            return Err(Error::WrongRank {
+                op: "t".into(),
+                expected: "at most 2 dimensions".into(),
+                shape: self.shape().to_vec(),
+            });
+        }
+        Ok(match self {
+            Storage::F32(a) => Storage::F32(a.t().to_owned()),
+            Storage::I64(a) => Storage::I64(a.t().to_owned()),
+        })
+    }
+
+    fn check_rows(&self, op: &str) -> Result<usize> {
+        match self.shape().first() {
+            Some(&n) => Ok(n),
+            None => Err(Error::WrongRank {
+                op: op.into(),
+                expected: "at least 1 dimension".into(),
+                shape: vec![],
+            }),
+        }
+    }
+
+    /// `t[index]`: the sub-tensor at `index` along dimension 0.
+    pub fn select(&self, index: usize) -> Result<Storage> {
+        let size = self.check_rows("index")?;
+        if index >= size {
+            return Err(Error::IndexOutOfRange {
+                op: "index".into(),
+                index,
+                size,
+            });
+        }
+        Ok(match self {
+            Storage::F32(a) => Storage::F32(a.index_axis(Axis(0), index).to_owned()),
+            Storage::I64(a) => Storage::I64(a.index_axis(Axis(0), index).to_owned()),
+        })
+    }
+
+    /// `t[start:end]` along dimension 0, clamped as Python slices are.
+    pub fn rows(&self, start: usize, end: Option<usize>) -> Result<Storage> {
+        let size = self.check_rows("slice")?;
+        let end = end.unwrap_or(size).min(size);
+        let start = start.min(end);
+        let slice = ndarray::Slice::from(start..end);
+        Ok(match self {
+            Storage::F32(a) => Storage::F32(a.slice_axis(Axis(0), slice).to_owned()),
+            Storage::I64(a) => Storage::I64(a.slice_axis(Axis(0), slice).to_owned()),
+        })
+    }
+
+    /// Replaces the values in place with `new`, which must have the same shape; an integer tensor
+    /// cannot take float values (PyTorch: "result type Float can't be cast to Long").
+    pub fn assign(&mut self, op: &str, new: Storage) -> Result<()> {
+        if new.shape() != self.shape() {
+            return Err(Error::shape(op, self.shape(), new.shape()));
+        }
+        match (&mut *self, new) {
+            (Storage::F32(a), new) => *a = new.to_f32(),
+            (Storage::I64(a), Storage::I64(b)) => *a = b,
+            (Storage::I64(_), Storage::F32(_)) => {
+                return Err(Error::DtypeMismatch {
+                    op: op.into(),
+                    reason: "result type Float can't be cast to the desired output type Long"
+                        .into(),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    pub fn zeros_like(&self) -> Storage {
+        match self {
+            Storage::F32(a) => Storage::F32(ArrayD::zeros(a.raw_dim())),
+            Storage::I64(a) => Storage::I64(ArrayD::zeros(a.raw_dim())),
+        }
+    }
+}
