@@ -87,6 +87,9 @@ pub enum Error {
         found: String,
     },
 
+    #[error("pointer {id} no longer owns its object: it was fetched, sent on or moved (use the pointer that was returned)")]
+    PointerReleased { id: ObjectId },
+
     #[error("worker {worker} does not know worker {unknown}; call add_worker first")]
     UnknownWorker { worker: WorkerId, unknown: WorkerId },
 

@@ -2,10 +2,16 @@
 //! See ARCHITECTURE.md for the map.
 
 pub mod error;
+pub mod federated;
 pub mod nn;
 pub mod protocol;
 pub mod rng;
 pub mod tensor;
+pub mod worker;
 
 pub use error::{Error, Result};
 pub use tensor::Tensor;
+pub mod client;
+pub mod runtime;
+
+pub use client::{Pointer, Syft, WorkerHandle};

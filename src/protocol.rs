@@ -46,6 +46,9 @@ pub enum Command {
     Delete { id: ObjectId },
     /// From now on this worker may message `worker` directly.
     AddWorker { worker: WorkerId },
+    /// The result you forwarded to me under `from` is kept under `to`: a chain that came back to a
+    /// worker would otherwise meet its own pointer under the same id.
+    Relocated { from: ObjectId, to: ObjectId },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -338,6 +341,7 @@ impl Envelope {
             Body::Command(Command::Execute { op, .. }) => format!("execute {}", op.name()),
             Body::Command(Command::Delete { .. }) => "delete".into(),
             Body::Command(Command::AddWorker { .. }) => "add_worker".into(),
+            Body::Command(Command::Relocated { .. }) => "relocated".into(),
             Body::Request { query, .. } => match query {
                 Query::Get { .. } => "get".into(),
                 Query::RemoteGet { .. } => "remote_get".into(),
@@ -370,6 +374,7 @@ impl Envelope {
                 std::iter::once(*result).chain(op.inputs()).collect()
             }
             Body::Command(Command::AddWorker { .. }) => vec![],
+            Body::Command(Command::Relocated { from, to }) => vec![*from, *to],
             Body::Request { query, .. } => match query {
                 Query::Get { id, .. } | Query::RemoteGet { id } | Query::Backward { id } => {
                     vec![*id]

@@ -1,0 +1,524 @@
+//! Pointers: `me`'s handle on an object that lives on a worker. Ops on a pointer run where the
+//! object lives and give a pointer to the result; dropping the last pointer deletes the object
+//! there. A pointer that was fetched, sent on, or moved no longer owns anything.
+
+use std::cell::Cell;
+use std::fmt;
+
+use super::{expect_done, Syft, WorkerHandle};
+use crate::error::{Error, Result};
+use crate::protocol::{
+    Answer, Command, InPlaceOp, ObjectId, ObjectKind, Op, Query, WireObject, WireTensor, WorkerId,
+    ME,
+};
+use crate::tensor::{BinaryOp, Tensor};
+
+pub struct Pointer {
+    syft: Syft,
+    id: ObjectId,
+    location: WorkerId,
+    id_at_location: ObjectId,
+    owns: Cell<bool>,
+}
+
+/// The right-hand side of an op on a pointer. A local tensor is accepted by the types so that
+/// mixing one in gives the seed's "common error" as a value, not a compile error.
+#[derive(Clone, Copy)]
+pub enum Operand<'a> {
+    Pointer(&'a Pointer),
+    Local(&'a Tensor),
+    Scalar(f64),
+}
+
+impl<'a> From<&'a Pointer> for Operand<'a> {
+    fn from(pointer: &'a Pointer) -> Self {
+        Operand::Pointer(pointer)
+    }
+}
+
+impl<'a> From<&'a Tensor> for Operand<'a> {
+    fn from(tensor: &'a Tensor) -> Self {
+        Operand::Local(tensor)
+    }
+}
+
+impl From<f64> for Operand<'_> {
+    fn from(value: f64) -> Self {
+        Operand::Scalar(value)
+    }
+}
+
+impl Tensor {
+    /// `x.send(bob)`: keeps a copy of this tensor (values, `requires_grad`, `.grad`) on `worker`.
+    pub fn send(&self, worker: &WorkerHandle) -> Result<Pointer> {
+        let syft = worker.syft();
+        if worker.is_me() {
+            return Err(Error::WrongObjectKind {
+                id: 0,
+                worker: ME.into(),
+                expected: "a remote worker".into(),
+                found: "me".into(),
+            });
+        }
+        syft.check_alive(worker.id())?;
+        let id_at_location = syft.fresh_id();
+        worker.post(Command::Store {
+            id: id_at_location,
+            object: WireObject::Tensor(WireTensor::from_tensor(self)),
+        });
+        Ok(Pointer::new(
+            syft.clone(),
+            syft.fresh_id(),
+            worker.id(),
+            id_at_location,
+        ))
+    }
+
+    /// `x.send(bob, alice)`: a copy on every worker.
+    pub fn send_to_all(&self, workers: &[&WorkerHandle]) -> Result<MultiPointer> {
+        if workers.is_empty() {
+            return Err(Error::Empty {
+                what: "send".into(),
+                item: "worker".into(),
+            });
+        }
+        let pointers = workers
+            .iter()
+            .map(|w| self.send(w))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(MultiPointer { pointers })
+    }
+}
+
+impl Pointer {
+    pub(crate) fn new(
+        syft: Syft,
+        id: ObjectId,
+        location: &str,
+        id_at_location: ObjectId,
+    ) -> Pointer {
+        syft.track_pointer(id, location, id_at_location);
+        Pointer {
+            syft,
+            id,
+            location: location.to_owned(),
+            id_at_location,
+            owns: Cell::new(true),
+        }
+    }
+
+    pub fn id(&self) -> ObjectId {
+        self.id
+    }
+
+    pub fn id_at_location(&self) -> ObjectId {
+        self.id_at_location
+    }
+
+    pub fn location(&self) -> WorkerHandle {
+        WorkerHandle::new(self.syft.clone(), &self.location)
+    }
+
+    pub fn owner(&self) -> WorkerHandle {
+        self.syft.me()
+    }
+
+    /// False once the object was fetched, moved or sent on: dropping this pointer then deletes nothing.
+    pub fn owns_object(&self) -> bool {
+        self.owns.get()
+    }
+
+    fn check_owned(&self) -> Result<()> {
+        if self.owns.get() {
+            Ok(())
+        } else {
+            Err(Error::PointerReleased { id: self.id })
+        }
+    }
+
+    fn disown(&self) {
+        self.owns.set(false);
+        self.syft.untrack_pointer(self.id);
+    }
+
+    fn execute(&self, op: Op) -> Result<Pointer> {
+        self.check_owned()?;
+        self.syft.check_alive(&self.location)?;
+        let result = self.syft.fresh_id();
+        self.location().post(Command::Execute { result, op });
+        Ok(Pointer::new(
+            self.syft.clone(),
+            result,
+            &self.location,
+            result,
+        ))
+    }
+
+    /// The id of `rhs` on this pointer's worker, or why it has none.
+    fn operand(&self, op: &str, rhs: Operand<'_>) -> Result<crate::protocol::Operand> {
+        self.check_owned()?;
+        match rhs {
+            Operand::Scalar(value) => Ok(crate::protocol::Operand::Scalar(value)),
+            Operand::Local(_) => Err(Error::LocalTensorWithPointer {
+                op: op.to_owned(),
+                worker: self.location.clone(),
+            }),
+            Operand::Pointer(other) if other.location != self.location => {
+                Err(Error::DifferentWorkers {
+                    op: op.to_owned(),
+                    lhs_worker: self.location.clone(),
+                    rhs_worker: other.location.clone(),
+                })
+            }
+            Operand::Pointer(other) => {
+                other.check_owned()?;
+                Ok(crate::protocol::Operand::Object(other.id_at_location))
+            }
+        }
+    }
+
+    pub fn binary<'a>(&self, op: BinaryOp, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
+        let rhs = self.operand(op.name(), rhs.into())?;
+        self.execute(Op::Binary {
+            op,
+            lhs: self.id_at_location,
+            rhs,
+        })
+    }
+
+    pub fn add<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
+        self.binary(BinaryOp::Add, rhs)
+    }
+
+    pub fn sub<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
+        self.binary(BinaryOp::Sub, rhs)
+    }
+
+    pub fn mul<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
+        self.binary(BinaryOp::Mul, rhs)
+    }
+
+    pub fn div<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
+        self.binary(BinaryOp::Div, rhs)
+    }
+
+    pub fn mm<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
+        match self.operand("mm", rhs.into())? {
+            crate::protocol::Operand::Object(rhs) => self.execute(Op::Mm {
+                lhs: self.id_at_location,
+                rhs,
+            }),
+            crate::protocol::Operand::Scalar(_) => Err(Error::WrongRank {
+                op: "mm".into(),
+                expected: "a 2-D matrix".into(),
+                shape: vec![],
+            }),
+        }
+    }
+
+    pub fn neg(&self) -> Result<Pointer> {
+        self.execute(Op::Neg {
+            input: self.id_at_location,
+        })
+    }
+
+    pub fn pow(&self, exponent: f64) -> Result<Pointer> {
+        self.execute(Op::Pow {
+            input: self.id_at_location,
+            exponent,
+        })
+    }
+
+    pub fn sum(&self) -> Result<Pointer> {
+        self.execute(Op::Sum {
+            input: self.id_at_location,
+        })
+    }
+
+    pub fn mean(&self) -> Result<Pointer> {
+        self.execute(Op::Mean {
+            input: self.id_at_location,
+        })
+    }
+
+    pub fn t(&self) -> Result<Pointer> {
+        self.execute(Op::T {
+            input: self.id_at_location,
+        })
+    }
+
+    pub fn select(&self, index: usize) -> Result<Pointer> {
+        self.execute(Op::Select {
+            input: self.id_at_location,
+            index,
+        })
+    }
+
+    pub fn rows(&self, start: usize, end: Option<usize>) -> Result<Pointer> {
+        self.execute(Op::Rows {
+            input: self.id_at_location,
+            start,
+            end,
+        })
+    }
+
+    pub fn deep_clone(&self) -> Result<Pointer> {
+        self.execute(Op::Clone {
+            input: self.id_at_location,
+        })
+    }
+
+    /// `.data` of the remote tensor: same storage, no history.
+    pub fn data(&self) -> Result<Pointer> {
+        self.execute(Op::Data {
+            input: self.id_at_location,
+        })
+    }
+
+    /// `.grad` of the remote tensor, sharing its storage (so `grad.mul_(0.)` clears it).
+    pub fn grad(&self) -> Result<Pointer> {
+        self.execute(Op::Grad {
+            input: self.id_at_location,
+        })
+    }
+
+    pub async fn backward(&self) -> Result<()> {
+        self.check_owned()?;
+        expect_done(
+            self.syft
+                .request(
+                    &self.location,
+                    Query::Backward {
+                        id: self.id_at_location,
+                    },
+                )
+                .await?,
+        )
+    }
+
+    async fn in_place<'a>(&self, op: BinaryOp, rhs: Operand<'a>) -> Result<()> {
+        let rhs = self.operand(&format!("{}_", op.name()), rhs)?;
+        let op = InPlaceOp::Binary {
+            op,
+            target: self.id_at_location,
+            rhs,
+        };
+        expect_done(
+            self.syft
+                .request(&self.location, Query::InPlace { op })
+                .await?,
+        )
+    }
+
+    pub async fn add_<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<()> {
+        self.in_place(BinaryOp::Add, rhs.into()).await
+    }
+
+    pub async fn sub_<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<()> {
+        self.in_place(BinaryOp::Sub, rhs.into()).await
+    }
+
+    pub async fn mul_<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<()> {
+        self.in_place(BinaryOp::Mul, rhs.into()).await
+    }
+
+    pub async fn div_<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<()> {
+        self.in_place(BinaryOp::Div, rhs.into()).await
+    }
+
+    pub async fn zero_(&self) -> Result<()> {
+        self.check_owned()?;
+        let op = InPlaceOp::Zero {
+            target: self.id_at_location,
+        };
+        expect_done(
+            self.syft
+                .request(&self.location, Query::InPlace { op })
+                .await?,
+        )
+    }
+
+    async fn fetch(&self, expected: ObjectKind) -> Result<WireObject> {
+        self.check_owned()?;
+        let answer = self
+            .syft
+            .request(
+                &self.location,
+                Query::Get {
+                    id: self.id_at_location,
+                    expected,
+                },
+            )
+            .await?;
+        match answer {
+            Answer::Object(object) => {
+                self.disown();
+                Ok(object)
+            }
+            other => Err(Error::malformed(format!(
+                "expected an object, got {other:?}"
+            ))),
+        }
+    }
+
+    /// `ptr.get()`: brings the tensor back and removes it from the worker.
+    pub async fn get(&self) -> Result<Tensor> {
+        match self.fetch(ObjectKind::Tensor).await? {
+            WireObject::Tensor(tensor) => tensor.to_tensor(),
+            WireObject::Pointer { .. } => {
+                Err(Error::malformed("asked for a tensor, got a pointer"))
+            }
+        }
+    }
+
+    /// `.get()` on a pointer to a pointer: brings the inner pointer back to `me`.
+    pub async fn get_pointer(&self) -> Result<Pointer> {
+        match self.fetch(ObjectKind::Pointer).await? {
+            WireObject::Pointer {
+                location,
+                id_at_location,
+            } => Ok(Pointer::new(
+                self.syft.clone(),
+                self.id_at_location,
+                &location,
+                id_at_location,
+            )),
+            WireObject::Tensor(_) => Err(Error::malformed("asked for a pointer, got a tensor")),
+        }
+    }
+
+    /// `ptr.send(alice)`: moves this pointer (not the data) to `worker`, and returns a pointer to it.
+    pub fn send(&self, worker: &WorkerHandle) -> Result<Pointer> {
+        self.check_owned()?;
+        self.syft.check_alive(worker.id())?;
+        if worker.is_me() {
+            return Err(Error::WrongObjectKind {
+                id: self.id,
+                worker: ME.into(),
+                expected: "a remote worker".into(),
+                found: "me".into(),
+            });
+        }
+        if worker.id() == self.location {
+            // The data is already there: a pointer from bob to bob's own object would only add a hop.
+            let pointer = Pointer::new(
+                self.syft.clone(),
+                self.id,
+                &self.location,
+                self.id_at_location,
+            );
+            self.disown();
+            return Ok(pointer);
+        }
+        if !self.syft.knows(worker.id(), &self.location) {
+            // Such a pointer could neither be used nor deleted: its object would leak.
+            return Err(Error::UnknownWorker {
+                worker: worker.id().to_owned(),
+                unknown: self.location.clone(),
+            });
+        }
+        // The pointer keeps its id on the new worker (seed In[62]), except a result pointer, whose id
+        // is the result's own id at the end of the chain and could meet it there.
+        let key = if self.id == self.id_at_location {
+            self.syft.fresh_id()
+        } else {
+            self.id
+        };
+        let object = WireObject::Pointer {
+            location: self.location.clone(),
+            id_at_location: self.id_at_location,
+        };
+        worker.post(Command::Store { id: key, object });
+        self.disown();
+        Ok(Pointer::new(
+            self.syft.clone(),
+            self.syft.fresh_id(),
+            worker.id(),
+            key,
+        ))
+    }
+
+    /// For a pointer to a pointer: the middle worker fetches the data from the end of the chain and
+    /// keeps it, so this pointer now points at data (the seed's `remote_get`).
+    pub async fn remote_get(&self) -> Result<()> {
+        self.check_owned()?;
+        expect_done(
+            self.syft
+                .request(
+                    &self.location,
+                    Query::RemoteGet {
+                        id: self.id_at_location,
+                    },
+                )
+                .await?,
+        )
+    }
+
+    /// Moves the data to `worker` directly from where it is: it never passes through `me`.
+    pub async fn move_to(&self, worker: &WorkerHandle) -> Result<Pointer> {
+        self.check_owned()?;
+        if worker.id() == self.location {
+            return self.send(worker);
+        }
+        let moved = self.send(worker)?;
+        moved.remote_get().await?;
+        Ok(moved)
+    }
+}
+
+impl Drop for Pointer {
+    fn drop(&mut self) {
+        if self.owns.get() {
+            self.disown();
+            self.location().post(Command::Delete {
+                id: self.id_at_location,
+            });
+        }
+    }
+}
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[PointerTensor | {ME}:{} -> {}:{}]",
+            self.id, self.location, self.id_at_location
+        )
+    }
+}
+
+impl fmt::Debug for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Pointers to copies of one tensor on several workers (`x.send(bob, alice)`).
+pub struct MultiPointer {
+    pointers: Vec<Pointer>,
+}
+
+impl MultiPointer {
+    pub fn pointers(&self) -> &[Pointer] {
+        &self.pointers
+    }
+
+    /// Every copy, in the order the workers were given.
+    pub async fn get(&self) -> Result<Vec<Tensor>> {
+        let mut tensors = Vec::with_capacity(self.pointers.len());
+        for pointer in &self.pointers {
+            tensors.push(pointer.get().await?);
+        }
+        Ok(tensors)
+    }
+
+    /// `x_ptr.get(sum_results=True)`.
+    pub async fn get_sum(&self) -> Result<Tensor> {
+        let mut tensors = self.get().await?.into_iter();
+        let first = tensors.next().ok_or_else(|| Error::Empty {
+            what: "get_sum".into(),
+            item: "pointer".into(),
+        })?;
+        tensors.try_fold(first, |sum, t| sum.add(&t))
+    }
+}

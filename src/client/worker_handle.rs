@@ -1,0 +1,98 @@
+//! A handle on a worker, as `bob` is in the seed: compare it, inspect its store, clear it,
+//! introduce it to another worker.
+
+use std::fmt;
+
+use super::{expect_done, Syft};
+use crate::error::{Error, Result};
+use crate::protocol::{Answer, Body, Command, Listed, ObjectId, Query, WorkerId, ME};
+
+#[derive(Clone)]
+pub struct WorkerHandle {
+    syft: Syft,
+    id: WorkerId,
+}
+
+impl WorkerHandle {
+    pub(crate) fn new(syft: Syft, id: &str) -> WorkerHandle {
+        WorkerHandle {
+            syft,
+            id: id.to_owned(),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn syft(&self) -> &Syft {
+        &self.syft
+    }
+
+    pub fn is_me(&self) -> bool {
+        self.id == ME
+    }
+
+    /// The store (`bob._objects`): every id with its tensor, pointer or stored error.
+    /// `me` keeps no store: its tensors are plain local values.
+    pub async fn objects(&self) -> Result<Vec<(ObjectId, Listed)>> {
+        if self.is_me() {
+            return Ok(Vec::new());
+        }
+        match self.syft.request(&self.id, Query::Objects).await? {
+            Answer::Objects(objects) => Ok(objects),
+            other => Err(Error::malformed(format!(
+                "expected a listing, got {other:?}"
+            ))),
+        }
+    }
+
+    /// `<VirtualWorker id:bob #objects:2>`.
+    pub async fn summary(&self) -> Result<String> {
+        let count = self.objects().await?.len();
+        Ok(format!("<VirtualWorker id:{} #objects:{count}>", self.id))
+    }
+
+    /// Deletes every object; stored pointers pass the delete along their chains.
+    pub async fn clear_objects(&self) -> Result<()> {
+        if self.is_me() {
+            return Ok(());
+        }
+        expect_done(self.syft.request(&self.id, Query::ClearObjects).await?)
+    }
+
+    /// Lets this worker and `other` message each other directly (both ways).
+    pub fn add_worker(&self, other: &WorkerHandle) -> Result<()> {
+        if self.is_me() || other.is_me() {
+            return Ok(());
+        }
+        self.syft.link(&self.id, &other.id)
+    }
+
+    /// Whether this worker may message `other` directly.
+    pub fn knows(&self, other: &WorkerHandle) -> bool {
+        self.syft.knows(&self.id, &other.id)
+    }
+
+    pub(crate) fn post(&self, command: Command) {
+        self.syft.post(&self.id, Body::Command(command));
+    }
+}
+
+impl PartialEq for WorkerHandle {
+    fn eq(&self, other: &WorkerHandle) -> bool {
+        self.id == other.id
+    }
+}
+
+impl fmt::Display for WorkerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<VirtualWorker id:{}>", self.id)
+    }
+}
+
+impl fmt::Debug for WorkerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}

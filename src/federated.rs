@@ -1,0 +1,230 @@
+//! Federated training of the seed's toy linear model, in both of the seed's forms:
+//!
+//! - [`Aggregation::SendGet`] (seed In[57]): the model goes to each worker, trains on its data,
+//!   and comes back to `me` with its gradients — so `me` sees every worker's model.
+//! - [`Aggregation::UntrustedServer`] (the final project): each worker trains its own copy; the
+//!   copies move worker to worker to the `secure_worker`, are averaged there, and only the average
+//!   comes back. `me` never receives an individual model or gradient.
+
+use crate::client::{Pointer, Syft, WorkerHandle};
+use crate::error::{Error, Result};
+use crate::nn::{squared_error, Linear, Sgd};
+use crate::protocol::WorkerId;
+use crate::rng::Rng;
+use crate::tensor::Tensor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregation {
+    SendGet,
+    UntrustedServer,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub lr: f64,
+    /// Seeds the model's initialisation.
+    pub seed: u64,
+    pub aggregation: Aggregation,
+    /// SGD steps each worker takes on its copy per round (untrusted-server mode).
+    pub local_steps: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            lr: 0.1,
+            seed: 0,
+            aggregation: Aggregation::SendGet,
+            local_steps: 1,
+        }
+    }
+}
+
+/// The seed's toy data set: four points, `target = x[1]`.
+pub fn toy_data() -> (Tensor, Tensor) {
+    (
+        Tensor::from([[1., 1.], [0., 1.], [1., 0.], [0., 0.]]),
+        Tensor::from([[1.], [1.], [0.], [0.]]),
+    )
+}
+
+pub struct Shard {
+    pub worker: WorkerHandle,
+    pub data: Pointer,
+    pub target: Pointer,
+}
+
+/// What one round did and what the central server (`me`) received in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundReport {
+    pub round: usize,
+    /// Each worker's training loss this round.
+    pub worker_losses: Vec<(WorkerId, f64)>,
+    /// The loss of the model after the round on the whole data set.
+    pub global_loss: f64,
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+    /// What `me` received, in words: each worker's model, or only the average.
+    pub server_received: Vec<String>,
+}
+
+pub struct Federation {
+    pub model: Linear,
+    optimizer: Sgd,
+    pub shards: Vec<Shard>,
+    pub server: Option<WorkerHandle>,
+    pub config: Config,
+    pub round: usize,
+    full_data: (Tensor, Tensor),
+}
+
+fn worker(syft: &Syft, id: &str) -> Result<WorkerHandle> {
+    match syft.worker(id) {
+        Some(handle) => Ok(handle),
+        None => syft.create_worker(id),
+    }
+}
+
+impl Federation {
+    /// The seed's set-up: rows 0–1 to bob, rows 2–3 to alice, a fresh `Linear(2, 1)`, and for the
+    /// untrusted-server mode a `secure_worker` that knows both.
+    pub fn toy(syft: &Syft, config: Config) -> Result<Federation> {
+        let (data, target) = toy_data();
+        let bob = worker(syft, "bob")?;
+        let alice = worker(syft, "alice")?;
+        let shards = vec![
+            Shard {
+                data: data.rows(0, Some(2))?.send(&bob)?,
+                target: target.rows(0, Some(2))?.send(&bob)?,
+                worker: bob,
+            },
+            Shard {
+                data: data.rows(2, None)?.send(&alice)?,
+                target: target.rows(2, None)?.send(&alice)?,
+                worker: alice,
+            },
+        ];
+        let server = match config.aggregation {
+            Aggregation::SendGet => None,
+            Aggregation::UntrustedServer => {
+                let server = worker(syft, "secure_worker")?;
+                for shard in &shards {
+                    server.add_worker(&shard.worker)?;
+                }
+                Some(server)
+            }
+        };
+        let model = Linear::new(2, 1, &mut Rng::seeded(config.seed))?;
+        let optimizer = Sgd::new(model.parameters(), config.lr);
+        Ok(Federation {
+            model,
+            optimizer,
+            shards,
+            server,
+            config,
+            round: 0,
+            full_data: (data, target),
+        })
+    }
+
+    /// One round over every worker.
+    pub async fn round(&mut self) -> Result<RoundReport> {
+        let (worker_losses, server_received) = match (&self.config.aggregation, &self.server) {
+            (Aggregation::SendGet, _) => self.send_get_round().await?,
+            (Aggregation::UntrustedServer, Some(server)) => {
+                let server = server.clone();
+                self.untrusted_server_round(&server).await?
+            }
+            (Aggregation::UntrustedServer, None) => {
+                return Err(Error::Empty {
+                    what: "untrusted-server aggregation".into(),
+                    item: "secure worker".into(),
+                })
+            }
+        };
+        self.round += 1;
+        let (data, target) = &self.full_data;
+        let global_loss = squared_error(&self.model.forward(data)?, target)?.item()?;
+        Ok(RoundReport {
+            round: self.round,
+            worker_losses,
+            global_loss,
+            weight: self.model.weight.to_f32_vec(),
+            bias: self.model.bias.to_f32_vec(),
+            server_received,
+        })
+    }
+
+    /// Seed In[57]: send the model, train, get it back with its gradients, step locally.
+    async fn send_get_round(&mut self) -> Result<(Vec<(WorkerId, f64)>, Vec<String>)> {
+        let mut losses = Vec::new();
+        let mut received = Vec::new();
+        for shard in &self.shards {
+            self.optimizer.zero_grad();
+            let remote = self.model.send(&shard.worker)?;
+            let loss = remote_loss(&remote, shard)?;
+            loss.backward().await?;
+            self.model.load(&remote.get().await?)?;
+            self.optimizer.step()?;
+            losses.push((shard.worker.id().to_owned(), loss.get().await?.item()?));
+            received.push(format!("{}'s model and gradients", shard.worker.id()));
+        }
+        Ok((losses, received))
+    }
+
+    /// The final project: train copies where the data is, average them on the server worker.
+    async fn untrusted_server_round(
+        &mut self,
+        server: &WorkerHandle,
+    ) -> Result<(Vec<(WorkerId, f64)>, Vec<String>)> {
+        let mut losses = Vec::new();
+        let mut on_server = Vec::new();
+        for shard in &self.shards {
+            let remote = self.model.send(&shard.worker)?;
+            let mut last_loss = None;
+            for _ in 0..self.config.local_steps.max(1) {
+                let loss = remote_loss(&remote, shard)?;
+                loss.backward().await?;
+                remote.sgd_step(self.config.lr).await?;
+                last_loss = Some(loss);
+            }
+            if let Some(loss) = last_loss {
+                losses.push((shard.worker.id().to_owned(), loss.get().await?.item()?));
+            }
+            on_server.push(remote.move_to(server).await?);
+        }
+        let count = on_server.len() as f64;
+        let average = |pick: fn(&crate::client::RemoteLinear) -> &Pointer| -> Result<Pointer> {
+            let mut parts = on_server.iter().map(pick);
+            let first = parts.next().ok_or_else(|| Error::Empty {
+                what: "averaging".into(),
+                item: "worker".into(),
+            })?;
+            let mut sum = first.data()?;
+            for part in parts {
+                sum = sum.add(&part.data()?)?;
+            }
+            sum.div(count)
+        };
+        let (weight, bias) = (average(|m| &m.weight)?, average(|m| &m.bias)?);
+        let averaged = Linear {
+            weight: weight.get().await?,
+            bias: bias.get().await?,
+        };
+        self.model.load(&averaged)?;
+        self.model.weight.set_grad(None);
+        self.model.bias.set_grad(None);
+        Ok((
+            losses,
+            vec![format!("the average of {} models", on_server.len())],
+        ))
+    }
+}
+
+fn remote_loss(model: &crate::client::RemoteLinear, shard: &Shard) -> Result<Pointer> {
+    model
+        .forward(&shard.data)?
+        .sub(&shard.target)?
+        .pow(2.0)?
+        .sum()
+}

@@ -1,0 +1,68 @@
+//! Transports: how envelopes reach workers. The client and the workers never see which one runs;
+//! a transport only moves [`Envelope`]s and reports what it saw to the client's [`Sink`].
+
+mod in_process;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use in_process::block_on;
+pub use in_process::InProcess;
+
+use crate::error::Result;
+use crate::protocol::{Envelope, ObjectId, WorkerId};
+
+/// One message seen on the wire: who to whom, what, which ids and how many tensor bytes;
+/// never tensor values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageEvent {
+    pub from: WorkerId,
+    pub to: WorkerId,
+    pub kind: String,
+    pub ids: Vec<ObjectId>,
+    pub bytes: usize,
+}
+
+impl MessageEvent {
+    pub fn of(envelope: &Envelope) -> MessageEvent {
+        MessageEvent {
+            from: envelope.from.clone(),
+            to: envelope.to.clone(),
+            kind: envelope.kind(),
+            ids: envelope.ids(),
+            bytes: envelope.payload_bytes(),
+        }
+    }
+
+    /// True for traffic between two workers, which never passes through the page.
+    pub fn is_worker_to_worker(&self) -> bool {
+        self.from != crate::protocol::ME && self.to != crate::protocol::ME
+    }
+}
+
+/// What a transport tells the client.
+pub enum Event {
+    /// A message addressed to `me`.
+    Deliver(Envelope),
+    /// A message went over the wire (to, from or between workers).
+    Message(MessageEvent),
+    /// A worker stopped answering: it panicked, was terminated, or timed out.
+    WorkerGone { worker: WorkerId, reason: String },
+}
+
+pub type Sink = Rc<dyn Fn(Event)>;
+
+pub trait Transport {
+    /// Called once by the client before anything else.
+    fn attach(&self, sink: Sink);
+    /// Starts a worker named `worker`.
+    fn spawn(&self, worker: &str) -> Result<()>;
+    /// Gives `a` and `b` a direct channel; the workers are told by [`Command::AddWorker`](crate::protocol::Command::AddWorker).
+    fn connect(&self, a: &str, b: &str) -> Result<()>;
+    /// Sends an envelope from `me`.
+    fn post(&self, envelope: Envelope);
+}

@@ -1,0 +1,1 @@
+//! Web Worker transport (wasm only).

@@ -1,0 +1,16 @@
+//! Every lesson and project of the seed, asserting stores, pointer fields, values and errors.
+//! The same suite runs natively and in headless Chromium over the in-process runtime.
+
+mod support;
+
+mod advanced_remote_execution;
+mod basic_remote_execution;
+mod common_errors;
+mod federated_learning_with_untrusted_server;
+mod garbage_collection;
+mod learn_a_simple_linear_model;
+mod playing_with_remote_tensors;
+mod pointer_chain_operations;
+mod remote_arithmetic;
+mod robustness;
+mod toy_federated_learning;

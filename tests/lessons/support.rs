@@ -1,0 +1,73 @@
+//! Helpers shared by the lesson tests: one `async_test!` for both targets, and store checks.
+
+use minisyft::protocol::{Listed, ObjectId};
+use minisyft::{Syft, WorkerHandle};
+
+/// An async test that runs natively (on `block_on`) and in the browser (wasm-bindgen-test).
+#[macro_export]
+#[allow(clippy::crate_in_macro_def)] // the helpers live in this test crate, not in minisyft
+macro_rules! async_test {
+    ($name:ident, $body:expr) => {
+        #[cfg(not(target_arch = "wasm32"))]
+        #[test]
+        fn $name() {
+            minisyft::runtime::block_on($body(crate::support::syft()))
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        async fn $name() {
+            $body(crate::support::syft()).await
+        }
+    };
+}
+
+pub fn syft() -> Syft {
+    Syft::in_process(42).0
+}
+
+pub fn workers(syft: &Syft, names: &[&str]) -> Vec<WorkerHandle> {
+    names
+        .iter()
+        .map(|n| syft.create_worker(n).expect("fresh worker"))
+        .collect()
+}
+
+/// What a store entry is, in the terms the seed prints them.
+#[derive(Debug, PartialEq)]
+pub enum Entry {
+    Tensor(String),
+    Pointer(String, ObjectId),
+    Error(String),
+}
+
+pub async fn store(worker: &WorkerHandle) -> Vec<(ObjectId, Entry)> {
+    worker
+        .objects()
+        .await
+        .expect("listing a store")
+        .into_iter()
+        .map(|(id, listed)| {
+            let entry = match listed {
+                Listed::Tensor(t) => {
+                    Entry::Tensor(t.to_tensor().expect("valid tensor").to_string())
+                }
+                Listed::Pointer {
+                    location,
+                    id_at_location,
+                } => Entry::Pointer(location, id_at_location),
+                Listed::Error(e) => Entry::Error(e.to_string()),
+            };
+            (id, entry)
+        })
+        .collect()
+}
+
+/// The store's entries without ids, sorted, for comparisons that do not care about ids.
+pub async fn contents(worker: &WorkerHandle) -> Vec<Entry> {
+    store(worker).await.into_iter().map(|(_, e)| e).collect()
+}
+
+pub fn tensor(text: &str) -> Entry {
+    Entry::Tensor(text.to_owned())
+}
