@@ -11,39 +11,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum Error {
     #[error("{op}: shapes {lhs:?} and {rhs:?} do not fit")]
-    ShapeMismatch {
-        op: String,
-        lhs: Vec<usize>,
-        rhs: Vec<usize>,
-    },
+    ShapeMismatch { op: String, lhs: Vec<usize>, rhs: Vec<usize> },
 
     #[error("{op}: expected {expected}, got a tensor of shape {shape:?}")]
-    WrongRank {
-        op: String,
-        expected: String,
-        shape: Vec<usize>,
-    },
+    WrongRank { op: String, expected: String, shape: Vec<usize> },
 
     #[error("{op}: {reason}")]
     DtypeMismatch { op: String, reason: String },
 
     #[error("{op}: index {index} is out of range for dimension 0 of size {size}")]
-    IndexOutOfRange {
-        op: String,
-        index: usize,
-        size: usize,
-    },
+    IndexOutOfRange { op: String, index: usize, size: usize },
 
     #[error("a tensor literal needs {expected} values for shape {shape:?}, got {got}")]
-    BadLiteral {
-        shape: Vec<usize>,
-        expected: usize,
-        got: usize,
-    },
+    BadLiteral { shape: Vec<usize>, expected: usize, got: usize },
 
-    #[error(
-        "backward: grad can be implicitly created only for scalar outputs, got shape {shape:?}"
-    )]
+    #[error("backward: grad can be implicitly created only for scalar outputs, got shape {shape:?}")]
     BackwardOfNonScalar { shape: Vec<usize> },
 
     #[error("backward: the tensor does not require grad and has no grad_fn")]
@@ -52,9 +34,7 @@ pub enum Error {
     #[error("only floating point tensors can require gradients (this one is {dtype})")]
     IntegerRequiresGrad { dtype: String },
 
-    #[error(
-        "{op}: a tensor that requires grad cannot be changed in place; change its .data instead"
-    )]
+    #[error("{op}: a tensor that requires grad cannot be changed in place; change its .data instead")]
     InPlaceOnTensorRequiringGrad { op: String },
 
     #[error("the tensor has no gradient (call backward first, on a result that requires grad)")]
@@ -67,11 +47,7 @@ pub enum Error {
         "{op}: the operands live on different workers ({lhs_worker} and {rhs_worker}); \
          move one to the other's worker first (ptr.move_to(&worker)), or get both and compute locally"
     )]
-    DifferentWorkers {
-        op: String,
-        lhs_worker: WorkerId,
-        rhs_worker: WorkerId,
-    },
+    DifferentWorkers { op: String, lhs_worker: WorkerId, rhs_worker: WorkerId },
 
     #[error(
         "{op}: one operand is a pointer to {worker} and the other is a local tensor; \
@@ -80,14 +56,11 @@ pub enum Error {
     LocalTensorWithPointer { op: String, worker: WorkerId },
 
     #[error("object {id} on worker {worker} is {found}, expected {expected}")]
-    WrongObjectKind {
-        id: ObjectId,
-        worker: WorkerId,
-        expected: String,
-        found: String,
-    },
+    WrongObjectKind { id: ObjectId, worker: WorkerId, expected: String, found: String },
 
-    #[error("pointer {id} no longer owns its object: it was fetched, sent on or moved (use the pointer that was returned)")]
+    #[error(
+        "pointer {id} no longer owns its object: it was fetched, sent on or moved (use the pointer that was returned)"
+    )]
     PointerReleased { id: ObjectId },
 
     #[error("worker {worker} does not know worker {unknown}; call add_worker first")]
@@ -108,16 +81,10 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn shape(op: &str, lhs: &[usize], rhs: &[usize]) -> Self {
-        Error::ShapeMismatch {
-            op: op.to_owned(),
-            lhs: lhs.to_vec(),
-            rhs: rhs.to_vec(),
-        }
+        Error::ShapeMismatch { op: op.to_owned(), lhs: lhs.to_vec(), rhs: rhs.to_vec() }
     }
 
     pub(crate) fn malformed(reason: impl Into<String>) -> Self {
-        Error::MalformedMessage {
-            reason: reason.into(),
-        }
+        Error::MalformedMessage { reason: reason.into() }
     }
 }

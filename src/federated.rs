@@ -31,21 +31,13 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config {
-            lr: 0.1,
-            seed: 0,
-            aggregation: Aggregation::SendGet,
-            local_steps: 1,
-        }
+        Config { lr: 0.1, seed: 0, aggregation: Aggregation::SendGet, local_steps: 1 }
     }
 }
 
 /// The seed's toy data set: four points, `target = x[1]`.
 pub fn toy_data() -> (Tensor, Tensor) {
-    (
-        Tensor::from([[1., 1.], [0., 1.], [1., 0.], [0., 0.]]),
-        Tensor::from([[1.], [1.], [0.], [0.]]),
-    )
+    (Tensor::from([[1., 1.], [0., 1.], [1., 0.], [0., 0.]]), Tensor::from([[1.], [1.], [0.], [0.]]))
 }
 
 pub struct Shard {
@@ -116,15 +108,7 @@ impl Federation {
         };
         let model = Linear::new(2, 1, &mut Rng::seeded(config.seed))?;
         let optimizer = Sgd::new(model.parameters(), config.lr);
-        Ok(Federation {
-            model,
-            optimizer,
-            shards,
-            server,
-            config,
-            round: 0,
-            full_data: (data, target),
-        })
+        Ok(Federation { model, optimizer, shards, server, config, round: 0, full_data: (data, target) })
     }
 
     /// One round over every worker.
@@ -136,10 +120,7 @@ impl Federation {
                 self.untrusted_server_round(&server).await?
             }
             (Aggregation::UntrustedServer, None) => {
-                return Err(Error::Empty {
-                    what: "untrusted-server aggregation".into(),
-                    item: "secure worker".into(),
-                })
+                return Err(Error::Empty { what: "untrusted-server aggregation".into(), item: "secure worker".into() })
             }
         };
         self.round += 1;
@@ -173,10 +154,7 @@ impl Federation {
     }
 
     /// The final project: train copies where the data is, average them on the server worker.
-    async fn untrusted_server_round(
-        &mut self,
-        server: &WorkerHandle,
-    ) -> Result<(Vec<(WorkerId, f64)>, Vec<String>)> {
+    async fn untrusted_server_round(&mut self, server: &WorkerHandle) -> Result<(Vec<(WorkerId, f64)>, Vec<String>)> {
         let mut losses = Vec::new();
         let mut on_server = Vec::new();
         for shard in &self.shards {
@@ -196,10 +174,7 @@ impl Federation {
         let count = on_server.len() as f64;
         let average = |pick: fn(&crate::client::RemoteLinear) -> &Pointer| -> Result<Pointer> {
             let mut parts = on_server.iter().map(pick);
-            let first = parts.next().ok_or_else(|| Error::Empty {
-                what: "averaging".into(),
-                item: "worker".into(),
-            })?;
+            let first = parts.next().ok_or_else(|| Error::Empty { what: "averaging".into(), item: "worker".into() })?;
             let mut sum = first.data()?;
             for part in parts {
                 sum = sum.add(&part.data()?)?;
@@ -207,24 +182,14 @@ impl Federation {
             sum.div(count)
         };
         let (weight, bias) = (average(|m| &m.weight)?, average(|m| &m.bias)?);
-        let averaged = Linear {
-            weight: weight.get().await?,
-            bias: bias.get().await?,
-        };
+        let averaged = Linear { weight: weight.get().await?, bias: bias.get().await? };
         self.model.load(&averaged)?;
         self.model.weight.set_grad(None);
         self.model.bias.set_grad(None);
-        Ok((
-            losses,
-            vec![format!("the average of {} models", on_server.len())],
-        ))
+        Ok((losses, vec![format!("the average of {} models", on_server.len())]))
     }
 }
 
 fn remote_loss(model: &crate::client::RemoteLinear, shard: &Shard) -> Result<Pointer> {
-    model
-        .forward(&shard.data)?
-        .sub(&shard.target)?
-        .pow(2.0)?
-        .sum()
+    model.forward(&shard.data)?.sub(&shard.target)?.pow(2.0)?.sum()
 }

@@ -15,3 +15,5 @@ pub mod client;
 pub mod runtime;
 
 pub use client::{Pointer, Syft, WorkerHandle};
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

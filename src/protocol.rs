@@ -26,14 +26,8 @@ pub struct Envelope {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Body {
     Command(Command),
-    Request {
-        request: RequestId,
-        query: Query,
-    },
-    Reply {
-        request: RequestId,
-        answer: Result<Answer, Error>,
-    },
+    Request { request: RequestId, query: Query },
+    Reply { request: RequestId, answer: Result<Answer, Error> },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,31 +148,16 @@ pub enum Op {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum InPlaceOp {
-    Binary {
-        op: BinaryOp,
-        target: ObjectId,
-        rhs: Operand,
-    },
-    Zero {
-        target: ObjectId,
-    },
+    Binary { op: BinaryOp, target: ObjectId, rhs: Operand },
+    Zero { target: ObjectId },
 }
 
 impl Op {
     /// Every stored object the op reads.
     pub fn inputs(&self) -> Vec<ObjectId> {
         match *self {
-            Op::Binary {
-                lhs,
-                rhs: Operand::Object(rhs),
-                ..
-            }
-            | Op::Mm { lhs, rhs } => vec![lhs, rhs],
-            Op::Binary {
-                lhs,
-                rhs: Operand::Scalar(_),
-                ..
-            } => vec![lhs],
+            Op::Binary { lhs, rhs: Operand::Object(rhs), .. } | Op::Mm { lhs, rhs } => vec![lhs, rhs],
+            Op::Binary { lhs, rhs: Operand::Scalar(_), .. } => vec![lhs],
             Op::Neg { input }
             | Op::Pow { input, .. }
             | Op::Sum { input }
@@ -213,11 +192,7 @@ impl Op {
 impl InPlaceOp {
     pub fn inputs(&self) -> Vec<ObjectId> {
         match *self {
-            InPlaceOp::Binary {
-                target,
-                rhs: Operand::Object(rhs),
-                ..
-            } => vec![target, rhs],
+            InPlaceOp::Binary { target, rhs: Operand::Object(rhs), .. } => vec![target, rhs],
             InPlaceOp::Binary { target, .. } | InPlaceOp::Zero { target } => vec![target],
         }
     }
@@ -234,20 +209,14 @@ impl InPlaceOp {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum WireObject {
     Tensor(WireTensor),
-    Pointer {
-        location: WorkerId,
-        id_at_location: ObjectId,
-    },
+    Pointer { location: WorkerId, id_at_location: ObjectId },
 }
 
 /// An entry of a listed store: what [`WireObject`] carries, or an error kept in place of a result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Listed {
     Tensor(WireTensor),
-    Pointer {
-        location: WorkerId,
-        id_at_location: ObjectId,
-    },
+    Pointer { location: WorkerId, id_at_location: ObjectId },
     Error(Error),
 }
 
@@ -304,11 +273,7 @@ impl WireTensor {
         }
         let tensor = match self.dtype {
             DType::Float32 => {
-                let values = self
-                    .bytes
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect();
+                let values = self.bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
                 Tensor::from_f32(&self.shape, values)?
             }
             DType::Int64 => {
@@ -350,18 +315,9 @@ impl Envelope {
                 Query::Objects => "objects".into(),
                 Query::ClearObjects => "clear_objects".into(),
             },
-            Body::Reply {
-                answer: Ok(Answer::Object(_)),
-                ..
-            } => "reply object".into(),
-            Body::Reply {
-                answer: Ok(Answer::Objects(_)),
-                ..
-            } => "reply objects".into(),
-            Body::Reply {
-                answer: Ok(Answer::Done),
-                ..
-            } => "reply done".into(),
+            Body::Reply { answer: Ok(Answer::Object(_)), .. } => "reply object".into(),
+            Body::Reply { answer: Ok(Answer::Objects(_)), .. } => "reply objects".into(),
+            Body::Reply { answer: Ok(Answer::Done), .. } => "reply done".into(),
             Body::Reply { answer: Err(_), .. } => "reply error".into(),
         }
     }
@@ -370,9 +326,7 @@ impl Envelope {
     pub fn ids(&self) -> Vec<ObjectId> {
         match &self.body {
             Body::Command(Command::Store { id, .. } | Command::Delete { id }) => vec![*id],
-            Body::Command(Command::Execute { result, op }) => {
-                std::iter::once(*result).chain(op.inputs()).collect()
-            }
+            Body::Command(Command::Execute { result, op }) => std::iter::once(*result).chain(op.inputs()).collect(),
             Body::Command(Command::AddWorker { .. }) => vec![],
             Body::Command(Command::Relocated { from, to }) => vec![*from, *to],
             Body::Request { query, .. } => match query {
@@ -382,10 +336,7 @@ impl Envelope {
                 Query::InPlace { op } => op.inputs(),
                 Query::Objects | Query::ClearObjects => vec![],
             },
-            Body::Reply {
-                answer: Ok(Answer::Objects(objects)),
-                ..
-            } => objects.iter().map(|(id, _)| *id).collect(),
+            Body::Reply { answer: Ok(Answer::Objects(objects)), .. } => objects.iter().map(|(id, _)| *id).collect(),
             Body::Reply { .. } => vec![],
         }
     }
@@ -398,14 +349,8 @@ impl Envelope {
         };
         match &self.body {
             Body::Command(Command::Store { object: o, .. }) => object(o),
-            Body::Reply {
-                answer: Ok(Answer::Object(o)),
-                ..
-            } => object(o),
-            Body::Reply {
-                answer: Ok(Answer::Objects(list)),
-                ..
-            } => list
+            Body::Reply { answer: Ok(Answer::Object(o)), .. } => object(o),
+            Body::Reply { answer: Ok(Answer::Objects(list)), .. } => list
                 .iter()
                 .map(|(_, l)| match l {
                     Listed::Tensor(t) => t.payload_bytes(),

@@ -7,6 +7,8 @@ use minisyft::{Error, Tensor};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 fn check_prints(tensor: &Tensor, expected: &str) {
     assert_eq!(tensor.to_string(), expected);
@@ -23,10 +25,7 @@ fn seed_in_1_y0_of_x_plus_x_is_2() {
 #[test]
 fn prints_as_pytorch_does() {
     check_prints(&Tensor::from([1, 2, 3, 4, 5]), "tensor([1, 2, 3, 4, 5])");
-    check_prints(
-        &Tensor::from([2, 4, 6, 8, 10]),
-        "tensor([ 2,  4,  6,  8, 10])",
-    );
+    check_prints(&Tensor::from([2, 4, 6, 8, 10]), "tensor([ 2,  4,  6,  8, 10])");
     check_prints(
         &Tensor::from([1., 2., 3., 4., 5.]).requiring_grad().unwrap(),
         "tensor([1., 2., 3., 4., 5.], requires_grad=True)",
@@ -39,16 +38,10 @@ fn prints_as_pytorch_does() {
         &Tensor::from([[1., 1.], [0., 1.], [1., 0.], [0., 0.]]),
         "tensor([[1., 1.],\n        [0., 1.],\n        [1., 0.],\n        [0., 0.]])",
     );
-    check_prints(
-        &Tensor::from([[0.25, -1.5]]),
-        "tensor([[ 0.2500, -1.5000]])",
-    );
+    check_prints(&Tensor::from([[0.25, -1.5]]), "tensor([[ 0.2500, -1.5000]])");
     check_prints(&Tensor::from([1, 2]).sum(), "tensor(3)");
     let x = Tensor::from([1., 2.]).requiring_grad().unwrap();
-    check_prints(
-        &x.add(&x).unwrap(),
-        "tensor([2., 4.], grad_fn=<AddBackward0>)",
-    );
+    check_prints(&x.add(&x).unwrap(), "tensor([2., 4.], grad_fn=<AddBackward0>)");
     check_prints(&Tensor::from_f32(&[0], vec![]).unwrap(), "tensor([])");
 }
 
@@ -57,88 +50,35 @@ fn integer_tensors_stay_integers_and_division_promotes() {
     let x = Tensor::from([1, 2, 3]);
     assert_eq!(x.sum().to_string(), "tensor(6)");
     assert_eq!(x.mul(2i64).unwrap().to_string(), "tensor([2, 4, 6])");
-    assert_eq!(
-        x.div(2i64).unwrap().to_string(),
-        "tensor([0.5000, 1.0000, 1.5000])"
-    );
+    assert_eq!(x.div(2i64).unwrap().to_string(), "tensor([0.5000, 1.0000, 1.5000])");
     assert_eq!(x.pow(2.0).to_string(), "tensor([1, 4, 9])");
 }
 
 #[test]
 fn row_slices_and_indexing() {
     let data = Tensor::from([[1., 1.], [0., 1.], [1., 0.], [0., 0.]]);
-    assert_eq!(
-        data.rows(0, Some(2)).unwrap(),
-        Tensor::from([[1., 1.], [0., 1.]])
-    );
-    assert_eq!(
-        data.rows(2, None).unwrap(),
-        Tensor::from([[1., 0.], [0., 0.]])
-    );
+    assert_eq!(data.rows(0, Some(2)).unwrap(), Tensor::from([[1., 1.], [0., 1.]]));
+    assert_eq!(data.rows(2, None).unwrap(), Tensor::from([[1., 0.], [0., 0.]]));
     assert_eq!(data.rows(3, Some(10)).unwrap().shape(), vec![1, 2]);
-    assert_eq!(
-        data.select(4).unwrap_err(),
-        Error::IndexOutOfRange {
-            op: "index".into(),
-            index: 4,
-            size: 4
-        }
-    );
+    assert_eq!(data.select(4).unwrap_err(), Error::IndexOutOfRange { op: "index".into(), index: 4, size: 4 });
 }
 
 #[test]
 fn shape_and_dtype_errors_name_the_op_and_both_shapes() {
     let a = Tensor::from([1., 2., 3.]);
     let b = Tensor::from([1., 2.]);
-    assert_eq!(
-        a.add(&b).unwrap_err(),
-        Error::ShapeMismatch {
-            op: "add".into(),
-            lhs: vec![3],
-            rhs: vec![2]
-        }
-    );
+    assert_eq!(a.add(&b).unwrap_err(), Error::ShapeMismatch { op: "add".into(), lhs: vec![3], rhs: vec![2] });
     let m = Tensor::from([[1., 2.], [3., 4.]]);
     let n = Tensor::from([[1., 2., 3.]]);
-    assert_eq!(
-        m.mm(&n).unwrap_err(),
-        Error::ShapeMismatch {
-            op: "mm".into(),
-            lhs: vec![2, 2],
-            rhs: vec![1, 3]
-        }
-    );
+    assert_eq!(m.mm(&n).unwrap_err(), Error::ShapeMismatch { op: "mm".into(), lhs: vec![2, 2], rhs: vec![1, 3] });
     assert!(matches!(a.mm(&m), Err(Error::WrongRank { .. })));
-    assert!(matches!(
-        Tensor::from([1, 2]).requiring_grad(),
-        Err(Error::IntegerRequiresGrad { .. })
-    ));
-    assert!(matches!(
-        Tensor::from([1, 2]).sub_(0.5),
-        Err(Error::DtypeMismatch { .. })
-    ));
-    assert!(matches!(
-        Tensor::from_f32(&[2, 2], vec![1.0]),
-        Err(Error::BadLiteral {
-            expected: 4,
-            got: 1,
-            ..
-        })
-    ));
+    assert!(matches!(Tensor::from([1, 2]).requiring_grad(), Err(Error::IntegerRequiresGrad { .. })));
+    assert!(matches!(Tensor::from([1, 2]).sub_(0.5), Err(Error::DtypeMismatch { .. })));
+    assert!(matches!(Tensor::from_f32(&[2, 2], vec![1.0]), Err(Error::BadLiteral { expected: 4, got: 1, .. })));
     let leaf = Tensor::from([1.]).requiring_grad().unwrap();
-    assert!(matches!(
-        leaf.sub_(1.0),
-        Err(Error::InPlaceOnTensorRequiringGrad { .. })
-    ));
-    let vector = Tensor::from([1., 2.])
-        .requiring_grad()
-        .unwrap()
-        .mul(2.0)
-        .unwrap();
-    assert_eq!(
-        vector.backward().unwrap_err(),
-        Error::BackwardOfNonScalar { shape: vec![2] }
-    );
+    assert!(matches!(leaf.sub_(1.0), Err(Error::InPlaceOnTensorRequiringGrad { .. })));
+    let vector = Tensor::from([1., 2.]).requiring_grad().unwrap().mul(2.0).unwrap();
+    assert_eq!(vector.backward().unwrap_err(), Error::BackwardOfNonScalar { shape: vec![2] });
 }
 
 #[test]
@@ -147,41 +87,25 @@ fn seed_in_37_to_42_grad_of_sum_of_x_plus_y_is_ones() {
     let y = Tensor::from([1., 1., 1., 1., 1.]).requiring_grad().unwrap();
     let z = x.add(&y).unwrap().sum();
     z.backward().unwrap();
-    assert_eq!(
-        x.to_string(),
-        "tensor([1., 2., 3., 4., 5.], requires_grad=True)"
-    );
-    assert_eq!(
-        x.grad().unwrap().to_string(),
-        "tensor([1., 1., 1., 1., 1.])"
-    );
+    assert_eq!(x.to_string(), "tensor([1., 2., 3., 4., 5.], requires_grad=True)");
+    assert_eq!(x.grad().unwrap().to_string(), "tensor([1., 1., 1., 1., 1.])");
 }
 
 #[test]
 fn seed_in_43_44_linear_model_prints_the_ten_losses() {
-    let input = Tensor::from([[1., 1.], [0., 1.], [1., 0.], [0., 0.]])
-        .requiring_grad()
-        .unwrap();
-    let target = Tensor::from([[1.], [1.], [0.], [0.]])
-        .requiring_grad()
-        .unwrap();
+    let input = Tensor::from([[1., 1.], [0., 1.], [1., 0.], [0., 0.]]).requiring_grad().unwrap();
+    let target = Tensor::from([[1.], [1.], [0.], [0.]]).requiring_grad().unwrap();
     let weights = Tensor::from([[0.], [0.]]).requiring_grad().unwrap();
     let mut printed = Vec::new();
     for _ in 0..10 {
         let pred = input.mm(&weights).unwrap();
         let loss = pred.sub(&target).unwrap().pow(2.0).sum();
         loss.backward().unwrap();
-        weights
-            .data()
-            .sub_(&weights.grad().unwrap().mul(0.1).unwrap())
-            .unwrap();
+        weights.data().sub_(&weights.grad().unwrap().mul(0.1).unwrap()).unwrap();
         weights.grad().unwrap().mul_(0.0).unwrap();
         printed.push(loss.data().to_string());
     }
-    let expected = [
-        "2.", "0.5600", "0.2432", "0.1372", "0.0849", "0.0538", "0.0344", "0.0220", "0.0141",
-        "0.0090",
-    ];
+    let expected = ["2.", "0.5600", "0.2432", "0.1372", "0.0849", "0.0538", "0.0344", "0.0220", "0.0141", "0.0090"];
     assert_eq!(printed, expected.map(|v| format!("tensor({v})")));
 }
 
@@ -217,18 +141,10 @@ fn linear_initialises_within_pytorch_bounds() {
     let bound = 1.0 / 2f32.sqrt();
     assert_eq!(model.weight.shape(), vec![1, 2]);
     assert_eq!(model.bias.shape(), vec![1]);
-    for v in model
-        .weight
-        .to_f32_vec()
-        .into_iter()
-        .chain(model.bias.to_f32_vec())
-    {
+    for v in model.weight.to_f32_vec().into_iter().chain(model.bias.to_f32_vec()) {
         assert!(v.abs() <= bound);
     }
-    assert_ne!(
-        model.weight,
-        Linear::new(2, 1, &mut Rng::seeded(8)).unwrap().weight
-    );
+    assert_ne!(model.weight, Linear::new(2, 1, &mut Rng::seeded(8)).unwrap().weight);
 }
 
 // ---- gradients against central finite differences --------------------------------------------
@@ -241,16 +157,10 @@ fn random_tensor(rng: &mut Rng, shape: &[usize], positive: bool) -> Tensor {
 
 /// Checks d(f(inputs).sum())/d(input) against central differences for every input element.
 fn check_gradient(name: &str, inputs: Vec<Tensor>, f: &dyn Fn(&[Tensor]) -> Tensor) {
-    let leaves: Vec<Tensor> = inputs
-        .iter()
-        .map(|t| t.deep_clone().detach().requiring_grad().unwrap())
-        .collect();
+    let leaves: Vec<Tensor> = inputs.iter().map(|t| t.deep_clone().detach().requiring_grad().unwrap()).collect();
     f(&leaves).sum().backward().unwrap();
     for (which, leaf) in leaves.iter().enumerate() {
-        let analytic = leaf
-            .grad()
-            .map(|g| g.to_f32_vec())
-            .unwrap_or_else(|| vec![0.0; leaf.numel()]);
+        let analytic = leaf.grad().map(|g| g.to_f32_vec()).unwrap_or_else(|| vec![0.0; leaf.numel()]);
         let base = leaf.to_f32_vec();
         for i in 0..base.len() {
             let eps = 1e-2f32;
@@ -294,56 +204,28 @@ fn every_differentiable_op_matches_finite_differences_on_random_shapes() {
         let s = rng.uniform(-2.0, 2.0);
         let label = |op: &str| format!("case {case} {op} [{rows}x{cols}]");
         for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul] {
-            check_gradient(&label(op.name()), vec![a.clone(), b.clone()], &|t| {
-                t[0].binary(op, &t[1]).unwrap()
-            });
-            check_gradient(&label("bias row"), vec![a.clone(), row.clone()], &|t| {
-                t[0].binary(op, &t[1]).unwrap()
-            });
-            check_gradient(&label("scalar"), vec![a.clone()], &|t| {
-                t[0].binary(op, s).unwrap()
-            });
-            check_gradient(&label("scalar first"), vec![a.clone()], &|t| {
-                t[0].binary_scalar(op, s, true)
-            });
+            check_gradient(&label(op.name()), vec![a.clone(), b.clone()], &|t| t[0].binary(op, &t[1]).unwrap());
+            check_gradient(&label("bias row"), vec![a.clone(), row.clone()], &|t| t[0].binary(op, &t[1]).unwrap());
+            check_gradient(&label("scalar"), vec![a.clone()], &|t| t[0].binary(op, s).unwrap());
+            check_gradient(&label("scalar first"), vec![a.clone()], &|t| t[0].binary_scalar(op, s, true));
         }
-        check_gradient(&label("div"), vec![a.clone(), positive.clone()], &|t| {
-            t[0].div(&t[1]).unwrap()
-        });
-        check_gradient(&label("rdiv"), vec![positive.clone()], &|t| {
-            t[0].binary_scalar(BinaryOp::Div, s, true)
-        });
+        check_gradient(&label("div"), vec![a.clone(), positive.clone()], &|t| t[0].div(&t[1]).unwrap());
+        check_gradient(&label("rdiv"), vec![positive.clone()], &|t| t[0].binary_scalar(BinaryOp::Div, s, true));
         check_gradient(&label("neg"), vec![a.clone()], &|t| t[0].neg());
         check_gradient(&label("pow 2"), vec![a.clone()], &|t| t[0].pow(2.0));
-        check_gradient(&label("pow 1.5"), vec![positive.clone()], &|t| {
-            t[0].pow(1.5)
-        });
-        check_gradient(&label("mm"), vec![a.clone(), m.clone()], &|t| {
-            t[0].mm(&t[1]).unwrap()
-        });
-        check_gradient(&label("mean"), vec![a.clone()], &|t| {
-            t[0].mean().unwrap().mul(3.0).unwrap()
-        });
+        check_gradient(&label("pow 1.5"), vec![positive.clone()], &|t| t[0].pow(1.5));
+        check_gradient(&label("mm"), vec![a.clone(), m.clone()], &|t| t[0].mm(&t[1]).unwrap());
+        check_gradient(&label("mean"), vec![a.clone()], &|t| t[0].mean().unwrap().mul(3.0).unwrap());
         check_gradient(&label("t"), vec![a.clone(), m.clone()], &|t| {
             t[0].t().unwrap().t().unwrap().mm(&t[1]).unwrap().pow(2.0)
         });
-        check_gradient(&label("select"), vec![a.clone()], &|t| {
-            t[0].select(rows - 1).unwrap().pow(2.0)
+        check_gradient(&label("select"), vec![a.clone()], &|t| t[0].select(rows - 1).unwrap().pow(2.0));
+        check_gradient(&label("rows"), vec![a.clone()], &|t| t[0].rows(rows / 2, None).unwrap().pow(2.0));
+        check_gradient(&label("clone"), vec![a.clone()], &|t| t[0].deep_clone().mul(&t[0]).unwrap());
+        check_gradient(&label("linear"), vec![a.clone(), m.clone(), row.clone()], &|t| {
+            let bias = t[2].rows(0, Some(1)).unwrap();
+            t[0].mm(&t[1]).unwrap().add(&bias).unwrap().pow(2.0)
         });
-        check_gradient(&label("rows"), vec![a.clone()], &|t| {
-            t[0].rows(rows / 2, None).unwrap().pow(2.0)
-        });
-        check_gradient(&label("clone"), vec![a.clone()], &|t| {
-            t[0].deep_clone().mul(&t[0]).unwrap()
-        });
-        check_gradient(
-            &label("linear"),
-            vec![a.clone(), m.clone(), row.clone()],
-            &|t| {
-                let bias = t[2].rows(0, Some(1)).unwrap();
-                t[0].mm(&t[1]).unwrap().add(&bias).unwrap().pow(2.0)
-            },
-        );
     }
 }
 

@@ -90,9 +90,7 @@ impl Syft {
     /// `sy.VirtualWorker(hook, id="bob")`: starts a worker with an empty store.
     pub fn create_worker(&self, id: &str) -> Result<WorkerHandle> {
         if self.shared.workers.borrow().contains(id) {
-            return Err(Error::WorkerExists {
-                worker: id.to_owned(),
-            });
+            return Err(Error::WorkerExists { worker: id.to_owned() });
         }
         self.shared.transport.spawn(id)?;
         self.shared.workers.borrow_mut().insert(id.to_owned());
@@ -100,11 +98,7 @@ impl Syft {
     }
 
     pub fn worker(&self, id: &str) -> Option<WorkerHandle> {
-        self.shared
-            .workers
-            .borrow()
-            .contains(id)
-            .then(|| WorkerHandle::new(self.clone(), id))
+        self.shared.workers.borrow().contains(id).then(|| WorkerHandle::new(self.clone(), id))
     }
 
     pub fn worker_ids(&self) -> Vec<WorkerId> {
@@ -127,12 +121,7 @@ impl Syft {
 
     /// The pointers `me` holds now: (pointer id, location, id at location).
     pub fn live_pointers(&self) -> Vec<(ObjectId, WorkerId, ObjectId)> {
-        self.shared
-            .pointers
-            .borrow()
-            .iter()
-            .map(|(&id, (loc, at))| (id, loc.clone(), *at))
-            .collect()
+        self.shared.pointers.borrow().iter().map(|(&id, (loc, at))| (id, loc.clone(), *at)).collect()
     }
 
     /// Why `worker` stopped, if it did.
@@ -141,14 +130,7 @@ impl Syft {
     }
 
     pub(crate) fn knows(&self, a: &str, b: &str) -> bool {
-        a == b
-            || a == ME
-            || b == ME
-            || self
-                .shared
-                .links
-                .borrow()
-                .contains(&(a.to_owned(), b.to_owned()))
+        a == b || a == ME || b == ME || self.shared.links.borrow().contains(&(a.to_owned(), b.to_owned()))
     }
 
     pub(crate) fn link(&self, a: &str, b: &str) -> Result<()> {
@@ -168,26 +150,16 @@ impl Syft {
 
     pub(crate) fn check_alive(&self, worker: &str) -> Result<()> {
         match self.shared.gone.borrow().get(worker) {
-            Some(reason) => Err(Error::WorkerGone {
-                worker: worker.to_owned(),
-                reason: reason.clone(),
-            }),
+            Some(reason) => Err(Error::WorkerGone { worker: worker.to_owned(), reason: reason.clone() }),
             None if worker == ME || self.shared.workers.borrow().contains(worker) => Ok(()),
-            None => Err(Error::WorkerGone {
-                worker: worker.to_owned(),
-                reason: "no such worker".into(),
-            }),
+            None => Err(Error::WorkerGone { worker: worker.to_owned(), reason: "no such worker".into() }),
         }
     }
 
     /// Sends a message that needs no answer.
     pub(crate) fn post(&self, to: &str, body: Body) {
         if self.check_alive(to).is_ok() {
-            self.shared.transport.post(Envelope {
-                from: ME.to_owned(),
-                to: to.to_owned(),
-                body,
-            });
+            self.shared.transport.post(Envelope { from: ME.to_owned(), to: to.to_owned(), body });
         }
     }
 
@@ -197,14 +169,7 @@ impl Syft {
         self.shared.next_request.set(request + 1);
         let answer = self.check_alive(to).err().map(Err);
         let sent = answer.is_none();
-        self.shared.slots.borrow_mut().insert(
-            request,
-            Slot {
-                worker: to.to_owned(),
-                answer,
-                waker: None,
-            },
-        );
+        self.shared.slots.borrow_mut().insert(request, Slot { worker: to.to_owned(), answer, waker: None });
         if sent {
             self.shared.transport.post(Envelope {
                 from: ME.to_owned(),
@@ -212,17 +177,11 @@ impl Syft {
                 body: Body::Request { request, query },
             });
         }
-        ReplyFuture {
-            shared: Rc::clone(&self.shared),
-            request,
-        }
+        ReplyFuture { shared: Rc::clone(&self.shared), request }
     }
 
     pub(crate) fn track_pointer(&self, id: ObjectId, location: &str, id_at_location: ObjectId) {
-        self.shared
-            .pointers
-            .borrow_mut()
-            .insert(id, (location.to_owned(), id_at_location));
+        self.shared.pointers.borrow_mut().insert(id, (location.to_owned(), id_at_location));
     }
 
     pub(crate) fn untrack_pointer(&self, id: ObjectId) {
@@ -250,9 +209,7 @@ impl Shared {
                 events.push_back(message);
             }
             Event::WorkerGone { worker, reason } => {
-                self.gone
-                    .borrow_mut()
-                    .insert(worker.clone(), reason.clone());
+                self.gone.borrow_mut().insert(worker.clone(), reason.clone());
                 let waiting: Vec<RequestId> = self
                     .slots
                     .borrow()
@@ -261,13 +218,7 @@ impl Shared {
                     .map(|(&id, _)| id)
                     .collect();
                 for request in waiting {
-                    self.resolve(
-                        request,
-                        Err(Error::WorkerGone {
-                            worker: worker.clone(),
-                            reason: reason.clone(),
-                        }),
-                    );
+                    self.resolve(request, Err(Error::WorkerGone { worker: worker.clone(), reason: reason.clone() }));
                 }
             }
         }

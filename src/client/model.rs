@@ -13,10 +13,7 @@ pub struct RemoteLinear {
 impl Linear {
     /// Sends both parameters (values, `requires_grad`, gradients) to `worker`.
     pub fn send(&self, worker: &WorkerHandle) -> Result<RemoteLinear> {
-        Ok(RemoteLinear {
-            weight: self.weight.send(worker)?,
-            bias: self.bias.send(worker)?,
-        })
+        Ok(RemoteLinear { weight: self.weight.send(worker)?, bias: self.bias.send(worker)? })
     }
 }
 
@@ -42,17 +39,11 @@ impl RemoteLinear {
 
     /// Brings both parameters back, with their gradients; the worker keeps nothing.
     pub async fn get(&self) -> Result<Linear> {
-        Ok(Linear {
-            weight: self.weight.get().await?,
-            bias: self.bias.get().await?,
-        })
+        Ok(Linear { weight: self.weight.get().await?, bias: self.bias.get().await? })
     }
 
     /// Moves both parameters to `worker`, directly from where they are.
     pub async fn move_to(&self, worker: &WorkerHandle) -> Result<RemoteLinear> {
-        Ok(RemoteLinear {
-            weight: self.weight.move_to(worker).await?,
-            bias: self.bias.move_to(worker).await?,
-        })
+        Ok(RemoteLinear { weight: self.weight.move_to(worker).await?, bias: self.bias.move_to(worker).await? })
     }
 }

@@ -8,8 +8,7 @@ use std::fmt;
 use super::{expect_done, Syft, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::protocol::{
-    Answer, Command, InPlaceOp, ObjectId, ObjectKind, Op, Query, WireObject, WireTensor, WorkerId,
-    ME,
+    Answer, Command, InPlaceOp, ObjectId, ObjectKind, Op, Query, WireObject, WireTensor, WorkerId, ME,
 };
 use crate::tensor::{BinaryOp, Tensor};
 
@@ -62,49 +61,24 @@ impl Tensor {
         }
         syft.check_alive(worker.id())?;
         let id_at_location = syft.fresh_id();
-        worker.post(Command::Store {
-            id: id_at_location,
-            object: WireObject::Tensor(WireTensor::from_tensor(self)),
-        });
-        Ok(Pointer::new(
-            syft.clone(),
-            syft.fresh_id(),
-            worker.id(),
-            id_at_location,
-        ))
+        worker.post(Command::Store { id: id_at_location, object: WireObject::Tensor(WireTensor::from_tensor(self)) });
+        Ok(Pointer::new(syft.clone(), syft.fresh_id(), worker.id(), id_at_location))
     }
 
     /// `x.send(bob, alice)`: a copy on every worker.
     pub fn send_to_all(&self, workers: &[&WorkerHandle]) -> Result<MultiPointer> {
         if workers.is_empty() {
-            return Err(Error::Empty {
-                what: "send".into(),
-                item: "worker".into(),
-            });
+            return Err(Error::Empty { what: "send".into(), item: "worker".into() });
         }
-        let pointers = workers
-            .iter()
-            .map(|w| self.send(w))
-            .collect::<Result<Vec<_>>>()?;
+        let pointers = workers.iter().map(|w| self.send(w)).collect::<Result<Vec<_>>>()?;
         Ok(MultiPointer { pointers })
     }
 }
 
 impl Pointer {
-    pub(crate) fn new(
-        syft: Syft,
-        id: ObjectId,
-        location: &str,
-        id_at_location: ObjectId,
-    ) -> Pointer {
+    pub(crate) fn new(syft: Syft, id: ObjectId, location: &str, id_at_location: ObjectId) -> Pointer {
         syft.track_pointer(id, location, id_at_location);
-        Pointer {
-            syft,
-            id,
-            location: location.to_owned(),
-            id_at_location,
-            owns: Cell::new(true),
-        }
+        Pointer { syft, id, location: location.to_owned(), id_at_location, owns: Cell::new(true) }
     }
 
     pub fn id(&self) -> ObjectId {
@@ -146,12 +120,7 @@ impl Pointer {
         self.syft.check_alive(&self.location)?;
         let result = self.syft.fresh_id();
         self.location().post(Command::Execute { result, op });
-        Ok(Pointer::new(
-            self.syft.clone(),
-            result,
-            &self.location,
-            result,
-        ))
+        Ok(Pointer::new(self.syft.clone(), result, &self.location, result))
     }
 
     /// The id of `rhs` on this pointer's worker, or why it has none.
@@ -159,17 +128,14 @@ impl Pointer {
         self.check_owned()?;
         match rhs {
             Operand::Scalar(value) => Ok(crate::protocol::Operand::Scalar(value)),
-            Operand::Local(_) => Err(Error::LocalTensorWithPointer {
-                op: op.to_owned(),
-                worker: self.location.clone(),
-            }),
-            Operand::Pointer(other) if other.location != self.location => {
-                Err(Error::DifferentWorkers {
-                    op: op.to_owned(),
-                    lhs_worker: self.location.clone(),
-                    rhs_worker: other.location.clone(),
-                })
+            Operand::Local(_) => {
+                Err(Error::LocalTensorWithPointer { op: op.to_owned(), worker: self.location.clone() })
             }
+            Operand::Pointer(other) if other.location != self.location => Err(Error::DifferentWorkers {
+                op: op.to_owned(),
+                lhs_worker: self.location.clone(),
+                rhs_worker: other.location.clone(),
+            }),
             Operand::Pointer(other) => {
                 other.check_owned()?;
                 Ok(crate::protocol::Operand::Object(other.id_at_location))
@@ -179,11 +145,7 @@ impl Pointer {
 
     pub fn binary<'a>(&self, op: BinaryOp, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
         let rhs = self.operand(op.name(), rhs.into())?;
-        self.execute(Op::Binary {
-            op,
-            lhs: self.id_at_location,
-            rhs,
-        })
+        self.execute(Op::Binary { op, lhs: self.id_at_location, rhs })
     }
 
     pub fn add<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
@@ -204,110 +166,64 @@ impl Pointer {
 
     pub fn mm<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
         match self.operand("mm", rhs.into())? {
-            crate::protocol::Operand::Object(rhs) => self.execute(Op::Mm {
-                lhs: self.id_at_location,
-                rhs,
-            }),
-            crate::protocol::Operand::Scalar(_) => Err(Error::WrongRank {
-                op: "mm".into(),
-                expected: "a 2-D matrix".into(),
-                shape: vec![],
-            }),
+            crate::protocol::Operand::Object(rhs) => self.execute(Op::Mm { lhs: self.id_at_location, rhs }),
+            crate::protocol::Operand::Scalar(_) => {
+                Err(Error::WrongRank { op: "mm".into(), expected: "a 2-D matrix".into(), shape: vec![] })
+            }
         }
     }
 
     pub fn neg(&self) -> Result<Pointer> {
-        self.execute(Op::Neg {
-            input: self.id_at_location,
-        })
+        self.execute(Op::Neg { input: self.id_at_location })
     }
 
     pub fn pow(&self, exponent: f64) -> Result<Pointer> {
-        self.execute(Op::Pow {
-            input: self.id_at_location,
-            exponent,
-        })
+        self.execute(Op::Pow { input: self.id_at_location, exponent })
     }
 
     pub fn sum(&self) -> Result<Pointer> {
-        self.execute(Op::Sum {
-            input: self.id_at_location,
-        })
+        self.execute(Op::Sum { input: self.id_at_location })
     }
 
     pub fn mean(&self) -> Result<Pointer> {
-        self.execute(Op::Mean {
-            input: self.id_at_location,
-        })
+        self.execute(Op::Mean { input: self.id_at_location })
     }
 
     pub fn t(&self) -> Result<Pointer> {
-        self.execute(Op::T {
-            input: self.id_at_location,
-        })
+        self.execute(Op::T { input: self.id_at_location })
     }
 
     pub fn select(&self, index: usize) -> Result<Pointer> {
-        self.execute(Op::Select {
-            input: self.id_at_location,
-            index,
-        })
+        self.execute(Op::Select { input: self.id_at_location, index })
     }
 
     pub fn rows(&self, start: usize, end: Option<usize>) -> Result<Pointer> {
-        self.execute(Op::Rows {
-            input: self.id_at_location,
-            start,
-            end,
-        })
+        self.execute(Op::Rows { input: self.id_at_location, start, end })
     }
 
     pub fn deep_clone(&self) -> Result<Pointer> {
-        self.execute(Op::Clone {
-            input: self.id_at_location,
-        })
+        self.execute(Op::Clone { input: self.id_at_location })
     }
 
     /// `.data` of the remote tensor: same storage, no history.
     pub fn data(&self) -> Result<Pointer> {
-        self.execute(Op::Data {
-            input: self.id_at_location,
-        })
+        self.execute(Op::Data { input: self.id_at_location })
     }
 
     /// `.grad` of the remote tensor, sharing its storage (so `grad.mul_(0.)` clears it).
     pub fn grad(&self) -> Result<Pointer> {
-        self.execute(Op::Grad {
-            input: self.id_at_location,
-        })
+        self.execute(Op::Grad { input: self.id_at_location })
     }
 
     pub async fn backward(&self) -> Result<()> {
         self.check_owned()?;
-        expect_done(
-            self.syft
-                .request(
-                    &self.location,
-                    Query::Backward {
-                        id: self.id_at_location,
-                    },
-                )
-                .await?,
-        )
+        expect_done(self.syft.request(&self.location, Query::Backward { id: self.id_at_location }).await?)
     }
 
     async fn in_place<'a>(&self, op: BinaryOp, rhs: Operand<'a>) -> Result<()> {
         let rhs = self.operand(&format!("{}_", op.name()), rhs)?;
-        let op = InPlaceOp::Binary {
-            op,
-            target: self.id_at_location,
-            rhs,
-        };
-        expect_done(
-            self.syft
-                .request(&self.location, Query::InPlace { op })
-                .await?,
-        )
+        let op = InPlaceOp::Binary { op, target: self.id_at_location, rhs };
+        expect_done(self.syft.request(&self.location, Query::InPlace { op }).await?)
     }
 
     pub async fn add_<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<()> {
@@ -328,36 +244,19 @@ impl Pointer {
 
     pub async fn zero_(&self) -> Result<()> {
         self.check_owned()?;
-        let op = InPlaceOp::Zero {
-            target: self.id_at_location,
-        };
-        expect_done(
-            self.syft
-                .request(&self.location, Query::InPlace { op })
-                .await?,
-        )
+        let op = InPlaceOp::Zero { target: self.id_at_location };
+        expect_done(self.syft.request(&self.location, Query::InPlace { op }).await?)
     }
 
     async fn fetch(&self, expected: ObjectKind) -> Result<WireObject> {
         self.check_owned()?;
-        let answer = self
-            .syft
-            .request(
-                &self.location,
-                Query::Get {
-                    id: self.id_at_location,
-                    expected,
-                },
-            )
-            .await?;
+        let answer = self.syft.request(&self.location, Query::Get { id: self.id_at_location, expected }).await?;
         match answer {
             Answer::Object(object) => {
                 self.disown();
                 Ok(object)
             }
-            other => Err(Error::malformed(format!(
-                "expected an object, got {other:?}"
-            ))),
+            other => Err(Error::malformed(format!("expected an object, got {other:?}"))),
         }
     }
 
@@ -365,24 +264,16 @@ impl Pointer {
     pub async fn get(&self) -> Result<Tensor> {
         match self.fetch(ObjectKind::Tensor).await? {
             WireObject::Tensor(tensor) => tensor.to_tensor(),
-            WireObject::Pointer { .. } => {
-                Err(Error::malformed("asked for a tensor, got a pointer"))
-            }
+            WireObject::Pointer { .. } => Err(Error::malformed("asked for a tensor, got a pointer")),
         }
     }
 
     /// `.get()` on a pointer to a pointer: brings the inner pointer back to `me`.
     pub async fn get_pointer(&self) -> Result<Pointer> {
         match self.fetch(ObjectKind::Pointer).await? {
-            WireObject::Pointer {
-                location,
-                id_at_location,
-            } => Ok(Pointer::new(
-                self.syft.clone(),
-                self.id_at_location,
-                &location,
-                id_at_location,
-            )),
+            WireObject::Pointer { location, id_at_location } => {
+                Ok(Pointer::new(self.syft.clone(), self.id_at_location, &location, id_at_location))
+            }
             WireObject::Tensor(_) => Err(Error::malformed("asked for a pointer, got a tensor")),
         }
     }
@@ -401,57 +292,28 @@ impl Pointer {
         }
         if worker.id() == self.location {
             // The data is already there: a pointer from bob to bob's own object would only add a hop.
-            let pointer = Pointer::new(
-                self.syft.clone(),
-                self.id,
-                &self.location,
-                self.id_at_location,
-            );
+            let pointer = Pointer::new(self.syft.clone(), self.id, &self.location, self.id_at_location);
             self.disown();
             return Ok(pointer);
         }
         if !self.syft.knows(worker.id(), &self.location) {
             // Such a pointer could neither be used nor deleted: its object would leak.
-            return Err(Error::UnknownWorker {
-                worker: worker.id().to_owned(),
-                unknown: self.location.clone(),
-            });
+            return Err(Error::UnknownWorker { worker: worker.id().to_owned(), unknown: self.location.clone() });
         }
         // The pointer keeps its id on the new worker (seed In[62]), except a result pointer, whose id
         // is the result's own id at the end of the chain and could meet it there.
-        let key = if self.id == self.id_at_location {
-            self.syft.fresh_id()
-        } else {
-            self.id
-        };
-        let object = WireObject::Pointer {
-            location: self.location.clone(),
-            id_at_location: self.id_at_location,
-        };
+        let key = if self.id == self.id_at_location { self.syft.fresh_id() } else { self.id };
+        let object = WireObject::Pointer { location: self.location.clone(), id_at_location: self.id_at_location };
         worker.post(Command::Store { id: key, object });
         self.disown();
-        Ok(Pointer::new(
-            self.syft.clone(),
-            self.syft.fresh_id(),
-            worker.id(),
-            key,
-        ))
+        Ok(Pointer::new(self.syft.clone(), self.syft.fresh_id(), worker.id(), key))
     }
 
     /// For a pointer to a pointer: the middle worker fetches the data from the end of the chain and
     /// keeps it, so this pointer now points at data (the seed's `remote_get`).
     pub async fn remote_get(&self) -> Result<()> {
         self.check_owned()?;
-        expect_done(
-            self.syft
-                .request(
-                    &self.location,
-                    Query::RemoteGet {
-                        id: self.id_at_location,
-                    },
-                )
-                .await?,
-        )
+        expect_done(self.syft.request(&self.location, Query::RemoteGet { id: self.id_at_location }).await?)
     }
 
     /// Moves the data to `worker` directly from where it is: it never passes through `me`.
@@ -470,20 +332,14 @@ impl Drop for Pointer {
     fn drop(&mut self) {
         if self.owns.get() {
             self.disown();
-            self.location().post(Command::Delete {
-                id: self.id_at_location,
-            });
+            self.location().post(Command::Delete { id: self.id_at_location });
         }
     }
 }
 
 impl fmt::Display for Pointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "[PointerTensor | {ME}:{} -> {}:{}]",
-            self.id, self.location, self.id_at_location
-        )
+        write!(f, "[PointerTensor | {ME}:{} -> {}:{}]", self.id, self.location, self.id_at_location)
     }
 }
 
@@ -515,10 +371,7 @@ impl MultiPointer {
     /// `x_ptr.get(sum_results=True)`.
     pub async fn get_sum(&self) -> Result<Tensor> {
         let mut tensors = self.get().await?.into_iter();
-        let first = tensors.next().ok_or_else(|| Error::Empty {
-            what: "get_sum".into(),
-            item: "pointer".into(),
-        })?;
+        let first = tensors.next().ok_or_else(|| Error::Empty { what: "get_sum".into(), item: "pointer".into() })?;
         tensors.try_fold(first, |sum, t| sum.add(&t))
     }
 }

@@ -15,10 +15,7 @@ pub struct WorkerHandle {
 
 impl WorkerHandle {
     pub(crate) fn new(syft: Syft, id: &str) -> WorkerHandle {
-        WorkerHandle {
-            syft,
-            id: id.to_owned(),
-        }
+        WorkerHandle { syft, id: id.to_owned() }
     }
 
     pub fn id(&self) -> &str {
@@ -41,9 +38,7 @@ impl WorkerHandle {
         }
         match self.syft.request(&self.id, Query::Objects).await? {
             Answer::Objects(objects) => Ok(objects),
-            other => Err(Error::malformed(format!(
-                "expected a listing, got {other:?}"
-            ))),
+            other => Err(Error::malformed(format!("expected a listing, got {other:?}"))),
         }
     }
 

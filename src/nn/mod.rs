@@ -18,16 +18,9 @@ impl Linear {
     /// PyTorch's default initialisation: weight and bias uniform in ±1/sqrt(in_features).
     pub fn new(in_features: usize, out_features: usize, rng: &mut Rng) -> Result<Linear> {
         let bound = 1.0 / (in_features.max(1) as f64).sqrt();
-        let mut draw = |n: usize| {
-            (0..n)
-                .map(|_| rng.uniform(-bound, bound) as f32)
-                .collect::<Vec<f32>>()
-        };
-        let weight = Tensor::from_f32(
-            &[out_features, in_features],
-            draw(out_features * in_features),
-        )?
-        .requiring_grad()?;
+        let mut draw = |n: usize| (0..n).map(|_| rng.uniform(-bound, bound) as f32).collect::<Vec<f32>>();
+        let weight =
+            Tensor::from_f32(&[out_features, in_features], draw(out_features * in_features))?.requiring_grad()?;
         let bias = Tensor::from_f32(&[out_features], draw(out_features))?.requiring_grad()?;
         Ok(Linear { weight, bias })
     }

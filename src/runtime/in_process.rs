@@ -41,10 +41,7 @@ impl InProcess {
             state.sink.clone()
         };
         if let Some(sink) = sink {
-            sink(Event::WorkerGone {
-                worker: worker.to_owned(),
-                reason: "the worker was killed".into(),
-            });
+            sink(Event::WorkerGone { worker: worker.to_owned(), reason: "the worker was killed".into() });
         }
     }
 
@@ -87,10 +84,7 @@ fn undeliverable(envelope: Envelope) -> Vec<Envelope> {
             to: envelope.from,
             body: Body::Reply {
                 request,
-                answer: Err(Error::WorkerGone {
-                    worker: envelope.to,
-                    reason: "no such worker".into(),
-                }),
+                answer: Err(Error::WorkerGone { worker: envelope.to, reason: "no such worker".into() }),
             },
         }],
         _ => vec![],
@@ -105,9 +99,7 @@ impl Transport for InProcess {
     fn spawn(&self, worker: &str) -> Result<()> {
         let mut state = self.state.borrow_mut();
         if worker == ME || state.workers.contains_key(worker) {
-            return Err(Error::WorkerExists {
-                worker: worker.to_owned(),
-            });
+            return Err(Error::WorkerExists { worker: worker.to_owned() });
         }
         state.workers.insert(worker.to_owned(), Worker::new(worker));
         Ok(())
@@ -115,14 +107,8 @@ impl Transport for InProcess {
 
     fn connect(&self, a: &str, b: &str) -> Result<()> {
         for (from, to) in [(a, b), (b, a)] {
-            let command = Body::Command(Command::AddWorker {
-                worker: to.to_owned(),
-            });
-            self.post(Envelope {
-                from: ME.to_owned(),
-                to: from.to_owned(),
-                body: command,
-            });
+            let command = Body::Command(Command::AddWorker { worker: to.to_owned() });
+            self.post(Envelope { from: ME.to_owned(), to: from.to_owned(), body: command });
         }
         Ok(())
     }

@@ -13,49 +13,17 @@ use crate::error::{Error, Result};
 /// How a tensor was computed: the op and the inputs its gradient needs.
 #[derive(Clone)]
 pub enum GradFn {
-    Binary {
-        op: BinaryOp,
-        lhs: Tensor,
-        rhs: Tensor,
-    },
-    Scalar {
-        op: BinaryOp,
-        input: Tensor,
-        scalar: f32,
-        scalar_first: bool,
-    },
-    Neg {
-        input: Tensor,
-    },
-    Pow {
-        input: Tensor,
-        exponent: f32,
-    },
-    MatMul {
-        lhs: Tensor,
-        rhs: Tensor,
-    },
-    Sum {
-        input: Tensor,
-    },
-    Mean {
-        input: Tensor,
-    },
-    Transpose {
-        input: Tensor,
-    },
-    Select {
-        input: Tensor,
-        index: usize,
-    },
-    Rows {
-        input: Tensor,
-        start: usize,
-        end: Option<usize>,
-    },
-    Clone {
-        input: Tensor,
-    },
+    Binary { op: BinaryOp, lhs: Tensor, rhs: Tensor },
+    Scalar { op: BinaryOp, input: Tensor, scalar: f32, scalar_first: bool },
+    Neg { input: Tensor },
+    Pow { input: Tensor, exponent: f32 },
+    MatMul { lhs: Tensor, rhs: Tensor },
+    Sum { input: Tensor },
+    Mean { input: Tensor },
+    Transpose { input: Tensor },
+    Select { input: Tensor, index: usize },
+    Rows { input: Tensor, start: usize, end: Option<usize> },
+    Clone { input: Tensor },
 }
 
 impl GradFn {
@@ -64,17 +32,7 @@ impl GradFn {
         match self {
             GradFn::Binary { op, .. } | GradFn::Scalar { op, .. } => match op {
                 BinaryOp::Add => "AddBackward0",
-                BinaryOp::Sub
-                    if matches!(
-                        self,
-                        GradFn::Scalar {
-                            scalar_first: true,
-                            ..
-                        }
-                    ) =>
-                {
-                    "RsubBackward1"
-                }
+                BinaryOp::Sub if matches!(self, GradFn::Scalar { scalar_first: true, .. }) => "RsubBackward1",
                 BinaryOp::Sub => "SubBackward0",
                 BinaryOp::Mul => "MulBackward0",
                 BinaryOp::Div => "DivBackward0",
@@ -115,10 +73,7 @@ impl GradFn {
                 let (dl, dr) = match op {
                     BinaryOp::Add => (grad.clone(), grad.clone()),
                     BinaryOp::Sub => (grad.clone(), grad.mapv(|g| -g)),
-                    BinaryOp::Mul => (
-                        times(grad, &r, |g, r| g * r)?,
-                        times(grad, &l, |g, l| g * l)?,
-                    ),
+                    BinaryOp::Mul => (times(grad, &r, |g, r| g * r)?, times(grad, &l, |g, l| g * l)?),
                     BinaryOp::Div => {
                         let dl = times(grad, &r, |g, r| g / r)?;
                         let l_over_r2 = times(&l, &r, |l, r| l / (r * r))?;
@@ -130,37 +85,25 @@ impl GradFn {
                     (rhs, reduce_to_shape(dr, rhs.node.storage.borrow().shape())),
                 ]
             }
-            GradFn::Scalar {
-                op,
-                input,
-                scalar,
-                scalar_first,
-            } => {
+            GradFn::Scalar { op, input, scalar, scalar_first } => {
                 let s = *scalar;
                 let g = match (op, scalar_first) {
                     (BinaryOp::Add, _) | (BinaryOp::Sub, false) => grad.clone(),
                     (BinaryOp::Sub, true) => grad.mapv(|g| -g),
                     (BinaryOp::Mul, _) => grad.mapv(|g| g * s),
                     (BinaryOp::Div, false) => grad.mapv(|g| g / s),
-                    (BinaryOp::Div, true) => {
-                        times(grad, &values(input), move |g, x| -g * s / (x * x))?
-                    }
+                    (BinaryOp::Div, true) => times(grad, &values(input), move |g, x| -g * s / (x * x))?,
                 };
                 vec![(input, g)]
             }
             GradFn::Neg { input } => vec![(input, grad.mapv(|g| -g))],
             GradFn::Pow { input, exponent } => {
                 let e = *exponent;
-                vec![(
-                    input,
-                    times(grad, &values(input), move |g, x| g * e * x.powf(e - 1.0))?,
-                )]
+                vec![(input, times(grad, &values(input), move |g, x| g * e * x.powf(e - 1.0))?)]
             }
             GradFn::MatMul { lhs, rhs } => {
-                let matrix = |a: ArrayD<f32>| {
-                    a.into_dimensionality::<Ix2>()
-                        .map_err(|e| Error::malformed(e.to_string()))
-                };
+                let matrix =
+                    |a: ArrayD<f32>| a.into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()));
                 let g = matrix(grad.clone())?;
                 let dl = g.dot(&matrix(values(rhs))?.t()).into_dyn();
                 let dr = matrix(values(lhs))?.t().dot(&g).into_dyn();
@@ -183,8 +126,7 @@ impl GradFn {
                 let end = end.unwrap_or(size).min(size);
                 let start = (*start).min(end);
                 let mut full = ArrayD::zeros(IxDyn(&shape));
-                full.slice_axis_mut(Axis(0), Slice::from(start..end))
-                    .assign(grad);
+                full.slice_axis_mut(Axis(0), Slice::from(start..end)).assign(grad);
                 vec![(input, full)]
             }
             GradFn::Clone { input } => vec![(input, grad.clone())],
@@ -248,9 +190,7 @@ impl Tensor {
             return Err(Error::BackwardWithoutGraph);
         }
         if self.numel() != 1 {
-            return Err(Error::BackwardOfNonScalar {
-                shape: self.shape(),
-            });
+            return Err(Error::BackwardOfNonScalar { shape: self.shape() });
         }
         let mut grads: HashMap<u64, ArrayD<f32>> = HashMap::new();
         grads.insert(self.node_id(), ArrayD::ones(IxDyn(&self.shape())));
@@ -280,16 +220,8 @@ impl Tensor {
     fn accumulate_grad(&self, grad: ArrayD<f32>) -> Result<()> {
         match self.grad() {
             Some(existing) => {
-                let sum = existing
-                    .node
-                    .storage
-                    .borrow()
-                    .binary(BinaryOp::Add, &Storage::F32(grad))?;
-                existing
-                    .node
-                    .storage
-                    .borrow_mut()
-                    .assign("accumulate grad", sum)
+                let sum = existing.node.storage.borrow().binary(BinaryOp::Add, &Storage::F32(grad))?;
+                existing.node.storage.borrow_mut().assign("accumulate grad", sum)
             }
             None => {
                 self.set_grad(Some(Tensor::from_storage(Storage::F32(grad))));

@@ -50,35 +50,18 @@ impl Formatter {
     fn new(storage: &Storage) -> Formatter {
         let values: Vec<f64> = match storage {
             Storage::I64(a) => {
-                let width = a
-                    .iter()
-                    .map(|v| v.to_string().len())
-                    .max()
-                    .unwrap_or(1)
-                    .max(1);
-                return Formatter {
-                    mode: Mode::Integer,
-                    width,
-                };
+                let width = a.iter().map(|v| v.to_string().len()).max().unwrap_or(1).max(1);
+                return Formatter { mode: Mode::Integer, width };
             }
             Storage::F32(a) => a.iter().map(|&v| v as f64).collect(),
         };
-        let nonzero_finite: Vec<f64> = values
-            .iter()
-            .copied()
-            .filter(|v| v.is_finite() && *v != 0.0)
-            .collect();
-        let mut formatter = Formatter {
-            mode: Mode::FloatIntegral,
-            width: 1,
-        };
+        let nonzero_finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite() && *v != 0.0).collect();
+        let mut formatter = Formatter { mode: Mode::FloatIntegral, width: 1 };
         if nonzero_finite.is_empty() {
             return formatter;
         }
         let max = nonzero_finite.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let min = nonzero_finite
-            .iter()
-            .fold(f64::INFINITY, |m, v| m.min(v.abs()));
+        let min = nonzero_finite.iter().fold(f64::INFINITY, |m, v| m.min(v.abs()));
         let integral = nonzero_finite.iter().all(|v| v.ceil() == *v);
         let too_wide = max / min > 1000.0 || max > 1.0e8;
         formatter.mode = match (integral, too_wide || (!integral && min < 1.0e-4)) {
@@ -87,12 +70,7 @@ impl Formatter {
             (false, false) => Mode::Fixed,
         };
         let extra = usize::from(matches!(formatter.mode, Mode::FloatIntegral));
-        formatter.width = nonzero_finite
-            .iter()
-            .map(|&v| formatter.raw(v).len() + extra)
-            .max()
-            .unwrap_or(1)
-            .max(1);
+        formatter.width = nonzero_finite.iter().map(|&v| formatter.raw(v).len() + extra).max().unwrap_or(1).max(1);
         formatter
     }
 
@@ -134,32 +112,14 @@ fn nested(elements: &[String], shape: &[usize], indent: usize, width: usize) -> 
         [] => elements.first().cloned().unwrap_or_default(),
         [_] => {
             let per_line = ((LINE_WIDTH.saturating_sub(indent)) / (width + 2)).max(1);
-            let lines: Vec<String> = elements
-                .chunks(per_line)
-                .map(|line| line.join(", "))
-                .collect();
-            format!(
-                "[{}]",
-                lines.join(&format!(",\n{}", " ".repeat(indent + 1)))
-            )
+            let lines: Vec<String> = elements.chunks(per_line).map(|line| line.join(", ")).collect();
+            format!("[{}]", lines.join(&format!(",\n{}", " ".repeat(indent + 1))))
         }
         [rows, rest @ ..] => {
             let stride: usize = rest.iter().product();
-            let slices: Vec<String> = (0..*rows)
-                .map(|r| {
-                    nested(
-                        &elements[r * stride..(r + 1) * stride],
-                        rest,
-                        indent + 1,
-                        width,
-                    )
-                })
-                .collect();
-            let separator = format!(
-                ",{}{}",
-                "\n".repeat(shape.len() - 1),
-                " ".repeat(indent + 1)
-            );
+            let slices: Vec<String> =
+                (0..*rows).map(|r| nested(&elements[r * stride..(r + 1) * stride], rest, indent + 1, width)).collect();
+            let separator = format!(",{}{}", "\n".repeat(shape.len() - 1), " ".repeat(indent + 1));
             format!("[{}]", slices.join(&separator))
         }
     }
@@ -171,19 +131,10 @@ impl Tensor {
         let storage = self.node.storage.borrow();
         let shape = storage.shape().to_vec();
         if storage.is_empty() {
-            return if shape.len() == 1 {
-                "[]".to_owned()
-            } else {
-                format!("[], size={:?}", Size(&shape))
-            };
+            return if shape.len() == 1 { "[]".to_owned() } else { format!("[], size={:?}", Size(&shape)) };
         }
         let formatter = Formatter::new(&storage);
-        nested(
-            &element_strings(&storage, &formatter),
-            &shape,
-            "tensor(".len(),
-            formatter.width,
-        )
+        nested(&element_strings(&storage, &formatter), &shape, "tensor(".len(), formatter.width)
     }
 }
 
@@ -193,14 +144,7 @@ impl fmt::Debug for Size<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             [one] => write!(f, "({one},)"),
-            dims => write!(
-                f,
-                "({})",
-                dims.iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            dims => write!(f, "({})", dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
         }
     }
 }

@@ -69,11 +69,7 @@ impl Tensor {
         let got = values.len();
         ArrayD::from_shape_vec(IxDyn(shape), values)
             .map(|a| Tensor::from_storage(Storage::F32(a)))
-            .map_err(|_| Error::BadLiteral {
-                shape: shape.to_vec(),
-                expected: shape.iter().product(),
-                got,
-            })
+            .map_err(|_| Error::BadLiteral { shape: shape.to_vec(), expected: shape.iter().product(), got })
     }
 
     /// An integer tensor of `shape` from values in row-major order.
@@ -81,11 +77,7 @@ impl Tensor {
         let got = values.len();
         ArrayD::from_shape_vec(IxDyn(shape), values)
             .map(|a| Tensor::from_storage(Storage::I64(a)))
-            .map_err(|_| Error::BadLiteral {
-                shape: shape.to_vec(),
-                expected: shape.iter().product(),
-                got,
-            })
+            .map_err(|_| Error::BadLiteral { shape: shape.to_vec(), expected: shape.iter().product(), got })
     }
 
     /// A 0-dimensional float tensor, like `th.tensor(2.)`.
@@ -106,9 +98,7 @@ impl Tensor {
 
     pub fn set_requires_grad(&self, requires_grad: bool) -> Result<()> {
         if requires_grad && self.dtype() != DType::Float32 {
-            return Err(Error::IntegerRequiresGrad {
-                dtype: self.dtype().to_string(),
-            });
+            return Err(Error::IntegerRequiresGrad { dtype: self.dtype().to_string() });
         }
         self.node.requires_grad.set(requires_grad);
         Ok(())
@@ -173,13 +163,7 @@ impl Tensor {
 
     /// The values as `f32`, row-major (integers converted).
     pub fn to_f32_vec(&self) -> Vec<f32> {
-        self.node
-            .storage
-            .borrow()
-            .to_f32()
-            .iter()
-            .copied()
-            .collect()
+        self.node.storage.borrow().to_f32().iter().copied().collect()
     }
 
     /// The value of a one-element tensor, as PyTorch's `item()`.

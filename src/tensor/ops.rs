@@ -38,16 +38,8 @@ impl Tensor {
     pub fn binary<'a>(&self, op: BinaryOp, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
         match rhs.into() {
             Rhs::Tensor(rhs) => {
-                let value = self
-                    .node
-                    .storage
-                    .borrow()
-                    .binary(op, &rhs.node.storage.borrow())?;
-                Ok(Tensor::result(value, &[self, rhs], || GradFn::Binary {
-                    op,
-                    lhs: self.clone(),
-                    rhs: rhs.clone(),
-                }))
+                let value = self.node.storage.borrow().binary(op, &rhs.node.storage.borrow())?;
+                Ok(Tensor::result(value, &[self, rhs], || GradFn::Binary { op, lhs: self.clone(), rhs: rhs.clone() }))
             }
             Rhs::Scalar(scalar) => Ok(self.binary_scalar(op, scalar, false)),
         }
@@ -55,11 +47,7 @@ impl Tensor {
 
     /// `scalar op self` when `scalar_first`, e.g. `1 - x`.
     pub fn binary_scalar(&self, op: BinaryOp, scalar: f64, scalar_first: bool) -> Tensor {
-        let value = self
-            .node
-            .storage
-            .borrow()
-            .binary_scalar(op, scalar, scalar_first);
+        let value = self.node.storage.borrow().binary_scalar(op, scalar, scalar_first);
         Tensor::result(value, &[self], || GradFn::Scalar {
             op,
             input: self.clone(),
@@ -86,81 +74,54 @@ impl Tensor {
 
     pub fn neg(&self) -> Tensor {
         let value = self.node.storage.borrow().neg();
-        Tensor::result(value, &[self], || GradFn::Neg {
-            input: self.clone(),
-        })
+        Tensor::result(value, &[self], || GradFn::Neg { input: self.clone() })
     }
 
     /// `self ** exponent` for a scalar exponent.
     pub fn pow(&self, exponent: f64) -> Tensor {
         let value = self.node.storage.borrow().pow(exponent);
-        Tensor::result(value, &[self], || GradFn::Pow {
-            input: self.clone(),
-            exponent: exponent as f32,
-        })
+        Tensor::result(value, &[self], || GradFn::Pow { input: self.clone(), exponent: exponent as f32 })
     }
 
     /// Matrix product of two 2-D tensors.
     pub fn mm(&self, rhs: &Tensor) -> Result<Tensor> {
-        let value = self
-            .node
-            .storage
-            .borrow()
-            .matmul(&rhs.node.storage.borrow())?;
-        Ok(Tensor::result(value, &[self, rhs], || GradFn::MatMul {
-            lhs: self.clone(),
-            rhs: rhs.clone(),
-        }))
+        let value = self.node.storage.borrow().matmul(&rhs.node.storage.borrow())?;
+        Ok(Tensor::result(value, &[self, rhs], || GradFn::MatMul { lhs: self.clone(), rhs: rhs.clone() }))
     }
 
     /// Sum of every element, as a 0-dimensional tensor (integers stay integers).
     pub fn sum(&self) -> Tensor {
         let value = self.node.storage.borrow().sum();
-        Tensor::result(value, &[self], || GradFn::Sum {
-            input: self.clone(),
-        })
+        Tensor::result(value, &[self], || GradFn::Sum { input: self.clone() })
     }
 
     pub fn mean(&self) -> Result<Tensor> {
         let value = self.node.storage.borrow().mean()?;
-        Ok(Tensor::result(value, &[self], || GradFn::Mean {
-            input: self.clone(),
-        }))
+        Ok(Tensor::result(value, &[self], || GradFn::Mean { input: self.clone() }))
     }
 
     /// Transpose of a tensor with at most two dimensions (PyTorch's `t()`).
     pub fn t(&self) -> Result<Tensor> {
         let value = self.node.storage.borrow().transpose()?;
-        Ok(Tensor::result(value, &[self], || GradFn::Transpose {
-            input: self.clone(),
-        }))
+        Ok(Tensor::result(value, &[self], || GradFn::Transpose { input: self.clone() }))
     }
 
     /// `self[index]` along dimension 0.
     pub fn select(&self, index: usize) -> Result<Tensor> {
         let value = self.node.storage.borrow().select(index)?;
-        Ok(Tensor::result(value, &[self], || GradFn::Select {
-            input: self.clone(),
-            index,
-        }))
+        Ok(Tensor::result(value, &[self], || GradFn::Select { input: self.clone(), index }))
     }
 
     /// `self[start:end]` along dimension 0 (`end: None` is `self[start:]`).
     pub fn rows(&self, start: usize, end: Option<usize>) -> Result<Tensor> {
         let value = self.node.storage.borrow().rows(start, end)?;
-        Ok(Tensor::result(value, &[self], || GradFn::Rows {
-            input: self.clone(),
-            start,
-            end,
-        }))
+        Ok(Tensor::result(value, &[self], || GradFn::Rows { input: self.clone(), start, end }))
     }
 
     /// A copy with its own storage that still carries gradients back (`clone()`).
     pub fn deep_clone(&self) -> Tensor {
         let value = self.node.storage.borrow().clone();
-        Tensor::result(value, &[self], || GradFn::Clone {
-            input: self.clone(),
-        })
+        Tensor::result(value, &[self], || GradFn::Clone { input: self.clone() })
     }
 
     fn check_in_place(&self, op: &str) -> Result<()> {
@@ -175,11 +136,7 @@ impl Tensor {
         let name = format!("{}_", op.name());
         self.check_in_place(&name)?;
         let new = match rhs.into() {
-            Rhs::Tensor(rhs) => self
-                .node
-                .storage
-                .borrow()
-                .binary(op, &rhs.node.storage.borrow())?,
+            Rhs::Tensor(rhs) => self.node.storage.borrow().binary(op, &rhs.node.storage.borrow())?,
             Rhs::Scalar(scalar) => self.node.storage.borrow().binary_scalar(op, scalar, false),
         };
         self.node.storage.borrow_mut().assign(&name, new)

@@ -71,16 +71,8 @@ pub fn broadcast_shape(lhs: &[usize], rhs: &[usize]) -> Option<Vec<usize>> {
     let rank = lhs.len().max(rhs.len());
     let mut out = vec![0; rank];
     for i in 0..rank {
-        let l = if i < rank - lhs.len() {
-            1
-        } else {
-            lhs[i - (rank - lhs.len())]
-        };
-        let r = if i < rank - rhs.len() {
-            1
-        } else {
-            rhs[i - (rank - rhs.len())]
-        };
+        let l = if i < rank - lhs.len() { 1 } else { lhs[i - (rank - lhs.len())] };
+        let r = if i < rank - rhs.len() { 1 } else { rhs[i - (rank - rhs.len())] };
         out[i] = match (l, r) {
             (l, r) if l == r => l,
             (1, r) => r,
@@ -97,8 +89,7 @@ pub(crate) fn zip_broadcast<A: Copy, B: Copy>(
     rhs: &ArrayD<A>,
     f: impl Fn(A, A) -> B,
 ) -> Result<ArrayD<B>> {
-    let shape = broadcast_shape(lhs.shape(), rhs.shape())
-        .ok_or_else(|| Error::shape(op, lhs.shape(), rhs.shape()))?;
+    let shape = broadcast_shape(lhs.shape(), rhs.shape()).ok_or_else(|| Error::shape(op, lhs.shape(), rhs.shape()))?;
     let (Some(l), Some(r)) = (lhs.broadcast(IxDyn(&shape)), rhs.broadcast(IxDyn(&shape))) else {
         return Err(Error::shape(op, lhs.shape(), rhs.shape()));
     };
@@ -139,16 +130,9 @@ impl Storage {
     pub fn binary(&self, op: BinaryOp, rhs: &Storage) -> Result<Storage> {
         match (self, rhs) {
             (Storage::I64(a), Storage::I64(b)) if op != BinaryOp::Div => {
-                Ok(Storage::I64(zip_broadcast(op.name(), a, b, |x, y| {
-                    op.apply_i64(x, y)
-                })?))
+                Ok(Storage::I64(zip_broadcast(op.name(), a, b, |x, y| op.apply_i64(x, y))?))
             }
-            _ => Ok(Storage::F32(zip_broadcast(
-                op.name(),
-                &self.to_f32(),
-                &rhs.to_f32(),
-                |x, y| op.apply_f32(x, y),
-            )?)),
+            _ => Ok(Storage::F32(zip_broadcast(op.name(), &self.to_f32(), &rhs.to_f32(), |x, y| op.apply_f32(x, y))?)),
         }
     }
 
@@ -158,23 +142,11 @@ impl Storage {
         match self {
             Storage::I64(a) if op != BinaryOp::Div && scalar.fract() == 0.0 => {
                 let s = scalar as i64;
-                Storage::I64(a.mapv(|x| {
-                    if scalar_first {
-                        op.apply_i64(s, x)
-                    } else {
-                        op.apply_i64(x, s)
-                    }
-                }))
+                Storage::I64(a.mapv(|x| if scalar_first { op.apply_i64(s, x) } else { op.apply_i64(x, s) }))
             }
             _ => {
                 let s = scalar as f32;
-                Storage::F32(self.to_f32().mapv(|x| {
-                    if scalar_first {
-                        op.apply_f32(s, x)
-                    } else {
-                        op.apply_f32(x, s)
-                    }
-                }))
+                Storage::F32(self.to_f32().mapv(|x| if scalar_first { op.apply_f32(s, x) } else { op.apply_f32(x, s) }))
             }
         }
     }
@@ -204,11 +176,7 @@ impl Storage {
             if s.shape().len() == 2 {
                 Ok(())
             } else {
-                Err(Error::WrongRank {
-                    op: "mm".into(),
-                    expected: "a 2-D matrix".into(),
-                    shape: s.shape().to_vec(),
-                })
+                Err(Error::WrongRank { op: "mm".into(), expected: "a 2-D matrix".into(), shape: s.shape().to_vec() })
             }
         };
         as_matrix(self)?;
@@ -216,50 +184,32 @@ impl Storage {
         if self.shape()[1] != rhs.shape()[0] {
             return Err(Error::shape("mm", self.shape(), rhs.shape()));
         }
-        let two_d = |a: ArrayD<f32>| {
-            a.into_dimensionality::<Ix2>()
-                .map_err(|e| Error::malformed(e.to_string()))
-        };
+        let two_d = |a: ArrayD<f32>| a.into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()));
         match (self, rhs) {
             (Storage::I64(a), Storage::I64(b)) => {
-                let a = a
-                    .clone()
-                    .into_dimensionality::<Ix2>()
-                    .map_err(|e| Error::malformed(e.to_string()))?;
-                let b = b
-                    .clone()
-                    .into_dimensionality::<Ix2>()
-                    .map_err(|e| Error::malformed(e.to_string()))?;
+                let a = a.clone().into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()))?;
+                let b = b.clone().into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()))?;
                 Ok(Storage::I64(a.dot(&b).into_dyn()))
             }
-            _ => Ok(Storage::F32(
-                two_d(self.to_f32())?.dot(&two_d(rhs.to_f32())?).into_dyn(),
-            )),
+            _ => Ok(Storage::F32(two_d(self.to_f32())?.dot(&two_d(rhs.to_f32())?).into_dyn())),
         }
     }
 
     pub fn sum(&self) -> Storage {
         match self {
             Storage::F32(a) => Storage::F32(ArrayD::from_elem(IxDyn(&[]), a.sum())),
-            Storage::I64(a) => Storage::I64(ArrayD::from_elem(
-                IxDyn(&[]),
-                a.iter().fold(0i64, |s, &x| s.wrapping_add(x)),
-            )),
+            Storage::I64(a) => {
+                Storage::I64(ArrayD::from_elem(IxDyn(&[]), a.iter().fold(0i64, |s, &x| s.wrapping_add(x))))
+            }
         }
     }
 
     pub fn mean(&self) -> Result<Storage> {
         if self.is_empty() {
-            return Err(Error::Empty {
-                what: "mean".into(),
-                item: "element".into(),
-            });
+            return Err(Error::Empty { what: "mean".into(), item: "element".into() });
         }
         let a = self.to_f32();
-        Ok(Storage::F32(ArrayD::from_elem(
-            IxDyn(&[]),
-            a.sum() / a.len() as f32,
-        )))
+        Ok(Storage::F32(ArrayD::from_elem(IxDyn(&[]), a.sum() / a.len() as f32)))
     }
 
     pub fn transpose(&self) -> Result<Storage> {
@@ -279,11 +229,7 @@ impl Storage {
     fn check_rows(&self, op: &str) -> Result<usize> {
         match self.shape().first() {
             Some(&n) => Ok(n),
-            None => Err(Error::WrongRank {
-                op: op.into(),
-                expected: "at least 1 dimension".into(),
-                shape: vec![],
-            }),
+            None => Err(Error::WrongRank { op: op.into(), expected: "at least 1 dimension".into(), shape: vec![] }),
         }
     }
 
@@ -291,11 +237,7 @@ impl Storage {
     pub fn select(&self, index: usize) -> Result<Storage> {
         let size = self.check_rows("index")?;
         if index >= size {
-            return Err(Error::IndexOutOfRange {
-                op: "index".into(),
-                index,
-                size,
-            });
+            return Err(Error::IndexOutOfRange { op: "index".into(), index, size });
         }
         Ok(match self {
             Storage::F32(a) => Storage::F32(a.index_axis(Axis(0), index).to_owned()),
@@ -327,8 +269,7 @@ impl Storage {
             (Storage::I64(_), Storage::F32(_)) => {
                 return Err(Error::DtypeMismatch {
                     op: op.into(),
-                    reason: "result type Float can't be cast to the desired output type Long"
-                        .into(),
+                    reason: "result type Float can't be cast to the desired output type Long".into(),
                 })
             }
         }

@@ -7,25 +7,11 @@ use crate::tensor::Tensor;
 
 /// `tensors` are the op's inputs, in the order of [`Op::inputs`].
 pub(super) fn op(op: &Op, tensors: &[Tensor]) -> Result<Tensor> {
-    let first = tensors
-        .first()
-        .ok_or_else(|| Error::malformed("an op without operands"))?;
-    let second = || {
-        tensors
-            .get(1)
-            .ok_or_else(|| Error::malformed("a binary op without its right operand"))
-    };
+    let first = tensors.first().ok_or_else(|| Error::malformed("an op without operands"))?;
+    let second = || tensors.get(1).ok_or_else(|| Error::malformed("a binary op without its right operand"));
     match *op {
-        Op::Binary {
-            op,
-            rhs: Operand::Scalar(scalar),
-            ..
-        } => first.binary(op, scalar),
-        Op::Binary {
-            op,
-            rhs: Operand::Object(_),
-            ..
-        } => first.binary(op, second()?),
+        Op::Binary { op, rhs: Operand::Scalar(scalar), .. } => first.binary(op, scalar),
+        Op::Binary { op, rhs: Operand::Object(_), .. } => first.binary(op, second()?),
         Op::Mm { .. } => first.mm(second()?),
         Op::Neg { .. } => Ok(first.neg()),
         Op::Pow { exponent, .. } => Ok(first.pow(exponent)),
@@ -41,23 +27,11 @@ pub(super) fn op(op: &Op, tensors: &[Tensor]) -> Result<Tensor> {
 }
 
 pub(super) fn in_place(op: &InPlaceOp, tensors: &[Tensor]) -> Result<()> {
-    let target = tensors
-        .first()
-        .ok_or_else(|| Error::malformed("an in-place op without a target"))?;
+    let target = tensors.first().ok_or_else(|| Error::malformed("an in-place op without a target"))?;
     match *op {
-        InPlaceOp::Binary {
-            op,
-            rhs: Operand::Scalar(scalar),
-            ..
-        } => target.binary_(op, scalar),
-        InPlaceOp::Binary {
-            op,
-            rhs: Operand::Object(_),
-            ..
-        } => {
-            let rhs = tensors
-                .get(1)
-                .ok_or_else(|| Error::malformed("an in-place op without its operand"))?;
+        InPlaceOp::Binary { op, rhs: Operand::Scalar(scalar), .. } => target.binary_(op, scalar),
+        InPlaceOp::Binary { op, rhs: Operand::Object(_), .. } => {
+            let rhs = tensors.get(1).ok_or_else(|| Error::malformed("an in-place op without its operand"))?;
             target.binary_(op, rhs)
         }
         InPlaceOp::Zero { .. } => target.zero_(),

@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
 use crate::protocol::{
-    Answer, Body, Command, Envelope, Listed, ObjectId, ObjectKind, Query, RequestId, WireObject,
-    WireTensor, WorkerId, ME,
+    Answer, Body, Command, Envelope, Listed, ObjectId, ObjectKind, Query, RequestId, WireObject, WireTensor, WorkerId,
+    ME,
 };
 use crate::tensor::Tensor;
 
@@ -37,13 +37,7 @@ impl Stored {
                 Ok(tensor) => Stored::Tensor(tensor),
                 Err(error) => Stored::Error(error),
             },
-            WireObject::Pointer {
-                location,
-                id_at_location,
-            } => Stored::Pointer {
-                location,
-                id_at_location,
-            },
+            WireObject::Pointer { location, id_at_location } => Stored::Pointer { location, id_at_location },
         }
     }
 
@@ -62,11 +56,7 @@ enum Continuation {
     /// Pass the answer back to whoever asked us (a query forwarded along a pointer chain).
     Relay { to: WorkerId, request: RequestId },
     /// `remote_get`: keep the fetched object under `id`, then answer the asker.
-    StoreThenReply {
-        id: ObjectId,
-        to: WorkerId,
-        request: RequestId,
-    },
+    StoreThenReply { id: ObjectId, to: WorkerId, request: RequestId },
 }
 
 pub struct Worker {
@@ -130,52 +120,34 @@ impl Worker {
             Some(request) => vec![Envelope {
                 from: self.id.clone(),
                 to: from.to_owned(),
-                body: Body::Reply {
-                    request,
-                    answer: Err(error),
-                },
+                body: Body::Reply { request, answer: Err(error) },
             }],
             None => vec![],
         }
     }
 
     fn send(&mut self, to: &str, body: Body) {
-        self.outbox.push(Envelope {
-            from: self.id.clone(),
-            to: to.to_owned(),
-            body,
-        });
+        self.outbox.push(Envelope { from: self.id.clone(), to: to.to_owned(), body });
     }
 
     fn knows(&self, worker: &str) -> Result<()> {
         if worker == ME || worker == self.id || self.known.contains(worker) {
             Ok(())
         } else {
-            Err(Error::UnknownWorker {
-                worker: self.id.clone(),
-                unknown: worker.to_owned(),
-            })
+            Err(Error::UnknownWorker { worker: self.id.clone(), unknown: worker.to_owned() })
         }
     }
 
     fn not_found(&self, id: ObjectId) -> Error {
-        Error::ObjectNotFound {
-            id,
-            worker: self.id.clone(),
-        }
+        Error::ObjectNotFound { id, worker: self.id.clone() }
     }
 
     fn command(&mut self, from: &str, command: Command) {
         match command {
             Command::Store { id, object } => {
                 let stored = match object {
-                    WireObject::Pointer {
-                        location,
-                        id_at_location,
-                    } if location == self.id && id_at_location == id => {
-                        Stored::Error(Error::malformed(format!(
-                            "object {id} on {location} would point at itself"
-                        )))
+                    WireObject::Pointer { location, id_at_location } if location == self.id && id_at_location == id => {
+                        Stored::Error(Error::malformed(format!("object {id} on {location} would point at itself")))
                     }
                     object => Stored::from_wire(object),
                 };
@@ -184,22 +156,12 @@ impl Worker {
             Command::Execute { result, op } => {
                 let free = self.free_id(result);
                 if free != result {
-                    self.send(
-                        from,
-                        Body::Command(Command::Relocated {
-                            from: result,
-                            to: free,
-                        }),
-                    );
+                    self.send(from, Body::Command(Command::Relocated { from: result, to: free }));
                 }
                 self.execute(free, op)
             }
             Command::Relocated { from: old, to: new } => {
-                if let Some(Stored::Pointer {
-                    location,
-                    id_at_location,
-                }) = self.objects.get_mut(&old)
-                {
+                if let Some(Stored::Pointer { location, id_at_location }) = self.objects.get_mut(&old) {
                     if location == from && *id_at_location == old {
                         *id_at_location = new;
                     }
@@ -227,16 +189,9 @@ impl Worker {
     /// Removes `id`; a pointer passes the delete on to its location, so dropping a pointer to a
     /// pointer empties the whole chain.
     fn delete(&mut self, id: ObjectId) {
-        if let Some(Stored::Pointer {
-            location,
-            id_at_location,
-        }) = self.objects.remove(&id)
-        {
+        if let Some(Stored::Pointer { location, id_at_location }) = self.objects.remove(&id) {
             if self.knows(&location).is_ok() {
-                self.send(
-                    &location,
-                    Body::Command(Command::Delete { id: id_at_location }),
-                );
+                self.send(&location, Body::Command(Command::Delete { id: id_at_location }));
             }
         }
     }
@@ -256,20 +211,10 @@ impl Worker {
                 None => Some(Err(self.not_found(id))),
                 Some(Stored::Tensor(_)) => Some(Ok(Answer::Done)),
                 Some(Stored::Error(error)) => Some(Err(error.clone())),
-                Some(Stored::Pointer {
-                    location,
-                    id_at_location,
-                }) => {
+                Some(Stored::Pointer { location, id_at_location }) => {
                     let (location, id_at_location) = (location.clone(), *id_at_location);
-                    let query = Query::Get {
-                        id: id_at_location,
-                        expected: ObjectKind::Tensor,
-                    };
-                    let continuation = Continuation::StoreThenReply {
-                        id,
-                        to: from.to_owned(),
-                        request,
-                    };
+                    let query = Query::Get { id: id_at_location, expected: ObjectKind::Tensor };
+                    let continuation = Continuation::StoreThenReply { id, to: from.to_owned(), request };
                     self.forward(&location, query, continuation)
                 }
             },
@@ -277,41 +222,22 @@ impl Worker {
                 Err(error) => Some(Err(error)),
                 Ok(Resolved::Local(tensors)) => Some(tensors[0].backward().map(|()| Answer::Done)),
                 Ok(Resolved::Remote { location, ids }) => {
-                    let continuation = Continuation::Relay {
-                        to: from.to_owned(),
-                        request,
-                    };
+                    let continuation = Continuation::Relay { to: from.to_owned(), request };
                     self.forward(&location, Query::Backward { id: ids[0] }, continuation)
                 }
             },
             Query::InPlace { op } => match self.resolve(&op.inputs()) {
                 Err(error) => Some(Err(error)),
-                Ok(Resolved::Local(tensors)) => {
-                    Some(execute::in_place(&op, &tensors).map(|()| Answer::Done))
-                }
+                Ok(Resolved::Local(tensors)) => Some(execute::in_place(&op, &tensors).map(|()| Answer::Done)),
                 Ok(Resolved::Remote { location, ids }) => {
-                    let continuation = Continuation::Relay {
-                        to: from.to_owned(),
-                        request,
-                    };
-                    self.forward(
-                        &location,
-                        Query::InPlace {
-                            op: execute::rename_in_place(&op, &ids),
-                        },
-                        continuation,
-                    )
+                    let continuation = Continuation::Relay { to: from.to_owned(), request };
+                    self.forward(&location, Query::InPlace { op: execute::rename_in_place(&op, &ids) }, continuation)
                 }
             },
         }
     }
 
-    fn forward(
-        &mut self,
-        location: &str,
-        query: Query,
-        continuation: Continuation,
-    ) -> Option<Result<Answer>> {
+    fn forward(&mut self, location: &str, query: Query, continuation: Continuation) -> Option<Result<Answer>> {
         if let Err(error) = self.knows(location) {
             return Some(Err(error));
         }
@@ -326,18 +252,14 @@ impl Worker {
         match self.waiting.remove(&request) {
             // A reply nobody waits for (e.g. after a restart) is dropped: there is no one to tell.
             None => {}
-            Some(Continuation::Relay { to, request }) => {
-                self.send(&to, Body::Reply { request, answer })
-            }
+            Some(Continuation::Relay { to, request }) => self.send(&to, Body::Reply { request, answer }),
             Some(Continuation::StoreThenReply { id, to, request }) => {
                 let answer = match answer {
                     Ok(Answer::Object(object)) => {
                         self.objects.insert(id, Stored::from_wire(object));
                         Ok(Answer::Done)
                     }
-                    Ok(other) => Err(Error::malformed(format!(
-                        "remote_get expected an object, got {other:?}"
-                    ))),
+                    Ok(other) => Err(Error::malformed(format!("remote_get expected an object, got {other:?}"))),
                     Err(error) => Err(error),
                 };
                 self.send(&to, Body::Reply { request, answer });
@@ -364,16 +286,10 @@ impl Worker {
             });
         }
         match self.objects.remove(&id) {
-            Some(Stored::Tensor(tensor)) => Ok(Answer::Object(WireObject::Tensor(
-                WireTensor::from_tensor(&tensor),
-            ))),
-            Some(Stored::Pointer {
-                location,
-                id_at_location,
-            }) => Ok(Answer::Object(WireObject::Pointer {
-                location,
-                id_at_location,
-            })),
+            Some(Stored::Tensor(tensor)) => Ok(Answer::Object(WireObject::Tensor(WireTensor::from_tensor(&tensor)))),
+            Some(Stored::Pointer { location, id_at_location }) => {
+                Ok(Answer::Object(WireObject::Pointer { location, id_at_location }))
+            }
             Some(Stored::Error(error)) => Err(error),
             None => Err(self.not_found(id)),
         }
@@ -385,13 +301,9 @@ impl Worker {
             .map(|(&id, stored)| {
                 let listed = match stored {
                     Stored::Tensor(tensor) => Listed::Tensor(WireTensor::from_tensor(tensor)),
-                    Stored::Pointer {
-                        location,
-                        id_at_location,
-                    } => Listed::Pointer {
-                        location: location.clone(),
-                        id_at_location: *id_at_location,
-                    },
+                    Stored::Pointer { location, id_at_location } => {
+                        Listed::Pointer { location: location.clone(), id_at_location: *id_at_location }
+                    }
                     Stored::Error(error) => Listed::Error(error.clone()),
                 };
                 (id, listed)
@@ -408,10 +320,7 @@ impl Worker {
                 None => return Err(self.not_found(id)),
                 Some(Stored::Error(error)) => return Err(error.clone()),
                 Some(Stored::Tensor(tensor)) => tensors.push(tensor.clone()),
-                Some(Stored::Pointer {
-                    location,
-                    id_at_location,
-                }) => remote.push((location.clone(), *id_at_location)),
+                Some(Stored::Pointer { location, id_at_location }) => remote.push((location.clone(), *id_at_location)),
             }
         }
         match (tensors.is_empty(), remote.first()) {
@@ -424,10 +333,7 @@ impl Worker {
                         rhs_worker: other.clone(),
                     });
                 }
-                Ok(Resolved::Remote {
-                    location: location.clone(),
-                    ids: remote.into_iter().map(|(_, id)| id).collect(),
-                })
+                Ok(Resolved::Remote { location: location.clone(), ids: remote.into_iter().map(|(_, id)| id).collect() })
             }
             (false, Some((location, _))) => Err(Error::DifferentWorkers {
                 op: "op".into(),
@@ -449,10 +355,7 @@ impl Worker {
                 Ok(()) => {
                     let op = execute::rename(&op, &ids);
                     self.send(&location, Body::Command(Command::Execute { result, op }));
-                    Stored::Pointer {
-                        location,
-                        id_at_location: result,
-                    }
+                    Stored::Pointer { location, id_at_location: result }
                 }
             },
         };
@@ -462,23 +365,14 @@ impl Worker {
 
 enum Resolved {
     Local(Vec<Tensor>),
-    Remote {
-        location: WorkerId,
-        ids: Vec<ObjectId>,
-    },
+    Remote { location: WorkerId, ids: Vec<ObjectId> },
 }
 
 fn name_op(error: Error, name: &str) -> Error {
     match error {
-        Error::DifferentWorkers {
-            lhs_worker,
-            rhs_worker,
-            ..
-        } => Error::DifferentWorkers {
-            op: name.to_owned(),
-            lhs_worker,
-            rhs_worker,
-        },
+        Error::DifferentWorkers { lhs_worker, rhs_worker, .. } => {
+            Error::DifferentWorkers { op: name.to_owned(), lhs_worker, rhs_worker }
+        }
         other => other,
     }
 }

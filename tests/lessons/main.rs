@@ -1,6 +1,9 @@
 //! Every lesson and project of the seed, asserting stores, pointer fields, values and errors.
 //! The same suite runs natively and in headless Chromium over the in-process runtime.
 
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 mod support;
 
 mod advanced_remote_execution;

@@ -3,32 +3,21 @@
 
 use std::collections::BTreeSet;
 
-use minisyft::protocol::{
-    Answer, Body, Command, Envelope, ObjectKind, Op, Operand, Query, WireObject, WireTensor, ME,
-};
+use minisyft::protocol::{Answer, Body, Command, Envelope, ObjectKind, Op, Operand, Query, WireObject, WireTensor, ME};
 use minisyft::rng::Rng;
 use minisyft::tensor::{BinaryOp, DType};
 use minisyft::worker::{Stored, Worker};
 use minisyft::{Error, Pointer, Syft, Tensor};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn request(query: Query) -> Envelope {
-    Envelope {
-        from: ME.into(),
-        to: "bob".into(),
-        body: Body::Request { request: 9, query },
-    }
+    Envelope { from: ME.into(), to: "bob".into(), body: Body::Request { request: 9, query } }
 }
 
 fn reply_error(out: &[Envelope]) -> Error {
     match out {
-        [Envelope {
-            body:
-                Body::Reply {
-                    request: 9,
-                    answer: Err(error),
-                },
-            ..
-        }] => error.clone(),
+        [Envelope { body: Body::Reply { request: 9, answer: Err(error) }, .. }] => error.clone(),
         other => panic!("expected one error reply, got {other:?}"),
     }
 }
@@ -40,104 +29,46 @@ fn a_worker_given_bad_messages_replies_with_typed_errors_and_keeps_its_store() {
     bob.handle(Envelope {
         from: ME.into(),
         to: "bob".into(),
-        body: Body::Command(Command::Store {
-            id: 1,
-            object: WireObject::Tensor(keep),
-        }),
+        body: Body::Command(Command::Store { id: 1, object: WireObject::Tensor(keep) }),
     });
     // A tensor whose bytes do not fit its shape is kept as an error, not a panic.
-    let bad = WireTensor {
-        shape: vec![3],
-        dtype: DType::Float32,
-        bytes: vec![0; 5],
-        requires_grad: false,
-        grad: None,
-    };
+    let bad = WireTensor { shape: vec![3], dtype: DType::Float32, bytes: vec![0; 5], requires_grad: false, grad: None };
     bob.handle(Envelope {
         from: ME.into(),
         to: "bob".into(),
-        body: Body::Command(Command::Store {
-            id: 2,
-            object: WireObject::Tensor(bad),
-        }),
+        body: Body::Command(Command::Store { id: 2, object: WireObject::Tensor(bad) }),
     });
-    assert!(matches!(
-        bob.objects().get(&2),
-        Some(Stored::Error(Error::MalformedMessage { .. }))
-    ));
+    assert!(matches!(bob.objects().get(&2), Some(Stored::Error(Error::MalformedMessage { .. }))));
 
-    let unknown = reply_error(&bob.handle(request(Query::Get {
-        id: 77,
-        expected: ObjectKind::Tensor,
-    })));
-    assert_eq!(
-        unknown,
-        Error::ObjectNotFound {
-            id: 77,
-            worker: "bob".into()
-        }
-    );
-    let wrong_kind = reply_error(&bob.handle(request(Query::Get {
-        id: 1,
-        expected: ObjectKind::Pointer,
-    })));
+    let unknown = reply_error(&bob.handle(request(Query::Get { id: 77, expected: ObjectKind::Tensor })));
+    assert_eq!(unknown, Error::ObjectNotFound { id: 77, worker: "bob".into() });
+    let wrong_kind = reply_error(&bob.handle(request(Query::Get { id: 1, expected: ObjectKind::Pointer })));
     assert!(matches!(wrong_kind, Error::WrongObjectKind { id: 1, .. }));
     let shape = Op::Mm { lhs: 1, rhs: 1 };
     bob.handle(Envelope {
         from: ME.into(),
         to: "bob".into(),
-        body: Body::Command(Command::Execute {
-            result: 3,
-            op: shape,
-        }),
+        body: Body::Command(Command::Execute { result: 3, op: shape }),
     });
-    assert!(matches!(
-        bob.objects().get(&3),
-        Some(Stored::Error(Error::WrongRank { .. }))
-    ));
+    assert!(matches!(bob.objects().get(&3), Some(Stored::Error(Error::WrongRank { .. }))));
     let in_place = Query::InPlace {
-        op: minisyft::protocol::InPlaceOp::Binary {
-            op: BinaryOp::Add,
-            target: 1,
-            rhs: Operand::Object(99),
-        },
+        op: minisyft::protocol::InPlaceOp::Binary { op: BinaryOp::Add, target: 1, rhs: Operand::Object(99) },
     };
-    assert_eq!(
-        reply_error(&bob.handle(request(in_place))),
-        Error::ObjectNotFound {
-            id: 99,
-            worker: "bob".into()
-        }
-    );
+    assert_eq!(reply_error(&bob.handle(request(in_place))), Error::ObjectNotFound { id: 99, worker: "bob".into() });
     assert_eq!(
         reply_error(&bob.handle(request(Query::RemoteGet { id: 5 }))),
-        Error::ObjectNotFound {
-            id: 5,
-            worker: "bob".into()
-        }
+        Error::ObjectNotFound { id: 5, worker: "bob".into() }
     );
-    assert_eq!(
-        reply_error(&bob.handle(request(Query::Backward { id: 1 }))),
-        Error::BackwardWithoutGraph
-    );
+    assert_eq!(reply_error(&bob.handle(request(Query::Backward { id: 1 }))), Error::BackwardWithoutGraph);
     // A reply nobody asked for changes nothing.
     let stray = Envelope {
         from: "alice".into(),
         to: "bob".into(),
-        body: Body::Reply {
-            request: 1234,
-            answer: Ok(Answer::Done),
-        },
+        body: Body::Reply { request: 1234, answer: Ok(Answer::Done) },
     };
     assert!(bob.handle(stray).is_empty());
-    assert!(
-        matches!(bob.objects().get(&1), Some(Stored::Tensor(t)) if *t == Tensor::from([1., 2.]))
-    );
-    assert_eq!(
-        bob.reject(ME, Some(4), Error::MalformedMessage { reason: "x".into() })
-            .len(),
-        1
-    );
+    assert!(matches!(bob.objects().get(&1), Some(Stored::Tensor(t)) if *t == Tensor::from([1., 2.])));
+    assert_eq!(bob.reject(ME, Some(4), Error::MalformedMessage { reason: "x".into() }).len(), 1);
 }
 
 /// Polls once: over the in-process runtime every reply has arrived when a request returns, so a
@@ -157,10 +88,7 @@ fn random_command_sequences_never_panic_and_leave_no_leaks() {
     for seed in 0..40 {
         let (syft, runtime) = Syft::in_process(seed);
         let names = ["bob", "alice", "carol"];
-        let workers: Vec<_> = names
-            .iter()
-            .map(|n| syft.create_worker(n).unwrap())
-            .collect();
+        let workers: Vec<_> = names.iter().map(|n| syft.create_worker(n).unwrap()).collect();
         workers[0].add_worker(&workers[1]).unwrap();
         let mut rng = Rng::seeded(seed * 7 + 1);
         let mut pointers: Vec<Pointer> = Vec::new();
@@ -177,12 +105,8 @@ fn random_command_sequences_never_panic_and_leave_no_leaks() {
                         pointers.push(Tensor::from_f32(&[len], values)?.send(worker)?);
                     }
                     2 | 3 if !pointers.is_empty() => {
-                        let (i, j) = (
-                            pick(&mut rng, pointers.len()),
-                            pick(&mut rng, pointers.len()),
-                        );
-                        let op = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div]
-                            [pick(&mut rng, 4)];
+                        let (i, j) = (pick(&mut rng, pointers.len()), pick(&mut rng, pointers.len()));
+                        let op = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div][pick(&mut rng, 4)];
                         let result = pointers[i].binary(op, &pointers[j])?;
                         pointers.push(result);
                     }
@@ -219,20 +143,11 @@ fn random_command_sequences_never_panic_and_leave_no_leaks() {
             // Errors are fine; panics are not (the test would abort here).
             let _ = outcome;
             history.push(action);
-            assert_no_dangling(
-                &runtime,
-                &names,
-                seed,
-                &format!("after actions {history:?}"),
-            );
+            assert_no_dangling(&runtime, &names, seed, &format!("after actions {history:?}"));
             for name in names {
                 runtime
                     .with_worker(name, |w| {
-                        assert_eq!(
-                            w.waiting_requests(),
-                            0,
-                            "seed {seed}: {name} left a request waiting"
-                        )
+                        assert_eq!(w.waiting_requests(), 0, "seed {seed}: {name} left a request waiting")
                     })
                     .unwrap();
             }
@@ -250,35 +165,22 @@ fn random_command_sequences_never_panic_and_leave_no_leaks() {
 }
 
 /// Every stored pointer leads to an object that exists.
-fn assert_no_dangling(
-    runtime: &minisyft::runtime::InProcess,
-    names: &[&str],
-    seed: u64,
-    when: &str,
-) {
+fn assert_no_dangling(runtime: &minisyft::runtime::InProcess, names: &[&str], seed: u64, when: &str) {
     for name in names {
         let pointers_in_store: Vec<(String, u64)> = runtime
             .with_worker(name, |w| {
                 w.objects()
                     .values()
                     .filter_map(|s| match s {
-                        Stored::Pointer {
-                            location,
-                            id_at_location,
-                        } => Some((location.clone(), *id_at_location)),
+                        Stored::Pointer { location, id_at_location } => Some((location.clone(), *id_at_location)),
                         _ => None,
                     })
                     .collect()
             })
             .unwrap();
         for (location, id) in pointers_in_store {
-            let exists = runtime
-                .with_worker(&location, |w| w.objects().contains_key(&id))
-                .unwrap();
-            assert!(
-                exists,
-                "seed {seed}: {name} points at {location}:{id}, which is gone, {when}"
-            );
+            let exists = runtime.with_worker(&location, |w| w.objects().contains_key(&id)).unwrap();
+            assert!(exists, "seed {seed}: {name} points at {location}:{id}, which is gone, {when}");
         }
     }
 }

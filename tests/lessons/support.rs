@@ -27,10 +27,7 @@ pub fn syft() -> Syft {
 }
 
 pub fn workers(syft: &Syft, names: &[&str]) -> Vec<WorkerHandle> {
-    names
-        .iter()
-        .map(|n| syft.create_worker(n).expect("fresh worker"))
-        .collect()
+    names.iter().map(|n| syft.create_worker(n).expect("fresh worker")).collect()
 }
 
 /// What a store entry is, in the terms the seed prints them.
@@ -49,13 +46,8 @@ pub async fn store(worker: &WorkerHandle) -> Vec<(ObjectId, Entry)> {
         .into_iter()
         .map(|(id, listed)| {
             let entry = match listed {
-                Listed::Tensor(t) => {
-                    Entry::Tensor(t.to_tensor().expect("valid tensor").to_string())
-                }
-                Listed::Pointer {
-                    location,
-                    id_at_location,
-                } => Entry::Pointer(location, id_at_location),
+                Listed::Tensor(t) => Entry::Tensor(t.to_tensor().expect("valid tensor").to_string()),
+                Listed::Pointer { location, id_at_location } => Entry::Pointer(location, id_at_location),
                 Listed::Error(e) => Entry::Error(e.to_string()),
             };
             (id, entry)

@@ -1,0 +1,38 @@
+# The two set-up commands of the README: `make serve` and `make test`. Each installs what it needs
+# first (scripts/setup.sh: pinned, idempotent, nothing prebuilt downloaded).
+
+SHELL := /bin/bash
+export PATH := $(CURDIR)/tests/e2e/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_OFFLINE := true
+export CHROMEDRIVER := /usr/bin/chromedriver
+
+.PHONY: setup serve build test test-native test-browser test-e2e lint bench
+
+setup:
+	@scripts/setup.sh
+
+## Build the page and serve it at http://127.0.0.1:8080 (rebuilds on change).
+serve: setup
+	cargo fetch
+	trunk serve --release
+
+build: setup
+	cargo fetch
+	trunk build --release
+
+## Every test: lint, native, wasm in headless Chromium, end to end on the built page.
+test: setup lint test-native test-browser test-e2e
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+test-native:
+	cargo test
+
+test-browser:
+	cargo test --target wasm32-unknown-unknown
+
+test-e2e: build
+	node --test tests/e2e/

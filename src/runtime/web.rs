@@ -1,1 +1,0 @@
-//! Web Worker transport (wasm only).

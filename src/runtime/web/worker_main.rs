@@ -1,0 +1,118 @@
+//! The worker side: decode, hand to the state machine, route what it returns — to the page, or
+//! straight to a peer over that peer's MessagePort.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
+
+use super::wire::{from_js, to_js, FromWorker, PeerMessage, ToWorker};
+use crate::protocol::{Body, Command, Envelope, ME};
+use crate::runtime::MessageEvent as Trace;
+use crate::worker::Worker;
+
+struct State {
+    scope: DedicatedWorkerGlobalScope,
+    worker: Option<Worker>,
+    peers: BTreeMap<String, MessagePort>,
+    /// Handlers of the peer ports, kept alive as long as the worker runs.
+    port_handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+fn post_to_page(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
+    if let Ok((js, transfer)) = to_js(message) {
+        let _ = scope.post_message_with_transfer(&js, &transfer);
+    }
+}
+
+impl State {
+    fn handle(&mut self, envelope: Envelope) {
+        let Some(worker) = self.worker.as_mut() else {
+            post_to_page(&self.scope, &FromWorker::Rejected { reason: "a message before Init".into() });
+            return;
+        };
+        for outgoing in worker.handle(envelope) {
+            self.route(outgoing);
+        }
+    }
+
+    fn route(&self, envelope: Envelope) {
+        if envelope.to == ME {
+            post_to_page(&self.scope, &FromWorker::Envelope(envelope));
+            return;
+        }
+        match (self.peers.get(&envelope.to), to_js::<PeerMessage>(&envelope)) {
+            (Some(port), Ok((js, transfer))) => {
+                let trace = Trace::of(&envelope);
+                let _ = port.post_message_with_transferable(&js, &transfer);
+                post_to_page(&self.scope, &FromWorker::Trace(trace));
+            }
+            _ => post_to_page(
+                &self.scope,
+                &FromWorker::Rejected { reason: format!("no channel to {} for {}", envelope.to, envelope.kind()) },
+            ),
+        }
+    }
+}
+
+/// The `worker` bin's main: installs the message handler and announces that it is ready.
+pub fn run_worker() {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let panic_scope = scope.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        post_to_page(&panic_scope, &FromWorker::Panicked { message: info.to_string() });
+    }));
+    let state = Rc::new(RefCell::new(State {
+        scope: scope.clone(),
+        worker: None,
+        peers: BTreeMap::new(),
+        port_handlers: Vec::new(),
+    }));
+    let on_message = {
+        let state = Rc::clone(&state);
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let message = match from_js::<ToWorker>(event.data()) {
+                Ok(message) => message,
+                Err(error) => {
+                    post_to_page(&state.borrow().scope, &FromWorker::Rejected { reason: error.to_string() });
+                    return;
+                }
+            };
+            match message {
+                ToWorker::Init { name } => state.borrow_mut().worker = Some(Worker::new(name)),
+                ToWorker::Envelope(envelope) => state.borrow_mut().handle(envelope),
+                ToWorker::Connect { peer } => connect(&state, &peer, event.ports().get(0)),
+                ToWorker::Panic => panic!("panic requested by the page"),
+            }
+        })
+    };
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post_to_page(&scope, &FromWorker::Ready);
+}
+
+fn connect(state: &Rc<RefCell<State>>, peer: &str, port: JsValue) {
+    let Ok(port) = port.dyn_into::<MessagePort>() else {
+        post_to_page(
+            &state.borrow().scope,
+            &FromWorker::Rejected { reason: format!("Connect to {peer} without a port") },
+        );
+        return;
+    };
+    let handler = {
+        let state = Rc::clone(state);
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| match from_js::<PeerMessage>(event.data()) {
+            Ok(envelope) => state.borrow_mut().handle(envelope),
+            Err(error) => post_to_page(&state.borrow().scope, &FromWorker::Rejected { reason: error.to_string() }),
+        })
+    };
+    port.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    let mut state = state.borrow_mut();
+    state.port_handlers.push(handler);
+    state.peers.insert(peer.to_owned(), port);
+    let from = ME.to_owned();
+    let name = state.worker.as_ref().map(|w| w.id().to_owned()).unwrap_or_default();
+    state.handle(Envelope { from, to: name, body: Body::Command(Command::AddWorker { worker: peer.to_owned() }) });
+}
