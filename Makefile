@@ -5,6 +5,8 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/tests/e2e/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_OFFLINE := true
 export CHROMEDRIVER := /usr/bin/chromedriver
+# The lesson suite over Web Workers runs for about a minute in one browser page.
+export WASM_BINDGEN_TEST_TIMEOUT := 900
 
 .PHONY: setup serve build test test-native test-browser test-e2e lint bench
 
@@ -20,8 +22,9 @@ build: setup
 	cargo fetch
 	trunk build --release
 
-## Every test: lint, native, wasm in headless Chromium, end to end on the built page.
-test: setup lint test-native test-browser test-e2e
+## Every test: lint, native, wasm in headless Chromium (in-process and over Web Workers), end to
+## end on the built page.
+test: setup lint test-native build test-browser test-e2e
 
 lint:
 	cargo fmt --all -- --check
@@ -31,8 +34,9 @@ lint:
 test-native:
 	cargo test
 
+# tests/lessons_web loads the workers from the built dist/ (make build).
 test-browser:
 	cargo test --target wasm32-unknown-unknown
 
-test-e2e: build
+test-e2e:
 	node --test tests/e2e/

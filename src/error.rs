@@ -72,6 +72,9 @@ pub enum Error {
     #[error("worker {worker} is gone: {reason}")]
     WorkerGone { worker: WorkerId, reason: String },
 
+    #[error("messages were still under way after {waves} waves of counters")]
+    NotSettled { waves: usize },
+
     #[error("malformed message: {reason}")]
     MalformedMessage { reason: String },
 

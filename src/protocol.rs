@@ -65,6 +65,9 @@ pub enum Query {
     /// The store, for inspection (`bob._objects`).
     Objects,
     ClearObjects,
+    /// How many messages this worker has handled and sent, not counting these queries themselves:
+    /// the client compares the totals to tell when every message under way has landed.
+    Counters,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +75,7 @@ pub enum Answer {
     Done,
     Object(WireObject),
     Objects(Vec<(ObjectId, Listed)>),
+    Counters { received: u64, sent: u64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -299,6 +303,17 @@ impl WireTensor {
 }
 
 impl Envelope {
+    /// True for what the message counters leave out: the counter queries and their replies, and
+    /// `AddWorker`, which transports make themselves when they connect two workers.
+    pub fn is_uncounted(&self) -> bool {
+        matches!(
+            self.body,
+            Body::Request { query: Query::Counters, .. }
+                | Body::Reply { answer: Ok(Answer::Counters { .. }), .. }
+                | Body::Command(Command::AddWorker { .. })
+        )
+    }
+
     /// A short name of what the message does, for the message log.
     pub fn kind(&self) -> String {
         match &self.body {
@@ -314,10 +329,12 @@ impl Envelope {
                 Query::InPlace { op } => op.name(),
                 Query::Objects => "objects".into(),
                 Query::ClearObjects => "clear_objects".into(),
+                Query::Counters => "counters".into(),
             },
             Body::Reply { answer: Ok(Answer::Object(_)), .. } => "reply object".into(),
             Body::Reply { answer: Ok(Answer::Objects(_)), .. } => "reply objects".into(),
             Body::Reply { answer: Ok(Answer::Done), .. } => "reply done".into(),
+            Body::Reply { answer: Ok(Answer::Counters { .. }), .. } => "reply counters".into(),
             Body::Reply { answer: Err(_), .. } => "reply error".into(),
         }
     }
@@ -334,7 +351,7 @@ impl Envelope {
                     vec![*id]
                 }
                 Query::InPlace { op } => op.inputs(),
-                Query::Objects | Query::ClearObjects => vec![],
+                Query::Objects | Query::ClearObjects | Query::Counters => vec![],
             },
             Body::Reply { answer: Ok(Answer::Objects(objects)), .. } => objects.iter().map(|(id, _)| *id).collect(),
             Body::Reply { .. } => vec![],

@@ -25,6 +25,9 @@ use crate::runtime::{Event, MessageEvent, Transport};
 /// How many message events the client keeps (oldest dropped first).
 const EVENT_LOG_LIMIT: usize = 100_000;
 
+/// How many waves of counters [`Syft::settle`] asks for before it gives up.
+const SETTLE_WAVES: usize = 1000;
+
 /// The local worker `me` and its connection to every other worker. Cheap to clone.
 #[derive(Clone)]
 pub struct Syft {
@@ -43,6 +46,9 @@ struct Shared {
     listeners: RefCell<Vec<Listener>>,
     /// Pointers `me` holds: id → (location, id at location), for inspection.
     pointers: RefCell<BTreeMap<ObjectId, (WorkerId, ObjectId)>>,
+    /// Messages `me` sent and received, counter traffic left out (see [`Syft::settle`]).
+    sent: Cell<u64>,
+    received: Cell<u64>,
 }
 
 type Listener = Rc<dyn Fn(&MessageEvent)>;
@@ -67,6 +73,8 @@ impl Syft {
             events: RefCell::new(VecDeque::new()),
             listeners: RefCell::new(Vec::new()),
             pointers: RefCell::new(BTreeMap::new()),
+            sent: Cell::new(0),
+            received: Cell::new(0),
         });
         let weak: Weak<Shared> = Rc::downgrade(&shared);
         shared.transport.attach(Rc::new(move |event| {
@@ -159,8 +167,38 @@ impl Syft {
     /// Sends a message that needs no answer.
     pub(crate) fn post(&self, to: &str, body: Body) {
         if self.check_alive(to).is_ok() {
-            self.shared.transport.post(Envelope { from: ME.to_owned(), to: to.to_owned(), body });
+            self.shared.send(Envelope { from: ME.to_owned(), to: to.to_owned(), body });
         }
+    }
+
+    /// Waits until every message sent so far, and every message it caused worker to worker, has
+    /// been handled: ops forwarded along chains and deletes passed on have landed. Over the
+    /// in-process runtime that is always already so. (Mattern's four-counter method: two
+    /// consecutive waves of counters that agree, with as many messages received as sent.)
+    pub async fn settle(&self) -> Result<()> {
+        let mut previous = None;
+        for _ in 0..SETTLE_WAVES {
+            let (mut received, mut sent) = (self.shared.received.get(), self.shared.sent.get());
+            for worker in self.worker_ids() {
+                if self.check_alive(&worker).is_err() {
+                    continue;
+                }
+                match self.request(&worker, Query::Counters).await {
+                    Ok(Answer::Counters { received: r, sent: s }) => {
+                        received += r;
+                        sent += s;
+                    }
+                    Ok(other) => return Err(Error::malformed(format!("expected counters, got {other:?}"))),
+                    Err(Error::WorkerGone { .. }) => continue,
+                    Err(error) => return Err(error),
+                }
+            }
+            if received == sent && previous == Some((received, sent)) {
+                return Ok(());
+            }
+            previous = Some((received, sent));
+        }
+        Err(Error::NotSettled { waves: SETTLE_WAVES })
     }
 
     /// Sends a query and waits for its answer (or for the worker to be found gone).
@@ -171,7 +209,7 @@ impl Syft {
         let sent = answer.is_none();
         self.shared.slots.borrow_mut().insert(request, Slot { worker: to.to_owned(), answer, waker: None });
         if sent {
-            self.shared.transport.post(Envelope {
+            self.shared.send(Envelope {
                 from: ME.to_owned(),
                 to: to.to_owned(),
                 body: Body::Request { request, query },
@@ -190,9 +228,19 @@ impl Syft {
 }
 
 impl Shared {
+    fn send(&self, envelope: Envelope) {
+        if !envelope.is_uncounted() {
+            self.sent.set(self.sent.get() + 1);
+        }
+        self.transport.post(envelope);
+    }
+
     fn on_event(&self, event: Event) {
         match event {
             Event::Deliver(envelope) => {
+                if !envelope.is_uncounted() {
+                    self.received.set(self.received.get() + 1);
+                }
                 if let Body::Reply { request, answer } = envelope.body {
                     self.resolve(request, answer);
                 }

@@ -66,6 +66,8 @@ pub struct Worker {
     waiting: HashMap<RequestId, Continuation>,
     next_request: RequestId,
     outbox: Vec<Envelope>,
+    received: u64,
+    sent: u64,
 }
 
 impl Worker {
@@ -77,6 +79,8 @@ impl Worker {
             waiting: HashMap::new(),
             next_request: 1,
             outbox: Vec::new(),
+            received: 0,
+            sent: 0,
         }
     }
 
@@ -100,6 +104,13 @@ impl Worker {
 
     /// Handles one message and returns every message it causes this worker to send.
     pub fn handle(&mut self, envelope: Envelope) -> Vec<Envelope> {
+        if let Body::Request { request, query: Query::Counters } = envelope.body {
+            let answer = Ok(Answer::Counters { received: self.received, sent: self.sent });
+            return vec![Envelope { from: self.id.clone(), to: envelope.from, body: Body::Reply { request, answer } }];
+        }
+        if !envelope.is_uncounted() {
+            self.received += 1;
+        }
         let from = envelope.from;
         match envelope.body {
             Body::Command(command) => self.command(&from, command),
@@ -110,6 +121,7 @@ impl Worker {
             }
             Body::Reply { request, answer } => self.reply(request, answer),
         }
+        self.sent += self.outbox.len() as u64;
         std::mem::take(&mut self.outbox)
     }
 
@@ -201,6 +213,7 @@ impl Worker {
         match query {
             Query::Get { id, expected } => Some(self.get(id, expected)),
             Query::Objects => Some(Ok(Answer::Objects(self.listing()))),
+            Query::Counters => Some(Ok(Answer::Counters { received: self.received, sent: self.sent })),
             Query::ClearObjects => {
                 for id in self.objects.keys().copied().collect::<Vec<_>>() {
                     self.delete(id);

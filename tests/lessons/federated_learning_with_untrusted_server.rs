@@ -6,17 +6,17 @@ use std::rc::Rc;
 use minisyft::federated::{toy_data, Aggregation, Config, Federation};
 use minisyft::nn::{squared_error, Linear};
 use minisyft::protocol::{Answer, Body, Envelope, WireObject};
-use minisyft::runtime::{Event, InProcess, Sink, Transport};
+use minisyft::runtime::{Event, Sink, Transport};
 use minisyft::{Syft, Tensor};
 
-/// The in-process runtime, keeping a copy of every message delivered to `me`.
-#[derive(Clone, Default)]
-struct Recording {
-    inner: InProcess,
+/// The transport under test, keeping a copy of every message delivered to `me`.
+#[derive(Clone)]
+struct Recording<T> {
+    inner: T,
     received: Rc<RefCell<Vec<Envelope>>>,
 }
 
-impl Transport for Recording {
+impl<T: Transport> Transport for Recording<T> {
     fn attach(&self, sink: Sink) {
         let received = Rc::clone(&self.received);
         self.inner.attach(Rc::new(move |event| {
@@ -71,7 +71,7 @@ fn close(a: &[f32], b: &[f32]) -> bool {
 }
 
 crate::async_test!(me_receives_only_the_average_and_the_global_loss_falls, |_syft: Syft| async move {
-    let recording = Recording::default();
+    let recording = Recording { inner: crate::transport(), received: Rc::default() };
     let syft = Syft::new(recording.clone(), 7);
     let config = Config { seed: 11, aggregation: Aggregation::UntrustedServer, lr: 0.1, local_steps: 1 };
     let mut federation = Federation::toy(&syft, config).unwrap();

@@ -6,6 +6,11 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
 
+/// This binary runs the lessons over the in-process runtime.
+pub fn transport() -> minisyft::runtime::InProcess {
+    minisyft::runtime::InProcess::new()
+}
+
 mod advanced_remote_execution;
 mod basic_remote_execution;
 mod common_errors;

@@ -22,8 +22,9 @@ macro_rules! async_test {
     };
 }
 
+/// A client over the transport this test binary is about (`crate::transport()`).
 pub fn syft() -> Syft {
-    Syft::in_process(42).0
+    Syft::new(crate::transport(), 42)
 }
 
 pub fn workers(syft: &Syft, names: &[&str]) -> Vec<WorkerHandle> {
@@ -38,7 +39,9 @@ pub enum Entry {
     Error(String),
 }
 
+/// The store once every message under way has landed (see `Syft::settle`).
 pub async fn store(worker: &WorkerHandle) -> Vec<(ObjectId, Entry)> {
+    worker.syft().settle().await.expect("settles");
     worker
         .objects()
         .await

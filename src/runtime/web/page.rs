@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -34,6 +34,12 @@ struct Handle {
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
 impl WebWorkers {
     pub fn new(script_url: &str) -> WebWorkers {
         WebWorkers {
@@ -43,6 +49,39 @@ impl WebWorkers {
                 workers: BTreeMap::new(),
             })),
         }
+    }
+
+    /// Workers from a built `dist/` at `base_url` (absolute), through a blob script, for pages
+    /// whose own location is elsewhere (wasm-bindgen-test's runner serves the crate root).
+    pub fn from_dist(base_url: &str) -> Result<WebWorkers> {
+        let base = base_url.trim_end_matches('/');
+        let script =
+            format!("importScripts(\"{base}/worker.js\");wasm_bindgen({{module_or_path:\"{base}/worker_bg.wasm\"}});");
+        let parts = Array::of1(&JsValue::from_str(&script));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("text/javascript");
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+            .map_err(|e| Error::malformed(format!("{e:?}")))?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| Error::malformed(format!("{e:?}")))?;
+        Ok(WebWorkers::new(&url))
+    }
+
+    /// [`WebWorkers::from_dist`] with `path` on this page's (or worker's) own origin.
+    pub fn from_dist_on_this_origin(path: &str) -> Result<WebWorkers> {
+        let origin = js_sys::Reflect::get(&js_sys::global(), &"location".into())
+            .and_then(|location| js_sys::Reflect::get(&location, &"origin".into()))
+            .ok()
+            .and_then(|origin| origin.as_string())
+            .ok_or_else(|| Error::malformed("this global has no location.origin"))?;
+        WebWorkers::from_dist(&format!("{origin}/{}", path.trim_start_matches('/')))
+    }
+
+    fn weak(&self) -> Weak<RefCell<State>> {
+        Rc::downgrade(&self.state)
+    }
+
+    fn upgrade(state: &Weak<RefCell<State>>) -> Option<WebWorkers> {
+        state.upgrade().map(|state| WebWorkers { state })
     }
 
     /// Terminates a worker as a crash would; every pending and later call on it fails at once.
@@ -136,17 +175,24 @@ impl Transport for WebWorkers {
         let script = self.state.borrow().script_url.clone();
         let worker = Worker::new(&script)
             .map_err(|e| Error::WorkerGone { worker: name.to_owned(), reason: format!("could not start: {e:?}") })?;
+        // The handlers hold the transport weakly: dropping the client terminates its workers.
         let on_message = {
-            let this = self.clone();
+            let weak = self.weak();
             let name = name.to_owned();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |event| this.on_message(&name, event))
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event| {
+                if let Some(this) = WebWorkers::upgrade(&weak) {
+                    this.on_message(&name, event);
+                }
+            })
         };
         let on_error = {
-            let this = self.clone();
+            let weak = self.weak();
             let name = name.to_owned();
             Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
                 event.prevent_default();
-                this.gone(&name, format!("it failed: {}", event.message()));
+                if let Some(this) = WebWorkers::upgrade(&weak) {
+                    this.gone(&name, format!("it failed: {}", event.message()));
+                }
             })
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
