@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod federated;
+pub mod lessons;
 pub mod nn;
 pub mod protocol;
 pub mod rng;

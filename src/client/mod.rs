@@ -145,6 +145,9 @@ impl Syft {
         for worker in [a, b] {
             self.check_alive(worker)?;
         }
+        if self.knows(a, b) {
+            return Ok(());
+        }
         self.shared.transport.connect(a, b)?;
         let mut links = self.shared.links.borrow_mut();
         links.insert((a.to_owned(), b.to_owned()));

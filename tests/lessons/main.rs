@@ -21,4 +21,5 @@ mod playing_with_remote_tensors;
 mod pointer_chain_operations;
 mod remote_arithmetic;
 mod robustness;
+mod stepper;
 mod toy_federated_learning;

@@ -34,4 +34,7 @@ mod remote_arithmetic;
 #[path = "../lessons/toy_federated_learning.rs"]
 mod toy_federated_learning;
 
+#[path = "../lessons/stepper.rs"]
+mod stepper;
+
 mod failure;

@@ -1,0 +1,4 @@
+//! Runs the seed's lesson cell by cell, printing what the notebook printed.
+fn main() {
+    minisyft::lessons::example_main("toy_federated_learning");
+}
