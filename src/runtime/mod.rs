@@ -38,6 +38,12 @@ impl MessageEvent {
         }
     }
 
+    /// True for the page looking at stores (listings, message counters) rather than for the
+    /// lesson's own work; the timeline hides these.
+    pub fn is_inspection(&self) -> bool {
+        matches!(self.kind.as_str(), "objects" | "reply objects" | "counters" | "reply counters")
+    }
+
     /// True for traffic between two workers, which never passes through the page.
     pub fn is_worker_to_worker(&self) -> bool {
         self.from != crate::protocol::ME && self.to != crate::protocol::ME

@@ -1,75 +1,165 @@
-//! The page (Yew): what a learner cannot see in a notebook.
+//! The page (Yew): what a learner cannot see in a notebook — every object store, every pointer
+//! chain, every message, and the loss of each training round — on real Web Workers.
+//!
+//! `engine.rs` holds the client; `snapshot.rs` reads the stores after each action; one file per
+//! panel (`lessons_panel`, `workers`, `graph`, `messages`, `training` with `chart`); `url.rs` keeps
+//! the training settings in the address.
+
+mod chart;
+mod engine;
+mod graph;
+mod lessons_panel;
+mod messages;
+mod snapshot;
+mod training;
+mod url;
+mod workers;
+
+use std::collections::BTreeMap;
 
 use yew::prelude::*;
 
-use crate::protocol::Listed;
-use crate::runtime::web::WebWorkers;
-use crate::{Syft, Tensor};
-
-/// Where trunk puts the worker's loader script next to the page.
-pub const WORKER_SCRIPT: &str = "./worker_loader.js";
+use engine::{Engine, EngineHandle};
+use graph::PointerGraph;
+use lessons_panel::{lessons, LessonsPanel, StepOutput};
+use messages::MessagesPanel;
+use snapshot::Snapshot;
+use training::TrainingPanel;
+use workers::WorkersPanel;
 
 pub fn start() {
     yew::Renderer::<App>::new().render();
 }
 
-fn describe(listed: &Listed) -> String {
-    match listed {
-        Listed::Tensor(t) => t.to_tensor().map(|t| t.to_string()).unwrap_or_else(|e| e.to_string()),
-        Listed::Pointer { location, id_at_location } => format!("-> {location}:{id_at_location}"),
-        Listed::Error(e) => format!("error: {e}"),
+/// Reads every store and the message log into `target` once everything under way has landed.
+fn refresh(engine: &EngineHandle, target: &UseStateHandle<Snapshot>) {
+    let (syft, target) = (engine.0.syft.clone(), target.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        target.set(Snapshot::take(&syft).await);
+    });
+}
+
+/// Runs steps of one lesson in order, recording each output; stops at the first error.
+async fn run_steps(engine: &EngineHandle, lesson: usize, steps: Vec<usize>) -> Vec<((usize, usize), StepOutput)> {
+    let mut outputs = Vec::new();
+    let Some(mut session) = engine.0.session.borrow_mut().take() else { return outputs };
+    for step in steps {
+        let Some(definition) = lessons().get(lesson).and_then(|l| l.steps.get(step)) else { break };
+        let output = match (definition.run)(&mut session).await {
+            Ok(text) => StepOutput { ok: true, text: if text.is_empty() { "✓".into() } else { text } },
+            Err(error) => StepOutput { ok: false, text: format!("Error: {error}") },
+        };
+        let failed = !output.ok;
+        outputs.push(((lesson, step), output));
+        if failed {
+            break;
+        }
     }
-}
-
-#[derive(Clone, PartialEq, Default)]
-struct RoundTrip {
-    stored_on_bob: Vec<String>,
-    fetched: Option<String>,
-    bob_after: Option<Vec<String>>,
-    error: Option<String>,
-}
-
-async fn round_trip(syft: Syft) -> crate::Result<RoundTrip> {
-    let bob = syft.create_worker("bob")?;
-    let _alice = syft.create_worker("alice")?;
-    let x = Tensor::from([1., 2., 3., 4., 5.]);
-    let pointer = x.send(&bob)?;
-    let stored_on_bob = bob.objects().await?.iter().map(|(id, l)| format!("{id}: {}", describe(l))).collect();
-    let fetched = pointer.get().await?;
-    let bob_after = bob.objects().await?.iter().map(|(id, l)| format!("{id}: {}", describe(l))).collect();
-    Ok(RoundTrip { stored_on_bob, fetched: Some(fetched.to_string()), bob_after: Some(bob_after), error: None })
+    *engine.0.session.borrow_mut() = Some(session);
+    outputs
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let result = use_state(RoundTrip::default);
+    let engine = use_state(|| Engine::start(0));
+    let snapshot = use_state(Snapshot::default);
+    let selected = use_state(|| 0usize);
+    let outputs = use_state(BTreeMap::<(usize, usize), StepOutput>::new);
+    let busy = use_state(|| false);
+
     {
-        let result = result.clone();
-        use_effect_with((), move |_| {
-            let syft = Syft::new(WebWorkers::new(WORKER_SCRIPT), 0);
-            wasm_bindgen_futures::spawn_local(async move {
-                match round_trip(syft).await {
-                    Ok(done) => result.set(done),
-                    Err(error) => result.set(RoundTrip { error: Some(error.to_string()), ..RoundTrip::default() }),
-                }
-            });
+        let snapshot = snapshot.clone();
+        use_effect_with(engine.as_ref().ok().cloned(), move |handle| {
+            if let Some(handle) = handle {
+                refresh(handle, &snapshot);
+            }
         });
     }
+
+    let handle = match &*engine {
+        Ok(handle) => handle.clone(),
+        Err(error) => {
+            return html! { <main><p class="error">{ format!("could not start the workers: {error}") }</p></main> }
+        }
+    };
+
+    let run = {
+        let (handle, snapshot, outputs, busy) = (handle.clone(), snapshot.clone(), outputs.clone(), busy.clone());
+        move |lesson: usize, steps: Vec<usize>| {
+            if !handle.0.begin() {
+                return;
+            }
+            busy.set(true);
+            let (handle, snapshot, outputs, busy) = (handle.clone(), snapshot.clone(), outputs.clone(), busy.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let results = run_steps(&handle, lesson, steps).await;
+                handle.0.end();
+                let mut all = (*outputs).clone();
+                all.extend(results);
+                outputs.set(all);
+                busy.set(false);
+                snapshot.set(Snapshot::take(&handle.0.syft).await);
+            });
+        }
+    };
+    let on_run = {
+        let run = run.clone();
+        Callback::from(move |(lesson, step): (usize, usize)| run(lesson, vec![step]))
+    };
+    let on_run_lesson = Callback::from(move |lesson: usize| {
+        let count = lessons().get(lesson).map_or(0, |l| l.steps.len());
+        run(lesson, (0..count).collect())
+    });
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |i: usize| selected.set(i))
+    };
+    let on_reset = {
+        let (engine, outputs, snapshot) = (engine.clone(), outputs.clone(), snapshot.clone());
+        Callback::from(move |_| {
+            // A new client: the old one's workers are terminated with it, so every store is empty.
+            outputs.set(BTreeMap::new());
+            snapshot.set(Snapshot::default());
+            engine.set(Engine::start(0));
+        })
+    };
+    let on_change = {
+        let (handle, snapshot) = (handle.clone(), snapshot.clone());
+        Callback::from(move |()| refresh(&handle, &snapshot))
+    };
+
     html! {
-        <main>
+        <>
+        <header class="top">
             <h1>{ "minisyft" }</h1>
-            <section id="bob-store">
-                <h2>{ "bob's store after x.send(bob)" }</h2>
-                <ul>{ for result.stored_on_bob.iter().map(|s| html! { <li class="object">{ s }</li> }) }</ul>
+            <p class="tagline">{ "PySyft's federated-learning lesson, live: every worker below is a real Web Worker with its own object store." }</p>
+            <button class="reset-all" onclick={on_reset} disabled={*busy}>{ "Reset every worker" }</button>
+        </header>
+        <main class="layout">
+            <section class="panel lessons-panel" aria-label="lessons">
+                <LessonsPanel selected={*selected} outputs={(*outputs).clone()} busy={*busy}
+                              on_select={on_select} on_run={on_run} on_run_lesson={on_run_lesson} />
             </section>
-            if let Some(fetched) = &result.fetched {
-                <section id="fetched"><h2>{ "x_ptr.get()" }</h2><pre>{ fetched }</pre></section>
-            }
-            if let Some(after) = &result.bob_after {
-                <section id="bob-after"><h2>{ "bob's store after get" }</h2>
-                    <p class="count">{ format!("{} objects", after.len()) }</p></section>
-            }
-            if let Some(error) = &result.error { <p class="error">{ error }</p> }
+            <div class="side">
+                <section class="panel" aria-label="workers">
+                    <h2>{ "Workers and their object stores" }</h2>
+                    <WorkersPanel workers={snapshot.workers.clone()} />
+                </section>
+                <section class="panel" aria-label="pointer chains">
+                    <h2>{ "Pointer chains" }</h2>
+                    <PointerGraph workers={snapshot.workers.clone()} />
+                    <p class="note">{ "An arrow goes from every pointer to the object it points at; a red dashed one points at an object that no longer exists (deleted, fetched or moved: the seed's common error)." }</p>
+                </section>
+                <section class="panel" aria-label="messages">
+                    <h2>{ "Messages" }</h2>
+                    <MessagesPanel messages={snapshot.messages.clone()} total={snapshot.total_messages} />
+                </section>
+            </div>
+            <section class="panel training-panel" aria-label="federated training">
+                <h2>{ "Federated training of the toy model" }</h2>
+                <TrainingPanel engine={handle} on_change={on_change} />
+            </section>
         </main>
+        </>
     }
 }

@@ -1,0 +1,60 @@
+//! The loss chart: one point per round per worker and for the whole data set, on a log scale
+//! (losses fall by orders of magnitude).
+
+use yew::prelude::*;
+
+const WIDTH: f64 = 560.0;
+const HEIGHT: f64 = 220.0;
+const LEFT: f64 = 52.0;
+const BOTTOM: f64 = 24.0;
+
+#[derive(Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    /// (round, loss) pairs.
+    pub points: Vec<(usize, f64)>,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ChartProps {
+    pub series: Vec<Series>,
+    pub rounds: usize,
+}
+
+#[function_component(LossChart)]
+pub fn loss_chart(props: &ChartProps) -> Html {
+    let values = props.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0);
+    let (low, high) =
+        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v.log10()), hi.max(v.log10())));
+    let (low, high) = if low.is_finite() { (low.floor(), high.ceil().max(low.floor() + 1.0)) } else { (-4.0, 1.0) };
+    let rounds = props.rounds.max(2) as f64;
+    let x = |round: usize| LEFT + (round as f64 - 1.0) / (rounds - 1.0) * (WIDTH - LEFT - 10.0);
+    let y = |loss: f64| {
+        let v = if loss > 0.0 { loss.log10() } else { low };
+        10.0 + (high - v) / (high - low) * (HEIGHT - BOTTOM - 10.0)
+    };
+    let ticks: Vec<i32> = (low as i32..=high as i32).collect();
+    html! {
+        <svg class="chart" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label="loss per round, log scale">
+            { for ticks.iter().map(|&t| html! {
+                <g class="tick">
+                    <line x1={LEFT.to_string()} x2={(WIDTH - 10.0).to_string()} y1={y(10f64.powi(t)).to_string()} y2={y(10f64.powi(t)).to_string()} />
+                    <text x={(LEFT - 6.0).to_string()} y={(y(10f64.powi(t)) + 4.0).to_string()} text-anchor="end">{ format!("1e{t}") }</text>
+                </g>
+            }) }
+            <text class="axis" x={(WIDTH / 2.0).to_string()} y={(HEIGHT - 4.0).to_string()} text-anchor="middle">{ "round" }</text>
+            { for props.series.iter().enumerate().map(|(i, s)| {
+                let points: Vec<String> = s.points.iter().map(|&(r, l)| format!("{:.1},{:.1}", x(r), y(l))).collect();
+                html! {
+                    <g class={classes!("series", format!("series-{i}"))} data-series={s.name.clone()}>
+                        <polyline points={points.join(" ")} />
+                        { for s.points.iter().map(|&(r, l)| html! {
+                            <circle class="point" cx={format!("{:.1}", x(r))} cy={format!("{:.1}", y(l))} r="3"
+                                    data-round={r.to_string()} data-loss={l.to_string()}><title>{ format!("{} round {r}: {l:.6}", s.name) }</title></circle>
+                        }) }
+                    </g>
+                }
+            }) }
+        </svg>
+    }
+}

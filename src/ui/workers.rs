@@ -1,0 +1,55 @@
+//! One card per worker with its live object store.
+
+use yew::prelude::*;
+
+use super::snapshot::{ObjectKindView, WorkerView};
+use crate::protocol::ME;
+
+#[derive(Properties, PartialEq)]
+pub struct WorkersProps {
+    pub workers: Vec<WorkerView>,
+}
+
+#[function_component(WorkersPanel)]
+pub fn workers_panel(props: &WorkersProps) -> Html {
+    html! {
+        <div class="workers">
+            { for props.workers.iter().map(worker_card) }
+        </div>
+    }
+}
+
+fn worker_card(worker: &WorkerView) -> Html {
+    let badge = if worker.id == ME { "main thread" } else { "Web Worker" };
+    let count = worker.objects.len();
+    html! {
+        <section class={classes!("worker", worker.gone.is_some().then_some("gone"))} data-worker={worker.id.clone()}
+                 aria-label={format!("{} store", worker.id)}>
+            <header>
+                <h3>{ &worker.id }</h3>
+                <span class="badge">{ badge }</span>
+                <span class="count">{ if worker.id == ME { format!("{count} pointers") } else { format!("#objects:{count}") } }</span>
+            </header>
+            if let Some(reason) = &worker.gone { <p class="error">{ format!("gone: {reason}") }</p> }
+            if worker.objects.is_empty() && worker.gone.is_none() { <p class="empty">{ "{}" }</p> }
+            <ul>
+                { for worker.objects.iter().map(|object| {
+                    let (class, value) = match &object.kind {
+                        ObjectKindView::Tensor { shape } => ("tensor", html! {
+                            <><code class="value">{ &object.text }</code><span class="shape">{ format!("{shape:?}") }</span></>
+                        }),
+                        ObjectKindView::Pointer { location, id_at_location } => ("pointer", html! {
+                            <code class="value">{ format!("-> {location}:{id_at_location}") }</code>
+                        }),
+                        ObjectKindView::Error => ("error", html! { <code class="value">{ &object.text }</code> }),
+                    };
+                    html! {
+                        <li class={classes!("object", class)} data-id={object.id.to_string()}>
+                            <span class="id">{ object.id }</span>{ value }
+                        </li>
+                    }
+                }) }
+            </ul>
+        </section>
+    }
+}

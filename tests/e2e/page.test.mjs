@@ -1,0 +1,141 @@
+// The page end to end, on real Web Workers in headless Chromium: every lesson step, the panels
+// after the key steps, training in both modes, no console errors; screenshots of each state.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, open, shot } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); server?.stop(); });
+
+const objects = (page, worker, kind) => page.locator(`.worker[data-worker="${worker}"] .object${kind ? '.' + kind : ''}`);
+
+async function runStep(page, lesson, cell) {
+  await page.click(`.lesson-tab[data-lesson="${lesson}"]`);
+  const step = page.locator(`.lesson[data-lesson="${lesson}"] .step[data-cell="${cell}"]`);
+  await step.locator('button.run').click();
+  await step.locator('.output').waitFor({ timeout: 20000 });
+  await page.waitForFunction(() => !document.querySelector('.run-lesson')?.disabled);
+  const output = await step.locator('.output').textContent();
+  assert.ok(!(await step.locator('.output.failed').count()), `${lesson} ${cell} failed: ${output}`);
+  return output;
+}
+
+async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector('.run-lesson')?.disabled);
+  await page.waitForTimeout(300);
+}
+
+test('every lesson runs on the Web Workers and the panels show the stores, chains and messages', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.worker[data-worker="bob"]');
+  assert.equal(await page.locator('.worker[data-worker="me"] .badge').textContent(), 'main thread');
+  assert.equal(await page.locator('.worker[data-worker="bob"] .badge').textContent(), 'Web Worker');
+
+  // Basic remote execution: after x.send(bob) and y.send(bob), bob holds both tensors.
+  assert.equal(await runStep(page, 'basic_remote_execution', 'In[1]'), 'tensor(2)');
+  await runStep(page, 'basic_remote_execution', 'In[3]');
+  await runStep(page, 'basic_remote_execution', 'In[4]–In[5]');
+  await settled(page);
+  assert.equal(await objects(page, 'bob', 'tensor').count(), 2);
+  assert.equal(await objects(page, 'me', 'pointer').count(), 2);
+  assert.equal(await page.locator('.graph .arrow').count(), 2);
+  await shot(page, 'basic-after-send');
+
+  // The rest of every lesson, in order, with "Run every step".
+  const lessons = await page.locator('.lesson-tab').evaluateAll(tabs => tabs.map(t => t.dataset.lesson));
+  assert.equal(lessons.length, 9);
+  for (const lesson of lessons) {
+    await page.click(`.lesson-tab[data-lesson="${lesson}"]`);
+    await page.click('.run-lesson');
+    await settled(page);
+    const steps = await page.locator('.lesson .step').count();
+    await page.waitForFunction(n => document.querySelectorAll('.lesson .step .output').length === n, steps, { timeout: 60000 });
+    assert.equal(await page.locator('.lesson .step .output.failed').count(), 0, `a step of ${lesson} failed`);
+    if (lesson === 'basic_remote_execution') {
+      // x_ptr.get() and y_ptr.get() brought both back: bob's store is empty again.
+      assert.equal(await objects(page, 'bob').count(), 0);
+      assert.equal(await page.locator('.step[data-cell="In[19]"] .output').textContent(), '{}');
+    }
+    if (lesson === 'learn_a_simple_linear_model') {
+      const losses = await page.locator('.step[data-cell="In[44]"] .output').textContent();
+      assert.equal(losses.split('\n')[0], 'tensor(2.)');
+      assert.equal(losses.split('\n')[9], 'tensor(0.0090)');
+    }
+    if (lesson === 'common_errors') {
+      assert.match(await page.locator('.step[data-cell="In[47]"] .output').textContent(), /not found on worker bob/);
+    }
+    await shot(page, `lesson-${lesson}`);
+  }
+
+  // Pointer chains: a chain send leaves alice holding a pointer to bob; move_to moves the data.
+  await runStep(page, 'pointer_chain_operations', 'In[84]–In[88]');
+  await settled(page);
+  assert.equal(await objects(page, 'bob', 'tensor').count(), 1);
+  assert.equal(await objects(page, 'alice', 'pointer').count(), 1);
+  assert.match(await objects(page, 'alice', 'pointer').first().textContent(), /-> bob:\d+/);
+  assert.ok(await page.locator('.graph .arrow[data-from^="alice:"][data-to^="bob:"]').count() >= 1);
+  await shot(page, 'chain-alice-points-at-bob');
+
+  await runStep(page, 'pointer_chain_operations', 'In[89]–In[92]');
+  await runStep(page, 'pointer_chain_operations', 'In[93]');
+  await runStep(page, 'pointer_chain_operations', 'In[94]–In[97]');
+  await settled(page);
+  assert.equal(await objects(page, 'bob', 'tensor').count(), 1);
+  assert.equal(await objects(page, 'alice').count(), 0);
+  await runStep(page, 'pointer_chain_operations', 'In[98]–In[100]');
+  await settled(page);
+  assert.equal(await objects(page, 'bob').count(), 0);
+  assert.equal(await objects(page, 'alice', 'tensor').count(), 1);
+  // The move went bob -> alice directly, and the timeline says so.
+  assert.ok(await page.locator('.message.direct').filter({ hasText: 'bob → alice' }).count() >= 1);
+  await shot(page, 'after-move-to-alice');
+
+  // Reset empties every worker.
+  await page.click('.reset-all');
+  await page.waitForFunction(() => document.querySelectorAll('.worker[data-worker="bob"] .object').length === 0);
+  assert.equal(await page.locator('.step .output').count(), 0);
+  assert.deepEqual(errors, []);
+});
+
+async function train(page, mode, rounds) {
+  await page.goto(`${server.url}?seed=3&lr=0.1&rounds=${rounds}&mode=${mode}`);
+  await page.waitForSelector('.worker[data-worker="bob"]');
+  assert.equal(await page.locator('#mode').inputValue(), mode);
+  await page.click('.training button.play');
+  await page.waitForFunction(n => document.querySelector('.progress')?.textContent === `round ${n} of ${n}`, rounds, { timeout: 60000 });
+  const totals = await page.locator('.chart .series[data-series="total"] circle').evaluateAll(cs => cs.map(c => Number(c.dataset.loss)));
+  assert.equal(totals.length, rounds, 'one chart point per round');
+  for (const worker of ['bob', 'alice']) {
+    assert.equal(await page.locator(`.chart .series[data-series="${worker}"] circle`).count(), rounds);
+  }
+  assert.ok(totals[rounds - 1] < totals[0] / 10, `loss falls: ${totals}`);
+  for (let i = 1; i < rounds; i++) assert.ok(totals[i] < totals[i - 1] * 1.05, `loss keeps falling: ${totals}`);
+  return page.locator('.received li').allTextContents();
+}
+
+test('training in both modes draws one point per round and a falling loss; the server sees what the mode says', async () => {
+  const { page, errors } = await open(browser, server.url);
+  const plain = await train(page, 'sendget', 12);
+  assert.deepEqual(plain, ["bob's model and gradients", "alice's model and gradients"]);
+  await shot(page, 'training-sendget');
+  const secure = await train(page, 'untrusted', 12);
+  assert.deepEqual(secure, ['the average of 2 models']);
+  assert.ok(await page.locator('.worker[data-worker="secure_worker"]').count() === 1);
+  await shot(page, 'training-untrusted');
+  assert.deepEqual(errors, []);
+});
+
+test('works on a narrow screen and from the keyboard', async () => {
+  const { page, errors } = await open(browser, server.url, { width: 390, height: 844 });
+  await page.waitForSelector('.worker[data-worker="bob"]');
+  // Tab to the first Run button and press Enter.
+  await page.locator('.step[data-cell="In[1]"] button.run').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('.step[data-cell="In[1]"] .output').waitFor();
+  assert.equal(await page.locator('.step[data-cell="In[1]"] .output').textContent(), 'tensor(2)');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no horizontal scrolling (${overflow}px)`);
+  await shot(page, 'narrow');
+  assert.deepEqual(errors, []);
+});
