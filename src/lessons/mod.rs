@@ -168,3 +168,9 @@ pub fn example_main(slug: &str) {
         }
     }
 }
+
+/// The examples are native programs; in wasm there is the page instead.
+#[cfg(target_arch = "wasm32")]
+pub fn example_main(slug: &str) {
+    let _ = slug;
+}
