@@ -40,3 +40,7 @@ test-browser:
 
 test-e2e:
 	node --test tests/e2e/
+
+## Benchmarks over real Web Workers in headless Chromium, each with its raw baseline (release build).
+bench: build
+	cargo test --release --target wasm32-unknown-unknown --test bench_web -- --include-ignored --nocapture

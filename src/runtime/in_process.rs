@@ -35,13 +35,27 @@ impl InProcess {
 
     /// Stops a worker as a crash would: its store is lost and every later message to it fails.
     pub fn kill(&self, worker: &str) {
+        let reason = "the worker was killed";
         let sink = {
             let mut state = self.state.borrow_mut();
             state.workers.remove(worker);
+            let mut told = Vec::new();
+            for other in state.workers.values_mut() {
+                told.extend(other.peer_gone(worker, reason));
+            }
+            state.queue.extend(told);
             state.sink.clone()
         };
         if let Some(sink) = sink {
-            sink(Event::WorkerGone { worker: worker.to_owned(), reason: "the worker was killed".into() });
+            sink(Event::WorkerGone { worker: worker.to_owned(), reason: reason.into() });
+        }
+        self.pump_if_idle();
+    }
+
+    fn pump_if_idle(&self) {
+        let start = !std::mem::replace(&mut self.state.borrow_mut().pumping, true);
+        if start {
+            self.pump();
         }
     }
 
@@ -114,14 +128,8 @@ impl Transport for InProcess {
     }
 
     fn post(&self, envelope: Envelope) {
-        let start = {
-            let mut state = self.state.borrow_mut();
-            state.queue.push_back(envelope);
-            !std::mem::replace(&mut state.pumping, true)
-        };
-        if start {
-            self.pump();
-        }
+        self.state.borrow_mut().queue.push_back(envelope);
+        self.pump_if_idle();
     }
 }
 

@@ -63,7 +63,8 @@ pub struct Worker {
     id: WorkerId,
     objects: BTreeMap<ObjectId, Stored>,
     known: BTreeSet<WorkerId>,
-    waiting: HashMap<RequestId, Continuation>,
+    /// Requests this worker forwarded: the worker it waits on, and what to do with the answer.
+    waiting: HashMap<RequestId, (WorkerId, Continuation)>,
     next_request: RequestId,
     outbox: Vec<Envelope>,
     received: u64,
@@ -120,6 +121,18 @@ impl Worker {
                 }
             }
             Body::Reply { request, answer } => self.reply(request, answer),
+        }
+        self.sent += self.outbox.len() as u64;
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// `peer` is gone: every request still waiting on it is answered with that error, so nobody
+    /// upstream waits forever.
+    pub fn peer_gone(&mut self, peer: &str, reason: &str) -> Vec<Envelope> {
+        let lost: Vec<RequestId> = self.waiting.iter().filter(|(_, (w, _))| w == peer).map(|(&r, _)| r).collect();
+        for request in lost {
+            let error = Error::WorkerGone { worker: peer.to_owned(), reason: reason.to_owned() };
+            self.reply(request, Err(error));
         }
         self.sent += self.outbox.len() as u64;
         std::mem::take(&mut self.outbox)
@@ -256,13 +269,13 @@ impl Worker {
         }
         let request = self.next_request;
         self.next_request += 1;
-        self.waiting.insert(request, continuation);
+        self.waiting.insert(request, (location.to_owned(), continuation));
         self.send(location, Body::Request { request, query });
         None
     }
 
     fn reply(&mut self, request: RequestId, answer: Result<Answer>) {
-        match self.waiting.remove(&request) {
+        match self.waiting.remove(&request).map(|(_, continuation)| continuation) {
             // A reply nobody waits for (e.g. after a restart) is dropped: there is no one to tell.
             None => {}
             Some(Continuation::Relay { to, request }) => self.send(&to, Body::Reply { request, answer }),

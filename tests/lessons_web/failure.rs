@@ -49,6 +49,34 @@ async fn a_terminated_worker_fails_every_pending_and_later_call_and_the_others_g
 }
 
 #[wasm_bindgen_test]
+async fn a_worker_that_stops_answering_is_reported_gone_within_the_timeout() {
+    let started = js_sys::Date::now();
+    check_failure(|t| t.hang("bob", 4000.0), "did not answer within 1800 ms").await;
+    let waited = js_sys::Date::now() - started;
+    assert!(waited < 3500.0, "reported after {waited} ms");
+}
+
+#[wasm_bindgen_test]
+async fn a_worker_waiting_on_a_peer_is_not_blamed_for_the_peers_silence() {
+    let transport = crate::transport().with_timeout_ms(600.0);
+    let syft = Syft::new(transport.clone(), 1);
+    let bob = syft.create_worker("bob").unwrap();
+    let alice = syft.create_worker("alice").unwrap();
+    bob.add_worker(&alice).unwrap();
+    let chain = Tensor::from([1., 2.]).send(&bob).unwrap().send(&alice).unwrap();
+    alice.objects().await.unwrap();
+    // bob hangs; alice forwards the remote_get to bob and waits; the page pings alice, who answers.
+    transport.hang("bob", 3000.0);
+    let error = chain.remote_get().await.unwrap_err();
+    match error {
+        Error::WorkerGone { worker, .. } => assert_eq!(worker, "bob"),
+        other => panic!("expected bob to be gone, got {other:?}"),
+    }
+    assert_eq!(syft.gone_reason("alice"), None);
+    assert_eq!(alice.objects().await.unwrap().len(), 1);
+}
+
+#[wasm_bindgen_test]
 async fn sixteen_workers_each_keep_their_own_store() {
     let syft = crate::support::syft();
     let workers: Vec<_> = (0..16).map(|i| syft.create_worker(&format!("w{i}")).unwrap()).collect();

@@ -19,10 +19,17 @@ pub struct WebWorkers {
     state: Rc<RefCell<State>>,
 }
 
+/// How long a worker that owes an answer may stay silent before it counts as gone. After half of it
+/// the page pings; a worker that is only waiting on a peer answers the ping at once, one stuck in a
+/// loop cannot. (A worker that panics or is terminated is reported at once, without waiting.)
+pub const DEFAULT_TIMEOUT_MS: f64 = 1800.0;
+
 struct State {
     script_url: String,
     sink: Option<Sink>,
     workers: BTreeMap<String, Handle>,
+    timeout_ms: f64,
+    watchdog: Option<(i32, Closure<dyn FnMut()>)>,
 }
 
 struct Handle {
@@ -30,8 +37,24 @@ struct Handle {
     ready: bool,
     /// Messages (with their transfer lists) waiting for the worker's `Ready`.
     queue: Vec<(JsValue, Array)>,
+    /// Requests sent and not yet answered, and when the worker was last heard from while some were.
+    unanswered: usize,
+    waiting_since: Option<f64>,
+    ping_sent: Option<f64>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        if let (Some((id, _)), Some(window)) = (&self.watchdog, web_sys::window()) {
+            window.clear_interval_with_handle(*id);
+        }
+    }
 }
 
 impl Drop for Handle {
@@ -47,7 +70,70 @@ impl WebWorkers {
                 script_url: script_url.to_owned(),
                 sink: None,
                 workers: BTreeMap::new(),
+                timeout_ms: DEFAULT_TIMEOUT_MS,
+                watchdog: None,
             })),
+        }
+    }
+
+    /// Sets how long a worker may leave a request unanswered before it counts as gone.
+    pub fn with_timeout_ms(self, timeout_ms: f64) -> WebWorkers {
+        self.state.borrow_mut().timeout_ms = timeout_ms;
+        self
+    }
+
+    /// Makes a worker stop answering for `millis` (a test hook for the timeout).
+    pub fn hang(&self, worker: &str, millis: f64) {
+        self.send(worker, &ToWorker::Hang { millis });
+    }
+
+    /// Checks, four times a second, for workers that left a request unanswered too long.
+    fn start_watchdog(&self) {
+        if self.state.borrow().watchdog.is_some() {
+            return;
+        }
+        let Some(window) = web_sys::window() else { return };
+        let weak = self.weak();
+        let tick = Closure::<dyn FnMut()>::new(move || {
+            if let Some(this) = WebWorkers::upgrade(&weak) {
+                this.check_timeouts();
+            }
+        });
+        if let Ok(id) =
+            window.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 100)
+        {
+            self.state.borrow_mut().watchdog = Some((id, tick));
+        }
+    }
+
+    fn check_timeouts(&self) {
+        let now = now_ms();
+        let (mut ping, mut dead) = (Vec::new(), Vec::new());
+        let timeout = {
+            let mut state = self.state.borrow_mut();
+            let half = state.timeout_ms / 2.0;
+            // When any answer is late, every worker is pinged: the late one may only be waiting on a
+            // peer, and the peer may be the one that is stuck.
+            // A worker still loading its wasm is not late: its messages wait in its queue.
+            let someone_late =
+                state.workers.values().any(|h| h.ready && h.waiting_since.is_some_and(|since| now - since > half));
+            for (name, handle) in state.workers.iter_mut().filter(|(_, h)| h.ready) {
+                match handle.ping_sent {
+                    Some(sent) if now - sent > half => dead.push(name.clone()),
+                    None if someone_late => {
+                        handle.ping_sent = Some(now);
+                        ping.push(name.clone());
+                    }
+                    _ => {}
+                }
+            }
+            state.timeout_ms
+        };
+        for name in ping {
+            self.send(&name, &ToWorker::Ping);
+        }
+        for name in dead {
+            self.gone(&name, format!("it did not answer within {timeout} ms"));
         }
     }
 
@@ -105,6 +191,10 @@ impl WebWorkers {
             }
             state.sink.clone()
         };
+        let others: Vec<String> = self.state.borrow().workers.keys().cloned().collect();
+        for other in others {
+            self.send(&other, &ToWorker::PeerGone { peer: worker.to_owned(), reason: reason.clone() });
+        }
         if let Some(sink) = sink {
             sink(Event::WorkerGone { worker: worker.to_owned(), reason });
         }
@@ -132,6 +222,18 @@ impl WebWorkers {
         }
     }
 
+    /// A message from `name`: it is alive; a reply settles one request.
+    fn heard_from(&self, name: &str, is_reply: bool) {
+        let mut state = self.state.borrow_mut();
+        if let Some(handle) = state.workers.get_mut(name) {
+            if is_reply {
+                handle.unanswered = handle.unanswered.saturating_sub(1);
+            }
+            handle.waiting_since = (handle.unanswered > 0).then(now_ms);
+            handle.ping_sent = None;
+        }
+    }
+
     fn on_message(&self, name: &str, event: MessageEvent) {
         let message = match from_js::<FromWorker>(event.data()) {
             Ok(message) => message,
@@ -143,10 +245,15 @@ impl WebWorkers {
         match message {
             FromWorker::Ready => self.on_ready(name),
             FromWorker::Envelope(envelope) => {
+                self.heard_from(name, matches!(envelope.body, crate::protocol::Body::Reply { .. }));
                 self.emit(Event::Message(Trace::of(&envelope)));
                 self.emit(Event::Deliver(envelope));
             }
-            FromWorker::Trace(trace) => self.emit(Event::Message(trace)),
+            FromWorker::Trace(trace) => {
+                self.heard_from(name, false);
+                self.emit(Event::Message(trace));
+            }
+            FromWorker::Pong => self.heard_from(name, false),
             FromWorker::Panicked { message } => self.gone(name, format!("it panicked: {message}")),
             FromWorker::Rejected { reason } => {
                 web_sys::console::warn_1(&format!("minisyft: {name} rejected a message: {reason}").into());
@@ -163,6 +270,7 @@ impl WebWorkers {
             let _ = handle.worker.post_message_with_transfer(&js, &transfer);
         }
         handle.ready = true;
+        handle.waiting_since = (handle.unanswered > 0).then(now_ms);
     }
 }
 
@@ -197,7 +305,16 @@ impl Transport for WebWorkers {
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        let handle = Handle { worker, ready: false, queue: Vec::new(), _on_message: on_message, _on_error: on_error };
+        let handle = Handle {
+            worker,
+            ready: false,
+            queue: Vec::new(),
+            unanswered: 0,
+            waiting_since: None,
+            ping_sent: None,
+            _on_message: on_message,
+            _on_error: on_error,
+        };
         self.state.borrow_mut().workers.insert(name.to_owned(), handle);
         Ok(())
     }
@@ -215,6 +332,14 @@ impl Transport for WebWorkers {
     fn post(&self, envelope: Envelope) {
         let trace = Trace::of(&envelope);
         let to = envelope.to.clone();
+        if matches!(envelope.body, crate::protocol::Body::Request { .. }) {
+            self.start_watchdog();
+            let mut state = self.state.borrow_mut();
+            if let Some(handle) = state.workers.get_mut(&to) {
+                handle.unanswered += 1;
+                handle.waiting_since.get_or_insert_with(now_ms);
+            }
+        }
         match to_js(&ToWorker::Envelope(envelope)) {
             Ok((js, transfer)) => {
                 self.emit(Event::Message(trace));

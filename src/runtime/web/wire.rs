@@ -22,8 +22,19 @@ pub enum ToWorker {
     Connect {
         peer: WorkerId,
     },
+    /// Are you alive? (sent when a request has been waiting a while; a busy-looping worker cannot answer)
+    Ping,
+    /// `peer` is gone: answer every request still waiting on it with an error.
+    PeerGone {
+        peer: WorkerId,
+        reason: String,
+    },
     /// Test hook: panic now (to prove a dead worker is reported and the others go on).
     Panic,
+    /// Test hook: stop answering for `millis` (a busy loop), to prove the page's timeout.
+    Hang {
+        millis: f64,
+    },
 }
 
 /// Worker → page.
@@ -38,6 +49,7 @@ pub enum FromWorker {
     Panicked {
         message: String,
     },
+    Pong,
     /// A message the worker could not decode; nothing was changed.
     Rejected {
         reason: String,

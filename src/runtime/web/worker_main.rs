@@ -84,7 +84,20 @@ pub fn run_worker() {
                 ToWorker::Init { name } => state.borrow_mut().worker = Some(Worker::new(name)),
                 ToWorker::Envelope(envelope) => state.borrow_mut().handle(envelope),
                 ToWorker::Connect { peer } => connect(&state, &peer, event.ports().get(0)),
+                ToWorker::PeerGone { peer, reason } => {
+                    let mut state = state.borrow_mut();
+                    state.peers.remove(&peer);
+                    let outgoing = state.worker.as_mut().map(|w| w.peer_gone(&peer, &reason)).unwrap_or_default();
+                    for envelope in outgoing {
+                        state.route(envelope);
+                    }
+                }
+                ToWorker::Ping => post_to_page(&state.borrow().scope, &FromWorker::Pong),
                 ToWorker::Panic => panic!("panic requested by the page"),
+                ToWorker::Hang { millis } => {
+                    let until = js_sys::Date::now() + millis;
+                    while js_sys::Date::now() < until {}
+                }
             }
         })
     };

@@ -1,0 +1,163 @@
+//! Benchmarks over real Web Workers in headless Chromium, each against a raw baseline measured in
+//! the same run: `make bench`. These are `#[ignore]`d so that `make test` does not time anything.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Float32Array, Promise};
+use minisyft::federated::{Aggregation, Config, Federation};
+use minisyft::runtime::web::WebWorkers;
+use minisyft::{Syft, Tensor};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{MessageEvent, Worker};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_default()
+}
+
+/// A plain JS worker: echoes what it gets (transferring any buffer back), or counts messages and
+/// answers "count" with the number seen.
+fn raw_worker() -> Worker {
+    let script = "let n = 0; onmessage = e => { if (e.data === 'count') { postMessage(n); n = 0; } \
+                  else if (e.data && e.data.echo) { postMessage(e.data, e.data.buffer ? [e.data.buffer] : []); } else { n++; } };";
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options).unwrap();
+    Worker::new(&web_sys::Url::create_object_url_with_blob(&blob).unwrap()).unwrap()
+}
+
+/// Posts `message` (transferring `transfer`) and waits for the next reply.
+async fn round_trip(worker: &Worker, message: &JsValue, transfer: &Array) -> JsValue {
+    let promise = Promise::new(&mut |resolve, _| {
+        let handler = Closure::once_into_js(move |event: MessageEvent| {
+            let _ = resolve.call1(&JsValue::NULL, &event.data());
+        });
+        worker.set_onmessage(Some(handler.unchecked_ref()));
+    });
+    worker.post_message_with_transfer(message, transfer).unwrap();
+    JsFuture::from(promise).await.unwrap()
+}
+
+fn echo_message(buffer: Option<&JsValue>) -> (JsValue, Array) {
+    let message = js_sys::Object::new();
+    js_sys::Reflect::set(&message, &"echo".into(), &true.into()).unwrap();
+    let transfer = Array::new();
+    if let Some(buffer) = buffer {
+        js_sys::Reflect::set(&message, &"buffer".into(), buffer).unwrap();
+        transfer.push(buffer);
+    }
+    (message.into(), transfer)
+}
+
+fn syft() -> Syft {
+    Syft::new(WebWorkers::from_dist_on_this_origin("dist").expect("dist/ is built"), 0)
+}
+
+fn report(name: &str, minisyft: f64, baseline: f64, unit: &str, target: &str) {
+    console_log!(
+        "{name}: minisyft {minisyft:.2} {unit}, raw {baseline:.2} {unit}, ratio {:.2} (target {target})",
+        minisyft / baseline
+    );
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+async fn bench_get_round_trip_vs_raw_echo() {
+    const N: usize = 2000;
+    let raw = raw_worker();
+    let (warm, t) = echo_message(None);
+    round_trip(&raw, &warm, &t).await;
+    let start = now();
+    for _ in 0..N {
+        let (message, transfer) = echo_message(None);
+        round_trip(&raw, &message, &transfer).await;
+    }
+    let raw_us = (now() - start) * 1000.0 / N as f64;
+
+    let syft = syft();
+    let bob = syft.create_worker("bob").unwrap();
+    let x = Tensor::from([1., 2., 3., 4., 5.]);
+    x.send(&bob).unwrap().get().await.unwrap();
+    let pointers: Vec<_> = (0..N).map(|_| x.send(&bob).unwrap()).collect();
+    bob.objects().await.unwrap();
+    let start = now();
+    for pointer in &pointers {
+        pointer.get().await.unwrap();
+    }
+    let get_us = (now() - start) * 1000.0 / N as f64;
+    report("get of a 5-element tensor (round trip)", get_us, raw_us, "us", "<= 1.5");
+    raw.terminate();
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+async fn bench_pipelined_ops_vs_raw_messages() {
+    const N: usize = 20000;
+    let raw = raw_worker();
+    let start = now();
+    for _ in 0..N {
+        raw.post_message(&JsValue::from(1)).unwrap();
+    }
+    let counted = round_trip(&raw, &"count".into(), &Array::new()).await;
+    assert_eq!(counted.as_f64(), Some(N as f64));
+    let raw_rate = N as f64 / ((now() - start) / 1000.0);
+
+    let syft = syft();
+    let bob = syft.create_worker("bob").unwrap();
+    let x = Tensor::from([1., 2., 3., 4., 5.]).send(&bob).unwrap();
+    bob.objects().await.unwrap();
+    let start = now();
+    let results: Vec<_> = (0..N).map(|_| x.add(&x).unwrap()).collect();
+    // The listing is answered after every op before it (one channel, in order).
+    assert_eq!(bob.objects().await.unwrap().len(), N + 1);
+    let ops_rate = N as f64 / ((now() - start) / 1000.0);
+    drop(results);
+    report("pipelined remote ops", ops_rate, raw_rate, "per s", ">= 0.5");
+    raw.terminate();
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+async fn bench_one_mib_tensor_vs_raw_transfer() {
+    const N: usize = 50;
+    const FLOATS: usize = 262_144;
+    let raw = raw_worker();
+    let start = now();
+    for _ in 0..N {
+        let buffer = Float32Array::new_with_length(FLOATS as u32).buffer();
+        let (message, transfer) = echo_message(Some(&buffer));
+        round_trip(&raw, &message, &transfer).await;
+    }
+    let raw_ms = (now() - start) / N as f64;
+
+    let syft = syft();
+    let bob = syft.create_worker("bob").unwrap();
+    let big = Tensor::from_f32(&[FLOATS], vec![0.5; FLOATS]).unwrap();
+    big.send(&bob).unwrap().get().await.unwrap();
+    let start = now();
+    for _ in 0..N {
+        let back = big.send(&bob).unwrap().get().await.unwrap();
+        assert_eq!(back.numel(), FLOATS);
+    }
+    let ms = (now() - start) / N as f64;
+    report("1 MiB tensor sent and fetched", ms, raw_ms, "ms", "<= 2");
+    raw.terminate();
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+async fn bench_toy_federated_training() {
+    for (mode, name) in [(Aggregation::SendGet, "send/get"), (Aggregation::UntrustedServer, "untrusted server")] {
+        let syft = syft();
+        let mut federation = Federation::toy(&syft, Config { aggregation: mode, ..Config::default() }).unwrap();
+        federation.round().await.unwrap();
+        let start = now();
+        for _ in 0..20 {
+            federation.round().await.unwrap();
+        }
+        console_log!("toy federated training, 20 rounds, 2 workers, {name}: {:.1} ms", now() - start);
+    }
+}
