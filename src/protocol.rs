@@ -216,6 +216,11 @@ pub enum WireObject {
     Pointer { location: WorkerId, id_at_location: ObjectId },
 }
 
+/// The values of one tensor in a message, lent to a transport.
+pub struct Payload<'a> {
+    pub values: &'a mut Values,
+}
+
 /// An entry of a listed store: what [`WireObject`] carries, or an error kept in place of a result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Listed {
@@ -224,14 +229,49 @@ pub enum Listed {
     Error(Error),
 }
 
-/// A tensor on the wire: shape, dtype, little-endian values as bytes (so that a browser transport
-/// can hand them over as one transferable buffer), and the leaf's autograd state.
+/// A tensor's values, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    F32(Vec<f32>),
+    I64(Vec<i64>),
+}
+
+impl Default for Values {
+    fn default() -> Values {
+        Values::F32(Vec::new())
+    }
+}
+
+impl Values {
+    pub fn len(&self) -> usize {
+        match self {
+            Values::F32(v) => v.len(),
+            Values::I64(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn byte_len(&self) -> usize {
+        match self {
+            Values::F32(v) => v.len() * 4,
+            Values::I64(v) => v.len() * 8,
+        }
+    }
+}
+
+/// A tensor on the wire: shape, dtype, values and the leaf's autograd state. The values are not
+/// part of the serde form: a transport carries them beside the message (the Web Worker transport
+/// as transferred typed arrays, see [`Envelope::payloads_mut`]), so that no tensor is ever encoded
+/// number by number.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct WireTensor {
     pub shape: Vec<usize>,
     pub dtype: DType,
-    #[serde(with = "serde_bytes")]
-    pub bytes: Vec<u8>,
+    #[serde(skip)]
+    pub values: Values,
     pub requires_grad: bool,
     pub grad: Option<Box<WireTensor>>,
 }
@@ -247,62 +287,93 @@ impl std::fmt::Debug for WireTensor {
 
 impl WireTensor {
     pub fn from_tensor(tensor: &Tensor) -> WireTensor {
-        let bytes = match tensor.storage() {
-            Storage::F32(a) => a.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            Storage::I64(a) => a.iter().flat_map(|v| v.to_le_bytes()).collect(),
-        };
+        // A slice copy when the layout allows: iterating a dynamic-rank array element by element is slow.
+        fn row_major<T: Copy>(a: &ndarray::ArrayD<T>) -> Vec<T> {
+            a.as_slice().map_or_else(|| a.iter().copied().collect(), <[T]>::to_vec)
+        }
+        let values = tensor.with_storage(|storage| match storage {
+            Storage::F32(a) => Values::F32(row_major(a)),
+            Storage::I64(a) => Values::I64(row_major(a)),
+        });
         WireTensor {
             shape: tensor.shape(),
             dtype: tensor.dtype(),
-            bytes,
+            values,
             requires_grad: tensor.requires_grad(),
             grad: tensor.grad().map(|g| Box::new(WireTensor::from_tensor(&g))),
         }
     }
 
-    /// Rebuilds the tensor as a leaf (its history stays behind), checking that the bytes fit.
+    /// [`WireTensor::into_tensor`] of a copy.
     pub fn to_tensor(&self) -> Result<Tensor> {
+        self.clone().into_tensor()
+    }
+
+    /// Rebuilds the tensor as a leaf (its history stays behind), checking that the values fit.
+    pub fn into_tensor(self) -> Result<Tensor> {
         let count: usize = self.shape.iter().product();
-        let width = match self.dtype {
-            DType::Float32 => 4,
-            DType::Int64 => 8,
-        };
-        if self.bytes.len() != count * width {
-            return Err(Error::malformed(format!(
-                "a tensor of shape {:?} needs {} bytes, got {}",
+        let malformed = |what: &str| {
+            Error::malformed(format!(
+                "a {} tensor of shape {:?} needs {count} values, got {} {what}",
+                self.dtype,
                 self.shape,
-                count * width,
-                self.bytes.len()
-            )));
+                self.values.len()
+            ))
+        };
+        let error = match (&self.values, self.dtype) {
+            (values, _) if values.len() != count => Some(malformed("values")),
+            (Values::F32(_), DType::Int64) => Some(malformed("floats")),
+            (Values::I64(_), DType::Float32) => Some(malformed("integers")),
+            _ => None,
+        };
+        if let Some(error) = error {
+            return Err(error);
         }
-        let tensor = match self.dtype {
-            DType::Float32 => {
-                let values = self.bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-                Tensor::from_f32(&self.shape, values)?
-            }
-            DType::Int64 => {
-                let values = self
-                    .bytes
-                    .chunks_exact(8)
-                    .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-                    .collect();
-                Tensor::from_i64(&self.shape, values)?
-            }
+        let tensor = match self.values {
+            Values::F32(v) => Tensor::from_f32(&self.shape, v)?,
+            Values::I64(v) => Tensor::from_i64(&self.shape, v)?,
         };
         tensor.set_requires_grad(self.requires_grad)?;
-        if let Some(grad) = &self.grad {
-            tensor.set_grad(Some(grad.to_tensor()?));
+        if let Some(grad) = self.grad {
+            tensor.set_grad(Some(grad.into_tensor()?));
         }
         Ok(tensor)
     }
 
     /// Bytes of tensor values carried, gradient included.
     pub fn payload_bytes(&self) -> usize {
-        self.bytes.len() + self.grad.as_ref().map_or(0, |g| g.payload_bytes())
+        self.values.byte_len() + self.grad.as_ref().map_or(0, |g| g.payload_bytes())
     }
 }
 
 impl Envelope {
+    /// The values of every tensor the message carries (gradients after their tensors), in a fixed
+    /// order: a transport takes the values out here and puts them back in the same order on the
+    /// other side.
+    pub fn payloads_mut(&mut self) -> Vec<Payload<'_>> {
+        fn chain<'a>(tensor: &'a mut WireTensor, out: &mut Vec<Payload<'a>>) {
+            let WireTensor { values, grad, .. } = tensor;
+            out.push(Payload { values });
+            if let Some(grad) = grad {
+                chain(grad, out);
+            }
+        }
+        let mut out = Vec::new();
+        match &mut self.body {
+            Body::Command(Command::Store { object: WireObject::Tensor(t), .. })
+            | Body::Reply { answer: Ok(Answer::Object(WireObject::Tensor(t))), .. } => chain(t, &mut out),
+            Body::Reply { answer: Ok(Answer::Objects(list)), .. } => {
+                for (_, listed) in list {
+                    if let Listed::Tensor(t) = listed {
+                        chain(t, &mut out);
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
     /// True for what the message counters leave out: the counter queries and their replies, and
     /// `AddWorker`, which transports make themselves when they connect two workers.
     pub fn is_uncounted(&self) -> bool {

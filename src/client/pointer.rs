@@ -263,7 +263,7 @@ impl Pointer {
     /// `ptr.get()`: brings the tensor back and removes it from the worker.
     pub async fn get(&self) -> Result<Tensor> {
         match self.fetch(ObjectKind::Tensor).await? {
-            WireObject::Tensor(tensor) => tensor.to_tensor(),
+            WireObject::Tensor(tensor) => tensor.into_tensor(),
             WireObject::Pointer { .. } => Err(Error::malformed("asked for a tensor, got a pointer")),
         }
     }

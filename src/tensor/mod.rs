@@ -161,6 +161,11 @@ impl Tensor {
         self.node.storage.borrow().clone()
     }
 
+    /// Lends the values to `f` without copying them.
+    pub fn with_storage<R>(&self, f: impl FnOnce(&Storage) -> R) -> R {
+        f(&self.node.storage.borrow())
+    }
+
     /// The values as `f32`, row-major (integers converted).
     pub fn to_f32_vec(&self) -> Vec<f32> {
         self.node.storage.borrow().to_f32().iter().copied().collect()

@@ -132,6 +132,9 @@ impl Storage {
             (Storage::I64(a), Storage::I64(b)) if op != BinaryOp::Div => {
                 Ok(Storage::I64(zip_broadcast(op.name(), a, b, |x, y| op.apply_i64(x, y))?))
             }
+            (Storage::F32(a), Storage::F32(b)) => {
+                Ok(Storage::F32(zip_broadcast(op.name(), a, b, |x, y| op.apply_f32(x, y))?))
+            }
             _ => Ok(Storage::F32(zip_broadcast(op.name(), &self.to_f32(), &rhs.to_f32(), |x, y| op.apply_f32(x, y))?)),
         }
     }

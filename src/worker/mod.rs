@@ -33,7 +33,7 @@ pub enum Stored {
 impl Stored {
     fn from_wire(object: WireObject) -> Stored {
         match object {
-            WireObject::Tensor(tensor) => match tensor.to_tensor() {
+            WireObject::Tensor(tensor) => match tensor.into_tensor() {
                 Ok(tensor) => Stored::Tensor(tensor),
                 Err(error) => Stored::Error(error),
             },

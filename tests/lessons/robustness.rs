@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use minisyft::protocol::{Answer, Body, Command, Envelope, ObjectKind, Op, Operand, Query, WireObject, WireTensor, ME};
+use minisyft::protocol::{
+    Answer, Body, Command, Envelope, ObjectKind, Op, Operand, Query, Values, WireObject, WireTensor, ME,
+};
 use minisyft::rng::Rng;
 use minisyft::tensor::{BinaryOp, DType};
 use minisyft::worker::{Stored, Worker};
@@ -32,7 +34,13 @@ fn a_worker_given_bad_messages_replies_with_typed_errors_and_keeps_its_store() {
         body: Body::Command(Command::Store { id: 1, object: WireObject::Tensor(keep) }),
     });
     // A tensor whose bytes do not fit its shape is kept as an error, not a panic.
-    let bad = WireTensor { shape: vec![3], dtype: DType::Float32, bytes: vec![0; 5], requires_grad: false, grad: None };
+    let bad = WireTensor {
+        shape: vec![3],
+        dtype: DType::Float32,
+        values: Values::F32(vec![0.0; 2]),
+        requires_grad: false,
+        grad: None,
+    };
     bob.handle(Envelope {
         from: ME.into(),
         to: "bob".into(),

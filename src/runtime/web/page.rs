@@ -37,6 +37,8 @@ struct Handle {
     ready: bool,
     /// Messages (with their transfer lists) waiting for the worker's `Ready`.
     queue: Vec<(JsValue, Array)>,
+    /// Envelopes posted in this turn of the event loop, sent together by `flush`.
+    batch: Vec<Envelope>,
     /// Requests sent and not yet answered, and when the worker was last heard from while some were.
     unanswered: usize,
     waiting_since: Option<f64>,
@@ -84,7 +86,7 @@ impl WebWorkers {
 
     /// Makes a worker stop answering for `millis` (a test hook for the timeout).
     pub fn hang(&self, worker: &str, millis: f64) {
-        self.send(worker, &ToWorker::Hang { millis });
+        self.send(worker, ToWorker::Hang { millis });
     }
 
     /// Checks, four times a second, for workers that left a request unanswered too long.
@@ -130,7 +132,7 @@ impl WebWorkers {
             state.timeout_ms
         };
         for name in ping {
-            self.send(&name, &ToWorker::Ping);
+            self.send(&name, ToWorker::Ping);
         }
         for name in dead {
             self.gone(&name, format!("it did not answer within {timeout} ms"));
@@ -180,7 +182,7 @@ impl WebWorkers {
 
     /// Makes a worker panic (a test hook for failure handling).
     pub fn crash(&self, worker: &str) {
-        self.send(worker, &ToWorker::Panic);
+        self.send(worker, ToWorker::Panic);
     }
 
     fn gone(&self, worker: &str, reason: String) {
@@ -193,7 +195,7 @@ impl WebWorkers {
         };
         let others: Vec<String> = self.state.borrow().workers.keys().cloned().collect();
         for other in others {
-            self.send(&other, &ToWorker::PeerGone { peer: worker.to_owned(), reason: reason.clone() });
+            self.send(&other, ToWorker::PeerGone { peer: worker.to_owned(), reason: reason.clone() });
         }
         if let Some(sink) = sink {
             sink(Event::WorkerGone { worker: worker.to_owned(), reason });
@@ -207,9 +209,20 @@ impl WebWorkers {
         }
     }
 
-    fn send(&self, worker: &str, message: &ToWorker) {
+    fn send(&self, worker: &str, message: ToWorker) {
         let Ok((js, transfer)) = to_js(message) else { return };
         self.send_js(worker, js, transfer);
+    }
+
+    fn flush(&self, worker: &str) {
+        let batch = match self.state.borrow_mut().workers.get_mut(worker) {
+            Some(handle) if !handle.batch.is_empty() => std::mem::take(&mut handle.batch),
+            _ => return,
+        };
+        match to_js(ToWorker::Envelopes(batch)) {
+            Ok((js, transfer)) => self.send_js(worker, js, transfer),
+            Err(error) => web_sys::console::error_1(&format!("minisyft: cannot encode a message: {error}").into()),
+        }
     }
 
     fn send_js(&self, worker: &str, js: JsValue, transfer: Array) {
@@ -262,7 +275,7 @@ impl WebWorkers {
     }
 
     fn on_ready(&self, name: &str) {
-        let Ok((init, none)) = to_js(&ToWorker::Init { name: name.to_owned() }) else { return };
+        let Ok((init, none)) = to_js(ToWorker::Init { name: name.to_owned() }) else { return };
         let mut state = self.state.borrow_mut();
         let Some(handle) = state.workers.get_mut(name) else { return };
         let _ = handle.worker.post_message_with_transfer(&init, &none);
@@ -309,6 +322,7 @@ impl Transport for WebWorkers {
             worker,
             ready: false,
             queue: Vec::new(),
+            batch: Vec::new(),
             unanswered: 0,
             waiting_since: None,
             ping_sent: None,
@@ -322,7 +336,7 @@ impl Transport for WebWorkers {
     fn connect(&self, a: &str, b: &str) -> Result<()> {
         let channel = MessageChannel::new().map_err(|e| Error::malformed(format!("{e:?}")))?;
         for (worker, peer, port) in [(a, b, channel.port1()), (b, a, channel.port2())] {
-            let (js, transfer) = to_js(&ToWorker::Connect { peer: peer.to_owned() })?;
+            let (js, transfer) = to_js(ToWorker::Connect { peer: peer.to_owned() })?;
             transfer.push(&port);
             self.send_js(worker, js, transfer);
         }
@@ -330,22 +344,32 @@ impl Transport for WebWorkers {
     }
 
     fn post(&self, envelope: Envelope) {
-        let trace = Trace::of(&envelope);
+        self.emit(Event::Message(Trace::of(&envelope)));
         let to = envelope.to.clone();
-        if matches!(envelope.body, crate::protocol::Body::Request { .. }) {
-            self.start_watchdog();
+        let is_request = matches!(envelope.body, crate::protocol::Body::Request { .. });
+        let first_in_batch = {
             let mut state = self.state.borrow_mut();
-            if let Some(handle) = state.workers.get_mut(&to) {
+            let Some(handle) = state.workers.get_mut(&to) else { return };
+            if is_request {
                 handle.unanswered += 1;
                 handle.waiting_since.get_or_insert_with(now_ms);
             }
-        }
-        match to_js(&ToWorker::Envelope(envelope)) {
-            Ok((js, transfer)) => {
-                self.emit(Event::Message(trace));
-                self.send_js(&to, js, transfer);
-            }
-            Err(error) => web_sys::console::error_1(&format!("minisyft: cannot encode a message: {error}").into()),
+            handle.batch.push(envelope);
+            handle.batch.len() == 1
+        };
+        if is_request {
+            // A request goes now, after every command before it: its caller is waiting.
+            self.start_watchdog();
+            self.flush(&to);
+        } else if first_in_batch {
+            // Commands (send, ops, deletes) pipeline: everything posted in this turn of the event
+            // loop travels as one message.
+            let weak = self.weak();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(this) = WebWorkers::upgrade(&weak) {
+                    this.flush(&to);
+                }
+            });
         }
     }
 }

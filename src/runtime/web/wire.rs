@@ -1,40 +1,33 @@
-//! What crosses `postMessage`: one typed enum per direction, converted with serde-wasm-bindgen.
-//! Tensor values are bytes (`serde_bytes`), which become `Uint8Array`s whose buffers are put in the
-//! transfer list, so they move without a copy; no tensor is ever a list of JS numbers.
+//! What crosses `postMessage`: one typed enum per direction, converted with serde-wasm-bindgen,
+//! with each tensor's values beside it as a typed array whose buffer is transferred (zero-copy);
+//! no tensor is ever a list of JS numbers.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, BigInt64Array, Float32Array};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, Result};
-use crate::protocol::{Envelope, WorkerId};
+use crate::protocol::{Envelope, Payload, Values, WorkerId};
 use crate::runtime::MessageEvent;
 
 /// Page → worker.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ToWorker {
     /// The first message after `Ready`: who this worker is.
-    Init {
-        name: WorkerId,
-    },
-    Envelope(Envelope),
+    Init { name: WorkerId },
+    /// Envelopes in the order they were posted (commands pipeline, so several travel together).
+    Envelopes(Vec<Envelope>),
     /// A MessagePort to `peer` travels in the transfer list of this message.
-    Connect {
-        peer: WorkerId,
-    },
+    Connect { peer: WorkerId },
     /// Are you alive? (sent when a request has been waiting a while; a busy-looping worker cannot answer)
     Ping,
     /// `peer` is gone: answer every request still waiting on it with an error.
-    PeerGone {
-        peer: WorkerId,
-        reason: String,
-    },
+    PeerGone { peer: WorkerId, reason: String },
     /// Test hook: panic now (to prove a dead worker is reported and the others go on).
     Panic,
     /// Test hook: stop answering for `millis` (a busy loop), to prove the page's timeout.
-    Hang {
-        millis: f64,
-    },
+    Hang { millis: f64 },
 }
 
 /// Worker → page.
@@ -59,37 +52,79 @@ pub enum FromWorker {
 /// Worker ↔ worker, over a MessagePort.
 pub type PeerMessage = Envelope;
 
-pub fn to_js<T: Serialize>(value: &T) -> Result<(JsValue, Array)> {
-    let js = serde_wasm_bindgen::to_value(value).map_err(|e| Error::malformed(e.to_string()))?;
+/// Messages whose tensors' values travel beside them.
+pub trait Payloads {
+    fn payloads_mut(&mut self) -> Vec<Payload<'_>>;
+}
+
+impl Payloads for Envelope {
+    fn payloads_mut(&mut self) -> Vec<Payload<'_>> {
+        Envelope::payloads_mut(self)
+    }
+}
+
+impl Payloads for ToWorker {
+    fn payloads_mut(&mut self) -> Vec<Payload<'_>> {
+        match self {
+            ToWorker::Envelopes(envelopes) => envelopes.iter_mut().flat_map(Envelope::payloads_mut).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Payloads for FromWorker {
+    fn payloads_mut(&mut self) -> Vec<Payload<'_>> {
+        match self {
+            FromWorker::Envelope(envelope) => envelope.payloads_mut(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `[message, values...]` and the transfer list: the message without tensor values (serde-wasm-
+/// bindgen), then one typed array per tensor (`Float32Array` or `BigInt64Array`) whose buffer is
+/// transferred, not copied.
+pub fn to_js<T: Serialize + Payloads>(mut value: T) -> Result<(JsValue, Array)> {
+    let payloads: Vec<Values> = value.payloads_mut().into_iter().map(|p| std::mem::take(p.values)).collect();
+    let message = serde_wasm_bindgen::to_value(&value).map_err(|e| Error::malformed(e.to_string()))?;
+    let parts = Array::of1(&message);
     let transfer = Array::new();
-    collect_buffers(&js, &transfer, 0);
-    Ok((js, transfer))
-}
-
-pub fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| Error::malformed(e.to_string()))
-}
-
-/// Every `Uint8Array` buffer inside `value`, for the transfer list.
-fn collect_buffers(value: &JsValue, transfer: &Array, depth: usize) {
-    if depth > 32 || !value.is_object() {
-        return;
-    }
-    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
-        transfer.push(&bytes.buffer());
-        return;
-    }
-    if let Some(array) = value.dyn_ref::<Array>() {
-        for item in array.iter() {
-            collect_buffers(&item, transfer, depth + 1);
-        }
-        return;
-    }
-    if let Some(object) = value.dyn_ref::<Object>() {
-        for key in Object::keys(object).iter() {
-            if let Ok(child) = Reflect::get(object, &key) {
-                collect_buffers(&child, transfer, depth + 1);
+    for values in payloads {
+        // One copy out of wasm memory; the buffer is then transferred, not cloned.
+        let (typed, buffer): (JsValue, ArrayBuffer) = match values {
+            Values::F32(v) => {
+                let array = Float32Array::from(v.as_slice());
+                let buffer = array.buffer();
+                (array.into(), buffer)
             }
-        }
+            Values::I64(v) => {
+                let array = BigInt64Array::from(v.as_slice());
+                let buffer = array.buffer();
+                (array.into(), buffer)
+            }
+        };
+        parts.push(&typed);
+        transfer.push(&buffer);
     }
+    Ok((parts.into(), transfer))
+}
+
+pub fn from_js<T: DeserializeOwned + Payloads>(value: JsValue) -> Result<T> {
+    let parts = value.dyn_into::<Array>().map_err(|_| Error::malformed("a message is [message, values...]"))?;
+    let mut message: T = serde_wasm_bindgen::from_value(parts.get(0)).map_err(|e| Error::malformed(e.to_string()))?;
+    let payloads = message.payloads_mut();
+    if payloads.len() + 1 != parts.length() as usize {
+        return Err(Error::malformed(format!("{} tensors but {} value arrays", payloads.len(), parts.length() - 1)));
+    }
+    for (i, payload) in payloads.into_iter().enumerate() {
+        let typed = parts.get(i as u32 + 1);
+        *payload.values = if let Some(floats) = typed.dyn_ref::<Float32Array>() {
+            Values::F32(floats.to_vec())
+        } else if let Some(integers) = typed.dyn_ref::<BigInt64Array>() {
+            Values::I64(integers.to_vec())
+        } else {
+            return Err(Error::malformed("tensor values are neither a Float32Array nor a BigInt64Array"));
+        };
+    }
+    Ok(message)
 }

@@ -21,7 +21,7 @@ struct State {
     port_handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
 }
 
-fn post_to_page(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
+fn post_to_page(scope: &DedicatedWorkerGlobalScope, message: FromWorker) {
     if let Ok((js, transfer)) = to_js(message) {
         let _ = scope.post_message_with_transfer(&js, &transfer);
     }
@@ -30,7 +30,7 @@ fn post_to_page(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
 impl State {
     fn handle(&mut self, envelope: Envelope) {
         let Some(worker) = self.worker.as_mut() else {
-            post_to_page(&self.scope, &FromWorker::Rejected { reason: "a message before Init".into() });
+            post_to_page(&self.scope, FromWorker::Rejected { reason: "a message before Init".into() });
             return;
         };
         for outgoing in worker.handle(envelope) {
@@ -40,19 +40,21 @@ impl State {
 
     fn route(&self, envelope: Envelope) {
         if envelope.to == ME {
-            post_to_page(&self.scope, &FromWorker::Envelope(envelope));
+            post_to_page(&self.scope, FromWorker::Envelope(envelope));
             return;
         }
-        match (self.peers.get(&envelope.to), to_js::<PeerMessage>(&envelope)) {
-            (Some(port), Ok((js, transfer))) => {
-                let trace = Trace::of(&envelope);
+        let trace = Trace::of(&envelope);
+        let Some(port) = self.peers.get(&envelope.to) else {
+            let reason = format!("no channel to {} for {}", trace.to, trace.kind);
+            post_to_page(&self.scope, FromWorker::Rejected { reason });
+            return;
+        };
+        match to_js::<PeerMessage>(envelope) {
+            Ok((js, transfer)) => {
                 let _ = port.post_message_with_transferable(&js, &transfer);
-                post_to_page(&self.scope, &FromWorker::Trace(trace));
+                post_to_page(&self.scope, FromWorker::Trace(trace));
             }
-            _ => post_to_page(
-                &self.scope,
-                &FromWorker::Rejected { reason: format!("no channel to {} for {}", envelope.to, envelope.kind()) },
-            ),
+            Err(error) => post_to_page(&self.scope, FromWorker::Rejected { reason: error.to_string() }),
         }
     }
 }
@@ -62,7 +64,7 @@ pub fn run_worker() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let panic_scope = scope.clone();
     std::panic::set_hook(Box::new(move |info| {
-        post_to_page(&panic_scope, &FromWorker::Panicked { message: info.to_string() });
+        post_to_page(&panic_scope, FromWorker::Panicked { message: info.to_string() });
     }));
     let state = Rc::new(RefCell::new(State {
         scope: scope.clone(),
@@ -76,13 +78,18 @@ pub fn run_worker() {
             let message = match from_js::<ToWorker>(event.data()) {
                 Ok(message) => message,
                 Err(error) => {
-                    post_to_page(&state.borrow().scope, &FromWorker::Rejected { reason: error.to_string() });
+                    post_to_page(&state.borrow().scope, FromWorker::Rejected { reason: error.to_string() });
                     return;
                 }
             };
             match message {
                 ToWorker::Init { name } => state.borrow_mut().worker = Some(Worker::new(name)),
-                ToWorker::Envelope(envelope) => state.borrow_mut().handle(envelope),
+                ToWorker::Envelopes(envelopes) => {
+                    let mut state = state.borrow_mut();
+                    for envelope in envelopes {
+                        state.handle(envelope);
+                    }
+                }
                 ToWorker::Connect { peer } => connect(&state, &peer, event.ports().get(0)),
                 ToWorker::PeerGone { peer, reason } => {
                     let mut state = state.borrow_mut();
@@ -92,7 +99,7 @@ pub fn run_worker() {
                         state.route(envelope);
                     }
                 }
-                ToWorker::Ping => post_to_page(&state.borrow().scope, &FromWorker::Pong),
+                ToWorker::Ping => post_to_page(&state.borrow().scope, FromWorker::Pong),
                 ToWorker::Panic => panic!("panic requested by the page"),
                 ToWorker::Hang { millis } => {
                     let until = js_sys::Date::now() + millis;
@@ -103,14 +110,14 @@ pub fn run_worker() {
     };
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    post_to_page(&scope, &FromWorker::Ready);
+    post_to_page(&scope, FromWorker::Ready);
 }
 
 fn connect(state: &Rc<RefCell<State>>, peer: &str, port: JsValue) {
     let Ok(port) = port.dyn_into::<MessagePort>() else {
         post_to_page(
             &state.borrow().scope,
-            &FromWorker::Rejected { reason: format!("Connect to {peer} without a port") },
+            FromWorker::Rejected { reason: format!("Connect to {peer} without a port") },
         );
         return;
     };
@@ -118,7 +125,7 @@ fn connect(state: &Rc<RefCell<State>>, peer: &str, port: JsValue) {
         let state = Rc::clone(state);
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| match from_js::<PeerMessage>(event.data()) {
             Ok(envelope) => state.borrow_mut().handle(envelope),
-            Err(error) => post_to_page(&state.borrow().scope, &FromWorker::Rejected { reason: error.to_string() }),
+            Err(error) => post_to_page(&state.borrow().scope, FromWorker::Rejected { reason: error.to_string() }),
         })
     };
     port.set_onmessage(Some(handler.as_ref().unchecked_ref()));
