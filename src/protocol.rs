@@ -157,9 +157,14 @@ pub enum InPlaceOp {
 }
 
 impl Op {
-    /// Every stored object the op reads.
+    /// Every stored object the op reads, in a fixed order (left operand first).
     pub fn inputs(&self) -> Vec<ObjectId> {
-        match *self {
+        self.clone().inputs_mut().into_iter().map(|id| *id).collect()
+    }
+
+    /// The same, to rename them when the op is forwarded along a chain.
+    pub fn inputs_mut(&mut self) -> Vec<&mut ObjectId> {
+        match self {
             Op::Binary { lhs, rhs: Operand::Object(rhs), .. } | Op::Mm { lhs, rhs } => vec![lhs, rhs],
             Op::Binary { lhs, rhs: Operand::Scalar(_), .. } => vec![lhs],
             Op::Neg { input }
@@ -194,8 +199,13 @@ impl Op {
 }
 
 impl InPlaceOp {
+    /// The target first, then the operand if it is stored.
     pub fn inputs(&self) -> Vec<ObjectId> {
-        match *self {
+        self.clone().inputs_mut().into_iter().map(|id| *id).collect()
+    }
+
+    pub fn inputs_mut(&mut self) -> Vec<&mut ObjectId> {
+        match self {
             InPlaceOp::Binary { target, rhs: Operand::Object(rhs), .. } => vec![target, rhs],
             InPlaceOp::Binary { target, .. } | InPlaceOp::Zero { target } => vec![target],
         }

@@ -40,44 +40,13 @@ pub(super) fn in_place(op: &InPlaceOp, tensors: &[Tensor]) -> Result<()> {
 
 /// The same op over other ids (`ids` in the order of [`Op::inputs`]).
 pub(super) fn rename(op: &Op, ids: &[ObjectId]) -> Op {
-    let id = |i: usize| ids.get(i).copied().unwrap_or_default();
     let mut renamed = op.clone();
-    match &mut renamed {
-        Op::Binary { lhs, rhs, .. } => {
-            *lhs = id(0);
-            if let Operand::Object(rhs) = rhs {
-                *rhs = id(1);
-            }
-        }
-        Op::Mm { lhs, rhs } => {
-            *lhs = id(0);
-            *rhs = id(1);
-        }
-        Op::Neg { input }
-        | Op::Pow { input, .. }
-        | Op::Sum { input }
-        | Op::Mean { input }
-        | Op::T { input }
-        | Op::Select { input, .. }
-        | Op::Rows { input, .. }
-        | Op::Clone { input }
-        | Op::Data { input }
-        | Op::Grad { input } => *input = id(0),
-    }
+    renamed.inputs_mut().into_iter().zip(ids).for_each(|(slot, id)| *slot = *id);
     renamed
 }
 
 pub(super) fn rename_in_place(op: &InPlaceOp, ids: &[ObjectId]) -> InPlaceOp {
-    let id = |i: usize| ids.get(i).copied().unwrap_or_default();
     let mut renamed = op.clone();
-    match &mut renamed {
-        InPlaceOp::Binary { target, rhs, .. } => {
-            *target = id(0);
-            if let Operand::Object(rhs) = rhs {
-                *rhs = id(1);
-            }
-        }
-        InPlaceOp::Zero { target } => *target = id(0),
-    }
+    renamed.inputs_mut().into_iter().zip(ids).for_each(|(slot, id)| *slot = *id);
     renamed
 }
