@@ -30,6 +30,8 @@ struct State {
     workers: BTreeMap<String, Handle>,
     timeout_ms: f64,
     watchdog: Option<(i32, Closure<dyn FnMut()>)>,
+    /// Envelopes posted in this turn of the event loop, in order, sent together by `flush`.
+    batch: Vec<Envelope>,
 }
 
 struct Handle {
@@ -37,8 +39,6 @@ struct Handle {
     ready: bool,
     /// Messages (with their transfer lists) waiting for the worker's `Ready`.
     queue: Vec<(JsValue, Array)>,
-    /// Envelopes posted in this turn of the event loop, sent together by `flush`.
-    batch: Vec<Envelope>,
     /// Requests sent and not yet answered, and when the worker was last heard from while some were.
     unanswered: usize,
     waiting_since: Option<f64>,
@@ -74,6 +74,7 @@ impl WebWorkers {
                 workers: BTreeMap::new(),
                 timeout_ms: DEFAULT_TIMEOUT_MS,
                 watchdog: None,
+                batch: Vec::new(),
             })),
         }
     }
@@ -214,14 +215,23 @@ impl WebWorkers {
         self.send_js(worker, js, transfer);
     }
 
-    fn flush(&self, worker: &str) {
-        let batch = match self.state.borrow_mut().workers.get_mut(worker) {
-            Some(handle) if !handle.batch.is_empty() => std::mem::take(&mut handle.batch),
-            _ => return,
-        };
-        match to_js(ToWorker::Envelopes(batch)) {
-            Ok((js, transfer)) => self.send_js(worker, js, transfer),
-            Err(error) => web_sys::console::error_1(&format!("minisyft: cannot encode a message: {error}").into()),
+    /// Sends everything batched, one message per worker, workers in the order of their first
+    /// envelope: what `me` posted to bob before it posted to alice leaves before alice's does, so
+    /// alice cannot forward an op to bob that overtakes the data it needs.
+    fn flush(&self) {
+        let batch = std::mem::take(&mut self.state.borrow_mut().batch);
+        let mut per_worker: Vec<(String, Vec<Envelope>)> = Vec::new();
+        for envelope in batch {
+            match per_worker.iter_mut().find(|(w, _)| *w == envelope.to) {
+                Some((_, envelopes)) => envelopes.push(envelope),
+                None => per_worker.push((envelope.to.clone(), vec![envelope])),
+            }
+        }
+        for (worker, envelopes) in per_worker {
+            match to_js(ToWorker::Envelopes(envelopes)) {
+                Ok((js, transfer)) => self.send_js(&worker, js, transfer),
+                Err(error) => web_sys::console::error_1(&format!("minisyft: cannot encode a message: {error}").into()),
+            }
         }
     }
 
@@ -322,7 +332,6 @@ impl Transport for WebWorkers {
             worker,
             ready: false,
             queue: Vec::new(),
-            batch: Vec::new(),
             unanswered: 0,
             waiting_since: None,
             ping_sent: None,
@@ -354,20 +363,20 @@ impl Transport for WebWorkers {
                 handle.unanswered += 1;
                 handle.waiting_since.get_or_insert_with(now_ms);
             }
-            handle.batch.push(envelope);
-            handle.batch.len() == 1
+            state.batch.push(envelope);
+            state.batch.len() == 1
         };
         if is_request {
-            // A request goes now, after every command before it: its caller is waiting.
+            // A request goes now, after everything posted before it: its caller is waiting.
             self.start_watchdog();
-            self.flush(&to);
+            self.flush();
         } else if first_in_batch {
             // Commands (send, ops, deletes) pipeline: everything posted in this turn of the event
-            // loop travels as one message.
+            // loop travels together.
             let weak = self.weak();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(this) = WebWorkers::upgrade(&weak) {
-                    this.flush(&to);
+                    this.flush();
                 }
             });
         }
