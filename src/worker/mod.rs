@@ -246,10 +246,13 @@ impl Worker {
             },
             Query::Backward { id } => match self.resolve(&[id]) {
                 Err(error) => Some(Err(error)),
-                Ok(Resolved::Local(tensors)) => Some(tensors[0].backward().map(|()| Answer::Done)),
+                Ok(Resolved::Local(tensors)) => {
+                    Some(tensors.first().map_or(Err(self.not_found(id)), |t| t.backward().map(|()| Answer::Done)))
+                }
                 Ok(Resolved::Remote { location, ids }) => {
                     let continuation = Continuation::Relay { to: from.to_owned(), request };
-                    self.forward(&location, Query::Backward { id: ids[0] }, continuation)
+                    let id = ids.first().copied().unwrap_or(id);
+                    self.forward(&location, Query::Backward { id }, continuation)
                 }
             },
             Query::InPlace { op } => match self.resolve(&op.inputs()) {
