@@ -6,8 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::tensor::{BinaryOp, DType, Storage, Tensor};
+use crate::error::Error;
+use crate::tensor::BinaryOp;
+
+mod wire_tensor;
+pub use wire_tensor::{Payload, Values, WireTensor};
 
 pub type WorkerId = String;
 pub type ObjectId = u64;
@@ -226,134 +229,12 @@ pub enum WireObject {
     Pointer { location: WorkerId, id_at_location: ObjectId },
 }
 
-/// The values of one tensor in a message, lent to a transport.
-pub struct Payload<'a> {
-    pub values: &'a mut Values,
-}
-
 /// An entry of a listed store: what [`WireObject`] carries, or an error kept in place of a result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Listed {
     Tensor(WireTensor),
     Pointer { location: WorkerId, id_at_location: ObjectId },
     Error(Error),
-}
-
-/// A tensor's values, row-major.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Values {
-    F32(Vec<f32>),
-    I64(Vec<i64>),
-}
-
-impl Default for Values {
-    fn default() -> Values {
-        Values::F32(Vec::new())
-    }
-}
-
-impl Values {
-    pub fn len(&self) -> usize {
-        match self {
-            Values::F32(v) => v.len(),
-            Values::I64(v) => v.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn byte_len(&self) -> usize {
-        match self {
-            Values::F32(v) => v.len() * 4,
-            Values::I64(v) => v.len() * 8,
-        }
-    }
-}
-
-/// A tensor on the wire: shape, dtype, values and the leaf's autograd state. The values are not
-/// part of the serde form: a transport carries them beside the message (the Web Worker transport
-/// as transferred typed arrays, see [`Envelope::payloads_mut`]), so that no tensor is ever encoded
-/// number by number.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct WireTensor {
-    pub shape: Vec<usize>,
-    pub dtype: DType,
-    #[serde(skip)]
-    pub values: Values,
-    pub requires_grad: bool,
-    pub grad: Option<Box<WireTensor>>,
-}
-
-impl std::fmt::Debug for WireTensor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.to_tensor() {
-            Ok(tensor) => write!(f, "{tensor}"),
-            Err(error) => write!(f, "<bad tensor: {error}>"),
-        }
-    }
-}
-
-impl WireTensor {
-    pub fn from_tensor(tensor: &Tensor) -> WireTensor {
-        // A slice copy when the layout allows: iterating a dynamic-rank array element by element is slow.
-        fn row_major<T: Copy>(a: &ndarray::ArrayD<T>) -> Vec<T> {
-            a.as_slice().map_or_else(|| a.iter().copied().collect(), <[T]>::to_vec)
-        }
-        let values = tensor.with_storage(|storage| match storage {
-            Storage::F32(a) => Values::F32(row_major(a)),
-            Storage::I64(a) => Values::I64(row_major(a)),
-        });
-        WireTensor {
-            shape: tensor.shape(),
-            dtype: tensor.dtype(),
-            values,
-            requires_grad: tensor.requires_grad(),
-            grad: tensor.grad().map(|g| Box::new(WireTensor::from_tensor(&g))),
-        }
-    }
-
-    /// [`WireTensor::into_tensor`] of a copy.
-    pub fn to_tensor(&self) -> Result<Tensor> {
-        self.clone().into_tensor()
-    }
-
-    /// Rebuilds the tensor as a leaf (its history stays behind), checking that the values fit.
-    pub fn into_tensor(self) -> Result<Tensor> {
-        let count: usize = self.shape.iter().product();
-        let malformed = |what: &str| {
-            Error::malformed(format!(
-                "a {} tensor of shape {:?} needs {count} values, got {} {what}",
-                self.dtype,
-                self.shape,
-                self.values.len()
-            ))
-        };
-        let error = match (&self.values, self.dtype) {
-            (values, _) if values.len() != count => Some(malformed("values")),
-            (Values::F32(_), DType::Int64) => Some(malformed("floats")),
-            (Values::I64(_), DType::Float32) => Some(malformed("integers")),
-            _ => None,
-        };
-        if let Some(error) = error {
-            return Err(error);
-        }
-        let tensor = match self.values {
-            Values::F32(v) => Tensor::from_f32(&self.shape, v)?,
-            Values::I64(v) => Tensor::from_i64(&self.shape, v)?,
-        };
-        tensor.set_requires_grad(self.requires_grad)?;
-        if let Some(grad) = self.grad {
-            tensor.set_grad(Some(grad.into_tensor()?));
-        }
-        Ok(tensor)
-    }
-
-    /// Bytes of tensor values carried, gradient included.
-    pub fn payload_bytes(&self) -> usize {
-        self.values.byte_len() + self.grad.as_ref().map_or(0, |g| g.payload_bytes())
-    }
 }
 
 impl Envelope {
