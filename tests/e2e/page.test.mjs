@@ -126,6 +126,27 @@ test('training in both modes draws one point per round and a falling loss; the s
   assert.deepEqual(errors, []);
 });
 
+test('training steps one round at a time, and reset starts over with the settings from the URL', async () => {
+  const { page, errors } = await open(browser, `${server.url}?seed=5&lr=0.05&rounds=7&mode=untrusted`);
+  await page.waitForSelector('.worker[data-worker="bob"]');
+  assert.equal(await page.locator('.controls input').nth(1).inputValue(), '0.05');
+  for (const n of [1, 2]) {
+    await page.click('.training button.step');
+    await page.waitForFunction(k => document.querySelector('.progress')?.textContent === `round ${k} of 7`, n);
+  }
+  assert.equal(await page.locator('.chart .series[data-series="total"] circle').count(), 2);
+  assert.match(await page.locator('.weights').textContent(), /^weight = \[-?\d\.\d{4}, -?\d\.\d{4}\], bias = -?\d\.\d{4}$/);
+  await page.click('.training button.reset');
+  await page.waitForFunction(() => document.querySelector('.progress')?.textContent === 'round 0 of 7');
+  assert.equal(await page.locator('.chart circle').count(), 0);
+  // Changing a setting rewrites the URL so the run can be shared.
+  await page.locator('.controls input').first().fill('9');
+  await page.locator('.controls input').first().dispatchEvent('change');
+  await page.waitForFunction(() => location.search.includes('rounds=9'));
+  assert.match(page.url(), /seed=5&lr=0.05&rounds=9&mode=untrusted/);
+  assert.deepEqual(errors, []);
+});
+
 test('works on a narrow screen and from the keyboard', async () => {
   const { page, errors } = await open(browser, server.url, { width: 390, height: 844 });
   await page.waitForSelector('.worker[data-worker="bob"]');
