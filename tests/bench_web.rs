@@ -89,6 +89,12 @@ async fn bench_get_round_trip_vs_raw_echo() {
     }
     let get_us = (now() - start) * 1000.0 / N as f64;
     report("get of a 5-element tensor (round trip)", get_us, raw_us, "us", "<= 1.5");
+    let empty = syft.create_worker("empty").unwrap();
+    let start = now();
+    for _ in 0..N {
+        empty.objects().await.unwrap();
+    }
+    console_log!("  (listing an empty store, the smallest round trip: {:.1} us)", (now() - start) * 1000.0 / N as f64);
     raw.terminate();
 }
 
