@@ -78,6 +78,9 @@ pub enum Error {
     #[error("malformed message: {reason}")]
     MalformedMessage { reason: String },
 
+    #[error("`{name}` is not defined yet: run the cells above this one first")]
+    NotDefined { name: String },
+
     #[error("{what} needs at least one {item}")]
     Empty { what: String, item: String },
 }

@@ -61,7 +61,7 @@ pub(super) fn lessons() -> Vec<Lesson> {
                     Ok(String::new())
                 }),
                 step!("In[60]–In[62]", "x = th.tensor([1,2,3,4])\nx_ptr = x.send(bob)\npointer_to_x_ptr = x_ptr.send(alice)\npointer_to_x_ptr",
-                    "let x_ptr = Tensor::from([1, 2, 3, 4]).send(&bob)?;\nlet pointer_to_x_ptr = x_ptr.send(&alice)?;\nprintln!(\"{pointer_to_x_ptr}\");", |s| {
+                    "let x_ptr = Tensor::from([1, 2, 3, 4]).send(&bob)?;\nprintln!(\"{x_ptr}\");\nlet pointer_to_x_ptr = x_ptr.send(&alice)?;\nprintln!(\"{pointer_to_x_ptr}\");", |s| {
                     let (bob, alice) = (s.worker("bob")?, s.worker("alice")?);
                     let x_ptr = Tensor::from([1, 2, 3, 4]).send(&bob)?;
                     let pointer_to_x_ptr = x_ptr.send(&alice)?;
@@ -110,7 +110,7 @@ pub(super) fn lessons() -> Vec<Lesson> {
             title: "Pointer Chain Operations",
             steps: vec![
                 step!("In[84]–In[88]", "bob.clear_objects()\nalice.clear_objects()\nx = th.tensor([1,2,3,4,5]).send(bob).send(alice)\nbob._objects\nalice._objects\nx",
-                    "bob.clear_objects().await?;\nalice.clear_objects().await?;\nlet x = Tensor::from([1, 2, 3, 4, 5]).send(&bob)?.send(&alice)?;", |s| {
+                    "bob.clear_objects().await?;\nalice.clear_objects().await?;\nlet x = Tensor::from([1, 2, 3, 4, 5]).send(&bob)?.send(&alice)?;\nbob.objects().await?\nalice.objects().await?\nprintln!(\"{x}\");", |s| {
                     let (bob, alice) = (s.worker("bob")?, s.worker("alice")?);
                     bob.clear_objects().await?;
                     alice.clear_objects().await?;
@@ -129,7 +129,7 @@ pub(super) fn lessons() -> Vec<Lesson> {
                 }),
                 step!("In[93]", "x2.get()", "x.get().await?", |s| { Ok(s.pointer("x")?.get().await?.to_string()) }),
                 step!("In[94]–In[97]", "x = th.tensor([1,2,3,4,5]).send(bob)\nx\nbob._objects\nalice._objects",
-                    "let x = Tensor::from([1, 2, 3, 4, 5]).send(&bob)?;", |s| {
+                    "let x = Tensor::from([1, 2, 3, 4, 5]).send(&bob)?;\nprintln!(\"{x}\");\nbob.objects().await?\nalice.objects().await?", |s| {
                     let bob = s.worker("bob")?;
                     let x = Tensor::from([1, 2, 3, 4, 5]).send(&bob)?;
                     let shown = x.to_string();

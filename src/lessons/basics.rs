@@ -152,7 +152,7 @@ pub(super) fn lessons() -> Vec<Lesson> {
             title: "Common Errors",
             steps: vec![
                 step!("In[45]–In[46]", "x = th.tensor([1,2,3,4,5]).send(bob)\ny = th.tensor([1,1,1,1,1])\nz = y + x",
-                    "let x = Tensor::from([1, 2, 3, 4, 5]).send(&bob)?;\nlet y = Tensor::from([1, 1, 1, 1, 1]);\nlet z = x.add(&y); // Err(LocalTensorWithPointer)", |s| {
+                    "let x = Tensor::from([1, 2, 3, 4, 5]).send(&bob)?;\nlet y = Tensor::from([1, 1, 1, 1, 1]);\nlet z = x.add(&y); // PySyft's y + x: Err(LocalTensorWithPointer)", |s| {
                     let bob = s.worker("bob")?;
                     let x = Tensor::from([1, 2, 3, 4, 5]).send(&bob)?;
                     let y = Tensor::from([1, 1, 1, 1, 1]);

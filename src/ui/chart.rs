@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 const WIDTH: f64 = 560.0;
 const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 52.0;
+const LEFT: f64 = 60.0;
 const BOTTOM: f64 = 24.0;
 
 #[derive(Clone, PartialEq)]
@@ -43,6 +43,10 @@ pub fn loss_chart(props: &ChartProps) -> Html {
                 </g>
             }) }
             <text class="axis" x={(WIDTH / 2.0).to_string()} y={(HEIGHT - 4.0).to_string()} text-anchor="middle">{ "round" }</text>
+            <text class="axis-label" x={x(1).to_string()} y={(HEIGHT - 4.0).to_string()} text-anchor="middle">{ "1" }</text>
+            <text class="axis-label" x={x(props.rounds.max(2)).to_string()} y={(HEIGHT - 4.0).to_string()} text-anchor="middle">{ props.rounds.max(2) }</text>
+            <text class="axis-label" x="12" y={((HEIGHT - BOTTOM) / 2.0).to_string()} text-anchor="middle"
+                  transform={format!("rotate(-90 12 {})", (HEIGHT - BOTTOM) / 2.0)}>{ "loss (log scale)" }</text>
             { for props.series.iter().enumerate().map(|(i, s)| {
                 let points: Vec<String> = s.points.iter().map(|&(r, l)| format!("{:.1},{:.1}", x(r), y(l))).collect();
                 html! {

@@ -44,7 +44,7 @@ pub fn lessons_panel(props: &LessonsProps) -> Html {
                         html! {
                             <li>
                                 <button class={classes!("lesson-tab", (i == selected).then_some("selected"))}
-                                        aria-current={(i == selected).then_some("step")}
+                                        aria-current={(i == selected).then_some("page")}
                                         data-lesson={l.slug} onclick={Callback::from(move |_| on_select.emit(i))}>
                                     { l.title }
                                 </button>
@@ -76,7 +76,7 @@ pub fn lessons_panel(props: &LessonsProps) -> Html {
                                 <figure><figcaption>{ "minisyft" }</figcaption><pre class="rust">{ step.rust }</pre></figure>
                             </div>
                             if let Some(output) = output {
-                                <pre class={classes!("output", (!output.ok).then_some("failed"))}>{ &output.text }</pre>
+                                <pre class={classes!("output", (!output.ok).then_some("failed"))} aria-live="polite">{ &output.text }</pre>
                             }
                         </article>
                     }

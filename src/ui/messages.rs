@@ -18,7 +18,7 @@ pub fn messages_panel(props: &MessagesProps) -> Html {
             <p class="legend">
                 <span class="via-page">{ "through the page" }</span>
                 <span class="direct">{ "worker to worker (direct MessageChannel)" }</span>
-                <span>{ format!("{} messages in all (store listings hidden)", props.total) }</span>
+                <span>{ format!("{} messages in all; newest first, the last {} shown (store listings hidden)", props.total, props.messages.len()) }</span>
             </p>
             <ol class="timeline" reversed=true start={props.total.to_string()}>
                 { for props.messages.iter().rev().map(|m| html! {

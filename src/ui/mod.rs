@@ -148,7 +148,7 @@ pub fn app() -> Html {
                 <section class="panel" aria-label="pointer chains">
                     <h2>{ "Pointer chains" }</h2>
                     <PointerGraph workers={snapshot.workers.clone()} />
-                    <p class="note">{ "An arrow goes from every pointer to the object it points at; a red dashed one points at an object that no longer exists (deleted, fetched or moved: the seed's common error)." }</p>
+                    <p class="note">{ "An arrow goes from every pointer to the object it points at. A red dashed arrow points at an object that no longer exists — as happens to pointers still held when a lesson clears a worker's store (bob.clear_objects())." }</p>
                 </section>
                 <section class="panel" aria-label="messages">
                     <h2>{ "Messages" }</h2>

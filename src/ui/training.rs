@@ -195,7 +195,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
         <div class="training">
             <div class="controls" role="group" aria-label="training settings">
                 <label>{ "rounds" }<input type="number" min="1" max="500" value={settings.rounds.to_string()} onchange={on_input(|s, v| s.rounds = v.parse().unwrap_or(s.rounds).clamp(1, 500))} /></label>
-                <label>{ "learning rate" }<input type="number" step="0.01" min="0.001" max="1" value={settings.config.lr.to_string()} onchange={on_input(|s, v| s.config.lr = v.parse().ok().filter(|v: &f64| *v > 0.0).unwrap_or(s.config.lr))} /></label>
+                <label>{ "learning rate" }<input type="number" step="any" min="0.001" max="1" value={settings.config.lr.to_string()} onchange={on_input(|s, v| s.config.lr = v.parse().ok().filter(|v: &f64| *v > 0.0 && *v <= 1.0).unwrap_or(s.config.lr))} /></label>
                 <label>{ "RNG seed" }<input type="number" min="0" value={settings.config.seed.to_string()} onchange={on_input(|s, v| s.config.seed = v.parse().unwrap_or(s.config.seed))} /></label>
                 <label>{ "aggregation" }
                     <select id="mode" onchange={on_input(|s, v| s.config.aggregation = if v == "untrusted" { Aggregation::UntrustedServer } else { Aggregation::SendGet })}>
@@ -210,12 +210,13 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                     <button class="reset" onclick={on_reset}>{ "Reset" }</button>
                 </div>
             </div>
-            <p class="progress" data-mode={mode_name(mode)}>{ format!("round {} of {}", reports_now.len(), settings.rounds) }</p>
+            <p class="progress" aria-live="polite" data-mode={mode_name(mode)}>{ format!("round {} of {}", reports_now.len(), settings.rounds) }</p>
             if let Some(error) = &*error { <p class="error">{ error }</p> }
             <LossChart series={series(&reports_now)} rounds={settings.rounds} />
             <div class="legend">
                 <span class="series-0">{ "bob" }</span><span class="series-1">{ "alice" }</span><span class="series-2">{ "total (whole data set)" }</span>
             </div>
+            <p class="series-note">{ "bob, alice: each worker's training loss on its own half of the data this round; total: the model the server holds after the round, on all four points." }</p>
             <div class="facts">
                 <section class="privacy">
                     <h3>{ "What the central server (me) received" }</h3>

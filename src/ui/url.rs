@@ -32,7 +32,7 @@ impl RunSettings {
                 "seed" => settings.config.seed = value.parse().unwrap_or(settings.config.seed),
                 "lr" => {
                     settings.config.lr =
-                        value.parse().ok().filter(|v: &f64| *v > 0.0 && *v < 10.0).unwrap_or(settings.config.lr)
+                        value.parse().ok().filter(|v: &f64| *v > 0.0 && *v <= 1.0).unwrap_or(settings.config.lr)
                 }
                 "rounds" => {
                     settings.rounds = value.parse().ok().filter(|v| (1..=500).contains(v)).unwrap_or(settings.rounds)

@@ -28,7 +28,7 @@ fn worker_card(worker: &WorkerView) -> Html {
             <header>
                 <h3>{ &worker.id }</h3>
                 <span class="badge">{ badge }</span>
-                <span class="count">{ if worker.id == ME { format!("{count} pointers") } else { format!("#objects:{count}") } }</span>
+                <span class="count">{ if worker.id == ME { format!("{count} pointer{}", if count == 1 { "" } else { "s" }) } else { format!("#objects:{count}") } }</span>
             </header>
             if let Some(reason) = &worker.gone { <p class="error">{ format!("gone: {reason}") }</p> }
             if worker.objects.is_empty() && worker.gone.is_none() { <p class="empty">{ "{}" }</p> }

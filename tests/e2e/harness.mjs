@@ -32,10 +32,14 @@ export async function launch() {
 export async function open(browser, url, viewport = { width: 1280, height: 800 }) {
   const page = await browser.newPage({ viewport });
   const errors = [];
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  const warnings = [];
+  page.on('console', m => {
+    if (m.type() === 'error') errors.push(m.text());
+    if (m.type() === 'warning') warnings.push(m.text());
+  });
   page.on('pageerror', e => errors.push(String(e)));
   await page.goto(url);
-  return { page, errors };
+  return { page, errors, warnings };
 }
 
 export async function shot(page, name) {

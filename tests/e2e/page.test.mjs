@@ -148,15 +148,20 @@ test('training steps one round at a time, and reset starts over with the setting
 });
 
 test('works on a narrow screen and from the keyboard', async () => {
-  const { page, errors } = await open(browser, server.url, { width: 390, height: 844 });
+  const { page, errors, warnings } = await open(browser, server.url, { width: 390, height: 844 });
   await page.waitForSelector('.worker[data-worker="bob"]');
   // Tab to the first Run button and press Enter.
   await page.locator('.step[data-cell="In[1]"] button.run').focus();
   await page.keyboard.press('Enter');
   await page.locator('.step[data-cell="In[1]"] .output').waitFor();
   assert.equal(await page.locator('.step[data-cell="In[1]"] .output').textContent(), 'tensor(2)');
+  // Long outputs wrap instead of widening the page.
+  await page.click('.lesson-tab[data-lesson="common_errors"]');
+  await page.click('.run-lesson');
+  await page.waitForFunction(() => document.querySelectorAll('.lesson .step .output').length === 3);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `no horizontal scrolling (${overflow}px)`);
   await shot(page, 'narrow');
   assert.deepEqual(errors, []);
+  assert.deepEqual(warnings.filter(w => w.includes('deprecated')), []);
 });
