@@ -183,9 +183,8 @@ impl Federation {
         };
         let (weight, bias) = (average(|m| &m.weight)?, average(|m| &m.bias)?);
         let averaged = Linear { weight: weight.get().await?, bias: bias.get().await? };
+        // The average carries no gradient, so loading it also clears the model's.
         self.model.load(&averaged)?;
-        self.model.weight.set_grad(None);
-        self.model.bias.set_grad(None);
         Ok((losses, vec![format!("the average of {} models", on_server.len())]))
     }
 }

@@ -156,11 +156,6 @@ impl Tensor {
         self.node.storage.borrow().len()
     }
 
-    /// A copy of the values (the tensor keeps its own).
-    pub fn storage(&self) -> Storage {
-        self.node.storage.borrow().clone()
-    }
-
     /// Lends the values to `f` without copying them.
     pub fn with_storage<R>(&self, f: impl FnOnce(&Storage) -> R) -> R {
         f(&self.node.storage.borrow())
