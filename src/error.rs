@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ObjectId, WorkerId};
+use crate::ids::{ObjectId, WorkerId};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -83,6 +83,24 @@ pub enum Error {
 
     #[error("{what} needs at least one {item}")]
     Empty { what: String, item: String },
+
+    #[error(
+        "permission denied: {asker} may not {action} object {id} on worker {worker}; it belongs to {owner} \
+         (only the party that stored an object, or one it sent a pointer to, may use it)"
+    )]
+    PermissionDenied { asker: WorkerId, action: String, id: ObjectId, worker: WorkerId, owner: WorkerId },
+
+    #[error("a message on the channel from {channel} claimed to come from {claimed}; it was refused")]
+    Impersonation { channel: WorkerId, claimed: WorkerId },
+
+    #[error("too many {what}: the limit is {limit}, this would make {got}")]
+    LimitExceeded { what: String, limit: u64, got: u64 },
+
+    #[error("diverged at round {round}: the loss is {loss} — try a smaller learning rate")]
+    Diverged { round: usize, loss: String },
+
+    #[error("{setting} = {value:?} is not allowed: {expected}")]
+    InvalidSetting { setting: String, value: String, expected: String },
 }
 
 impl Error {

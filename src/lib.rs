@@ -3,7 +3,9 @@
 
 pub mod error;
 pub mod federated;
+pub mod ids;
 pub mod lessons;
+pub mod limits;
 pub mod nn;
 pub mod protocol;
 pub mod rng;

@@ -18,15 +18,17 @@ pub use pointer::{MultiPointer, Operand, Pointer};
 pub use worker_handle::WorkerHandle;
 
 use crate::error::{Error, Result};
-use crate::protocol::{Answer, Body, Envelope, ObjectId, Query, RequestId, WorkerId, ME};
+use crate::protocol::{Answer, Body, Envelope, Inspected, ObjectId, Query, RequestId, WorkerId, ME};
 use crate::rng::Rng;
 use crate::runtime::{Event, MessageEvent, Transport};
+
+mod settle;
 
 /// How many message events the client keeps (oldest dropped first).
 const EVENT_LOG_LIMIT: usize = 100_000;
 
-/// How many waves of counters [`Syft::settle`] asks for before it gives up.
-const SETTLE_WAVES: usize = 1000;
+/// How many refusals (commands a worker did not carry out) the client keeps.
+const REFUSAL_LOG_LIMIT: usize = 1000;
 
 /// The local worker `me` and its connection to every other worker. Cheap to clone.
 #[derive(Clone)]
@@ -46,16 +48,23 @@ struct Shared {
     listeners: RefCell<Vec<Listener>>,
     /// Pointers `me` holds: id → (location, id at location), for inspection.
     pointers: RefCell<BTreeMap<ObjectId, (WorkerId, ObjectId)>>,
-    /// Messages `me` sent and received, counter traffic left out (see [`Syft::settle`]).
-    sent: Cell<u64>,
-    received: Cell<u64>,
+    /// Messages `me` sent to and received from each worker, counter traffic left out (see
+    /// [`Syft::settle`]).
+    sent: RefCell<BTreeMap<WorkerId, u64>>,
+    received: RefCell<BTreeMap<WorkerId, u64>>,
+    /// Commands workers refused (they have no reply): who refused, and why. Newest last.
+    refusals: RefCell<VecDeque<(WorkerId, Error)>>,
+    /// Messages dropped because they claimed to come from another worker than their channel.
+    forged: Cell<u64>,
+    inspections: RefCell<HashMap<u64, Slot<Vec<Inspected>>>>,
+    next_inspection: Cell<u64>,
 }
 
 type Listener = Rc<dyn Fn(&MessageEvent)>;
 
-struct Slot {
+struct Slot<T = Answer> {
     worker: WorkerId,
-    answer: Option<Result<Answer>>,
+    answer: Option<Result<T>>,
     waker: Option<Waker>,
 }
 
@@ -73,8 +82,12 @@ impl Syft {
             events: RefCell::new(VecDeque::new()),
             listeners: RefCell::new(Vec::new()),
             pointers: RefCell::new(BTreeMap::new()),
-            sent: Cell::new(0),
-            received: Cell::new(0),
+            sent: RefCell::new(BTreeMap::new()),
+            received: RefCell::new(BTreeMap::new()),
+            refusals: RefCell::new(VecDeque::new()),
+            forged: Cell::new(0),
+            inspections: RefCell::new(HashMap::new()),
+            next_inspection: Cell::new(1),
         });
         let weak: Weak<Shared> = Rc::downgrade(&shared);
         shared.transport.attach(Rc::new(move |event| {
@@ -113,9 +126,48 @@ impl Syft {
         self.shared.workers.borrow().iter().cloned().collect()
     }
 
-    /// Every message seen so far, oldest first.
+    /// Every message seen so far, oldest first (at most the last 100 000).
     pub fn events(&self) -> Vec<MessageEvent> {
         self.shared.events.borrow().iter().cloned().collect()
+    }
+
+    /// How many messages the log holds, without copying it.
+    pub fn event_count(&self) -> usize {
+        self.shared.events.borrow().len()
+    }
+
+    /// The newest `count` messages for which `keep` holds, oldest first, and how many in the whole
+    /// log it holds for: what a timeline shows, without copying the log.
+    pub fn latest_events(&self, count: usize, keep: impl Fn(&MessageEvent) -> bool) -> (Vec<MessageEvent>, usize) {
+        let events = self.shared.events.borrow();
+        let total = events.iter().filter(|e| keep(e)).count();
+        let mut latest: Vec<MessageEvent> = events.iter().rev().filter(|e| keep(e)).take(count).cloned().collect();
+        latest.reverse();
+        (latest, total)
+    }
+
+    /// Commands workers refused (they have no reply to carry the error), oldest first.
+    pub fn refusals(&self) -> Vec<(WorkerId, Error)> {
+        self.shared.refusals.borrow().iter().cloned().collect()
+    }
+
+    /// Messages dropped because they claimed to come from another worker than their channel's.
+    pub fn forged_messages(&self) -> u64 {
+        self.shared.forged.get()
+    }
+
+    /// The whole store of `worker` with who may use each entry: the simulation's privileged view,
+    /// outside the protocol (in a real deployment `me` cannot do this). Settles first.
+    pub async fn inspect(&self, worker: &str) -> Result<Vec<Inspected>> {
+        self.check_alive(worker)?;
+        let token = self.shared.next_inspection.get();
+        self.shared.next_inspection.set(token + 1);
+        self.shared
+            .inspections
+            .borrow_mut()
+            .insert(token, Slot { worker: worker.to_owned(), answer: None, waker: None });
+        self.shared.transport.inspect(worker, token);
+        InspectFuture { shared: Rc::clone(&self.shared), token }.await
     }
 
     pub fn clear_events(&self) {
@@ -170,38 +222,8 @@ impl Syft {
     /// Sends a message that needs no answer.
     pub(crate) fn post(&self, to: &str, body: Body) {
         if self.check_alive(to).is_ok() {
-            self.shared.send(Envelope { from: ME.to_owned(), to: to.to_owned(), body });
+            self.shared.send(Envelope::new(ME, to, body));
         }
-    }
-
-    /// Waits until every message sent so far, and every message it caused worker to worker, has
-    /// been handled: ops forwarded along chains and deletes passed on have landed. Over the
-    /// in-process runtime that is always already so. (Mattern's four-counter method: two
-    /// consecutive waves of counters that agree, with as many messages received as sent.)
-    pub async fn settle(&self) -> Result<()> {
-        let mut previous = None;
-        for _ in 0..SETTLE_WAVES {
-            let (mut received, mut sent) = (self.shared.received.get(), self.shared.sent.get());
-            for worker in self.worker_ids() {
-                if self.check_alive(&worker).is_err() {
-                    continue;
-                }
-                match self.request(&worker, Query::Counters).await {
-                    Ok(Answer::Counters { received: r, sent: s }) => {
-                        received += r;
-                        sent += s;
-                    }
-                    Ok(other) => return Err(Error::malformed(format!("expected counters, got {other:?}"))),
-                    Err(Error::WorkerGone { .. }) => continue,
-                    Err(error) => return Err(error),
-                }
-            }
-            if received == sent && previous == Some((received, sent)) {
-                return Ok(());
-            }
-            previous = Some((received, sent));
-        }
-        Err(Error::NotSettled { waves: SETTLE_WAVES })
     }
 
     /// Sends a query and waits for its answer (or for the worker to be found gone).
@@ -212,11 +234,7 @@ impl Syft {
         let sent = answer.is_none();
         self.shared.slots.borrow_mut().insert(request, Slot { worker: to.to_owned(), answer, waker: None });
         if sent {
-            self.shared.send(Envelope {
-                from: ME.to_owned(),
-                to: to.to_owned(),
-                body: Body::Request { request, query },
-            });
+            self.shared.send(Envelope::new(ME, to, Body::Request { request, query }));
         }
         ReplyFuture { shared: Rc::clone(&self.shared), request }
     }
@@ -233,19 +251,53 @@ impl Syft {
 impl Shared {
     fn send(&self, envelope: Envelope) {
         if !envelope.is_uncounted() {
-            self.sent.set(self.sent.get() + 1);
+            *self.sent.borrow_mut().entry(envelope.to.clone()).or_default() += 1;
         }
         self.transport.post(envelope);
     }
 
+    /// A message that came to `me` on `channel`'s channel.
+    fn deliver(&self, channel: &str, envelope: Envelope) {
+        if !envelope.is_uncounted() {
+            *self.received.borrow_mut().entry(channel.to_owned()).or_default() += 1;
+        }
+        if envelope.from != channel || envelope.to != ME {
+            self.forged.set(self.forged.get().saturating_add(1));
+            return;
+        }
+        match envelope.body {
+            Body::Reply { request, answer } => self.resolve(channel, request, answer),
+            Body::Refused { error } => {
+                let mut refusals = self.refusals.borrow_mut();
+                if refusals.len() == REFUSAL_LOG_LIMIT {
+                    refusals.pop_front();
+                }
+                refusals.push_back((channel.to_owned(), error));
+            }
+            // `me` keeps no store and answers no queries: say so, so that nobody waits on it.
+            Body::Request { request, .. } => {
+                let error = Error::malformed(format!("{ME} keeps no store and answers no requests"));
+                self.send(Envelope::new(ME, channel, Body::Reply { request, answer: Err(error) }));
+            }
+            Body::Command(_) => {
+                let error = Error::malformed(format!("{ME} keeps no store and takes no commands"));
+                self.send(Envelope::new(ME, channel, Body::Refused { error }));
+            }
+        }
+    }
+
     fn on_event(&self, event: Event) {
         match event {
-            Event::Deliver(envelope) => {
-                if !envelope.is_uncounted() {
-                    self.received.set(self.received.get() + 1);
-                }
-                if let Body::Reply { request, answer } = envelope.body {
-                    self.resolve(request, answer);
+            Event::Deliver { channel, envelope } => self.deliver(&channel, envelope),
+            Event::Inspection { worker, token, entries } => {
+                let waker = {
+                    let mut inspections = self.inspections.borrow_mut();
+                    let Some(slot) = inspections.get_mut(&token).filter(|slot| slot.worker == worker) else { return };
+                    slot.answer = Some(entries);
+                    slot.waker.take()
+                };
+                if let Some(waker) = waker {
+                    waker.wake();
                 }
             }
             Event::Message(message) => {
@@ -269,16 +321,31 @@ impl Shared {
                     .map(|(&id, _)| id)
                     .collect();
                 for request in waiting {
-                    self.resolve(request, Err(Error::WorkerGone { worker: worker.clone(), reason: reason.clone() }));
+                    let error = Error::WorkerGone { worker: worker.clone(), reason: reason.clone() };
+                    self.resolve(&worker, request, Err(error));
+                }
+                let inspections: Vec<u64> = self
+                    .inspections
+                    .borrow()
+                    .iter()
+                    .filter(|(_, slot)| slot.worker == worker && slot.answer.is_none())
+                    .map(|(&token, _)| token)
+                    .collect();
+                for token in inspections {
+                    let entries = Err(Error::WorkerGone { worker: worker.clone(), reason: reason.clone() });
+                    self.on_event(Event::Inspection { worker: worker.clone(), token, entries });
                 }
             }
         }
     }
 
-    fn resolve(&self, request: RequestId, answer: Result<Answer>) {
+    /// Settles request `request` with `answer`, if `worker` is the one it was sent to: a reply
+    /// from any other channel is not an answer (a worker cannot answer another's request).
+    fn resolve(&self, worker: &str, request: RequestId, answer: Result<Answer>) {
         let waker = {
             let mut slots = self.slots.borrow_mut();
-            let Some(slot) = slots.get_mut(&request) else {
+            let Some(slot) = slots.get_mut(&request).filter(|slot| slot.worker == worker && slot.answer.is_none())
+            else {
                 return;
             };
             slot.answer = Some(answer);
@@ -320,6 +387,38 @@ impl Future for ReplyFuture {
 impl Drop for ReplyFuture {
     fn drop(&mut self) {
         self.shared.slots.borrow_mut().remove(&self.request);
+    }
+}
+
+struct InspectFuture {
+    shared: Rc<Shared>,
+    token: u64,
+}
+
+impl Future for InspectFuture {
+    type Output = Result<Vec<Inspected>>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut inspections = self.shared.inspections.borrow_mut();
+        let Some(slot) = inspections.get_mut(&self.token) else {
+            return Poll::Ready(Err(Error::malformed("an inspection was awaited twice")));
+        };
+        match slot.answer.take() {
+            Some(answer) => {
+                inspections.remove(&self.token);
+                Poll::Ready(answer)
+            }
+            None => {
+                slot.waker = Some(context.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for InspectFuture {
+    fn drop(&mut self) {
+        self.shared.inspections.borrow_mut().remove(&self.token);
     }
 }
 

@@ -271,6 +271,9 @@ impl Pointer {
     /// `.get()` on a pointer to a pointer: brings the inner pointer back to `me`.
     pub async fn get_pointer(&self) -> Result<Pointer> {
         match self.fetch(ObjectKind::Pointer).await? {
+            WireObject::Pointer { location, .. } if location == ME => {
+                Err(Error::malformed(format!("{} answered with a pointer into {ME}'s own store", self.location)))
+            }
             WireObject::Pointer { location, id_at_location } => {
                 Ok(Pointer::new(self.syft.clone(), self.id_at_location, &location, id_at_location))
             }
@@ -303,6 +306,9 @@ impl Pointer {
         // The pointer keeps its id on the new worker (seed In[62]), except a result pointer, whose id
         // is the result's own id at the end of the chain and could meet it there.
         let key = if self.id == self.id_at_location { self.syft.fresh_id() } else { self.id };
+        // The object's worker learns first that `worker` may use it: `me` posts in order and the
+        // page sends to the location before `worker`, so no forwarded op can overtake this.
+        self.location().post(Command::Delegate { id: self.id_at_location, to: worker.id().to_owned() });
         let object = WireObject::Pointer { location: self.location.clone(), id_at_location: self.id_at_location };
         worker.post(Command::Store { id: key, object });
         self.disown();

@@ -48,12 +48,22 @@ impl WorkerHandle {
         Ok(format!("<VirtualWorker id:{} #objects:{count}>", self.id))
     }
 
-    /// Deletes every object; stored pointers pass the delete along their chains.
-    pub async fn clear_objects(&self) -> Result<()> {
-        if self.is_me() {
-            return Ok(());
+    /// Deletes every object `me` may use (`me`'s own and those delegated to it); stored pointers
+    /// pass the delete along their chains. Returns the worker, so calls chain as in PySyft.
+    pub async fn clear_objects(&self) -> Result<&WorkerHandle> {
+        if !self.is_me() {
+            expect_done(self.syft.request(&self.id, Query::ClearObjects).await?)?;
         }
-        expect_done(self.syft.request(&self.id, Query::ClearObjects).await?)
+        Ok(self)
+    }
+
+    /// The whole store with who may use each entry: the simulation's privileged view (see
+    /// [`Syft::inspect`]).
+    pub async fn inspect(&self) -> Result<Vec<crate::protocol::Inspected>> {
+        if self.is_me() {
+            return Ok(Vec::new());
+        }
+        self.syft.inspect(&self.id).await
     }
 
     /// Lets this worker and `other` message each other directly (both ways).

@@ -4,33 +4,52 @@
 //! pipeline; a [`Query`] carries a request id that the [`Reply`](Body::Reply) echoes. Result ids are
 //! chosen by the sender, which is why `x + y` on a remote worker needs no round trip.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::tensor::BinaryOp;
 
 mod wire_tensor;
-pub use wire_tensor::{Payload, Values, WireTensor};
+pub use wire_tensor::{Payload, Values, WireGrad, WireTensor};
 
-pub type WorkerId = String;
-pub type ObjectId = u64;
-pub type RequestId = u64;
+pub use crate::ids::{ObjectId, RequestId, WorkerId, ME};
 
-/// The id of the local worker on the page's main thread.
-pub const ME: &str = "me";
-
+/// One message. `from` is what the sender claims; a receiver never trusts it, it checks it against
+/// the channel the message came on (see [`Worker::handle`](crate::worker::Worker::handle)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     pub from: WorkerId,
     pub to: WorkerId,
+    /// How many workers forwarded this along a pointer chain before it; a cycle of pointers ends at
+    /// [`MAX_CHAIN_HOPS`](crate::limits::MAX_CHAIN_HOPS).
+    #[serde(default)]
+    pub hops: u8,
     pub body: Body,
+}
+
+impl Envelope {
+    pub fn new(from: &str, to: &str, body: Body) -> Envelope {
+        Envelope { from: from.to_owned(), to: to.to_owned(), hops: 0, body }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Body {
     Command(Command),
-    Request { request: RequestId, query: Query },
-    Reply { request: RequestId, answer: Result<Answer, Error> },
+    Request {
+        request: RequestId,
+        query: Query,
+    },
+    Reply {
+        request: RequestId,
+        answer: Result<Answer, Error>,
+    },
+    /// A command was not carried out (it had no reply to say so): who refused what, and why.
+    Refused {
+        error: Error,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +65,9 @@ pub enum Command {
     /// The result you forwarded to me under `from` is kept under `to`: a chain that came back to a
     /// worker would otherwise meet its own pointer under the same id.
     Relocated { from: ObjectId, to: ObjectId },
+    /// Let `to` use object `id` as the sender may: sent to the object's worker before a pointer to it
+    /// is sent on to `to`, so that `to` can forward ops, gets and deletes along the chain.
+    Delegate { id: ObjectId, to: WorkerId },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,7 +100,11 @@ pub enum Answer {
     Done,
     Object(WireObject),
     Objects(Vec<(ObjectId, Listed)>),
-    Counters { received: u64, sent: u64 },
+    /// Messages handled from, and sent to, each party, not counting counter traffic.
+    Counters {
+        received: BTreeMap<WorkerId, u64>,
+        sent: BTreeMap<WorkerId, u64>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,17 +263,23 @@ pub enum Listed {
     Error(Error),
 }
 
+/// One entry of a store as the simulation's inspector sees it: every entry, with who may use it.
+/// This is not a protocol message: no party can ask for it (see `Worker::inspect`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inspected {
+    pub id: ObjectId,
+    pub listed: Listed,
+    pub owner: WorkerId,
+    pub delegates: Vec<WorkerId>,
+}
+
 impl Envelope {
     /// The values of every tensor the message carries (gradients after their tensors), in a fixed
     /// order: a transport takes the values out here and puts them back in the same order on the
     /// other side.
     pub fn payloads_mut(&mut self) -> Vec<Payload<'_>> {
         fn chain<'a>(tensor: &'a mut WireTensor, out: &mut Vec<Payload<'a>>) {
-            let WireTensor { values, grad, .. } = tensor;
-            out.push(Payload { values });
-            if let Some(grad) = grad {
-                chain(grad, out);
-            }
+            out.extend(tensor.payloads_mut());
         }
         let mut out = Vec::new();
         match &mut self.body {
@@ -284,6 +316,8 @@ impl Envelope {
             Body::Command(Command::Delete { .. }) => "delete".into(),
             Body::Command(Command::AddWorker { .. }) => "add_worker".into(),
             Body::Command(Command::Relocated { .. }) => "relocated".into(),
+            Body::Command(Command::Delegate { .. }) => "delegate".into(),
+            Body::Refused { .. } => "refused".into(),
             Body::Request { query, .. } => match query {
                 Query::Get { .. } => "get".into(),
                 Query::RemoteGet { .. } => "remote_get".into(),
@@ -308,6 +342,7 @@ impl Envelope {
             Body::Command(Command::Execute { result, op }) => std::iter::once(*result).chain(op.inputs()).collect(),
             Body::Command(Command::AddWorker { .. }) => vec![],
             Body::Command(Command::Relocated { from, to }) => vec![*from, *to],
+            Body::Command(Command::Delegate { id, .. }) => vec![*id],
             Body::Request { query, .. } => match query {
                 Query::Get { id, .. } | Query::RemoteGet { id } | Query::Backward { id } => {
                     vec![*id]
@@ -316,7 +351,15 @@ impl Envelope {
                 Query::Objects | Query::ClearObjects | Query::Counters => vec![],
             },
             Body::Reply { answer: Ok(Answer::Objects(objects)), .. } => objects.iter().map(|(id, _)| *id).collect(),
-            Body::Reply { .. } => vec![],
+            Body::Reply { .. } | Body::Refused { .. } => vec![],
+        }
+    }
+
+    /// Why the message failed, if it is an error reply or a refusal (for the message log).
+    pub fn error(&self) -> Option<&Error> {
+        match &self.body {
+            Body::Reply { answer: Err(error), .. } | Body::Refused { error } => Some(error),
+            _ => None,
         }
     }
 

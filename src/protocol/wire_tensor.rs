@@ -54,7 +54,16 @@ pub struct WireTensor {
     #[serde(skip)]
     pub values: Values,
     pub requires_grad: bool,
-    pub grad: Option<Box<WireTensor>>,
+    /// The accumulated `.grad`: a float tensor of the same shape, so only its values travel. (Not a
+    /// nested `WireTensor`: a message could then nest gradients a million deep.)
+    pub grad: Option<WireGrad>,
+}
+
+/// The values of a tensor's gradient; its shape is the tensor's, its dtype `f32`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WireGrad {
+    #[serde(skip)]
+    pub values: Values,
 }
 
 impl std::fmt::Debug for WireTensor {
@@ -81,7 +90,7 @@ impl WireTensor {
             dtype: tensor.dtype(),
             values,
             requires_grad: tensor.requires_grad(),
-            grad: tensor.grad().map(|g| Box::new(WireTensor::from_tensor(&g))),
+            grad: tensor.grad().map(|g| WireGrad { values: Values::F32(g.to_f32_vec()) }),
         }
     }
 
@@ -92,7 +101,7 @@ impl WireTensor {
 
     /// Rebuilds the tensor as a leaf (its history stays behind), checking that the values fit.
     pub fn into_tensor(self) -> Result<Tensor> {
-        let count: usize = self.shape.iter().product();
+        let count = crate::limits::checked_elements(&self.shape)?;
         let malformed = |what: &str| {
             Error::malformed(format!(
                 "a {} tensor of shape {:?} needs {count} values, got {} {what}",
@@ -115,14 +124,35 @@ impl WireTensor {
             Values::I64(v) => Tensor::from_i64(&self.shape, v)?,
         };
         tensor.set_requires_grad(self.requires_grad)?;
-        if let Some(grad) = self.grad {
-            tensor.set_grad(Some(grad.into_tensor()?));
+        match self.grad.map(|g| g.values) {
+            None => {}
+            Some(Values::F32(grad)) if grad.len() == count => {
+                tensor.set_grad(Some(Tensor::from_f32(&self.shape, grad)?))
+            }
+            Some(other) => {
+                return Err(Error::malformed(format!(
+                    "the gradient of a tensor of shape {:?} needs {count} floats, got {} {}",
+                    self.shape,
+                    other.len(),
+                    if matches!(other, Values::F32(_)) { "floats" } else { "integers" }
+                )))
+            }
         }
         Ok(tensor)
     }
 
+    /// The values, then the gradient's, lent to a transport that carries them beside the message.
+    pub fn payloads_mut(&mut self) -> Vec<Payload<'_>> {
+        let WireTensor { values, grad, .. } = self;
+        let mut out = vec![Payload { values }];
+        if let Some(grad) = grad {
+            out.push(Payload { values: &mut grad.values });
+        }
+        out
+    }
+
     /// Bytes of tensor values carried, gradient included.
     pub fn payload_bytes(&self) -> usize {
-        self.values.byte_len() + self.grad.as_ref().map_or(0, |g| g.payload_bytes())
+        self.values.byte_len() + self.grad.as_ref().map_or(0, |g| g.values.byte_len())
     }
 }

@@ -18,7 +18,8 @@ pub struct InProcess {
 #[derive(Default)]
 struct State {
     workers: BTreeMap<WorkerId, Worker>,
-    queue: VecDeque<Envelope>,
+    /// Each envelope with the channel it travels on: its real sender, whatever it claims.
+    queue: VecDeque<(WorkerId, Envelope)>,
     pumping: bool,
     sink: Option<Sink>,
 }
@@ -33,6 +34,13 @@ impl InProcess {
         self.state.borrow().workers.get(worker).map(f)
     }
 
+    /// Delivers `envelope` as if it came on `channel`'s channel, whatever it claims: a test hook for
+    /// what a compromised worker could send.
+    pub fn inject(&self, channel: &str, envelope: Envelope) {
+        self.state.borrow_mut().queue.push_back((channel.to_owned(), envelope));
+        self.pump_if_idle();
+    }
+
     /// Stops a worker as a crash would: its store is lost and every later message to it fails.
     pub fn kill(&self, worker: &str) {
         let reason = "the worker was killed";
@@ -40,8 +48,8 @@ impl InProcess {
             let mut state = self.state.borrow_mut();
             state.workers.remove(worker);
             let mut told = Vec::new();
-            for other in state.workers.values_mut() {
-                told.extend(other.peer_gone(worker, reason));
+            for (name, other) in state.workers.iter_mut() {
+                told.extend(other.peer_gone(worker, reason).into_iter().map(|e| (name.clone(), e)));
             }
             state.queue.extend(told);
             state.sink.clone()
@@ -61,10 +69,10 @@ impl InProcess {
 
     fn pump(&self) {
         loop {
-            let (envelope, sink) = {
+            let ((channel, envelope), sink) = {
                 let mut state = self.state.borrow_mut();
                 match state.queue.pop_front() {
-                    Some(envelope) => (envelope, state.sink.clone()),
+                    Some(queued) => (queued, state.sink.clone()),
                     None => {
                         state.pumping = false;
                         return;
@@ -76,31 +84,29 @@ impl InProcess {
             }
             if envelope.to == ME {
                 if let Some(sink) = &sink {
-                    sink(Event::Deliver(envelope));
+                    sink(Event::Deliver { channel, envelope });
                 }
                 continue;
             }
             let mut state = self.state.borrow_mut();
-            let outgoing = match state.workers.get_mut(&envelope.to) {
-                Some(worker) => worker.handle(envelope),
-                None => undeliverable(envelope),
+            let to = envelope.to.clone();
+            let outgoing = match state.workers.get_mut(&to) {
+                Some(worker) => worker.handle(&channel, envelope),
+                None => undeliverable(&channel, envelope),
             };
-            state.queue.extend(outgoing);
+            state.queue.extend(outgoing.into_iter().map(|e| (to.clone(), e)));
         }
     }
 }
 
 /// A request to a worker that does not exist is answered with an error, so nobody waits forever.
-fn undeliverable(envelope: Envelope) -> Vec<Envelope> {
+/// (The answer comes on the dead worker's channel, as the transport's own word.)
+fn undeliverable(channel: &str, envelope: Envelope) -> Vec<Envelope> {
     match envelope.body {
-        Body::Request { request, .. } => vec![Envelope {
-            from: envelope.to.clone(),
-            to: envelope.from,
-            body: Body::Reply {
-                request,
-                answer: Err(Error::WorkerGone { worker: envelope.to, reason: "no such worker".into() }),
-            },
-        }],
+        Body::Request { request, .. } => {
+            let error = Error::WorkerGone { worker: envelope.to.clone(), reason: "no such worker".into() };
+            vec![Envelope::new(&envelope.to, channel, Body::Reply { request, answer: Err(error) })]
+        }
         _ => vec![],
     }
 }
@@ -122,14 +128,28 @@ impl Transport for InProcess {
     fn connect(&self, a: &str, b: &str) -> Result<()> {
         for (from, to) in [(a, b), (b, a)] {
             let command = Body::Command(Command::AddWorker { worker: to.to_owned() });
-            self.post(Envelope { from: ME.to_owned(), to: from.to_owned(), body: command });
+            self.post(Envelope::new(ME, from, command));
         }
         Ok(())
     }
 
     fn post(&self, envelope: Envelope) {
-        self.state.borrow_mut().queue.push_back(envelope);
-        self.pump_if_idle();
+        self.inject(ME, envelope);
+    }
+
+    fn inspect(&self, worker: &str, token: u64) {
+        let (entries, sink) = {
+            let state = self.state.borrow();
+            let entries = state
+                .workers
+                .get(worker)
+                .map(Worker::inspect)
+                .ok_or_else(|| Error::WorkerGone { worker: worker.to_owned(), reason: "no such worker".into() });
+            (entries, state.sink.clone())
+        };
+        if let Some(sink) = sink {
+            sink(Event::Inspection { worker: worker.to_owned(), token, entries });
+        }
     }
 }
 

@@ -14,7 +14,7 @@ pub use in_process::block_on;
 pub use in_process::InProcess;
 
 use crate::error::Result;
-use crate::protocol::{Envelope, ObjectId, WorkerId};
+use crate::protocol::{Envelope, Inspected, ObjectId, WorkerId};
 
 /// One message seen on the wire: who to whom, what, which ids and how many tensor bytes;
 /// never tensor values.
@@ -25,6 +25,9 @@ pub struct MessageEvent {
     pub kind: String,
     pub ids: Vec<ObjectId>,
     pub bytes: usize,
+    /// For an error reply or a refusal: the error, as text.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 impl MessageEvent {
@@ -35,6 +38,7 @@ impl MessageEvent {
             kind: envelope.kind(),
             ids: envelope.ids(),
             bytes: envelope.payload_bytes(),
+            error: envelope.error().map(ToString::to_string),
         }
     }
 
@@ -52,8 +56,11 @@ impl MessageEvent {
 
 /// What a transport tells the client.
 pub enum Event {
-    /// A message addressed to `me`.
-    Deliver(Envelope),
+    /// A message addressed to `me`, and the worker whose channel it came on (which the client
+    /// trusts; the envelope's own `from` it only checks).
+    Deliver { channel: WorkerId, envelope: Envelope },
+    /// The answer to [`Transport::inspect`].
+    Inspection { worker: WorkerId, token: u64, entries: Result<Vec<Inspected>> },
     /// A message went over the wire (to, from or between workers).
     Message(MessageEvent),
     /// A worker stopped answering: it panicked, was terminated, or timed out.
@@ -71,4 +78,8 @@ pub trait Transport {
     fn connect(&self, a: &str, b: &str) -> Result<()>;
     /// Sends an envelope from `me`.
     fn post(&self, envelope: Envelope);
+    /// Reads `worker`'s whole store with who may use each entry, outside the protocol: the
+    /// simulation's privileged view for the page's inspector and for tests. The answer comes as
+    /// [`Event::Inspection`] with the same `token`.
+    fn inspect(&self, worker: &str, token: u64);
 }

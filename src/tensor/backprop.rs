@@ -49,7 +49,23 @@ impl GradFn {
         }
     }
 
-    fn inputs(&self) -> Vec<&Tensor> {
+    /// The inputs, given up (for dropping a long history without recursion).
+    pub(super) fn into_inputs(self) -> Vec<Tensor> {
+        match self {
+            GradFn::Binary { lhs, rhs, .. } | GradFn::MatMul { lhs, rhs } => vec![lhs, rhs],
+            GradFn::Scalar { input, .. }
+            | GradFn::Neg { input }
+            | GradFn::Pow { input, .. }
+            | GradFn::Sum { input }
+            | GradFn::Mean { input }
+            | GradFn::Transpose { input }
+            | GradFn::Select { input, .. }
+            | GradFn::Rows { input, .. }
+            | GradFn::Clone { input } => vec![input],
+        }
+    }
+
+    pub(super) fn inputs(&self) -> Vec<&Tensor> {
         match self {
             GradFn::Binary { lhs, rhs, .. } | GradFn::MatMul { lhs, rhs } => vec![lhs, rhs],
             GradFn::Scalar { input, .. }

@@ -44,6 +44,25 @@ struct Node {
     requires_grad: Cell<bool>,
     grad: RefCell<Option<Tensor>>,
     grad_fn: Option<GradFn>,
+    /// Elements this node keeps alive: its own and, through `grad_fn`, its history's (shared
+    /// history counted once per path, so this bounds memory from above).
+    graph_elements: u64,
+}
+
+/// Dropping a long history one node at a time: the default drop would recurse once per op and a
+/// chain of a few hundred thousand ops (one message each) would overflow the stack.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let Some(grad_fn) = self.grad_fn.take() else { return };
+        let mut pending = grad_fn.into_inputs();
+        while let Some(tensor) = pending.pop() {
+            if let Ok(mut node) = Rc::try_unwrap(tensor.node) {
+                if let Some(grad_fn) = node.grad_fn.take() {
+                    pending.extend(grad_fn.into_inputs());
+                }
+            }
+        }
+    }
 }
 
 impl Tensor {
@@ -53,6 +72,10 @@ impl Tensor {
 
     fn with_history(storage: Storage, grad_fn: Option<GradFn>) -> Tensor {
         let requires_grad = grad_fn.is_some();
+        let own = storage.len() as u64;
+        let history: u64 = grad_fn
+            .as_ref()
+            .map_or(0, |g| g.inputs().iter().fold(0u64, |sum, input| sum.saturating_add(input.graph_elements())));
         Tensor {
             node: Rc::new(Node {
                 id: next_node_id(),
@@ -60,24 +83,33 @@ impl Tensor {
                 requires_grad: Cell::new(requires_grad),
                 grad: RefCell::new(None),
                 grad_fn,
+                graph_elements: own.saturating_add(history),
             }),
         }
     }
 
     /// A float tensor of `shape` from values in row-major order.
     pub fn from_f32(shape: &[usize], values: Vec<f32>) -> Result<Tensor> {
+        let expected = crate::limits::checked_elements(shape)?;
         let got = values.len();
         ArrayD::from_shape_vec(IxDyn(shape), values)
             .map(|a| Tensor::from_storage(Storage::F32(a)))
-            .map_err(|_| Error::BadLiteral { shape: shape.to_vec(), expected: shape.iter().product(), got })
+            .map_err(|_| Error::BadLiteral { shape: shape.to_vec(), expected, got })
     }
 
     /// An integer tensor of `shape` from values in row-major order.
     pub fn from_i64(shape: &[usize], values: Vec<i64>) -> Result<Tensor> {
+        let expected = crate::limits::checked_elements(shape)?;
         let got = values.len();
         ArrayD::from_shape_vec(IxDyn(shape), values)
             .map(|a| Tensor::from_storage(Storage::I64(a)))
-            .map_err(|_| Error::BadLiteral { shape: shape.to_vec(), expected: shape.iter().product(), got })
+            .map_err(|_| Error::BadLiteral { shape: shape.to_vec(), expected, got })
+    }
+
+    /// Elements this tensor keeps alive, its autograd history included (an upper bound: history
+    /// shared by several paths is counted once per path).
+    pub fn graph_elements(&self) -> u64 {
+        self.node.graph_elements
     }
 
     /// A 0-dimensional float tensor, like `th.tensor(2.)`.
@@ -135,6 +167,7 @@ impl Tensor {
                 requires_grad: Cell::new(false),
                 grad: RefCell::new(None),
                 grad_fn: None,
+                graph_elements: self.numel() as u64,
             }),
         }
     }

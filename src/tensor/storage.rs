@@ -90,6 +90,8 @@ pub(crate) fn zip_broadcast<A: Copy, B: Copy>(
     f: impl Fn(A, A) -> B,
 ) -> Result<ArrayD<B>> {
     let shape = broadcast_shape(lhs.shape(), rhs.shape()).ok_or_else(|| Error::shape(op, lhs.shape(), rhs.shape()))?;
+    // `[N,1]` against `[1,M]` asks for N·M elements: refuse before allocating them.
+    crate::limits::checked_elements(&shape)?;
     let (Some(l), Some(r)) = (lhs.broadcast(IxDyn(&shape)), rhs.broadcast(IxDyn(&shape))) else {
         return Err(Error::shape(op, lhs.shape(), rhs.shape()));
     };
@@ -184,15 +186,25 @@ impl Storage {
         };
         as_matrix(self)?;
         as_matrix(rhs)?;
-        if self.shape()[1] != rhs.shape()[0] {
+        let (n, k, m) = (self.shape()[0], self.shape()[1], rhs.shape()[1]);
+        if k != rhs.shape()[0] {
             return Err(Error::shape("mm", self.shape(), rhs.shape()));
+        }
+        crate::limits::checked_elements(&[n, m])?;
+        let work = (n as u64).saturating_mul(k as u64).saturating_mul(m as u64);
+        if work > crate::limits::MAX_MM_WORK {
+            return Err(crate::limits::exceeded("multiply-adds in one mm", crate::limits::MAX_MM_WORK, work));
         }
         let two_d = |a: ArrayD<f32>| a.into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()));
         match (self, rhs) {
             (Storage::I64(a), Storage::I64(b)) => {
                 let a = a.clone().into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()))?;
                 let b = b.clone().into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()))?;
-                Ok(Storage::I64(a.dot(&b).into_dyn()))
+                // Integer products wrap, as PyTorch's do; ndarray's `dot` would panic on overflow.
+                let product = ndarray::Array2::from_shape_fn((n, m), |(i, j)| {
+                    (0..k).fold(0i64, |sum, l| sum.wrapping_add(a[(i, l)].wrapping_mul(b[(l, j)])))
+                });
+                Ok(Storage::I64(product.into_dyn()))
             }
             _ => Ok(Storage::F32(two_d(self.to_f32())?.dot(&two_d(rhs.to_f32())?).into_dyn())),
         }

@@ -1,24 +1,27 @@
-//! A worker as a sans-IO state machine: [`Worker::handle`] takes one message and returns the
-//! messages it sends. No transport lives here, so the same worker runs in-process, in a Web Worker,
-//! and in tests.
+//! A worker as a sans-IO state machine: [`Worker::handle`] takes one message, with the channel it
+//! came on, and returns the messages it sends. No transport lives here, so the same worker runs
+//! in-process, in a Web Worker, and in tests.
 //!
 //! The store maps ids to a tensor, a pointer to another worker's object, or the error that was
-//! raised while computing that id. An op on pointers that all lead to one worker is forwarded there
-//! under the same result id, and a pointer to the result is kept here: that is how pointer chains
-//! (me → alice → bob) compute where the data lives.
+//! raised while computing that id; each entry says who may use it ([`Access`]). An op on pointers
+//! that all lead to one worker is forwarded there under the same result id, and a pointer to the
+//! result is kept here: that is how pointer chains (me → alice → bob) compute where the data lives.
 
+mod access;
 mod execute;
+mod queries;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+pub use access::Access;
+
 use crate::error::{Error, Result};
-use crate::protocol::{
-    Answer, Body, Command, Envelope, Listed, ObjectId, ObjectKind, Query, RequestId, WireObject, WireTensor, WorkerId,
-    ME,
-};
+use crate::ids::{ObjectId, RequestId, WorkerId, ME};
+use crate::limits::{self, MAX_CHAIN_HOPS, MAX_NAME_BYTES, MAX_STORE_ELEMENTS, MAX_STORE_OBJECTS};
+use crate::protocol::{Body, Command, Envelope, Inspected, Listed, WireObject, WireTensor};
 use crate::tensor::Tensor;
 
-/// One entry of a worker's object store.
+/// What an entry of a worker's store holds.
 #[derive(Clone, Debug)]
 pub enum Stored {
     Tensor(Tensor),
@@ -48,6 +51,31 @@ impl Stored {
             Stored::Error(_) => "an error",
         }
     }
+
+    /// Elements the entry keeps alive, for the store's limit (at least 1: every entry costs).
+    fn cost(&self) -> u64 {
+        match self {
+            Stored::Tensor(tensor) => tensor.graph_elements().max(1),
+            _ => 1,
+        }
+    }
+
+    fn listed(&self) -> Listed {
+        match self {
+            Stored::Tensor(tensor) => Listed::Tensor(WireTensor::from_tensor(tensor)),
+            Stored::Pointer { location, id_at_location } => {
+                Listed::Pointer { location: location.clone(), id_at_location: *id_at_location }
+            }
+            Stored::Error(error) => Listed::Error(error.clone()),
+        }
+    }
+}
+
+/// One entry of the store: the object and who may use it.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub object: Stored,
+    pub access: Access,
 }
 
 /// What to do when the reply to a request this worker sent arrives.
@@ -55,20 +83,31 @@ impl Stored {
 enum Continuation {
     /// Pass the answer back to whoever asked us (a query forwarded along a pointer chain).
     Relay { to: WorkerId, request: RequestId },
-    /// `remote_get`: keep the fetched object under `id`, then answer the asker.
+    /// `remote_get`: keep the fetched object under `id` in place of the pointer, then answer.
     StoreThenReply { id: ObjectId, to: WorkerId, request: RequestId },
+}
+
+/// A request this worker forwarded: the worker that owes the reply, and what to do with it.
+#[derive(Debug)]
+struct Waiting {
+    on: WorkerId,
+    continuation: Continuation,
 }
 
 pub struct Worker {
     id: WorkerId,
-    objects: BTreeMap<ObjectId, Stored>,
+    objects: BTreeMap<ObjectId, Entry>,
+    /// Sum of [`Stored::cost`] over the store.
+    stored_elements: u64,
     known: BTreeSet<WorkerId>,
-    /// Requests this worker forwarded: the worker it waits on, and what to do with the answer.
-    waiting: HashMap<RequestId, (WorkerId, Continuation)>,
+    gone: BTreeMap<WorkerId, String>,
+    waiting: HashMap<RequestId, Waiting>,
     next_request: RequestId,
     outbox: Vec<Envelope>,
-    received: u64,
-    sent: u64,
+    /// Hops of the message being handled; what this worker forwards goes one further.
+    hops: u8,
+    received: BTreeMap<WorkerId, u64>,
+    sent: BTreeMap<WorkerId, u64>,
 }
 
 impl Worker {
@@ -76,12 +115,15 @@ impl Worker {
         Worker {
             id: id.into(),
             objects: BTreeMap::new(),
+            stored_elements: 0,
             known: BTreeSet::new(),
+            gone: BTreeMap::new(),
             waiting: HashMap::new(),
             next_request: 1,
             outbox: Vec::new(),
-            received: 0,
-            sent: 0,
+            hops: 0,
+            received: BTreeMap::new(),
+            sent: BTreeMap::new(),
         }
     }
 
@@ -89,8 +131,32 @@ impl Worker {
         &self.id
     }
 
-    pub fn objects(&self) -> &BTreeMap<ObjectId, Stored> {
+    /// The object under `id`, whoever may use it (for tests and the inspector).
+    pub fn object(&self, id: ObjectId) -> Option<&Stored> {
+        self.objects.get(&id).map(|entry| &entry.object)
+    }
+
+    pub fn entries(&self) -> &BTreeMap<ObjectId, Entry> {
         &self.objects
+    }
+
+    /// Elements the store keeps alive (histories included), the quantity [`MAX_STORE_ELEMENTS`] bounds.
+    pub fn stored_elements(&self) -> u64 {
+        self.stored_elements
+    }
+
+    /// The whole store with who may use each entry: the simulation's privileged view (the page's
+    /// store inspector). No message can ask for it; a party lists only what it may use.
+    pub fn inspect(&self) -> Vec<Inspected> {
+        self.objects
+            .iter()
+            .map(|(&id, entry)| Inspected {
+                id,
+                listed: entry.object.listed(),
+                owner: entry.access.owner().to_owned(),
+                delegates: entry.access.delegates().map(str::to_owned).collect(),
+            })
+            .collect()
     }
 
     /// The workers this one may message directly (besides `me`, its owner).
@@ -103,60 +169,123 @@ impl Worker {
         self.waiting.len()
     }
 
-    /// Handles one message and returns every message it causes this worker to send.
-    pub fn handle(&mut self, envelope: Envelope) -> Vec<Envelope> {
-        if let Body::Request { request, query: Query::Counters } = envelope.body {
-            let answer = Ok(Answer::Counters { received: self.received, sent: self.sent });
-            return vec![Envelope { from: self.id.clone(), to: envelope.from, body: Body::Reply { request, answer } }];
-        }
+    /// Handles one message that arrived on the channel from `channel` (the Worker object on the
+    /// page, the MessagePort to a peer, or the in-process queue's sender) and returns every
+    /// message it causes this worker to send. The envelope's own `from` is only checked.
+    pub fn handle(&mut self, channel: &str, envelope: Envelope) -> Vec<Envelope> {
         if !envelope.is_uncounted() {
-            self.received += 1;
+            *self.received.entry(channel.to_owned()).or_default() += 1;
         }
-        let from = envelope.from;
-        match envelope.body {
-            Body::Command(command) => self.command(&from, command),
-            Body::Request { request, query } => {
-                if let Some(answer) = self.query(&from, request, query) {
-                    self.send(&from, Body::Reply { request, answer });
+        match self.admit(channel, &envelope) {
+            Ok(()) => {
+                self.hops = envelope.hops;
+                match envelope.body {
+                    Body::Command(command) => self.command(channel, command),
+                    Body::Request { request, query } => {
+                        if let Some(answer) = self.query(channel, request, query) {
+                            self.send(channel, Body::Reply { request, answer });
+                        }
+                    }
+                    Body::Reply { request, answer } => self.reply(channel, request, answer),
+                    // A peer refused something this worker forwarded; the pointer here already
+                    // says what it can (its next use fails the same way).
+                    Body::Refused { .. } => {}
                 }
             }
-            Body::Reply { request, answer } => self.reply(request, answer),
+            Err(error) => self.refuse(channel, &envelope.body, error),
         }
-        self.sent += self.outbox.len() as u64;
-        std::mem::take(&mut self.outbox)
+        self.take_outbox()
     }
 
     /// `peer` is gone: every request still waiting on it is answered with that error, so nobody
-    /// upstream waits forever.
+    /// upstream waits forever, and nothing more is forwarded to it.
     pub fn peer_gone(&mut self, peer: &str, reason: &str) -> Vec<Envelope> {
-        let lost: Vec<RequestId> = self.waiting.iter().filter(|(_, (w, _))| w == peer).map(|(&r, _)| r).collect();
+        self.known.remove(peer);
+        self.gone.insert(peer.to_owned(), reason.to_owned());
+        let lost: Vec<RequestId> = self.waiting.iter().filter(|(_, w)| w.on == peer).map(|(&r, _)| r).collect();
         for request in lost {
             let error = Error::WorkerGone { worker: peer.to_owned(), reason: reason.to_owned() };
-            self.reply(request, Err(error));
+            self.reply(peer, request, Err(error));
         }
-        self.sent += self.outbox.len() as u64;
-        std::mem::take(&mut self.outbox)
+        self.take_outbox()
+    }
+
+    /// The transport could not deliver `envelope` (which this worker sent): its peer has no channel
+    /// any more. A forwarded request is answered with the error at once.
+    pub fn undeliverable(&mut self, envelope: Envelope, reason: &str) -> Vec<Envelope> {
+        if let Body::Request { .. } = envelope.body {
+            return self.peer_gone(&envelope.to, reason);
+        }
+        self.gone.insert(envelope.to.clone(), reason.to_owned());
+        self.known.remove(&envelope.to);
+        Vec::new()
     }
 
     /// The answer for a message that could not be decoded: an error to the sender of a request,
     /// nothing otherwise. The store is untouched.
-    pub fn reject(&self, from: &str, request: Option<RequestId>, error: Error) -> Vec<Envelope> {
+    pub fn reject(&self, channel: &str, request: Option<RequestId>, error: Error) -> Vec<Envelope> {
         match request {
-            Some(request) => vec![Envelope {
-                from: self.id.clone(),
-                to: from.to_owned(),
-                body: Body::Reply { request, answer: Err(error) },
-            }],
+            Some(request) => vec![Envelope::new(&self.id, channel, Body::Reply { request, answer: Err(error) })],
             None => vec![],
         }
     }
 
-    fn send(&mut self, to: &str, body: Body) {
-        self.outbox.push(Envelope { from: self.id.clone(), to: to.to_owned(), body });
+    /// Whether a message from `channel` is one this worker takes at all.
+    fn admit(&self, channel: &str, envelope: &Envelope) -> Result<()> {
+        if envelope.from != channel {
+            return Err(Error::Impersonation { channel: channel.to_owned(), claimed: envelope.from.clone() });
+        }
+        if envelope.to != self.id {
+            return Err(Error::malformed(format!("a message for {} reached {}", envelope.to, self.id)));
+        }
+        if channel != ME && !self.known.contains(channel) {
+            return Err(Error::UnknownWorker { worker: self.id.clone(), unknown: channel.to_owned() });
+        }
+        Ok(())
     }
 
-    fn knows(&self, worker: &str) -> Result<()> {
-        if worker == ME || worker == self.id || self.known.contains(worker) {
+    /// Answers a message that was not carried out: a request gets the error as its reply, a
+    /// command a `Refused` notice; replies and notices get nothing (nobody waits on them).
+    fn refuse(&mut self, channel: &str, body: &Body, error: Error) {
+        match body {
+            Body::Request { request, .. } => self.send(channel, Body::Reply { request: *request, answer: Err(error) }),
+            Body::Command(_) => self.send(channel, Body::Refused { error }),
+            Body::Reply { .. } | Body::Refused { .. } => {}
+        }
+    }
+
+    fn take_outbox(&mut self) -> Vec<Envelope> {
+        for envelope in &self.outbox {
+            if !envelope.is_uncounted() {
+                *self.sent.entry(envelope.to.clone()).or_default() += 1;
+            }
+        }
+        std::mem::take(&mut self.outbox)
+    }
+
+    fn send(&mut self, to: &str, body: Body) {
+        self.outbox.push(Envelope::new(&self.id, to, body));
+    }
+
+    /// Sends `body` one hop further along a chain, unless the chain is too long (a cycle).
+    fn send_on(&mut self, to: &str, body: Body) -> Result<()> {
+        let hops = self.hops.saturating_add(1);
+        if hops > MAX_CHAIN_HOPS {
+            return Err(limits::exceeded("workers in a pointer chain", MAX_CHAIN_HOPS.into(), hops.into()));
+        }
+        self.reachable(to)?;
+        let mut envelope = Envelope::new(&self.id, to, body);
+        envelope.hops = hops;
+        self.outbox.push(envelope);
+        Ok(())
+    }
+
+    /// Whether this worker can message `worker` now.
+    fn reachable(&self, worker: &str) -> Result<()> {
+        if let Some(reason) = self.gone.get(worker) {
+            return Err(Error::WorkerGone { worker: worker.to_owned(), reason: reason.clone() });
+        }
+        if self.known.contains(worker) {
             Ok(())
         } else {
             Err(Error::UnknownWorker { worker: self.id.clone(), unknown: worker.to_owned() })
@@ -167,37 +296,113 @@ impl Worker {
         Error::ObjectNotFound { id, worker: self.id.clone() }
     }
 
-    fn command(&mut self, from: &str, command: Command) {
-        match command {
-            Command::Store { id, object } => {
-                let stored = match object {
-                    WireObject::Pointer { location, id_at_location } if location == self.id && id_at_location == id => {
-                        Stored::Error(Error::malformed(format!("object {id} on {location} would point at itself")))
-                    }
-                    object => Stored::from_wire(object),
-                };
-                self.objects.insert(id, stored);
+    /// The entry under `id` if `party` may use it for `action`.
+    fn entry_for(&self, party: &str, action: &str, id: ObjectId) -> Result<&Entry> {
+        let entry = self.objects.get(&id).ok_or_else(|| self.not_found(id))?;
+        if entry.access.allows(party) {
+            Ok(entry)
+        } else {
+            Err(entry.access.denied(party, action, id, &self.id))
+        }
+    }
+
+    /// Keeps `entry` under `id` (replacing what was there) within the store's limits.
+    fn put(&mut self, id: ObjectId, entry: Entry) -> Result<()> {
+        let replaced = self.objects.get(&id).map_or(0, |old| old.object.cost());
+        let count = self.objects.len() + usize::from(replaced == 0);
+        if count > MAX_STORE_OBJECTS {
+            return Err(limits::exceeded("objects in a store", MAX_STORE_OBJECTS as u64, count as u64));
+        }
+        let elements = (self.stored_elements - replaced).saturating_add(entry.object.cost());
+        if elements > MAX_STORE_ELEMENTS {
+            return Err(limits::exceeded("elements in a store", MAX_STORE_ELEMENTS, elements));
+        }
+        if let Stored::Tensor(tensor) = &entry.object {
+            if tensor.graph_elements() > limits::MAX_GRAPH_ELEMENTS {
+                let got = tensor.graph_elements();
+                return Err(limits::exceeded("elements kept by one tensor's history", limits::MAX_GRAPH_ELEMENTS, got));
             }
+        }
+        self.stored_elements = elements;
+        self.objects.insert(id, entry);
+        Ok(())
+    }
+
+    fn remove(&mut self, id: ObjectId) -> Option<Entry> {
+        let entry = self.objects.remove(&id)?;
+        self.stored_elements -= entry.object.cost();
+        Some(entry)
+    }
+
+    fn command(&mut self, from: &str, command: Command) {
+        let outcome = match command {
+            Command::Store { id, object } => self.store(from, id, object),
             Command::Execute { result, op } => {
                 let free = self.free_id(result);
                 if free != result {
                     self.send(from, Body::Command(Command::Relocated { from: result, to: free }));
                 }
-                self.execute(free, op)
+                self.execute(from, free, op)
             }
             Command::Relocated { from: old, to: new } => {
-                if let Some(Stored::Pointer { location, id_at_location }) = self.objects.get_mut(&old) {
+                if let Some(Entry { object: Stored::Pointer { location, id_at_location }, .. }) =
+                    self.objects.get_mut(&old)
+                {
                     if location == from && *id_at_location == old {
                         *id_at_location = new;
                     }
                 }
+                Ok(())
             }
-            Command::Delete { id } => self.delete(id),
-            Command::AddWorker { worker } => {
-                if worker != self.id {
-                    self.known.insert(worker);
-                }
+            Command::Delete { id } => self.delete(from, id),
+            Command::AddWorker { worker } => self.add_worker(from, worker),
+            Command::Delegate { id, to } => self.delegate(from, id, &to),
+        };
+        if let Err(error) = outcome {
+            self.send(from, Body::Refused { error });
+        }
+    }
+
+    fn store(&mut self, from: &str, id: ObjectId, object: WireObject) -> Result<()> {
+        if let Some(existing) = self.objects.get(&id) {
+            if !existing.access.allows(from) {
+                return Err(existing.access.denied(from, "overwrite", id, &self.id));
             }
+        }
+        let object = match object {
+            WireObject::Pointer { location, .. } if location == ME || location == self.id => Stored::Error(
+                Error::malformed(format!("a pointer on {} cannot point at {location}'s own store", self.id)),
+            ),
+            WireObject::Pointer { location, .. } if location.len() > MAX_NAME_BYTES => {
+                Stored::Error(limits::exceeded("bytes in a worker name", MAX_NAME_BYTES as u64, location.len() as u64))
+            }
+            object => Stored::from_wire(object),
+        };
+        self.put(id, Entry { object, access: Access::owned_by(from) })
+    }
+
+    fn add_worker(&mut self, from: &str, worker: WorkerId) -> Result<()> {
+        if from != ME {
+            return Err(Error::malformed(format!("{from} may not introduce workers; only {ME} may")));
+        }
+        if worker.len() > MAX_NAME_BYTES {
+            return Err(limits::exceeded("bytes in a worker name", MAX_NAME_BYTES as u64, worker.len() as u64));
+        }
+        if worker != self.id && worker != ME {
+            self.gone.remove(&worker);
+            self.known.insert(worker);
+        }
+        Ok(())
+    }
+
+    fn delegate(&mut self, from: &str, id: ObjectId, to: &str) -> Result<()> {
+        if to.len() > MAX_NAME_BYTES {
+            return Err(limits::exceeded("bytes in a worker name", MAX_NAME_BYTES as u64, to.len() as u64));
+        }
+        self.entry_for(from, "delegate", id)?;
+        match self.objects.get_mut(&id) {
+            Some(entry) => entry.access.delegate(to),
+            None => Err(self.not_found(id)),
         }
     }
 
@@ -213,195 +418,16 @@ impl Worker {
 
     /// Removes `id`; a pointer passes the delete on to its location, so dropping a pointer to a
     /// pointer empties the whole chain.
-    fn delete(&mut self, id: ObjectId) {
-        if let Some(Stored::Pointer { location, id_at_location }) = self.objects.remove(&id) {
-            if self.knows(&location).is_ok() {
-                self.send(&location, Body::Command(Command::Delete { id: id_at_location }));
-            }
+    fn delete(&mut self, from: &str, id: ObjectId) -> Result<()> {
+        if !self.objects.contains_key(&id) {
+            return Ok(());
         }
-    }
-
-    /// Answers now (`Some`), or later once a forwarded request returns (`None`).
-    fn query(&mut self, from: &str, request: RequestId, query: Query) -> Option<Result<Answer>> {
-        match query {
-            Query::Get { id, expected } => Some(self.get(id, expected)),
-            Query::Objects => Some(Ok(Answer::Objects(self.listing()))),
-            Query::Counters => Some(Ok(Answer::Counters { received: self.received, sent: self.sent })),
-            Query::ClearObjects => {
-                for id in self.objects.keys().copied().collect::<Vec<_>>() {
-                    self.delete(id);
-                }
-                Some(Ok(Answer::Done))
-            }
-            Query::RemoteGet { id } => match self.objects.get(&id) {
-                None => Some(Err(self.not_found(id))),
-                Some(Stored::Tensor(_)) => Some(Ok(Answer::Done)),
-                Some(Stored::Error(error)) => Some(Err(error.clone())),
-                Some(Stored::Pointer { location, id_at_location }) => {
-                    let (location, id_at_location) = (location.clone(), *id_at_location);
-                    let query = Query::Get { id: id_at_location, expected: ObjectKind::Tensor };
-                    let continuation = Continuation::StoreThenReply { id, to: from.to_owned(), request };
-                    self.forward(&location, query, continuation)
-                }
-            },
-            Query::Backward { id } => match self.resolve(&[id]) {
-                Err(error) => Some(Err(error)),
-                Ok(Resolved::Local(tensors)) => {
-                    Some(tensors.first().map_or(Err(self.not_found(id)), |t| t.backward().map(|()| Answer::Done)))
-                }
-                Ok(Resolved::Remote { location, ids }) => {
-                    let continuation = Continuation::Relay { to: from.to_owned(), request };
-                    let id = ids.first().copied().unwrap_or(id);
-                    self.forward(&location, Query::Backward { id }, continuation)
-                }
-            },
-            Query::InPlace { op } => match self.resolve(&op.inputs()) {
-                Err(error) => Some(Err(error)),
-                Ok(Resolved::Local(tensors)) => Some(execute::in_place(&op, &tensors).map(|()| Answer::Done)),
-                Ok(Resolved::Remote { location, ids }) => {
-                    let continuation = Continuation::Relay { to: from.to_owned(), request };
-                    self.forward(&location, Query::InPlace { op: execute::rename_in_place(&op, &ids) }, continuation)
-                }
-            },
+        self.entry_for(from, "delete", id)?;
+        if let Some(Entry { object: Stored::Pointer { location, id_at_location }, .. }) = self.remove(id) {
+            // The object at the end is unreachable either way; a chain that cannot pass the delete
+            // on (its next worker is gone) has nothing left to free there.
+            let _ = self.send_on(&location, Body::Command(Command::Delete { id: id_at_location }));
         }
-    }
-
-    fn forward(&mut self, location: &str, query: Query, continuation: Continuation) -> Option<Result<Answer>> {
-        if let Err(error) = self.knows(location) {
-            return Some(Err(error));
-        }
-        let request = self.next_request;
-        self.next_request += 1;
-        self.waiting.insert(request, (location.to_owned(), continuation));
-        self.send(location, Body::Request { request, query });
-        None
-    }
-
-    fn reply(&mut self, request: RequestId, answer: Result<Answer>) {
-        match self.waiting.remove(&request).map(|(_, continuation)| continuation) {
-            // A reply nobody waits for (e.g. after a restart) is dropped: there is no one to tell.
-            None => {}
-            Some(Continuation::Relay { to, request }) => self.send(&to, Body::Reply { request, answer }),
-            Some(Continuation::StoreThenReply { id, to, request }) => {
-                let answer = match answer {
-                    Ok(Answer::Object(object)) => {
-                        self.objects.insert(id, Stored::from_wire(object));
-                        Ok(Answer::Done)
-                    }
-                    Ok(other) => Err(Error::malformed(format!("remote_get expected an object, got {other:?}"))),
-                    Err(error) => Err(error),
-                };
-                self.send(&to, Body::Reply { request, answer });
-            }
-        }
-    }
-
-    fn get(&mut self, id: ObjectId, expected: ObjectKind) -> Result<Answer> {
-        let found = self.objects.get(&id).ok_or_else(|| self.not_found(id))?;
-        // An error stays where it is: the pointer still owns it, and dropping the pointer deletes it.
-        if let Stored::Error(error) = found {
-            return Err(error.clone());
-        }
-        let matches = matches!(
-            (found, expected),
-            (Stored::Tensor(_), ObjectKind::Tensor) | (Stored::Pointer { .. }, ObjectKind::Pointer)
-        );
-        if !matches {
-            return Err(Error::WrongObjectKind {
-                id,
-                worker: self.id.clone(),
-                expected: expected.to_string(),
-                found: found.kind().to_owned(),
-            });
-        }
-        match self.objects.remove(&id) {
-            Some(Stored::Tensor(tensor)) => Ok(Answer::Object(WireObject::Tensor(WireTensor::from_tensor(&tensor)))),
-            Some(Stored::Pointer { location, id_at_location }) => {
-                Ok(Answer::Object(WireObject::Pointer { location, id_at_location }))
-            }
-            Some(Stored::Error(error)) => Err(error),
-            None => Err(self.not_found(id)),
-        }
-    }
-
-    fn listing(&self) -> Vec<(ObjectId, Listed)> {
-        self.objects
-            .iter()
-            .map(|(&id, stored)| {
-                let listed = match stored {
-                    Stored::Tensor(tensor) => Listed::Tensor(WireTensor::from_tensor(tensor)),
-                    Stored::Pointer { location, id_at_location } => {
-                        Listed::Pointer { location: location.clone(), id_at_location: *id_at_location }
-                    }
-                    Stored::Error(error) => Listed::Error(error.clone()),
-                };
-                (id, listed)
-            })
-            .collect()
-    }
-
-    /// Looks up the operands of an op: all tensors here, or all pointers to one other worker.
-    fn resolve(&self, ids: &[ObjectId]) -> Result<Resolved> {
-        let mut tensors = Vec::new();
-        let mut remote: Vec<(WorkerId, ObjectId)> = Vec::new();
-        for &id in ids {
-            match self.objects.get(&id) {
-                None => return Err(self.not_found(id)),
-                Some(Stored::Error(error)) => return Err(error.clone()),
-                Some(Stored::Tensor(tensor)) => tensors.push(tensor.clone()),
-                Some(Stored::Pointer { location, id_at_location }) => remote.push((location.clone(), *id_at_location)),
-            }
-        }
-        match (tensors.is_empty(), remote.first()) {
-            (_, None) => Ok(Resolved::Local(tensors)),
-            (true, Some((location, _))) => {
-                if let Some((other, _)) = remote.iter().find(|(l, _)| l != location) {
-                    return Err(Error::DifferentWorkers {
-                        op: "op".into(),
-                        lhs_worker: location.clone(),
-                        rhs_worker: other.clone(),
-                    });
-                }
-                Ok(Resolved::Remote { location: location.clone(), ids: remote.into_iter().map(|(_, id)| id).collect() })
-            }
-            (false, Some((location, _))) => Err(Error::DifferentWorkers {
-                op: "op".into(),
-                lhs_worker: self.id.clone(),
-                rhs_worker: location.clone(),
-            }),
-        }
-    }
-
-    fn execute(&mut self, result: ObjectId, op: crate::protocol::Op) {
-        let stored = match self.resolve(&op.inputs()) {
-            Err(error) => Stored::Error(name_op(error, op.name())),
-            Ok(Resolved::Local(tensors)) => match execute::op(&op, &tensors) {
-                Ok(tensor) => Stored::Tensor(tensor),
-                Err(error) => Stored::Error(error),
-            },
-            Ok(Resolved::Remote { location, ids }) => match self.knows(&location) {
-                Err(error) => Stored::Error(error),
-                Ok(()) => {
-                    let op = execute::rename(&op, &ids);
-                    self.send(&location, Body::Command(Command::Execute { result, op }));
-                    Stored::Pointer { location, id_at_location: result }
-                }
-            },
-        };
-        self.objects.insert(result, stored);
-    }
-}
-
-enum Resolved {
-    Local(Vec<Tensor>),
-    Remote { location: WorkerId, ids: Vec<ObjectId> },
-}
-
-fn name_op(error: Error, name: &str) -> Error {
-    match error {
-        Error::DifferentWorkers { lhs_worker, rhs_worker, .. } => {
-            Error::DifferentWorkers { op: name.to_owned(), lhs_worker, rhs_worker }
-        }
-        other => other,
+        Ok(())
     }
 }

@@ -20,7 +20,7 @@ impl<T: Transport> Transport for Recording<T> {
     fn attach(&self, sink: Sink) {
         let received = Rc::clone(&self.received);
         self.inner.attach(Rc::new(move |event| {
-            if let Event::Deliver(envelope) = &event {
+            if let Event::Deliver { envelope, .. } = &event {
                 received.borrow_mut().push(envelope.clone());
             }
             sink(event)
@@ -34,6 +34,9 @@ impl<T: Transport> Transport for Recording<T> {
     }
     fn post(&self, envelope: Envelope) {
         self.inner.post(envelope)
+    }
+    fn inspect(&self, worker: &str, token: u64) {
+        self.inner.inspect(worker, token)
     }
 }
 

@@ -14,7 +14,7 @@ use minisyft::{Error, Pointer, Syft, Tensor};
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn request(query: Query) -> Envelope {
-    Envelope { from: ME.into(), to: "bob".into(), body: Body::Request { request: 9, query } }
+    Envelope::new(ME, "bob", Body::Request { request: 9, query })
 }
 
 fn reply_error(out: &[Envelope]) -> Error {
@@ -28,11 +28,7 @@ fn reply_error(out: &[Envelope]) -> Error {
 fn a_worker_given_bad_messages_replies_with_typed_errors_and_keeps_its_store() {
     let mut bob = Worker::new("bob");
     let keep = WireTensor::from_tensor(&Tensor::from([1., 2.]));
-    bob.handle(Envelope {
-        from: ME.into(),
-        to: "bob".into(),
-        body: Body::Command(Command::Store { id: 1, object: WireObject::Tensor(keep) }),
-    });
+    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id: 1, object: WireObject::Tensor(keep) })));
     // A tensor whose bytes do not fit its shape is kept as an error, not a panic.
     let bad = WireTensor {
         shape: vec![3],
@@ -41,41 +37,29 @@ fn a_worker_given_bad_messages_replies_with_typed_errors_and_keeps_its_store() {
         requires_grad: false,
         grad: None,
     };
-    bob.handle(Envelope {
-        from: ME.into(),
-        to: "bob".into(),
-        body: Body::Command(Command::Store { id: 2, object: WireObject::Tensor(bad) }),
-    });
-    assert!(matches!(bob.objects().get(&2), Some(Stored::Error(Error::MalformedMessage { .. }))));
+    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id: 2, object: WireObject::Tensor(bad) })));
+    assert!(matches!(bob.object(2), Some(Stored::Error(Error::MalformedMessage { .. }))));
 
-    let unknown = reply_error(&bob.handle(request(Query::Get { id: 77, expected: ObjectKind::Tensor })));
+    let unknown = reply_error(&bob.handle(ME, request(Query::Get { id: 77, expected: ObjectKind::Tensor })));
     assert_eq!(unknown, Error::ObjectNotFound { id: 77, worker: "bob".into() });
-    let wrong_kind = reply_error(&bob.handle(request(Query::Get { id: 1, expected: ObjectKind::Pointer })));
+    let wrong_kind = reply_error(&bob.handle(ME, request(Query::Get { id: 1, expected: ObjectKind::Pointer })));
     assert!(matches!(wrong_kind, Error::WrongObjectKind { id: 1, .. }));
     let shape = Op::Mm { lhs: 1, rhs: 1 };
-    bob.handle(Envelope {
-        from: ME.into(),
-        to: "bob".into(),
-        body: Body::Command(Command::Execute { result: 3, op: shape }),
-    });
-    assert!(matches!(bob.objects().get(&3), Some(Stored::Error(Error::WrongRank { .. }))));
+    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Execute { result: 3, op: shape })));
+    assert!(matches!(bob.object(3), Some(Stored::Error(Error::WrongRank { .. }))));
     let in_place = Query::InPlace {
         op: minisyft::protocol::InPlaceOp::Binary { op: BinaryOp::Add, target: 1, rhs: Operand::Object(99) },
     };
-    assert_eq!(reply_error(&bob.handle(request(in_place))), Error::ObjectNotFound { id: 99, worker: "bob".into() });
+    assert_eq!(reply_error(&bob.handle(ME, request(in_place))), Error::ObjectNotFound { id: 99, worker: "bob".into() });
     assert_eq!(
-        reply_error(&bob.handle(request(Query::RemoteGet { id: 5 }))),
+        reply_error(&bob.handle(ME, request(Query::RemoteGet { id: 5 }))),
         Error::ObjectNotFound { id: 5, worker: "bob".into() }
     );
-    assert_eq!(reply_error(&bob.handle(request(Query::Backward { id: 1 }))), Error::BackwardWithoutGraph);
+    assert_eq!(reply_error(&bob.handle(ME, request(Query::Backward { id: 1 }))), Error::BackwardWithoutGraph);
     // A reply nobody asked for changes nothing.
-    let stray = Envelope {
-        from: "alice".into(),
-        to: "bob".into(),
-        body: Body::Reply { request: 1234, answer: Ok(Answer::Done) },
-    };
-    assert!(bob.handle(stray).is_empty());
-    assert!(matches!(bob.objects().get(&1), Some(Stored::Tensor(t)) if *t == Tensor::from([1., 2.])));
+    let stray = Envelope::new("alice", "bob", Body::Reply { request: 1234, answer: Ok(Answer::Done) });
+    assert!(bob.handle("alice", stray).is_empty());
+    assert!(matches!(bob.object(1), Some(Stored::Tensor(t)) if *t == Tensor::from([1., 2.])));
     assert_eq!(bob.reject(ME, Some(4), Error::MalformedMessage { reason: "x".into() }).len(), 1);
 }
 
@@ -165,7 +149,7 @@ fn random_command_sequences_never_panic_and_leave_no_leaks() {
         drop(pointers);
         let left: BTreeSet<String> = names
             .iter()
-            .filter(|n| runtime.with_worker(n, |w| !w.objects().is_empty()).unwrap())
+            .filter(|n| runtime.with_worker(n, |w| !w.entries().is_empty()).unwrap())
             .map(|n| n.to_string())
             .collect();
         assert!(left.is_empty(), "seed {seed}: objects leaked on {left:?}");
@@ -177,8 +161,9 @@ fn assert_no_dangling(runtime: &minisyft::runtime::InProcess, names: &[&str], se
     for name in names {
         let pointers_in_store: Vec<(String, u64)> = runtime
             .with_worker(name, |w| {
-                w.objects()
+                w.entries()
                     .values()
+                    .map(|e| &e.object)
                     .filter_map(|s| match s {
                         Stored::Pointer { location, id_at_location } => Some((location.clone(), *id_at_location)),
                         _ => None,
@@ -187,7 +172,7 @@ fn assert_no_dangling(runtime: &minisyft::runtime::InProcess, names: &[&str], se
             })
             .unwrap();
         for (location, id) in pointers_in_store {
-            let exists = runtime.with_worker(&location, |w| w.objects().contains_key(&id)).unwrap();
+            let exists = runtime.with_worker(&location, |w| w.entries().contains_key(&id)).unwrap();
             assert!(exists, "seed {seed}: {name} points at {location}:{id}, which is gone, {when}");
         }
     }

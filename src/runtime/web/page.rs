@@ -10,6 +10,7 @@ use web_sys::{ErrorEvent, MessageChannel, MessageEvent, Worker};
 
 use super::wire::{from_js, to_js, FromWorker, ToWorker};
 use crate::error::{Error, Result};
+use crate::limits::MAX_BATCH;
 use crate::protocol::Envelope;
 use crate::runtime::{Event, MessageEvent as Trace, Sink, Transport};
 
@@ -37,6 +38,7 @@ struct State {
 struct Handle {
     worker: Worker,
     ready: bool,
+    spawned_at: f64,
     /// Messages (with their transfer lists) waiting for the worker's `Ready`.
     queue: Vec<(JsValue, Array)>,
     /// Requests sent and not yet answered, and when the worker was last heard from while some were.
@@ -90,6 +92,12 @@ impl WebWorkers {
         self.send(worker, ToWorker::Hang { millis });
     }
 
+    /// Makes `worker` send `envelope` as a compromised worker would, whatever it claims: over its
+    /// port to `envelope.to`, or to the page when `to_page` (a test hook for the trust model).
+    pub fn misbehave(&self, worker: &str, envelope: Envelope, to_page: bool) {
+        self.send(worker, ToWorker::Misbehave { envelope, to_page });
+    }
+
     /// Checks, four times a second, for workers that left a request unanswered too long.
     fn start_watchdog(&self) {
         if self.state.borrow().watchdog.is_some() {
@@ -111,7 +119,7 @@ impl WebWorkers {
 
     fn check_timeouts(&self) {
         let now = now_ms();
-        let (mut ping, mut dead) = (Vec::new(), Vec::new());
+        let (mut ping, mut dead, mut not_started) = (Vec::new(), Vec::new(), Vec::new());
         let timeout = {
             let mut state = self.state.borrow_mut();
             let half = state.timeout_ms / 2.0;
@@ -120,6 +128,15 @@ impl WebWorkers {
             // A worker still loading its wasm is not late: its messages wait in its queue.
             let someone_late =
                 state.workers.values().any(|h| h.ready && h.waiting_since.is_some_and(|since| now - since > half));
+            // A worker that never started cannot be pinged; it is gone once a request to it has
+            // waited the whole timeout (its loader reports a failed start at once; this catches
+            // the rest).
+            for (name, handle) in state.workers.iter().filter(|(_, h)| !h.ready) {
+                let waited = handle.waiting_since.map(|since| now - since.max(handle.spawned_at));
+                if waited.is_some_and(|waited| waited > state.timeout_ms) {
+                    not_started.push(name.clone());
+                }
+            }
             for (name, handle) in state.workers.iter_mut().filter(|(_, h)| h.ready) {
                 match handle.ping_sent {
                     Some(sent) if now - sent > half => dead.push(name.clone()),
@@ -138,14 +155,19 @@ impl WebWorkers {
         for name in dead {
             self.gone(&name, format!("it did not answer within {timeout} ms"));
         }
+        for name in not_started {
+            self.gone(&name, format!("it did not start within {timeout} ms"));
+        }
     }
 
     /// Workers from a built `dist/` at `base_url` (absolute), through a blob script, for pages
     /// whose own location is elsewhere (wasm-bindgen-test's runner serves the crate root).
     pub fn from_dist(base_url: &str) -> Result<WebWorkers> {
         let base = base_url.trim_end_matches('/');
-        let script =
-            format!("importScripts(\"{base}/worker.js\");wasm_bindgen({{module_or_path:\"{base}/worker_bg.wasm\"}});");
+        let script = format!(
+            "importScripts(\"{base}/worker.js\");wasm_bindgen({{module_or_path:\"{base}/worker_bg.wasm\"}})\
+             .catch((e) => postMessage([{{Failed: {{reason: String(e)}}}}]));"
+        );
         let parts = Array::of1(&JsValue::from_str(&script));
         let options = web_sys::BlobPropertyBag::new();
         options.set_type("text/javascript");
@@ -215,19 +237,22 @@ impl WebWorkers {
         self.send_js(worker, js, transfer);
     }
 
-    /// Sends everything batched, one message per worker, workers in the order of their first
-    /// envelope: what `me` posted to bob before it posted to alice leaves before alice's does, so
-    /// alice cannot forward an op to bob that overtakes the data it needs.
+    /// Sends everything batched in the order it was posted, each run of envelopes to one worker
+    /// as one message: what `me` posted to bob before it posted to alice leaves before alice's
+    /// does, so alice cannot forward an op (or use a delegation) to bob that overtakes the data
+    /// or the delegation it needs.
     fn flush(&self) {
         let batch = std::mem::take(&mut self.state.borrow_mut().batch);
-        let mut per_worker: Vec<(String, Vec<Envelope>)> = Vec::new();
+        let mut runs: Vec<(String, Vec<Envelope>)> = Vec::new();
         for envelope in batch {
-            match per_worker.iter_mut().find(|(w, _)| *w == envelope.to) {
-                Some((_, envelopes)) => envelopes.push(envelope),
-                None => per_worker.push((envelope.to.clone(), vec![envelope])),
+            match runs.last_mut() {
+                Some((worker, envelopes)) if *worker == envelope.to && envelopes.len() < MAX_BATCH => {
+                    envelopes.push(envelope)
+                }
+                _ => runs.push((envelope.to.clone(), vec![envelope])),
             }
         }
-        for (worker, envelopes) in per_worker {
+        for (worker, envelopes) in runs {
             match to_js(ToWorker::Envelopes(envelopes)) {
                 Ok((js, transfer)) => self.send_js(&worker, js, transfer),
                 Err(error) => web_sys::console::error_1(&format!("minisyft: cannot encode a message: {error}").into()),
@@ -270,8 +295,14 @@ impl WebWorkers {
             FromWorker::Envelope(envelope) => {
                 self.heard_from(name, matches!(envelope.body, crate::protocol::Body::Reply { .. }));
                 self.emit(Event::Message(Trace::of(&envelope)));
-                self.emit(Event::Deliver(envelope));
+                // The channel says who sent it: the client checks the envelope's claim against it.
+                self.emit(Event::Deliver { channel: name.to_owned(), envelope });
             }
+            FromWorker::Inspection { token, entries } => {
+                self.heard_from(name, true);
+                self.emit(Event::Inspection { worker: name.to_owned(), token, entries: Ok(entries) });
+            }
+            FromWorker::Failed { reason } => self.gone(name, format!("it failed to start: {reason}")),
             FromWorker::Trace(trace) => {
                 self.heard_from(name, false);
                 self.emit(Event::Message(trace));
@@ -331,6 +362,7 @@ impl Transport for WebWorkers {
         let handle = Handle {
             worker,
             ready: false,
+            spawned_at: now_ms(),
             queue: Vec::new(),
             unanswered: 0,
             waiting_since: None,
@@ -340,6 +372,22 @@ impl Transport for WebWorkers {
         };
         self.state.borrow_mut().workers.insert(name.to_owned(), handle);
         Ok(())
+    }
+
+    fn inspect(&self, worker: &str, token: u64) {
+        if !self.state.borrow().workers.contains_key(worker) {
+            let reason = "no such worker".to_owned();
+            let entries = Err(Error::WorkerGone { worker: worker.to_owned(), reason });
+            self.emit(Event::Inspection { worker: worker.to_owned(), token, entries });
+            return;
+        }
+        if let Some(handle) = self.state.borrow_mut().workers.get_mut(worker) {
+            // Watched like a request: a worker that never answers it is found gone.
+            handle.unanswered += 1;
+            handle.waiting_since.get_or_insert_with(now_ms);
+        }
+        self.start_watchdog();
+        self.send(worker, ToWorker::Inspect { token });
     }
 
     fn connect(&self, a: &str, b: &str) -> Result<()> {

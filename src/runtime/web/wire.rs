@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, Result};
-use crate::protocol::{Envelope, Payload, Values, WorkerId};
+use crate::protocol::{Envelope, Inspected, Listed, Payload, Values, WorkerId};
 use crate::runtime::MessageEvent;
 
 /// Page → worker.
@@ -28,6 +28,12 @@ pub enum ToWorker {
     Panic,
     /// Test hook: stop answering for `millis` (a busy loop), to prove the page's timeout.
     Hang { millis: f64 },
+    /// The simulation's privileged view: answer with the whole store (`FromWorker::Inspection`).
+    /// Not an envelope: no party of the protocol can send it.
+    Inspect { token: u64 },
+    /// Test hook: behave as a compromised worker would and send `envelope` as it is — over the
+    /// port to `envelope.to`, or to the page when `to_page` — whatever it claims.
+    Misbehave { envelope: Envelope, to_page: bool },
 }
 
 /// Worker → page.
@@ -46,6 +52,15 @@ pub enum FromWorker {
     /// A message the worker could not decode; nothing was changed.
     Rejected {
         reason: String,
+    },
+    /// The worker's wasm could not start (sent by the loader script); it is dead after this.
+    Failed {
+        reason: String,
+    },
+    /// The answer to `ToWorker::Inspect`.
+    Inspection {
+        token: u64,
+        entries: Vec<Inspected>,
     },
 }
 
@@ -67,6 +82,7 @@ impl Payloads for ToWorker {
     fn payloads_mut(&mut self) -> Vec<Payload<'_>> {
         match self {
             ToWorker::Envelopes(envelopes) => envelopes.iter_mut().flat_map(Envelope::payloads_mut).collect(),
+            ToWorker::Misbehave { envelope, .. } => envelope.payloads_mut(),
             _ => Vec::new(),
         }
     }
@@ -76,6 +92,14 @@ impl Payloads for FromWorker {
     fn payloads_mut(&mut self) -> Vec<Payload<'_>> {
         match self {
             FromWorker::Envelope(envelope) => envelope.payloads_mut(),
+            FromWorker::Inspection { entries, .. } => entries
+                .iter_mut()
+                .filter_map(|entry| match &mut entry.listed {
+                    Listed::Tensor(tensor) => Some(tensor.payloads_mut()),
+                    _ => None,
+                })
+                .flatten()
+                .collect(),
             _ => Vec::new(),
         }
     }

@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 
 use super::wire::{from_js, to_js, FromWorker, PeerMessage, ToWorker};
+use crate::limits::MAX_BATCH;
 use crate::protocol::{Body, Command, Envelope, ME};
 use crate::runtime::MessageEvent as Trace;
 use crate::worker::Worker;
@@ -28,27 +29,41 @@ fn post_to_page(scope: &DedicatedWorkerGlobalScope, message: FromWorker) {
 }
 
 impl State {
-    fn handle(&mut self, envelope: Envelope) {
+    /// An envelope that came on `channel`'s channel: `me` for the page, a peer for its port.
+    fn handle(&mut self, channel: &str, envelope: Envelope) {
         let Some(worker) = self.worker.as_mut() else {
             post_to_page(&self.scope, FromWorker::Rejected { reason: "a message before Init".into() });
             return;
         };
-        for outgoing in worker.handle(envelope) {
-            self.route(outgoing);
+        let outgoing = worker.handle(channel, envelope);
+        self.route_all(outgoing);
+    }
+
+    fn route_all(&mut self, envelopes: Vec<Envelope>) {
+        let mut pending = std::collections::VecDeque::from(envelopes);
+        while let Some(envelope) = pending.pop_front() {
+            if let Err(envelope) = self.route(envelope) {
+                // No channel to that peer: whatever waited on it is answered now, not never.
+                let reason = format!("{} has no channel to it", self.name());
+                if let Some(worker) = self.worker.as_mut() {
+                    pending.extend(worker.undeliverable(envelope, &reason));
+                }
+            }
         }
     }
 
-    fn route(&self, envelope: Envelope) {
+    fn name(&self) -> String {
+        self.worker.as_ref().map(|w| w.id().to_owned()).unwrap_or_default()
+    }
+
+    /// Sends `envelope` on its way; gives it back if its peer has no port.
+    fn route(&self, envelope: Envelope) -> Result<(), Envelope> {
         if envelope.to == ME {
             post_to_page(&self.scope, FromWorker::Envelope(envelope));
-            return;
+            return Ok(());
         }
         let trace = Trace::of(&envelope);
-        let Some(port) = self.peers.get(&envelope.to) else {
-            let reason = format!("no channel to {} for {}", trace.to, trace.kind);
-            post_to_page(&self.scope, FromWorker::Rejected { reason });
-            return;
-        };
+        let Some(port) = self.peers.get(&envelope.to) else { return Err(envelope) };
         match to_js::<PeerMessage>(envelope) {
             Ok((js, transfer)) => {
                 let _ = port.post_message_with_transferable(&js, &transfer);
@@ -56,6 +71,7 @@ impl State {
             }
             Err(error) => post_to_page(&self.scope, FromWorker::Rejected { reason: error.to_string() }),
         }
+        Ok(())
     }
 }
 
@@ -86,8 +102,28 @@ pub fn run_worker() {
                 ToWorker::Init { name } => state.borrow_mut().worker = Some(Worker::new(name)),
                 ToWorker::Envelopes(envelopes) => {
                     let mut state = state.borrow_mut();
+                    if envelopes.len() > MAX_BATCH {
+                        let reason = format!("a batch of {} envelopes (the limit is {MAX_BATCH})", envelopes.len());
+                        post_to_page(&state.scope, FromWorker::Rejected { reason });
+                        return;
+                    }
                     for envelope in envelopes {
-                        state.handle(envelope);
+                        state.handle(ME, envelope);
+                    }
+                }
+                ToWorker::Inspect { token } => {
+                    let state = state.borrow();
+                    let entries = state.worker.as_ref().map(Worker::inspect).unwrap_or_default();
+                    post_to_page(&state.scope, FromWorker::Inspection { token, entries });
+                }
+                ToWorker::Misbehave { envelope, to_page } => {
+                    let state = state.borrow();
+                    if to_page {
+                        post_to_page(&state.scope, FromWorker::Envelope(envelope));
+                    } else if let Some(port) = state.peers.get(&envelope.to) {
+                        if let Ok((js, transfer)) = to_js::<PeerMessage>(envelope) {
+                            let _ = port.post_message_with_transferable(&js, &transfer);
+                        }
                     }
                 }
                 ToWorker::Connect { peer } => connect(&state, &peer, event.ports().get(0)),
@@ -95,9 +131,7 @@ pub fn run_worker() {
                     let mut state = state.borrow_mut();
                     state.peers.remove(&peer);
                     let outgoing = state.worker.as_mut().map(|w| w.peer_gone(&peer, &reason)).unwrap_or_default();
-                    for envelope in outgoing {
-                        state.route(envelope);
-                    }
+                    state.route_all(outgoing);
                 }
                 ToWorker::Ping => post_to_page(&state.borrow().scope, FromWorker::Pong),
                 ToWorker::Panic => panic!("panic requested by the page"),
@@ -123,8 +157,10 @@ fn connect(state: &Rc<RefCell<State>>, peer: &str, port: JsValue) {
     };
     let handler = {
         let state = Rc::clone(state);
+        // Whatever arrives on this port comes from `peer`: that is the sender the worker trusts.
+        let peer = peer.to_owned();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| match from_js::<PeerMessage>(event.data()) {
-            Ok(envelope) => state.borrow_mut().handle(envelope),
+            Ok(envelope) => state.borrow_mut().handle(&peer, envelope),
             Err(error) => post_to_page(&state.borrow().scope, FromWorker::Rejected { reason: error.to_string() }),
         })
     };
@@ -132,7 +168,6 @@ fn connect(state: &Rc<RefCell<State>>, peer: &str, port: JsValue) {
     let mut state = state.borrow_mut();
     state.port_handlers.push(handler);
     state.peers.insert(peer.to_owned(), port);
-    let from = ME.to_owned();
-    let name = state.worker.as_ref().map(|w| w.id().to_owned()).unwrap_or_default();
-    state.handle(Envelope { from, to: name, body: Body::Command(Command::AddWorker { worker: peer.to_owned() }) });
+    let name = state.name();
+    state.handle(ME, Envelope::new(ME, &name, Body::Command(Command::AddWorker { worker: peer.to_owned() })));
 }
