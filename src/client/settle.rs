@@ -2,7 +2,8 @@
 //! one the last action left. Mattern's four-counter method, per channel: every live party reports
 //! how many messages it sent to and received from each other party; when, over two consecutive
 //! waves, nothing changed and every channel between live parties has delivered all it carried,
-//! nothing is in flight. Channels to a dead worker are left out, so a death cannot block it.
+//! nothing is in flight. (A channel that delivered more than its sender counted has a lying
+//! sender; it counts as delivered.) Channels to a dead worker are left out, so a death cannot block it.
 
 use std::collections::BTreeMap;
 
@@ -45,7 +46,9 @@ impl Syft {
             // A worker found gone during the wave takes its channels with it.
             reports.retain(|worker, _| self.check_alive(worker).is_ok());
             let channels = channels(&reports);
-            let balanced = channels.values().all(|(sent, received)| sent == received);
+            // Honest counts never show more received than sent on a channel; a worker that lies
+            // (or had messages injected on its channel) must not keep `settle` from ending.
+            let balanced = channels.values().all(|(sent, received)| sent <= received);
             if balanced && previous.as_ref() == Some(&channels) {
                 return Ok(());
             }

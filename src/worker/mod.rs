@@ -406,10 +406,12 @@ impl Worker {
         }
     }
 
-    /// `id`, or if it is taken, the first free id derived from it.
+    /// `id`, or if it is taken, the first free id derived from it. (Salted: unsalted, the ids
+    /// derived from a small id were exactly the ids `me` draws from a small seed.)
     fn free_id(&self, id: ObjectId) -> ObjectId {
+        const SALT: u64 = 0x5EED_0FC0_FFEE;
         let mut candidate = id;
-        let mut mix = crate::rng::Rng::seeded(id);
+        let mut mix = crate::rng::Rng::seeded(id ^ SALT ^ crate::rng::Rng::seeded(self.id.len() as u64).next_u64());
         while self.objects.contains_key(&candidate) {
             candidate = mix.object_id();
         }

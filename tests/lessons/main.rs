@@ -17,9 +17,12 @@ mod common_errors;
 mod federated_learning_with_untrusted_server;
 mod garbage_collection;
 mod learn_a_simple_linear_model;
+mod limits;
 mod playing_with_remote_tensors;
 mod pointer_chain_operations;
 mod remote_arithmetic;
 mod robustness;
 mod stepper;
 mod toy_federated_learning;
+#[cfg(not(target_arch = "wasm32"))]
+mod trust;
