@@ -4,6 +4,7 @@
 
 mod advanced;
 mod basics;
+mod source;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -21,7 +22,8 @@ pub struct Step {
     /// The notebook cell, e.g. `In[5]`.
     pub cell: &'static str,
     pub python: &'static str,
-    pub rust: &'static str,
+    /// The body of `run`, read from this crate's own source: what runs is what the page shows.
+    pub rust: String,
     pub run: for<'a> fn(&'a mut Session) -> StepFuture<'a>,
 }
 
@@ -34,11 +36,11 @@ pub struct Lesson {
 
 /// Defines a step whose body is an async block over the session `s`.
 macro_rules! step {
-    ($cell:literal, $python:literal, $rust:literal, |$s:ident| $body:block) => {{
+    ($cell:literal, $python:literal, |$s:ident| $body:block) => {{
         fn run<'a>($s: &'a mut crate::lessons::Session) -> crate::lessons::StepFuture<'a> {
             Box::pin(async move $body)
         }
-        crate::lessons::Step { cell: $cell, python: $python, rust: $rust, run }
+        crate::lessons::Step { cell: $cell, python: $python, rust: String::new(), run }
     }};
 }
 pub(crate) use step;
@@ -141,8 +143,8 @@ pub fn describe(owner: &str, id: u64, listed: &Listed) -> String {
 
 /// Every lesson and project of the seed, in the notebook's order.
 pub fn all() -> Vec<Lesson> {
-    let mut lessons = basics::lessons();
-    lessons.extend(advanced::lessons());
+    let mut lessons = source::with_sources(basics::lessons(), include_str!("basics.rs"));
+    lessons.extend(source::with_sources(advanced::lessons(), include_str!("advanced.rs")));
     lessons
 }
 

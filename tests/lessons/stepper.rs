@@ -64,3 +64,25 @@ crate::async_test!(every_step_of_every_lesson_runs_and_prints_the_seeds_values, 
     assert_eq!(project.lines().count(), 10);
     assert!(project.lines().all(|l| l.ends_with("me received: the average of 2 models")));
 });
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn every_step_shows_the_body_of_the_code_it_runs() {
+    let files = [include_str!("../../src/lessons/basics.rs"), include_str!("../../src/lessons/advanced.rs")];
+    let steps: usize = files.iter().map(|f| f.matches("step!(\"").count()).sum();
+    let lessons = all();
+    let shown: Vec<(String, String)> = lessons
+        .iter()
+        .flat_map(|l| l.steps.iter().map(move |s| (format!("{} {}", l.slug, s.cell), s.rust.clone())))
+        .collect();
+    assert_eq!(shown.len(), steps, "every step! in the sources is a step");
+    for (step, rust) in &shown {
+        assert!(!rust.is_empty() && !rust.contains("step!(") && !rust.contains("(source not found)"), "{step}: {rust}");
+        // Each line shown is a line of the lesson source: nothing is a hand copy.
+        for line in rust.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(files.iter().any(|f| f.contains(line.trim())), "{step} shows {line:?}, which is not in the source");
+        }
+    }
+    let advanced = &lessons.iter().find(|l| l.slug == "advanced_remote_execution").unwrap().steps[0];
+    assert!(advanced.rust.contains("bob.add_worker(&alice)?"), "{}", advanced.rust);
+}

@@ -38,3 +38,4 @@ mod toy_federated_learning;
 mod stepper;
 
 mod failure;
+mod trust;

@@ -23,7 +23,7 @@ pub struct WebWorkers {
 /// How long a worker that owes an answer may stay silent before it counts as gone. After half of it
 /// the page pings; a worker that is only waiting on a peer answers the ping at once, one stuck in a
 /// loop cannot. (A worker that panics or is terminated is reported at once, without waiting.)
-pub const DEFAULT_TIMEOUT_MS: f64 = 1800.0;
+pub const DEFAULT_TIMEOUT_MS: f64 = 1500.0;
 
 struct State {
     script_url: String,
@@ -164,11 +164,22 @@ impl WebWorkers {
     /// whose own location is elsewhere (wasm-bindgen-test's runner serves the crate root).
     pub fn from_dist(base_url: &str) -> Result<WebWorkers> {
         let base = base_url.trim_end_matches('/');
+        WebWorkers::from_parts(&format!("{base}/worker.js"), &format!("{base}/worker_bg.wasm"))
+    }
+
+    /// Workers that load wasm-bindgen's glue from `glue_url` and the module from `wasm_url`
+    /// (absolute), with the same start-up failure report as `www/worker_loader.js`.
+    pub fn from_parts(glue_url: &str, wasm_url: &str) -> Result<WebWorkers> {
         let script = format!(
-            "importScripts(\"{base}/worker.js\");wasm_bindgen({{module_or_path:\"{base}/worker_bg.wasm\"}})\
+            "importScripts(\"{glue_url}\");wasm_bindgen({{module_or_path:\"{wasm_url}\"}})\
              .catch((e) => postMessage([{{Failed: {{reason: String(e)}}}}]));"
         );
-        let parts = Array::of1(&JsValue::from_str(&script));
+        WebWorkers::from_script(&script)
+    }
+
+    /// Workers that run `script` (a test hook: a script that never starts a worker, say).
+    pub fn from_script(script: &str) -> Result<WebWorkers> {
+        let parts = Array::of1(&JsValue::from_str(script));
         let options = web_sys::BlobPropertyBag::new();
         options.set_type("text/javascript");
         let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
