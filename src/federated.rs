@@ -13,6 +13,10 @@ use crate::protocol::WorkerId;
 use crate::rng::Rng;
 use crate::tensor::Tensor;
 
+/// A loss above this (or not finite) means training diverged: the toy data's loss starts near 1,
+/// and a learning rate too large for it makes the loss grow by orders of magnitude each round.
+pub const DIVERGED_LOSS: f64 = 1e6;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aggregation {
     SendGet,
@@ -126,6 +130,10 @@ impl Federation {
         self.round += 1;
         let (data, target) = &self.full_data;
         let global_loss = squared_error(&self.model.forward(data)?, target)?.item()?;
+        let losses = worker_losses.iter().map(|(_, loss)| *loss).chain([global_loss]);
+        if let Some(loss) = losses.into_iter().find(|loss| !loss.is_finite() || *loss > DIVERGED_LOSS) {
+            return Err(Error::Diverged { round: self.round, loss: format!("{loss:e}").replace("inf", "infinite") });
+        }
         Ok(RoundReport {
             round: self.round,
             worker_losses,

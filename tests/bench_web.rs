@@ -177,14 +177,14 @@ async fn bench_encode_decode_of_one_command() {
     use minisyft::runtime::web::wire::{from_js, to_js, ToWorker};
     use minisyft::tensor::BinaryOp;
     const N: usize = 20000;
-    let envelope = Envelope {
-        from: "me".into(),
-        to: "bob".into(),
-        body: Body::Command(Command::Execute {
+    let envelope = Envelope::new(
+        "me",
+        "bob",
+        Body::Command(Command::Execute {
             result: 123_456_789,
             op: Op::Binary { op: BinaryOp::Add, lhs: 987_654_321, rhs: Operand::Object(987_654_321) },
         }),
-    };
+    );
     let start = now();
     let encoded: Vec<JsValue> = (0..N).map(|_| to_js(ToWorker::Envelopes(vec![envelope.clone()])).unwrap().0).collect();
     let encode = (now() - start) * 1000.0 / N as f64;

@@ -1,5 +1,7 @@
 //! The loss chart: one point per round per worker and for the whole data set, on a log scale
-//! (losses fall by orders of magnitude).
+//! (losses fall by orders of magnitude). The scale is clipped to [1e-12, 1e12], so a diverging
+//! run is drawn at the edge rather than asking for an infinite axis; past 100 rounds the lines
+//! are thinned to at most 200 points each, so a long run costs the same to draw every round.
 
 use yew::prelude::*;
 
@@ -7,6 +9,11 @@ const WIDTH: f64 = 560.0;
 const HEIGHT: f64 = 220.0;
 const LEFT: f64 = 60.0;
 const BOTTOM: f64 = 24.0;
+const MIN_EXPONENT: f64 = -12.0;
+const MAX_EXPONENT: f64 = 12.0;
+/// Beyond this many rounds, points are not drawn one by one and lines are thinned.
+const DOTS_UP_TO: usize = 100;
+const MAX_LINE_POINTS: usize = 200;
 
 #[derive(Clone, PartialEq)]
 pub struct Series {
@@ -24,13 +31,15 @@ pub struct ChartProps {
 #[function_component(LossChart)]
 pub fn loss_chart(props: &ChartProps) -> Html {
     let values = props.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0);
-    let (low, high) =
-        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v.log10()), hi.max(v.log10())));
+    let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        let v = v.log10().clamp(MIN_EXPONENT, MAX_EXPONENT);
+        (lo.min(v), hi.max(v))
+    });
     let (low, high) = if low.is_finite() { (low.floor(), high.ceil().max(low.floor() + 1.0)) } else { (-4.0, 1.0) };
     let rounds = props.rounds.max(2) as f64;
     let x = |round: usize| LEFT + (round as f64 - 1.0) / (rounds - 1.0) * (WIDTH - LEFT - 10.0);
     let y = |loss: f64| {
-        let v = if loss > 0.0 { loss.log10() } else { low };
+        let v = if loss > 0.0 { loss.log10().clamp(low, high) } else { low };
         10.0 + (high - v) / (high - low) * (HEIGHT - BOTTOM - 10.0)
     };
     let ticks: Vec<i32> = (low as i32..=high as i32).collect();
@@ -48,11 +57,14 @@ pub fn loss_chart(props: &ChartProps) -> Html {
             <text class="axis-label" x="12" y={((HEIGHT - BOTTOM) / 2.0).to_string()} text-anchor="middle"
                   transform={format!("rotate(-90 12 {})", (HEIGHT - BOTTOM) / 2.0)}>{ "loss (log scale)" }</text>
             { for props.series.iter().enumerate().map(|(i, s)| {
-                let points: Vec<String> = s.points.iter().map(|&(r, l)| format!("{:.1},{:.1}", x(r), y(l))).collect();
+                let stride = s.points.len().div_ceil(MAX_LINE_POINTS).max(1);
+                let thinned = s.points.iter().enumerate().filter(|(k, _)| k % stride == 0 || *k + 1 == s.points.len());
+                let points: Vec<String> = thinned.map(|(_, &(r, l))| format!("{:.1},{:.1}", x(r), y(l))).collect();
+                let dots = if s.points.len() <= DOTS_UP_TO { s.points.as_slice() } else { &[] };
                 html! {
                     <g class={classes!("series", format!("series-{i}"))} data-series={s.name.clone()}>
                         <polyline points={points.join(" ")} />
-                        { for s.points.iter().map(|&(r, l)| html! {
+                        { for dots.iter().map(|&(r, l)| html! {
                             <circle class="point" cx={format!("{:.1}", x(r))} cy={format!("{:.1}", y(l))} r="3"
                                     data-round={r.to_string()} data-loss={l.to_string()}><title>{ format!("{} round {r}: {l:.6}", s.name) }</title></circle>
                         }) }

@@ -1,5 +1,7 @@
-//! The page's one client and what it runs: the lesson session and the federated training. Actions
-//! take their state out while they await, so two clicks can never borrow it twice.
+//! The page's two clients and what they run: the lesson session, and the federated training on
+//! workers of its own (so a lesson's `bob.clear_objects()` cannot wipe the training data, and the
+//! training's shards never show up in a lesson's `bob._objects`). Actions take their state out
+//! while they await, so two clicks can never borrow it twice.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -13,10 +15,33 @@ use crate::{Result, Syft};
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 
 pub struct Engine {
+    /// The lessons' client, with their bob and alice.
     pub syft: Syft,
     pub session: RefCell<Option<Session>>,
+    /// The training's client: its own bob, alice and secure_worker, started on the first round.
+    pub training: Syft,
     pub federation: RefCell<Option<Federation>>,
-    busy: Cell<bool>,
+    pub lessons_busy: Busy,
+    pub training_busy: Busy,
+}
+
+/// A guard flag: an action that finds it set does nothing.
+#[derive(Default)]
+pub struct Busy(Cell<bool>);
+
+impl Busy {
+    /// Marks it busy; false if it already was (the caller then does nothing).
+    pub fn begin(&self) -> bool {
+        !self.0.replace(true)
+    }
+
+    pub fn end(&self) {
+        self.0.set(false);
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.0.get()
+    }
 }
 
 /// A handle the components compare by identity.
@@ -39,21 +64,10 @@ impl Engine {
         Ok(EngineHandle(Rc::new(Engine {
             syft,
             session: RefCell::new(Some(session)),
+            training: Syft::new(WebWorkers::new(WORKER_SCRIPT), seed),
             federation: RefCell::new(None),
-            busy: Cell::new(false),
+            lessons_busy: Busy::default(),
+            training_busy: Busy::default(),
         })))
-    }
-
-    /// Marks the engine busy; false if it already was (the caller then does nothing).
-    pub fn begin(&self) -> bool {
-        !self.busy.replace(true)
-    }
-
-    pub fn end(&self) {
-        self.busy.set(false);
-    }
-
-    pub fn is_busy(&self) -> bool {
-        self.busy.get()
     }
 }

@@ -61,6 +61,7 @@ pub fn lessons_panel(props: &LessonsProps) -> Html {
                         Callback::from(move |_| run.emit(selected))
                     }>{ "Run every step" }</button>
                 </header>
+                <p class="note code-note">{ "Each step shows the seed's Python and the very Rust that runs (read from minisyft's source). In the Rust, " }<code>{ "s" }</code>{ " is the notebook: " }<code>{ "s.worker(\"bob\")" }</code>{ " is bob, " }<code>{ "s.set" }</code>{ " names a value for later cells." }</p>
                 { for lesson.steps.iter().enumerate().map(|(j, step)| {
                     let output = props.outputs.get(&(selected, j));
                     let run = props.on_run.clone();
@@ -73,7 +74,7 @@ pub fn lessons_panel(props: &LessonsProps) -> Html {
                             </div>
                             <div class="code">
                                 <figure><figcaption>{ "PySyft" }</figcaption><pre class="python">{ step.python }</pre></figure>
-                                <figure><figcaption>{ "minisyft" }</figcaption><pre class="rust">{ step.rust }</pre></figure>
+                                <figure><figcaption>{ "minisyft" }</figcaption><pre class="rust">{ step.rust.clone() }</pre></figure>
                             </div>
                             if let Some(output) = output {
                                 <pre class={classes!("output", (!output.ok).then_some("failed"))} aria-live="polite">{ &output.text }</pre>

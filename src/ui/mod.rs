@@ -86,14 +86,14 @@ pub fn app() -> Html {
     let run = {
         let (handle, snapshot, outputs, busy) = (handle.clone(), snapshot.clone(), outputs.clone(), busy.clone());
         move |lesson: usize, steps: Vec<usize>| {
-            if !handle.0.begin() {
+            if !handle.0.lessons_busy.begin() {
                 return;
             }
             busy.set(true);
             let (handle, snapshot, outputs, busy) = (handle.clone(), snapshot.clone(), outputs.clone(), busy.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let results = run_steps(&handle, lesson, steps).await;
-                handle.0.end();
+                handle.0.lessons_busy.end();
                 let mut all = (*outputs).clone();
                 all.extend(results);
                 outputs.set(all);
@@ -123,10 +123,6 @@ pub fn app() -> Html {
             engine.set(Engine::start(0));
         })
     };
-    let on_change = {
-        let (handle, snapshot) = (handle.clone(), snapshot.clone());
-        Callback::from(move |()| refresh(&handle, &snapshot))
-    };
 
     html! {
         <>
@@ -143,6 +139,7 @@ pub fn app() -> Html {
             <div class="side">
                 <section class="panel" aria-label="workers">
                     <h2>{ "Workers and their object stores" }</h2>
+                    <p class="note inspector-note">{ "The simulation's view inside every worker, with who may use each object. In a real deployment me could not look inside a worker: it sees only what workers send back." }</p>
                     <WorkersPanel workers={snapshot.workers.clone()} />
                 </section>
                 <section class="panel" aria-label="pointer chains">
@@ -157,7 +154,7 @@ pub fn app() -> Html {
             </div>
             <section class="panel training-panel" aria-label="federated training">
                 <h2>{ "Federated training of the toy model" }</h2>
-                <TrainingPanel engine={handle} on_change={on_change} />
+                <TrainingPanel engine={handle} />
             </section>
         </main>
         </>

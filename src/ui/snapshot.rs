@@ -1,8 +1,9 @@
-//! What the panels show, read from the workers after each action: every store, `me`'s pointers,
-//! and the latest messages.
+//! What the panels show, read from the workers after each action: every store (through the
+//! simulation's privileged inspector, with who may use each object), `me`'s pointers, and the
+//! latest messages (read without copying the whole log).
 
 use crate::lessons::describe;
-use crate::protocol::{Listed, ObjectId, WorkerId, ME};
+use crate::protocol::{Inspected, Listed, ObjectId, WorkerId, ME};
 use crate::runtime::MessageEvent;
 use crate::Syft;
 
@@ -29,6 +30,9 @@ pub struct ObjectView {
     pub kind: ObjectKindView,
     /// As the seed prints the entry.
     pub text: String,
+    /// Who stored it (or asked for the op that made it), and whom it was delegated to.
+    pub owner: WorkerId,
+    pub delegates: Vec<WorkerId>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -51,6 +55,8 @@ impl Snapshot {
                     id,
                     text: format!("[PointerTensor | me:{id} -> {location}:{id_at_location}]"),
                     kind: ObjectKindView::Pointer { location, id_at_location },
+                    owner: ME.into(),
+                    delegates: Vec::new(),
                 })
                 .collect(),
             gone: None,
@@ -58,27 +64,26 @@ impl Snapshot {
         for id in syft.worker_ids() {
             let gone = syft.gone_reason(&id);
             let objects = match (&gone, syft.worker(&id)) {
-                (None, Some(worker)) => match worker.objects().await {
-                    Ok(objects) => objects.into_iter().map(|(oid, listed)| object_view(&id, oid, listed)).collect(),
+                (None, Some(worker)) => match worker.inspect().await {
+                    Ok(entries) => entries.into_iter().map(|entry| object_view(&id, entry)).collect(),
                     Err(_) => Vec::new(),
                 },
                 _ => Vec::new(),
             };
             workers.push(WorkerView { id, objects, gone });
         }
-        let events: Vec<MessageEvent> = syft.events().into_iter().filter(|e| !e.is_inspection()).collect();
-        let total_messages = events.len();
-        let messages = events[total_messages.saturating_sub(SHOWN_MESSAGES)..].to_vec();
+        let (messages, total_messages) = syft.latest_events(SHOWN_MESSAGES, |e| !e.is_inspection());
         Snapshot { workers, messages, total_messages }
     }
 }
 
-fn object_view(owner: &str, id: ObjectId, listed: Listed) -> ObjectView {
-    let text = describe(owner, id, &listed);
+fn object_view(worker: &str, entry: Inspected) -> ObjectView {
+    let Inspected { id, listed, owner, delegates } = entry;
+    let text = describe(worker, id, &listed);
     let kind = match listed {
         Listed::Tensor(t) => ObjectKindView::Tensor { shape: t.shape },
         Listed::Pointer { location, id_at_location } => ObjectKindView::Pointer { location, id_at_location },
         Listed::Error(_) => ObjectKindView::Error,
     };
-    ObjectView { id, kind, text }
+    ObjectView { id, kind, text, owner, delegates }
 }

@@ -11,22 +11,24 @@ use yew::prelude::*;
 
 use super::chart::{LossChart, Series};
 use super::engine::EngineHandle;
-use super::url::{self, mode_name, RunSettings};
+use super::snapshot::Snapshot;
+use super::url::{self, mode_name, RunSettings, MAX_PACE_MS, MAX_ROUNDS};
+use super::workers::WorkersPanel;
 use crate::federated::{toy_data, Aggregation, Federation, RoundReport};
-use crate::Result;
+use crate::{Error, Result};
 
 #[derive(Properties, PartialEq)]
 pub struct TrainingProps {
     pub engine: EngineHandle,
-    pub on_change: Callback<()>,
 }
 
-/// One round on the engine's federation (made on first use from `settings`).
+/// One round on the engine's federation (made on first use from `settings`), on the training's
+/// own workers.
 async fn one_round(engine: &EngineHandle, settings: &RunSettings) -> Result<RoundReport> {
     let existing = engine.0.federation.borrow_mut().take();
     let mut federation = match existing {
         Some(federation) => federation,
-        None => Federation::toy(&engine.0.syft, settings.config.clone())?,
+        None => Federation::toy(&engine.0.training, settings.config.clone())?,
     };
     let report = federation.round().await;
     *engine.0.federation.borrow_mut() = Some(federation);
@@ -49,36 +51,29 @@ fn series(reports: &[RoundReport]) -> Vec<Series> {
 
 #[function_component(TrainingPanel)]
 pub fn training_panel(props: &TrainingProps) -> Html {
-    let settings = use_state(url::read);
+    let initial = use_memo((), |_| url::read());
+    let settings = use_state(|| initial.0.clone());
+    // Settings the URL or the form gave that were refused, with what is allowed.
+    let refused = use_state(|| initial.1.iter().map(Error::to_string).collect::<Vec<_>>());
     let reports = use_mut_ref(Vec::<RoundReport>::new);
     let playing = use_mut_ref(|| Rc::new(Cell::new(false)));
     let error = use_state(|| None::<String>);
+    let stores = use_state(Snapshot::default);
     let redraw = use_force_update();
 
     let step_once = {
-        let (engine, settings, reports, error, redraw, on_change) = (
-            props.engine.clone(),
-            settings.clone(),
-            reports.clone(),
-            error.clone(),
-            redraw.clone(),
-            props.on_change.clone(),
-        );
+        let (engine, settings, reports, error, redraw, stores) =
+            (props.engine.clone(), settings.clone(), reports.clone(), error.clone(), redraw.clone(), stores.clone());
         Rc::new(move || {
-            let (engine, settings, reports, error, redraw, on_change) = (
-                engine.clone(),
-                (*settings).clone(),
-                reports.clone(),
-                error.clone(),
-                redraw.clone(),
-                on_change.clone(),
-            );
+            let (engine, settings, reports, error, redraw, stores) =
+                (engine.clone(), (*settings).clone(), reports.clone(), error.clone(), redraw.clone(), stores.clone());
             async move {
-                if reports.borrow().len() >= settings.rounds || !engine.0.begin() {
+                if reports.borrow().len() >= settings.rounds || !engine.0.training_busy.begin() {
                     return false;
                 }
                 let result = one_round(&engine, &settings).await;
-                engine.0.end();
+                stores.set(Snapshot::take(&engine.0.training).await);
+                engine.0.training_busy.end();
                 let ok = match result {
                     Ok(report) => {
                         reports.borrow_mut().push(report);
@@ -91,7 +86,6 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                     }
                 };
                 redraw.force_update();
-                on_change.emit(());
                 ok
             }
         })
@@ -107,16 +101,18 @@ pub fn training_panel(props: &TrainingProps) -> Html {
         })
     };
     let on_play = {
-        let (step_once, playing, redraw) = (step_once.clone(), playing.borrow().clone(), redraw.clone());
+        let (step_once, playing, redraw, settings) =
+            (step_once.clone(), playing.borrow().clone(), redraw.clone(), (*settings).clone());
         Callback::from(move |_| {
             if playing.replace(true) {
                 return;
             }
             redraw.force_update();
-            let (step, playing, redraw) = (step_once.clone(), playing.clone(), redraw.clone());
+            let (step, playing, redraw, pace) = (step_once.clone(), playing.clone(), redraw.clone(), settings.pace_ms);
             wasm_bindgen_futures::spawn_local(async move {
                 while playing.get() && step().await {
-                    yew::platform::time::sleep(Duration::from_millis(120)).await;
+                    // Even at pace 0 the page gets a turn of the event loop to draw.
+                    yew::platform::time::sleep(Duration::from_millis(pace)).await;
                 }
                 playing.set(false);
                 redraw.force_update();
@@ -131,17 +127,17 @@ pub fn training_panel(props: &TrainingProps) -> Html {
         })
     };
     let reset = {
-        let (engine, reports, playing, error, redraw, on_change) = (
+        let (engine, reports, playing, error, redraw, stores) = (
             props.engine.clone(),
             reports.clone(),
             playing.borrow().clone(),
             error.clone(),
             redraw.clone(),
-            props.on_change.clone(),
+            stores.clone(),
         );
         Rc::new(move || {
             playing.set(false);
-            if engine.0.is_busy() {
+            if engine.0.training_busy.is_busy() {
                 return;
             }
             // Dropping the federation drops its pointers, which deletes the data and models on the workers.
@@ -149,32 +145,33 @@ pub fn training_panel(props: &TrainingProps) -> Html {
             reports.borrow_mut().clear();
             error.set(None);
             redraw.force_update();
-            on_change.emit(());
+            let (engine, stores) = (engine.clone(), stores.clone());
+            wasm_bindgen_futures::spawn_local(async move { stores.set(Snapshot::take(&engine.0.training).await) });
         })
     };
     let on_reset = {
         let reset = reset.clone();
         Callback::from(move |_| reset())
     };
-    let update = {
-        let (settings, reset) = (settings.clone(), reset.clone());
-        move |change: &dyn Fn(&mut RunSettings, String), value: String| {
-            let mut next = (*settings).clone();
-            change(&mut next, value);
-            url::write(&next);
-            settings.set(next);
-            reset();
-        }
-    };
-    let on_input = |change: fn(&mut RunSettings, String)| {
-        let update = update.clone();
+    let on_input = |key: &'static str| {
+        let (settings, refused, reset) = (settings.clone(), refused.clone(), reset.clone());
         Callback::from(move |event: Event| {
             let value = event
                 .target()
                 .and_then(|t| t.dyn_into::<HtmlInputElement>().ok().map(|i| i.value()))
                 .or_else(|| event.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok().map(|s| s.value())))
                 .unwrap_or_default();
-            update(&change, value);
+            let mut next = (*settings).clone();
+            match next.set(key, &value) {
+                Ok(()) => {
+                    refused.set(Vec::new());
+                    url::write(&next);
+                    settings.set(next);
+                    reset();
+                }
+                // The form keeps what the user typed, the run keeps its setting, and the page says why.
+                Err(error) => refused.set(vec![error.to_string()]),
+            }
         })
     };
 
@@ -194,11 +191,12 @@ pub fn training_panel(props: &TrainingProps) -> Html {
     html! {
         <div class="training">
             <div class="controls" role="group" aria-label="training settings">
-                <label>{ "rounds" }<input type="number" min="1" max="500" value={settings.rounds.to_string()} onchange={on_input(|s, v| s.rounds = v.parse().unwrap_or(s.rounds).clamp(1, 500))} /></label>
-                <label>{ "learning rate" }<input type="number" step="any" min="0.001" max="1" value={settings.config.lr.to_string()} onchange={on_input(|s, v| s.config.lr = v.parse().ok().filter(|v: &f64| *v > 0.0 && *v <= 1.0).unwrap_or(s.config.lr))} /></label>
-                <label>{ "RNG seed" }<input type="number" min="0" value={settings.config.seed.to_string()} onchange={on_input(|s, v| s.config.seed = v.parse().unwrap_or(s.config.seed))} /></label>
+                <label>{ "rounds" }<input name="rounds" type="number" min="1" max={MAX_ROUNDS.to_string()} value={settings.rounds.to_string()} onchange={on_input("rounds")} /></label>
+                <label>{ "learning rate" }<input name="lr" type="number" step="any" min="0.001" max="1" value={settings.config.lr.to_string()} onchange={on_input("lr")} /></label>
+                <label>{ "RNG seed" }<input name="seed" type="number" min="0" value={settings.config.seed.to_string()} onchange={on_input("seed")} /></label>
+                <label>{ "pace (ms)" }<input name="pace" type="number" min="0" max={MAX_PACE_MS.to_string()} value={settings.pace_ms.to_string()} onchange={on_input("pace")} /></label>
                 <label>{ "aggregation" }
-                    <select id="mode" onchange={on_input(|s, v| s.config.aggregation = if v == "untrusted" { Aggregation::UntrustedServer } else { Aggregation::SendGet })}>
+                    <select id="mode" onchange={on_input("mode")}>
                         <option value="sendget" selected={mode == Aggregation::SendGet}>{ "model.send / model.get (seed In[57])" }</option>
                         <option value="untrusted" selected={mode == Aggregation::UntrustedServer}>{ "untrusted server: average on secure_worker" }</option>
                     </select>
@@ -211,12 +209,19 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                 </div>
             </div>
             <p class="progress" aria-live="polite" data-mode={mode_name(mode)}>{ format!("round {} of {}", reports_now.len(), settings.rounds) }</p>
-            if let Some(error) = &*error { <p class="error">{ error }</p> }
+            if !refused.is_empty() {
+                <ul class="settings-error" role="alert">{ for refused.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
+            }
+            if let Some(error) = &*error { <p class="error" role="alert">{ error }</p> }
             <LossChart series={series(&reports_now)} rounds={settings.rounds} />
             <div class="legend">
                 <span class="series-0">{ "bob" }</span><span class="series-1">{ "alice" }</span><span class="series-2">{ "total (whole data set)" }</span>
             </div>
             <p class="series-note">{ "bob, alice: each worker's training loss on its own half of the data this round; total: the model the server holds after the round, on all four points." }</p>
+            <details class="training-stores" open=true>
+                <summary>{ "The training's own workers and their stores (separate from the lessons' bob and alice, so neither can break the other)" }</summary>
+                <WorkersPanel workers={stores.workers.clone()} />
+            </details>
             <div class="facts">
                 <section class="privacy">
                     <h3>{ "What the central server (me) received" }</h3>

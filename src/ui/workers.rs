@@ -43,9 +43,15 @@ fn worker_card(worker: &WorkerView) -> Html {
                         }),
                         ObjectKindView::Error => ("error", html! { <code class="value">{ &object.text }</code> }),
                     };
+                    let access = match (object.owner.as_str(), object.delegates.as_slice()) {
+                        (ME, []) => String::new(),
+                        (owner, []) => format!("owner: {owner}"),
+                        (owner, delegates) => format!("owner: {owner}, shared with {}", delegates.join(", ")),
+                    };
                     html! {
-                        <li class={classes!("object", class)} data-id={object.id.to_string()}>
+                        <li class={classes!("object", class)} data-id={object.id.to_string()} data-owner={object.owner.clone()}>
                             <span class="id">{ object.id }</span>{ value }
+                            if !access.is_empty() { <span class="access">{ access }</span> }
                         </li>
                     }
                 }) }

@@ -8,7 +8,8 @@ let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); server?.stop(); });
 
-const objects = (page, worker, kind) => page.locator(`.worker[data-worker="${worker}"] .object${kind ? '.' + kind : ''}`);
+// The lessons' workers (the training has workers of its own, in its own panel).
+const objects = (page, worker, kind) => page.locator(`.side .worker[data-worker="${worker}"] .object${kind ? '.' + kind : ''}`);
 
 async function runStep(page, lesson, cell) {
   await page.click(`.lesson-tab[data-lesson="${lesson}"]`);
@@ -93,7 +94,7 @@ test('every lesson runs on the Web Workers and the panels show the stores, chain
 
   // Reset empties every worker.
   await page.click('.reset-all');
-  await page.waitForFunction(() => document.querySelectorAll('.worker[data-worker="bob"] .object').length === 0);
+  await page.waitForFunction(() => document.querySelectorAll('.side .worker[data-worker="bob"] .object').length === 0);
   assert.equal(await page.locator('.step .output').count(), 0);
   assert.deepEqual(errors, []);
 });
@@ -121,7 +122,7 @@ test('training in both modes draws one point per round and a falling loss; the s
   await shot(page, 'training-sendget');
   const secure = await train(page, 'untrusted', 12);
   assert.deepEqual(secure, ['the average of 2 models']);
-  assert.ok(await page.locator('.worker[data-worker="secure_worker"]').count() === 1);
+  assert.ok(await page.locator('.training-stores .worker[data-worker="secure_worker"]').count() === 1);
   await shot(page, 'training-untrusted');
   assert.deepEqual(errors, []);
 });

@@ -54,3 +54,22 @@ crate::async_test!(send_get_mode_reports_worker_and_global_loss, |syft: Syft| as
     assert!(last.global_loss < first.global_loss);
     assert_eq!(last.weight, federation.model.weight.to_f32_vec());
 });
+
+crate::async_test!(a_learning_rate_too_large_stops_training_with_a_diverged_error, |syft: minisyft::Syft| async move {
+    use minisyft::federated::{Config, Federation};
+    let mut federation = Federation::toy(&syft, Config { lr: 1.0, ..Config::default() }).unwrap();
+    let mut outcome = Ok(());
+    for _ in 0..80 {
+        if let Err(error) = federation.round().await {
+            outcome = Err(error);
+            break;
+        }
+    }
+    match outcome {
+        Err(minisyft::Error::Diverged { round, loss }) => {
+            assert!(round > 1 && round < 80, "round {round}");
+            assert!(loss.parse::<f64>().map_or(true, |l| l > 1e6), "{loss}");
+        }
+        other => panic!("expected divergence, got {other:?}"),
+    }
+});
