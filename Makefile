@@ -8,7 +8,7 @@ export CHROMEDRIVER := /usr/bin/chromedriver
 # The lesson suite over Web Workers runs for about a minute in one browser page.
 export WASM_BINDGEN_TEST_TIMEOUT := 900
 
-.PHONY: setup serve build test test-native test-browser test-e2e lint bench
+.PHONY: setup serve build test test-native test-browser test-e2e lint bench soak
 
 setup:
 	@scripts/setup.sh
@@ -44,3 +44,7 @@ test-e2e:
 ## Benchmarks over real Web Workers in headless Chromium, each with its raw baseline (release build).
 bench: build
 	cargo test --release --target wasm32-unknown-unknown --test bench_web -- --include-ignored --nocapture
+
+## 1000 training rounds on the built page, sampled every 100: time per round, memory, log, stores.
+soak: build
+	node tests/e2e/soak.mjs

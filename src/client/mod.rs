@@ -25,7 +25,7 @@ use crate::runtime::{Event, MessageEvent, Transport};
 mod settle;
 
 /// How many message events the client keeps (oldest dropped first).
-const EVENT_LOG_LIMIT: usize = 100_000;
+pub const EVENT_LOG_LIMIT: usize = 100_000;
 
 /// How many refusals (commands a worker did not carry out) the client keeps.
 const REFUSAL_LOG_LIMIT: usize = 1000;

@@ -49,6 +49,15 @@ fn series(reports: &[RoundReport]) -> Vec<Series> {
     all
 }
 
+/// The size of this page's wasm memory (it only grows; a soak run watches that it stops growing).
+fn wasm_memory_bytes() -> u32 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|memory| memory.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map_or(0, |buffer| buffer.byte_length())
+}
+
 #[function_component(TrainingPanel)]
 pub fn training_panel(props: &TrainingProps) -> Html {
     let initial = use_memo((), |_| url::read());
@@ -188,6 +197,8 @@ pub fn training_panel(props: &TrainingProps) -> Html {
         .and_then(|f| f.as_ref().and_then(|f| f.model.forward(&data).ok()))
         .map(|p| p.to_f32_vec());
     let mode = settings.config.aggregation;
+    let messages = props.engine.0.training.event_count();
+    let memory = wasm_memory_bytes();
     html! {
         <div class="training">
             <div class="controls" role="group" aria-label="training settings">
@@ -209,6 +220,9 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                 </div>
             </div>
             <p class="progress" aria-live="polite" data-mode={mode_name(mode)}>{ format!("round {} of {}", reports_now.len(), settings.rounds) }</p>
+            <p class="training-stats" data-messages={messages.to_string()} data-memory={memory.to_string()}>
+                { format!("{messages} messages so far (the log keeps the newest {}); page memory {:.1} MB", crate::client::EVENT_LOG_LIMIT, memory as f64 / 1e6) }
+            </p>
             if !refused.is_empty() {
                 <ul class="settings-error" role="alert">{ for refused.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
             }

@@ -66,3 +66,12 @@ crate::async_test!(get_on_a_pointer_to_a_pointer_as_a_tensor_is_refused_and_lose
     assert_eq!(contents(&w[1]).await.len(), 1);
     assert_eq!(chain.get_pointer().await.unwrap().get().await.unwrap(), Tensor::from([7]));
 });
+
+crate::async_test!(clear_objects_returns_the_worker_so_calls_chain_as_in_pysyft, |syft: minisyft::Syft| async move {
+    let bob = syft.create_worker("bob").unwrap();
+    let alice = syft.create_worker("alice").unwrap();
+    let _kept = minisyft::Tensor::from([1, 2]).send(&bob).unwrap();
+    bob.clear_objects().await.unwrap().add_worker(&alice).unwrap();
+    assert!(crate::support::store(&bob).await.is_empty());
+    assert!(bob.knows(&alice));
+});
