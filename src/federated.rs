@@ -60,8 +60,51 @@ pub struct RoundReport {
     pub global_loss: f64,
     pub weight: Vec<f32>,
     pub bias: Vec<f32>,
-    /// What `me` received, in words: each worker's model, or only the average.
-    pub server_received: Vec<String>,
+    /// Every value `me` received this round, with its sender.
+    pub server_received: Vec<Received>,
+}
+
+/// One value the central server received: from whom, what it is, and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    pub from: WorkerId,
+    /// `weight`, `weight.grad`, `bias`, `bias.grad`, `loss`, or `average weight`/`average bias`.
+    pub name: String,
+    pub values: Vec<f32>,
+}
+
+impl std::fmt::Display for Received {
+    /// `bob: weight.grad [0.1234, -0.5000]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let values: Vec<String> = self.values.iter().map(|v| format!("{v:.4}")).collect();
+        write!(f, "{}: {} [{}]", self.from, self.name, values.join(", "))
+    }
+}
+
+impl Received {
+    fn of(from: &str, name: &str, tensor: &Tensor) -> Received {
+        Received { from: from.to_owned(), name: name.to_owned(), values: tensor.to_f32_vec() }
+    }
+}
+
+impl RoundReport {
+    /// What the server got from `worker` this round, as the gradient attack reads it: the model it
+    /// sent (which came back unchanged), its gradients and the loss. `None` when the server did
+    /// not receive that worker's gradients (every aggregating mode).
+    pub fn observation_of(&self, worker: &str) -> Option<crate::privacy::attack::Observation> {
+        let value = |name: &str| {
+            self.server_received.iter().find(|r| r.from == worker && r.name == name).map(|r| r.values.clone())
+        };
+        let pair = |v: Vec<f32>| -> Option<[f64; 2]> { Some([f64::from(*v.first()?), f64::from(*v.get(1)?)]) };
+        let one = |v: Vec<f32>| -> Option<f64> { v.first().map(|x| f64::from(*x)) };
+        Some(crate::privacy::attack::Observation {
+            weight: pair(value("weight")?)?,
+            bias: one(value("bias")?)?,
+            grad_weight: pair(value("weight.grad")?)?,
+            grad_bias: one(value("bias.grad")?)?,
+            loss: one(value("loss")?)?,
+        })
+    }
 }
 
 pub struct Federation {
@@ -145,25 +188,35 @@ impl Federation {
     }
 
     /// Seed In[57]: send the model, train, get it back with its gradients, step locally.
-    async fn send_get_round(&mut self) -> Result<(Vec<(WorkerId, f64)>, Vec<String>)> {
+    async fn send_get_round(&mut self) -> Result<(Vec<(WorkerId, f64)>, Vec<Received>)> {
         let mut losses = Vec::new();
         let mut received = Vec::new();
         for shard in &self.shards {
+            let from = shard.worker.id();
             self.optimizer.zero_grad();
             let remote = self.model.send(&shard.worker)?;
             let loss = remote_loss(&remote, shard)?;
             loss.backward().await?;
-            self.model.load(&remote.get().await?)?;
+            let trained = remote.get().await?;
+            for (name, tensor) in [("weight", &trained.weight), ("bias", &trained.bias)] {
+                received.push(Received::of(from, name, tensor));
+                if let Some(grad) = tensor.grad() {
+                    received.push(Received::of(from, &format!("{name}.grad"), &grad));
+                }
+            }
+            self.model.load(&trained)?;
             self.optimizer.step()?;
-            losses.push((shard.worker.id().to_owned(), loss.get().await?.item()?));
-            received.push(format!("{}'s model and gradients", shard.worker.id()));
+            let loss = loss.get().await?;
+            received.push(Received::of(from, "loss", &loss));
+            losses.push((from.to_owned(), loss.item()?));
         }
         Ok((losses, received))
     }
 
     /// The final project: train copies where the data is, average them on the server worker.
-    async fn untrusted_server_round(&mut self, server: &WorkerHandle) -> Result<(Vec<(WorkerId, f64)>, Vec<String>)> {
+    async fn untrusted_server_round(&mut self, server: &WorkerHandle) -> Result<(Vec<(WorkerId, f64)>, Vec<Received>)> {
         let mut losses = Vec::new();
+        let mut received = Vec::new();
         let mut on_server = Vec::new();
         for shard in &self.shards {
             let remote = self.model.send(&shard.worker)?;
@@ -175,7 +228,9 @@ impl Federation {
                 last_loss = Some(loss);
             }
             if let Some(loss) = last_loss {
-                losses.push((shard.worker.id().to_owned(), loss.get().await?.item()?));
+                let loss = loss.get().await?;
+                received.push(Received::of(shard.worker.id(), "loss", &loss));
+                losses.push((shard.worker.id().to_owned(), loss.item()?));
             }
             on_server.push(remote.move_to(server).await?);
         }
@@ -191,9 +246,11 @@ impl Federation {
         };
         let (weight, bias) = (average(|m| &m.weight)?, average(|m| &m.bias)?);
         let averaged = Linear { weight: weight.get().await?, bias: bias.get().await? };
+        received.push(Received::of(server.id(), "average weight", &averaged.weight));
+        received.push(Received::of(server.id(), "average bias", &averaged.bias));
         // The average carries no gradient, so loading it also clears the model's.
         self.model.load(&averaged)?;
-        Ok((losses, vec![format!("the average of {} models", on_server.len())]))
+        Ok((losses, received))
     }
 }
 

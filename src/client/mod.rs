@@ -167,7 +167,7 @@ impl Syft {
             .borrow_mut()
             .insert(token, Slot { worker: worker.to_owned(), answer: None, waker: None });
         self.shared.transport.inspect(worker, token);
-        InspectFuture { shared: Rc::clone(&self.shared), token }.await
+        SlotFuture { shared: Rc::clone(&self.shared), key: token, slots: |shared| &shared.inspections }.await
     }
 
     pub fn clear_events(&self) {
@@ -236,7 +236,7 @@ impl Syft {
         if sent {
             self.shared.send(Envelope::new(ME, to, Body::Request { request, query }));
         }
-        ReplyFuture { shared: Rc::clone(&self.shared), request }
+        SlotFuture { shared: Rc::clone(&self.shared), key: request, slots: |shared| &shared.slots }
     }
 
     pub(crate) fn track_pointer(&self, id: ObjectId, location: &str, id_at_location: ObjectId) {
@@ -357,23 +357,31 @@ impl Shared {
     }
 }
 
-/// The answer to one query; ready as soon as the reply (or the news that the worker is gone) arrives.
-pub struct ReplyFuture {
+/// Where a future's answer will land: one of the client's tables of slots.
+type Slots<T> = fn(&Shared) -> &RefCell<HashMap<u64, Slot<T>>>;
+
+/// An answer awaited in a slot of `me`: a query's reply, or an inspection; ready as soon as it
+/// arrives (or the news that the worker is gone does).
+pub struct SlotFuture<T> {
     shared: Rc<Shared>,
-    request: RequestId,
+    key: u64,
+    slots: Slots<T>,
 }
 
-impl Future for ReplyFuture {
-    type Output = Result<Answer>;
+/// The answer to one query.
+pub type ReplyFuture = SlotFuture<Answer>;
+
+impl<T> Future for SlotFuture<T> {
+    type Output = Result<T>;
 
     fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slots = self.shared.slots.borrow_mut();
-        let Some(slot) = slots.get_mut(&self.request) else {
-            return Poll::Ready(Err(Error::malformed("a reply was awaited twice")));
+        let mut slots = (self.slots)(&self.shared).borrow_mut();
+        let Some(slot) = slots.get_mut(&self.key) else {
+            return Poll::Ready(Err(Error::malformed("an answer was awaited twice")));
         };
         match slot.answer.take() {
             Some(answer) => {
-                slots.remove(&self.request);
+                slots.remove(&self.key);
                 Poll::Ready(answer)
             }
             None => {
@@ -384,41 +392,9 @@ impl Future for ReplyFuture {
     }
 }
 
-impl Drop for ReplyFuture {
+impl<T> Drop for SlotFuture<T> {
     fn drop(&mut self) {
-        self.shared.slots.borrow_mut().remove(&self.request);
-    }
-}
-
-struct InspectFuture {
-    shared: Rc<Shared>,
-    token: u64,
-}
-
-impl Future for InspectFuture {
-    type Output = Result<Vec<Inspected>>;
-
-    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut inspections = self.shared.inspections.borrow_mut();
-        let Some(slot) = inspections.get_mut(&self.token) else {
-            return Poll::Ready(Err(Error::malformed("an inspection was awaited twice")));
-        };
-        match slot.answer.take() {
-            Some(answer) => {
-                inspections.remove(&self.token);
-                Poll::Ready(answer)
-            }
-            None => {
-                slot.waker = Some(context.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl Drop for InspectFuture {
-    fn drop(&mut self) {
-        self.shared.inspections.borrow_mut().remove(&self.token);
+        (self.slots)(&self.shared).borrow_mut().remove(&self.key);
     }
 }
 

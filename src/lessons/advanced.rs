@@ -148,7 +148,7 @@ pub(super) fn lessons() -> Vec<Lesson> {
                             report.round,
                             per_worker.join(", "),
                             report.global_loss,
-                            report.server_received.join(", ")
+                            report.server_received.iter().map(|r| format!("{} from {}", r.name, r.from)).collect::<Vec<_>>().join(", ")
                         ));
                     }
                     s.set("federation", Value::Federation(Box::new(federation)));

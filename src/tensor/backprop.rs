@@ -49,20 +49,10 @@ impl GradFn {
         }
     }
 
-    /// The inputs, given up (for dropping a long history without recursion).
+    /// The inputs, given up (for dropping a long history without recursion: the handles returned
+    /// are then the only ones left).
     pub(super) fn into_inputs(self) -> Vec<Tensor> {
-        match self {
-            GradFn::Binary { lhs, rhs, .. } | GradFn::MatMul { lhs, rhs } => vec![lhs, rhs],
-            GradFn::Scalar { input, .. }
-            | GradFn::Neg { input }
-            | GradFn::Pow { input, .. }
-            | GradFn::Sum { input }
-            | GradFn::Mean { input }
-            | GradFn::Transpose { input }
-            | GradFn::Select { input, .. }
-            | GradFn::Rows { input, .. }
-            | GradFn::Clone { input } => vec![input],
-        }
+        self.inputs().into_iter().cloned().collect()
     }
 
     pub(super) fn inputs(&self) -> Vec<&Tensor> {

@@ -5,6 +5,7 @@
 //! panel (`lessons_panel`, `workers`, `graph`, `messages`, `training` with `chart`); `url.rs` keeps
 //! the training settings in the address.
 
+mod attack;
 mod chart;
 mod engine;
 mod graph;

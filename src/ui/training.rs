@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::attack::AttackView;
 use super::chart::{LossChart, Series};
 use super::engine::EngineHandle;
 use super::snapshot::Snapshot;
@@ -197,6 +198,13 @@ pub fn training_panel(props: &TrainingProps) -> Html {
         .and_then(|f| f.as_ref().and_then(|f| f.model.forward(&data).ok()))
         .map(|p| p.to_f32_vec());
     let mode = settings.config.aggregation;
+    let observed: Vec<_> = [("bob", 0), ("alice", 2)]
+        .iter()
+        .map(|(name, first)| {
+            let seen: Vec<_> = reports_now.iter().filter_map(|r| r.observation_of(name)).collect();
+            ((*name).to_owned(), *first, seen)
+        })
+        .collect();
     let messages = props.engine.0.training.event_count();
     let memory = wasm_memory_bytes();
     html! {
@@ -232,6 +240,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                 <span class="series-0">{ "bob" }</span><span class="series-1">{ "alice" }</span><span class="series-2">{ "total (whole data set)" }</span>
             </div>
             <p class="series-note">{ "bob, alice: each worker's training loss on its own half of the data this round; total: the model the server holds after the round, on all four points." }</p>
+            <AttackView workers={observed} aggregating={mode != Aggregation::SendGet} />
             <details class="training-stores" open=true>
                 <summary>{ "The training's own workers and their stores (separate from the lessons' bob and alice, so neither can break the other)" }</summary>
                 <WorkersPanel workers={stores.workers.clone()} />
@@ -244,7 +253,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                         Aggregation::UntrustedServer => "Untrusted-server mode: each worker trains its own copy; the copies move worker to worker to secure_worker, are averaged there, and only the average comes back.",
                     } }</p>
                     if let Some(report) = latest {
-                        <ul class="received">{ for report.server_received.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
+                        <ul class="received">{ for report.server_received.iter().map(|r| html! { <li data-from={r.from.clone()} data-name={r.name.clone()}>{ r.to_string() }</li> }) }</ul>
                     }
                 </section>
                 <section class="model">

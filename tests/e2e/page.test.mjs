@@ -118,11 +118,20 @@ async function train(page, mode, rounds) {
 test('training in both modes draws one point per round and a falling loss; the server sees what the mode says', async () => {
   const { page, errors } = await open(browser, server.url);
   const plain = await train(page, 'sendget', 12);
-  assert.deepEqual(plain, ["bob's model and gradients", "alice's model and gradients"]);
+  const names = list => list.map(text => text.replace(/ \[.*\]$/, ''));
+  assert.deepEqual(names(plain), ['bob: weight', 'bob: weight.grad', 'bob: bias', 'bob: bias.grad', 'bob: loss',
+    'alice: weight', 'alice: weight.grad', 'alice: bias', 'alice: bias.grad', 'alice: loss']);
+  // The seed's warning, carried out: from what it received, the server restores both workers' rows.
+  for (const worker of ['bob', 'alice']) {
+    const error = Number(await page.locator(`.attack-table tr[data-worker="${worker}"]`).getAttribute('data-error'));
+    assert.ok(error < 0.01, `${worker}'s rows restored within 0.01 (${error})`);
+  }
+  await page.locator('.attack').screenshot({ path: 'tests/e2e/screenshots/attack-sendget.png' });
   await shot(page, 'training-sendget');
   const secure = await train(page, 'untrusted', 12);
-  assert.deepEqual(secure, ['the average of 2 models']);
+  assert.deepEqual(names(secure), ['bob: loss', 'alice: loss', 'secure_worker: average weight', 'secure_worker: average bias']);
   assert.ok(await page.locator('.training-stores .worker[data-worker="secure_worker"]').count() === 1);
+  assert.equal(await page.locator('.attack-none').count(), 1, 'nothing of one worker to invert');
   await shot(page, 'training-untrusted');
   assert.deepEqual(errors, []);
 });

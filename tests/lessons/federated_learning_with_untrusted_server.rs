@@ -108,7 +108,20 @@ crate::async_test!(me_receives_only_the_average_and_the_global_loss_falls, |_syf
         // Two scalar losses and the two averaged parameters: nothing else with values reached me.
         let shapes: Vec<Vec<usize>> = received.iter().map(|t| t.shape()).collect();
         assert_eq!(shapes, [vec![], vec![], vec![1, 2], vec![1]]);
-        assert_eq!(report.server_received, ["the average of 2 models"]);
+        let names: Vec<(&str, &str)> =
+            report.server_received.iter().map(|r| (r.from.as_str(), r.name.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("bob", "loss"),
+                ("alice", "loss"),
+                ("secure_worker", "average weight"),
+                ("secure_worker", "average bias")
+            ]
+        );
+        // The report lists exactly the values that reached me.
+        let listed: Vec<Vec<f32>> = report.server_received.iter().map(|r| r.values.clone()).collect();
+        assert_eq!(listed, received.iter().map(Tensor::to_f32_vec).collect::<Vec<_>>());
 
         assert!(report.global_loss < previous_global, "round {round}: {} >= {previous_global}", report.global_loss);
         previous_global = report.global_loss;

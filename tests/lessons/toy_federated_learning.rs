@@ -13,7 +13,12 @@ crate::async_test!(seed_in_58_last_printed_loss_is_below_0005_for_every_seed, |_
         for _ in 0..20 {
             let report = federation.round().await.unwrap();
             printed.extend(report.worker_losses.iter().map(|(_, loss)| *loss));
-            assert_eq!(report.server_received, ["bob's model and gradients", "alice's model and gradients"]);
+            let received: Vec<(&str, &str)> =
+                report.server_received.iter().map(|r| (r.from.as_str(), r.name.as_str())).collect();
+            let per_worker = ["weight", "weight.grad", "bias", "bias.grad", "loss"];
+            let expected: Vec<(&str, &str)> =
+                ["bob", "alice"].iter().flat_map(|w| per_worker.iter().map(move |n| (*w, *n))).collect();
+            assert_eq!(received, expected);
         }
         assert_eq!(printed.len(), 40, "two losses per round, as the notebook prints");
         let last = *printed.last().unwrap();

@@ -1,0 +1,74 @@
+//! What the server learns: the seed's warning carried out (the rows recovered from send/get
+//! gradients), nothing to invert when only an average arrives, and the privacy accountant against
+//! known values. (Native: the attack over a hundred seeds is quick here and slow in a debug wasm.)
+#![cfg(not(target_arch = "wasm32"))]
+
+use minisyft::federated::{toy_data, Aggregation, Config, Federation};
+use minisyft::privacy::accountant::{epsilon, Conversion};
+use minisyft::privacy::attack::{reconstruct, Observation};
+use minisyft::runtime::block_on;
+use minisyft::Syft;
+
+/// Each worker's rows and targets, from the toy data (rows 0–1 are bob's, 2–3 alice's): only to
+/// compare with, never given to the attack.
+fn truth(worker: usize) -> [([f64; 2], f64); 2] {
+    let (data, target) = toy_data();
+    let (x, y) = (data.to_f32_vec(), target.to_f32_vec());
+    let row = |i: usize| ([f64::from(x[2 * i]), f64::from(x[2 * i + 1])], f64::from(y[i]));
+    [row(2 * worker), row(2 * worker + 1)]
+}
+
+fn observations(seed: u64, aggregation: Aggregation, rounds: usize) -> [Vec<Observation>; 2] {
+    let (syft, _runtime) = Syft::in_process(seed);
+    let mut federation = Federation::toy(&syft, Config { seed, aggregation, ..Config::default() }).unwrap();
+    let mut seen = [Vec::new(), Vec::new()];
+    for _ in 0..rounds {
+        let report = block_on(federation.round()).unwrap();
+        for (worker, name) in ["bob", "alice"].iter().enumerate() {
+            seen[worker].extend(report.observation_of(name));
+        }
+    }
+    seen
+}
+
+#[test]
+fn the_server_restores_every_workers_rows_from_send_get_gradients_within_five_rounds_for_every_seed() {
+    for seed in 0..100 {
+        let seen = observations(seed, Aggregation::SendGet, 5);
+        for (worker, observed) in seen.iter().enumerate() {
+            let reconstruction = reconstruct(observed).unwrap();
+            let error = reconstruction.error_against(truth(worker));
+            assert!(error < 0.01, "seed {seed}, worker {worker}: {reconstruction:?} is {error} off");
+        }
+    }
+}
+
+#[test]
+fn one_round_is_not_enough_to_pin_the_rows_down() {
+    // Four equations in six unknowns: many rows explain one round; the fit says nothing certain.
+    let seen = observations(3, Aggregation::SendGet, 1);
+    let reconstruction = reconstruct(&seen[0]).unwrap();
+    assert!(reconstruction.residual < 1e-4, "it fits: {reconstruction:?}");
+    assert!(reconstruction.error_against(truth(0)) > 0.01, "but not necessarily the truth: {reconstruction:?}");
+}
+
+#[test]
+fn an_untrusted_server_receives_no_gradient_of_any_worker_to_invert() {
+    let seen = observations(0, Aggregation::UntrustedServer, 5);
+    assert!(seen.iter().all(Vec::is_empty));
+}
+
+#[test]
+fn the_accountant_gives_the_known_epsilons_of_the_gaussian_mechanism() {
+    let check = |z: f64, conversion, expected: f64| {
+        let eps = epsilon(10, z, 1e-5, conversion);
+        assert!((eps - expected).abs() < 0.005, "z = {z}, {conversion:?}: {eps}, expected {expected}");
+    };
+    check(1.0, Conversion::Classic, 20.17);
+    check(2.0, Conversion::Classic, 8.84);
+    check(1.0, Conversion::Balle2020, 19.05);
+    check(2.0, Conversion::Balle2020, 8.08);
+    assert_eq!(epsilon(0, 1.0, 1e-5, Conversion::Classic), 0.0);
+    assert!(epsilon(20, 1.0, 1e-5, Conversion::Classic) > epsilon(10, 1.0, 1e-5, Conversion::Classic));
+    assert!(epsilon(10, 0.0, 1e-5, Conversion::Classic).is_infinite());
+}
