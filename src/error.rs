@@ -99,6 +99,12 @@ pub enum Error {
     #[error("diverged at round {round}: the loss is {loss} — try a smaller learning rate")]
     Diverged { round: usize, loss: String },
 
+    #[error("no cryptographic randomness is available here: {reason}")]
+    RandomnessUnavailable { reason: String },
+
+    #[error("{op}: {reason}")]
+    Sharing { op: String, reason: String },
+
     #[error("{setting} = {value:?} is not allowed: {expected}")]
     InvalidSetting { setting: String, value: String, expected: String },
 }

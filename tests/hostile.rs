@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use minisyft::limits::{MAX_STORE_ELEMENTS, MAX_STORE_OBJECTS, MAX_WAITING_REQUESTS};
 use minisyft::protocol::{
-    Answer, Body, Command, Envelope, InPlaceOp, Listed, ObjectKind, Op, Operand, Query, Values, WireGrad, WireObject,
-    WireTensor, ME,
+    Answer, Body, Command, Envelope, InPlaceOp, Listed, ObjectKind, Op, Operand, Product, Query, Values, WireGrad,
+    WireObject, WireTensor, ME,
 };
 use minisyft::rng::Rng;
 use minisyft::runtime::{InProcess, Sink, Transport};
@@ -116,7 +116,7 @@ impl Generator {
     fn op(&mut self) -> Op {
         let binary = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div][self.below(4) as usize];
         let input = self.id();
-        match self.below(13) {
+        match self.below(17) {
             0 => Op::Binary { op: binary, lhs: input, rhs: self.operand() },
             1 => Op::Neg { input },
             2 => Op::Pow { input, exponent: [2.0, 0.5, -1.0, 1e9][self.below(4) as usize] },
@@ -129,6 +129,10 @@ impl Generator {
             9 => Op::Clone { input },
             10 => Op::Data { input },
             11 => Op::Grad { input },
+            12 => Op::FixPrecision { input, scale: [1000, 0, -5, i64::MAX][self.below(4) as usize] },
+            13 => Op::FloorDiv { input, divisor: [1000, 0, -1, i64::MAX][self.below(4) as usize] },
+            14 => Op::ClipNorm { input, max_norm: [1.0, 0.0, -1.0, f64::NAN][self.below(4) as usize] },
+            15 => Op::GaussianNoise { input, std: [1.0, 0.0, -1.0, f64::INFINITY][self.below(4) as usize] },
             _ => Op::Binary { op: binary, lhs: input, rhs: Operand::Object(input) },
         }
     }
@@ -155,9 +159,21 @@ impl Generator {
             0..=2 => Body::Command(Command::Store { id: self.id(), object: self.object() }),
             3..=5 => Body::Command(Command::Execute { result: self.id(), op: self.op() }),
             6 => Body::Command(Command::Delete { id: self.id() }),
-            7 => match self.below(3) {
+            7 => match self.below(5) {
                 0 => Body::Command(Command::AddWorker { worker: self.name() }),
                 1 => Body::Command(Command::Relocated { from: self.id(), to: self.id() }),
+                2 => {
+                    let holders = (0..self.below(5)).map(|_| (self.name(), self.id())).collect();
+                    Body::Command(Command::Share { input: self.id(), holders })
+                }
+                3 => {
+                    let product = if self.chance(50) { Product::Mul } else { Product::Mm };
+                    let shape = |g: &mut Self| (0..g.below(3)).map(|_| g.size()).collect::<Vec<_>>();
+                    let (lhs, rhs) = (shape(self), shape(self));
+                    let holders =
+                        (0..self.below(4)).map(|_| (self.name(), [self.id(), self.id(), self.id()])).collect();
+                    Body::Command(Command::Triple { product, lhs, rhs, holders })
+                }
                 _ => Body::Command(Command::Delegate { id: self.id(), to: self.name() }),
             },
             8 | 9 => Body::Request { request: self.rng.next_u64(), query: self.query() },

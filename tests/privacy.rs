@@ -72,3 +72,46 @@ fn the_accountant_gives_the_known_epsilons_of_the_gaussian_mechanism() {
     assert!(epsilon(20, 1.0, 1e-5, Conversion::Classic) > epsilon(10, 1.0, 1e-5, Conversion::Classic));
     assert!(epsilon(10, 0.0, 1e-5, Conversion::Classic).is_infinite());
 }
+
+#[test]
+fn every_share_is_uniform_and_independent_of_the_secret() {
+    use minisyft::privacy::mechanisms::split;
+    use minisyft::Tensor;
+    const DRAWS: usize = 20_000;
+    for secret in [0i64, 1 << 62, -1, 123_456] {
+        for holders in [2, 3] {
+            // Read exactly from their printed form (as floats they would lose their low bits).
+            let exact: Vec<Vec<i64>> = (0..DRAWS)
+                .map(|_| {
+                    split(&Tensor::from([secret]), holders)
+                        .unwrap()
+                        .iter()
+                        .map(|s| {
+                            s.to_string().trim_start_matches("tensor([").trim_end_matches("])").trim().parse().unwrap()
+                        })
+                        .collect()
+                })
+                .collect();
+            for holder in 0..holders {
+                let values: Vec<u64> = exact.iter().map(|s| s[holder] as u64).collect();
+                // Every bit is one half of the time (within five standard deviations).
+                for bit in 0..64 {
+                    let ones = values.iter().filter(|v| (*v >> bit) & 1 == 1).count() as f64;
+                    let deviation = (ones - DRAWS as f64 / 2.0).abs() / (DRAWS as f64 / 4.0).sqrt();
+                    assert!(deviation < 5.0, "secret {secret}, holder {holder}, bit {bit}: {deviation:.1} σ");
+                }
+                // The top byte is uniform over 256 values (chi-square, 255 degrees of freedom).
+                let mut bins = [0f64; 256];
+                values.iter().for_each(|v| bins[(v >> 56) as usize] += 1.0);
+                let expected = DRAWS as f64 / 256.0;
+                let chi2: f64 = bins.iter().map(|o| (o - expected).powi(2) / expected).sum();
+                assert!(
+                    chi2 < 255.0 + 6.0 * (2.0f64 * 255.0).sqrt(),
+                    "secret {secret}, holder {holder}: χ² = {chi2:.0}"
+                );
+            }
+            // And they still add up to the secret.
+            assert!(exact.iter().all(|s| s.iter().fold(0i64, |a, &b| a.wrapping_add(b)) == secret));
+        }
+    }
+}

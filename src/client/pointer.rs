@@ -215,6 +215,26 @@ impl Pointer {
         self.execute(Op::Grad { input: self.id_at_location })
     }
 
+    /// `fix_prec()` on the worker: `round(x · scale)` as integers.
+    pub fn fix_precision(&self, scale: i64) -> Result<Pointer> {
+        self.execute(Op::FixPrecision { input: self.id_at_location, scale })
+    }
+
+    /// Integer floor division by `divisor` on the worker.
+    pub fn floor_div(&self, divisor: i64) -> Result<Pointer> {
+        self.execute(Op::FloorDiv { input: self.id_at_location, divisor })
+    }
+
+    /// Scaled down to norm at most `max_norm`, on the worker.
+    pub fn clip_norm(&self, max_norm: f64) -> Result<Pointer> {
+        self.execute(Op::ClipNorm { input: self.id_at_location, max_norm })
+    }
+
+    /// Plus Gaussian noise of standard deviation `std`, drawn by the worker's cryptographic generator.
+    pub fn gaussian_noise(&self, std: f64) -> Result<Pointer> {
+        self.execute(Op::GaussianNoise { input: self.id_at_location, std })
+    }
+
     pub async fn backward(&self) -> Result<()> {
         self.check_owned()?;
         expect_done(self.syft.request(&self.location, Query::Backward { id: self.id_at_location }).await?)

@@ -1,5 +1,10 @@
 //! What the server learns, and what stops it: the gradient-inversion attack the seed warns of
-//! (`attack`), and the privacy accounting of the Gaussian mechanism (`accountant`).
+//! (`attack`); fixed precision, additive secret sharing and the Gaussian mechanism
+//! (`mechanisms`, over `secure_random`); and the privacy accounting of that mechanism
+//! (`accountant`).
 
 pub mod accountant;
 pub mod attack;
+pub mod mechanisms;
+pub mod secure_random;
+pub mod sharing;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+pub use crate::privacy::mechanisms::Product;
 use crate::tensor::BinaryOp;
 
 mod wire_tensor;
@@ -68,6 +69,13 @@ pub enum Command {
     /// Let `to` use object `id` as the sender may: sent to the object's worker before a pointer to it
     /// is sent on to `to`, so that `to` can forward ops, gets and deletes along the chain.
     Delegate { id: ObjectId, to: WorkerId },
+    /// Split the integer tensor `input` into additive shares, one per holder, kept under the given
+    /// ids (this worker's own in its store, the others sent to the holders), all usable by the
+    /// sender. This worker draws the shares, so nobody else ever sees the value.
+    Share { input: ObjectId, holders: Vec<(WorkerId, ObjectId)> },
+    /// As a crypto provider: draw a Beaver triple (a, b, c = a·b) for operands of these shapes and
+    /// give each holder its shares of a, b and c under the given ids, usable by the sender.
+    Triple { product: Product, lhs: Vec<usize>, rhs: Vec<usize>, holders: Vec<(WorkerId, [ObjectId; 3])> },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,6 +185,26 @@ pub enum Op {
     Grad {
         input: ObjectId,
     },
+    /// `round(x · scale)` as integers (`fix_prec()`).
+    FixPrecision {
+        input: ObjectId,
+        scale: i64,
+    },
+    /// Integer floor division by a public number (truncation after a fixed-point product).
+    FloorDiv {
+        input: ObjectId,
+        divisor: i64,
+    },
+    /// Scaled down to norm at most `max_norm` (the Gaussian mechanism's clipping).
+    ClipNorm {
+        input: ObjectId,
+        max_norm: f64,
+    },
+    /// Plus Gaussian noise of standard deviation `std`, from the worker's cryptographic generator.
+    GaussianNoise {
+        input: ObjectId,
+        std: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -205,7 +233,11 @@ impl Op {
             | Op::Rows { input, .. }
             | Op::Clone { input }
             | Op::Data { input }
-            | Op::Grad { input } => vec![input],
+            | Op::Grad { input }
+            | Op::FixPrecision { input, .. }
+            | Op::FloorDiv { input, .. }
+            | Op::ClipNorm { input, .. }
+            | Op::GaussianNoise { input, .. } => vec![input],
         }
     }
 
@@ -223,6 +255,10 @@ impl Op {
             Op::Clone { .. } => "clone",
             Op::Data { .. } => "data",
             Op::Grad { .. } => "grad",
+            Op::FixPrecision { .. } => "fix_prec",
+            Op::FloorDiv { .. } => "floor_div",
+            Op::ClipNorm { .. } => "clip_norm",
+            Op::GaussianNoise { .. } => "gaussian_noise",
         }
     }
 }
@@ -317,6 +353,8 @@ impl Envelope {
             Body::Command(Command::AddWorker { .. }) => "add_worker".into(),
             Body::Command(Command::Relocated { .. }) => "relocated".into(),
             Body::Command(Command::Delegate { .. }) => "delegate".into(),
+            Body::Command(Command::Share { .. }) => "share".into(),
+            Body::Command(Command::Triple { .. }) => "beaver triple".into(),
             Body::Refused { .. } => "refused".into(),
             Body::Request { query, .. } => match query {
                 Query::Get { .. } => "get".into(),
@@ -343,6 +381,10 @@ impl Envelope {
             Body::Command(Command::AddWorker { .. }) => vec![],
             Body::Command(Command::Relocated { from, to }) => vec![*from, *to],
             Body::Command(Command::Delegate { id, .. }) => vec![*id],
+            Body::Command(Command::Share { input, holders }) => {
+                std::iter::once(*input).chain(holders.iter().map(|(_, id)| *id)).collect()
+            }
+            Body::Command(Command::Triple { holders, .. }) => holders.iter().flat_map(|(_, ids)| *ids).collect(),
             Body::Request { query, .. } => match query {
                 Query::Get { id, .. } | Query::RemoteGet { id } | Query::Backward { id } => {
                     vec![*id]

@@ -2,6 +2,7 @@
 //! a pointer chain.
 
 use crate::error::{Error, Result};
+use crate::privacy::mechanisms;
 use crate::protocol::{InPlaceOp, ObjectId, Op, Operand};
 use crate::tensor::Tensor;
 
@@ -23,6 +24,10 @@ pub(super) fn op(op: &Op, tensors: &[Tensor]) -> Result<Tensor> {
         Op::Clone { .. } => Ok(first.deep_clone()),
         Op::Data { .. } => Ok(first.data()),
         Op::Grad { .. } => first.grad().ok_or(Error::NoGradient),
+        Op::FixPrecision { scale, .. } => mechanisms::fix_precision(first, scale),
+        Op::FloorDiv { divisor, .. } => mechanisms::floor_div(first, divisor),
+        Op::ClipNorm { max_norm, .. } => mechanisms::clip_norm(first, max_norm),
+        Op::GaussianNoise { std, .. } => mechanisms::gaussian_noise(first, std),
     }
 }
 

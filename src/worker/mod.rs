@@ -10,6 +10,7 @@
 mod access;
 mod execute;
 mod queries;
+mod sharing;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -357,6 +358,8 @@ impl Worker {
             Command::Delete { id } => self.delete(from, id),
             Command::AddWorker { worker } => self.add_worker(from, worker),
             Command::Delegate { id, to } => self.delegate(from, id, &to),
+            Command::Share { input, holders } => self.share(from, input, &holders),
+            Command::Triple { product, lhs, rhs, holders } => self.triple(from, product, (&lhs, &rhs), &holders),
         };
         if let Err(error) = outcome {
             self.send(from, Body::Refused { error });

@@ -22,6 +22,7 @@ mod playing_with_remote_tensors;
 mod pointer_chain_operations;
 mod remote_arithmetic;
 mod robustness;
+mod secret_sharing;
 mod stepper;
 mod toy_federated_learning;
 #[cfg(not(target_arch = "wasm32"))]

@@ -31,6 +31,8 @@ mod playing_with_remote_tensors;
 mod pointer_chain_operations;
 #[path = "../lessons/remote_arithmetic.rs"]
 mod remote_arithmetic;
+#[path = "../lessons/secret_sharing.rs"]
+mod secret_sharing;
 #[path = "../lessons/toy_federated_learning.rs"]
 mod toy_federated_learning;
 
