@@ -337,11 +337,22 @@ impl SharedTensor {
 
     /// `get()`: every share comes back and the value is their sum (in fixed precision: as floats).
     pub async fn get(&self) -> Result<Tensor> {
-        let value = open(&self.shares).await?;
-        match self.scale {
-            Some(scale) => mechanisms::float_precision(&value, scale),
-            None => Ok(value),
+        Ok(self.get_with_shares().await?.0)
+    }
+
+    /// [`SharedTensor::get`], with the shares as they arrived from each holder (what `me` saw).
+    pub async fn get_with_shares(&self) -> Result<(Tensor, Vec<(String, Tensor)>)> {
+        let mut shares = Vec::with_capacity(self.shares.len());
+        for (holder, share) in self.holders.iter().zip(&self.shares) {
+            shares.push((holder.id().to_owned(), share.get().await?));
         }
+        let parts: Vec<Tensor> = shares.iter().map(|(_, s)| s.clone()).collect();
+        let value = mechanisms::reconstruct(&parts)?;
+        let value = match self.scale {
+            Some(scale) => mechanisms::float_precision(&value, scale)?,
+            None => value,
+        };
+        Ok((value, shares))
     }
 }
 

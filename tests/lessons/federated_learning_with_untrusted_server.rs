@@ -76,7 +76,8 @@ fn close(a: &[f32], b: &[f32]) -> bool {
 crate::async_test!(me_receives_only_the_average_and_the_global_loss_falls, |_syft: Syft| async move {
     let recording = Recording { inner: crate::transport(), received: Rc::default() };
     let syft = Syft::new(recording.clone(), 7);
-    let config = Config { seed: 11, aggregation: Aggregation::UntrustedServer, lr: 0.1, local_steps: 1 };
+    let config =
+        Config { seed: 11, aggregation: Aggregation::UntrustedServer, lr: 0.1, local_steps: 1, ..Config::default() };
     let mut federation = Federation::toy(&syft, config).unwrap();
     let mut previous_global = f64::INFINITY;
     for round in 0..20 {
@@ -140,7 +141,8 @@ crate::async_test!(me_receives_only_the_average_and_the_global_loss_falls, |_syf
 crate::async_test!(untrusted_server_training_converges_for_many_seeds, |_syft: Syft| async move {
     for seed in 0..30 {
         let syft = crate::support::syft();
-        let config = Config { seed, aggregation: Aggregation::UntrustedServer, lr: 0.1, local_steps: 5 };
+        let config =
+            Config { seed, aggregation: Aggregation::UntrustedServer, lr: 0.1, local_steps: 5, ..Config::default() };
         let mut federation = Federation::toy(&syft, config).unwrap();
         let first = federation.round().await.unwrap().global_loss;
         let mut last = first;

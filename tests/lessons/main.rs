@@ -20,6 +20,7 @@ mod learn_a_simple_linear_model;
 mod limits;
 mod playing_with_remote_tensors;
 mod pointer_chain_operations;
+mod privacy_modes;
 mod remote_arithmetic;
 mod robustness;
 mod secret_sharing;

@@ -29,6 +29,8 @@ mod learn_a_simple_linear_model;
 mod playing_with_remote_tensors;
 #[path = "../lessons/pointer_chain_operations.rs"]
 mod pointer_chain_operations;
+#[path = "../lessons/privacy_modes.rs"]
+mod privacy_modes;
 #[path = "../lessons/remote_arithmetic.rs"]
 mod remote_arithmetic;
 #[path = "../lessons/secret_sharing.rs"]

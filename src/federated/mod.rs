@@ -1,10 +1,17 @@
-//! Federated training of the seed's toy linear model, in both of the seed's forms:
+//! Federated training of the seed's toy linear model, in four modes (one loop; `modes.rs` has
+//! what differs):
 //!
 //! - [`Aggregation::SendGet`] (seed In[57]): the model goes to each worker, trains on its data,
 //!   and comes back to `me` with its gradients — so `me` sees every worker's model.
 //! - [`Aggregation::UntrustedServer`] (the final project): each worker trains its own copy; the
 //!   copies move worker to worker to the `secure_worker`, are averaged there, and only the average
-//!   comes back. `me` never receives an individual model or gradient.
+//!   comes back. `me` never receives an individual model or gradient; `secure_worker` sees them all.
+//! - [`Aggregation::SecureAggregation`]: each worker puts its trained copy in fixed precision and
+//!   secret-shares it among the workers and `secure_worker`; the shares are added where they lie and
+//!   only the sum is reconstructed. Nobody, `secure_worker` included, sees one worker's model.
+//! - [`Aggregation::DifferentialPrivacy`]: each worker's update (trained copy minus the model it
+//!   got) is clipped to norm S on the worker; `secure_worker` adds them up with Gaussian noise of
+//!   standard deviation z·S and `me` receives only the noisy average.
 
 use crate::client::{Pointer, Syft, WorkerHandle};
 use crate::error::{Error, Result};
@@ -17,10 +24,14 @@ use crate::tensor::Tensor;
 /// and a learning rate too large for it makes the loss grow by orders of magnitude each round.
 pub const DIVERGED_LOSS: f64 = 1e6;
 
+mod modes;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aggregation {
     SendGet,
     UntrustedServer,
+    SecureAggregation,
+    DifferentialPrivacy,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,13 +40,24 @@ pub struct Config {
     /// Seeds the model's initialisation.
     pub seed: u64,
     pub aggregation: Aggregation,
-    /// SGD steps each worker takes on its copy per round (untrusted-server mode).
+    /// SGD steps each worker takes on its copy per round (every mode but send/get).
     pub local_steps: usize,
+    /// Differential privacy: each update is clipped to this norm (S) ...
+    pub clip_norm: f64,
+    /// ... and the sum gets Gaussian noise of standard deviation `noise_multiplier · clip_norm` (z·S).
+    pub noise_multiplier: f64,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { lr: 0.1, seed: 0, aggregation: Aggregation::SendGet, local_steps: 1 }
+        Config {
+            lr: 0.1,
+            seed: 0,
+            aggregation: Aggregation::SendGet,
+            local_steps: 1,
+            clip_norm: 1.0,
+            noise_multiplier: 1.0,
+        }
     }
 }
 
@@ -145,7 +167,7 @@ impl Federation {
         ];
         let server = match config.aggregation {
             Aggregation::SendGet => None,
-            Aggregation::UntrustedServer => {
+            Aggregation::UntrustedServer | Aggregation::SecureAggregation | Aggregation::DifferentialPrivacy => {
                 let server = worker(syft, "secure_worker")?;
                 for shard in &shards {
                     server.add_worker(&shard.worker)?;
@@ -160,15 +182,12 @@ impl Federation {
 
     /// One round over every worker.
     pub async fn round(&mut self) -> Result<RoundReport> {
-        let (worker_losses, server_received) = match (&self.config.aggregation, &self.server) {
+        let (worker_losses, server_received) = match (&self.config.aggregation, self.server.clone()) {
             (Aggregation::SendGet, _) => self.send_get_round().await?,
-            (Aggregation::UntrustedServer, Some(server)) => {
-                let server = server.clone();
-                self.untrusted_server_round(&server).await?
-            }
-            (Aggregation::UntrustedServer, None) => {
-                return Err(Error::Empty { what: "untrusted-server aggregation".into(), item: "secure worker".into() })
-            }
+            (Aggregation::UntrustedServer, Some(server)) => self.untrusted_server_round(&server).await?,
+            (Aggregation::SecureAggregation, Some(server)) => self.secure_aggregation_round(&server).await?,
+            (Aggregation::DifferentialPrivacy, Some(server)) => self.differential_privacy_round(&server).await?,
+            (_, None) => return Err(Error::Empty { what: "aggregation".into(), item: "secure worker".into() }),
         };
         self.round += 1;
         let (data, target) = &self.full_data;
@@ -186,74 +205,8 @@ impl Federation {
             server_received,
         })
     }
-
-    /// Seed In[57]: send the model, train, get it back with its gradients, step locally.
-    async fn send_get_round(&mut self) -> Result<(Vec<(WorkerId, f64)>, Vec<Received>)> {
-        let mut losses = Vec::new();
-        let mut received = Vec::new();
-        for shard in &self.shards {
-            let from = shard.worker.id();
-            self.optimizer.zero_grad();
-            let remote = self.model.send(&shard.worker)?;
-            let loss = remote_loss(&remote, shard)?;
-            loss.backward().await?;
-            let trained = remote.get().await?;
-            for (name, tensor) in [("weight", &trained.weight), ("bias", &trained.bias)] {
-                received.push(Received::of(from, name, tensor));
-                if let Some(grad) = tensor.grad() {
-                    received.push(Received::of(from, &format!("{name}.grad"), &grad));
-                }
-            }
-            self.model.load(&trained)?;
-            self.optimizer.step()?;
-            let loss = loss.get().await?;
-            received.push(Received::of(from, "loss", &loss));
-            losses.push((from.to_owned(), loss.item()?));
-        }
-        Ok((losses, received))
-    }
-
-    /// The final project: train copies where the data is, average them on the server worker.
-    async fn untrusted_server_round(&mut self, server: &WorkerHandle) -> Result<(Vec<(WorkerId, f64)>, Vec<Received>)> {
-        let mut losses = Vec::new();
-        let mut received = Vec::new();
-        let mut on_server = Vec::new();
-        for shard in &self.shards {
-            let remote = self.model.send(&shard.worker)?;
-            let mut last_loss = None;
-            for _ in 0..self.config.local_steps.max(1) {
-                let loss = remote_loss(&remote, shard)?;
-                loss.backward().await?;
-                remote.sgd_step(self.config.lr).await?;
-                last_loss = Some(loss);
-            }
-            if let Some(loss) = last_loss {
-                let loss = loss.get().await?;
-                received.push(Received::of(shard.worker.id(), "loss", &loss));
-                losses.push((shard.worker.id().to_owned(), loss.item()?));
-            }
-            on_server.push(remote.move_to(server).await?);
-        }
-        let count = on_server.len() as f64;
-        let average = |pick: fn(&crate::client::RemoteLinear) -> &Pointer| -> Result<Pointer> {
-            let mut parts = on_server.iter().map(pick);
-            let first = parts.next().ok_or_else(|| Error::Empty { what: "averaging".into(), item: "worker".into() })?;
-            let mut sum = first.data()?;
-            for part in parts {
-                sum = sum.add(&part.data()?)?;
-            }
-            sum.div(count)
-        };
-        let (weight, bias) = (average(|m| &m.weight)?, average(|m| &m.bias)?);
-        let averaged = Linear { weight: weight.get().await?, bias: bias.get().await? };
-        received.push(Received::of(server.id(), "average weight", &averaged.weight));
-        received.push(Received::of(server.id(), "average bias", &averaged.bias));
-        // The average carries no gradient, so loading it also clears the model's.
-        self.model.load(&averaged)?;
-        Ok((losses, received))
-    }
 }
 
-fn remote_loss(model: &crate::client::RemoteLinear, shard: &Shard) -> Result<Pointer> {
+pub(crate) fn remote_loss(model: &crate::client::RemoteLinear, shard: &Shard) -> Result<Pointer> {
     model.forward(&shard.data)?.sub(&shard.target)?.pow(2.0)?.sum()
 }
