@@ -49,7 +49,7 @@ pub fn attack_view(props: &AttackProps) -> Html {
         <section class="attack" aria-label="the attacker's view">
             <h3>{ "What the server can reconstruct (gradient inversion)" }</h3>
             if props.aggregating {
-                <p class="attack-none">{ "The server received no worker's model or gradients this run — only each worker's loss and the average — so there is nothing of one worker's to invert." }</p>
+                <p class="attack-none">{ "The server received no worker's model or gradients this run — only what the list below shows — so there is nothing of one worker's to invert." }</p>
             } else {
                 <p class="note">{ "From each worker's returned gradients and loss, and the model it sent, the server fits the two rows and targets that explain them (Levenberg–Marquardt over six unknowns). The true rows are shown for comparison: the attack never sees them." }</p>
                 <div class="table-scroll"><table class="attack-table">

@@ -20,6 +20,8 @@ pub struct Series {
     pub name: String,
     /// (round, loss) pairs.
     pub points: Vec<(usize, f64)>,
+    /// A finished run kept for comparison: drawn faint, without dots.
+    pub ghost: bool,
 }
 
 #[derive(Properties, PartialEq)]
@@ -60,9 +62,9 @@ pub fn loss_chart(props: &ChartProps) -> Html {
                 let stride = s.points.len().div_ceil(MAX_LINE_POINTS).max(1);
                 let thinned = s.points.iter().enumerate().filter(|(k, _)| k % stride == 0 || *k + 1 == s.points.len());
                 let points: Vec<String> = thinned.map(|(_, &(r, l))| format!("{:.1},{:.1}", x(r), y(l))).collect();
-                let dots = if s.points.len() <= DOTS_UP_TO { s.points.as_slice() } else { &[] };
+                let dots = if s.points.len() <= DOTS_UP_TO && !s.ghost { s.points.as_slice() } else { &[] };
                 html! {
-                    <g class={classes!("series", format!("series-{i}"))} data-series={s.name.clone()}>
+                    <g class={classes!("series", if s.ghost { "series-ghost".to_owned() } else { format!("series-{i}") })} data-series={s.name.clone()}>
                         <polyline points={points.join(" ")} />
                         { for dots.iter().map(|&(r, l)| html! {
                             <circle class="point" cx={format!("{:.1}", x(r))} cy={format!("{:.1}", y(l))} r="3"

@@ -13,7 +13,7 @@ use super::attack::AttackView;
 use super::chart::{LossChart, Series};
 use super::engine::EngineHandle;
 use super::snapshot::Snapshot;
-use super::url::{self, mode_name, RunSettings, MAX_PACE_MS, MAX_ROUNDS};
+use super::url::{self, mode_name, RunSettings, MAX_CLIP_NORM, MAX_NOISE_MULTIPLIER, MAX_PACE_MS, MAX_ROUNDS, MODES};
 use super::workers::WorkersPanel;
 use crate::federated::{toy_data, Aggregation, Federation, RoundReport};
 use crate::{Error, Result};
@@ -37,16 +37,19 @@ async fn one_round(engine: &EngineHandle, settings: &RunSettings) -> Result<Roun
 }
 
 fn series(reports: &[RoundReport]) -> Vec<Series> {
-    let mut all: Vec<Series> = Vec::new();
+    // bob, alice, total, always in this order (their colours), even when a mode sends no worker's loss.
+    let mut all: Vec<Series> =
+        ["bob", "alice"].iter().map(|w| Series { name: (*w).to_owned(), points: Vec::new(), ghost: false }).collect();
     for report in reports {
         for (worker, loss) in &report.worker_losses {
             match all.iter_mut().find(|s| &s.name == worker) {
                 Some(s) => s.points.push((report.round, *loss)),
-                None => all.push(Series { name: worker.clone(), points: vec![(report.round, *loss)] }),
+                None => all.push(Series { name: worker.clone(), points: vec![(report.round, *loss)], ghost: false }),
             }
         }
     }
-    all.push(Series { name: "total".into(), points: reports.iter().map(|r| (r.round, r.global_loss)).collect() });
+    let total = reports.iter().map(|r| (r.round, r.global_loss)).collect();
+    all.push(Series { name: "total".into(), points: total, ghost: false });
     all
 }
 
@@ -59,6 +62,35 @@ fn wasm_memory_bytes() -> u32 {
         .map_or(0, |buffer| buffer.byte_length())
 }
 
+/// `dp (z = 1, S = 1), lr 0.1`: what a finished run's curve is called on the chart.
+fn run_name(settings: &RunSettings) -> String {
+    let config = &settings.config;
+    match config.aggregation {
+        Aggregation::DifferentialPrivacy => {
+            format!("dp (z = {}, S = {}), lr {}", config.noise_multiplier, config.clip_norm, config.lr)
+        }
+        mode => format!("{}, lr {}", mode_name(mode), config.lr),
+    }
+}
+
+fn mode_label(mode: Aggregation) -> &'static str {
+    match mode {
+        Aggregation::SendGet => "model.send / model.get (seed In[57])",
+        Aggregation::UntrustedServer => "untrusted server: average on secure_worker",
+        Aggregation::SecureAggregation => "secure aggregation: add secret shares, open only the sum",
+        Aggregation::DifferentialPrivacy => "differential privacy: clip, add Gaussian noise",
+    }
+}
+
+fn mode_explained(mode: Aggregation) -> &'static str {
+    match mode {
+        Aggregation::SendGet => "Plain mode: the model goes to each worker and comes back with its gradients, so the server sees every worker's model — and, below, restores their data from it.",
+        Aggregation::UntrustedServer => "Untrusted-server mode: each worker trains its own copy; the copies move worker to worker to secure_worker, are averaged there, and only the average (and each worker's loss) comes back. secure_worker sees every model.",
+        Aggregation::SecureAggregation => "Secure aggregation: each worker puts its trained copy in fixed precision and splits it into random shares for bob, alice and secure_worker; the shares are added where they lie and only the sum is opened. Nobody — secure_worker included — sees one worker's model, and no worker's loss is sent.",
+        Aggregation::DifferentialPrivacy => "Differential privacy: each worker clips its update (trained copy minus the model it got) to norm S; secure_worker adds them up with Gaussian noise of standard deviation z·S from its cryptographic generator, and the server receives only the noisy average. (Central DP: secure_worker sees the clipped updates.)",
+    }
+}
+
 #[function_component(TrainingPanel)]
 pub fn training_panel(props: &TrainingProps) -> Html {
     let initial = use_memo((), |_| url::read());
@@ -69,18 +101,37 @@ pub fn training_panel(props: &TrainingProps) -> Html {
     let playing = use_mut_ref(|| Rc::new(Cell::new(false)));
     let error = use_state(|| None::<String>);
     let stores = use_state(Snapshot::default);
+    // Finished runs' total-loss curves, kept on the chart to compare modes (the cost of privacy).
+    let earlier_runs = use_mut_ref(Vec::<Series>::new);
+    // What the current run is, for its curve's name once it is finished.
+    let run_label = use_mut_ref(String::new);
     let redraw = use_force_update();
 
     let step_once = {
-        let (engine, settings, reports, error, redraw, stores) =
-            (props.engine.clone(), settings.clone(), reports.clone(), error.clone(), redraw.clone(), stores.clone());
+        let (engine, settings, reports, error, redraw, stores, run_label) = (
+            props.engine.clone(),
+            settings.clone(),
+            reports.clone(),
+            error.clone(),
+            redraw.clone(),
+            stores.clone(),
+            run_label.clone(),
+        );
         Rc::new(move || {
-            let (engine, settings, reports, error, redraw, stores) =
-                (engine.clone(), (*settings).clone(), reports.clone(), error.clone(), redraw.clone(), stores.clone());
+            let (engine, settings, reports, error, redraw, stores, run_label) = (
+                engine.clone(),
+                (*settings).clone(),
+                reports.clone(),
+                error.clone(),
+                redraw.clone(),
+                stores.clone(),
+                run_label.clone(),
+            );
             async move {
                 if reports.borrow().len() >= settings.rounds || !engine.0.training_busy.begin() {
                     return false;
                 }
+                *run_label.borrow_mut() = run_name(&settings);
                 let result = one_round(&engine, &settings).await;
                 stores.set(Snapshot::take(&engine.0.training).await);
                 engine.0.training_busy.end();
@@ -137,18 +188,28 @@ pub fn training_panel(props: &TrainingProps) -> Html {
         })
     };
     let reset = {
-        let (engine, reports, playing, error, redraw, stores) = (
+        let (engine, reports, playing, error, redraw, stores, earlier_runs, run_label) = (
             props.engine.clone(),
             reports.clone(),
             playing.borrow().clone(),
             error.clone(),
             redraw.clone(),
             stores.clone(),
+            earlier_runs.clone(),
+            run_label.clone(),
         );
         Rc::new(move || {
             playing.set(false);
             if engine.0.training_busy.is_busy() {
                 return;
+            }
+            if !reports.borrow().is_empty() {
+                let points = reports.borrow().iter().map(|r| (r.round, r.global_loss)).collect();
+                let mut earlier = earlier_runs.borrow_mut();
+                earlier.push(Series { name: run_label.borrow().clone(), points, ghost: true });
+                // The last four runs are enough to compare.
+                let excess = earlier.len().saturating_sub(4);
+                earlier.drain(..excess);
             }
             // Dropping the federation drops its pointers, which deletes the data and models on the workers.
             engine.0.federation.borrow_mut().take();
@@ -205,6 +266,12 @@ pub fn training_panel(props: &TrainingProps) -> Html {
             ((*name).to_owned(), *first, seen)
         })
         .collect();
+    let epsilon = crate::privacy::accountant::epsilon(
+        reports_now.len(),
+        settings.config.noise_multiplier,
+        1e-5,
+        crate::privacy::accountant::Conversion::Balle2020,
+    );
     let messages = props.engine.0.training.event_count();
     let memory = wasm_memory_bytes();
     html! {
@@ -216,10 +283,13 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                 <label>{ "pace (ms)" }<input name="pace" type="number" min="0" max={MAX_PACE_MS.to_string()} value={settings.pace_ms.to_string()} onchange={on_input("pace")} /></label>
                 <label>{ "aggregation" }
                     <select id="mode" onchange={on_input("mode")}>
-                        <option value="sendget" selected={mode == Aggregation::SendGet}>{ "model.send / model.get (seed In[57])" }</option>
-                        <option value="untrusted" selected={mode == Aggregation::UntrustedServer}>{ "untrusted server: average on secure_worker" }</option>
+                        { for MODES.iter().map(|&m| html! { <option value={mode_name(m)} selected={mode == m}>{ mode_label(m) }</option> }) }
                     </select>
                 </label>
+                if mode == Aggregation::DifferentialPrivacy {
+                    <label>{ "noise z" }<input name="z" type="number" step="any" min="0" max={MAX_NOISE_MULTIPLIER.to_string()} value={settings.config.noise_multiplier.to_string()} onchange={on_input("z")} /></label>
+                    <label>{ "clip S" }<input name="clip" type="number" step="any" min="0" max={MAX_CLIP_NORM.to_string()} value={settings.config.clip_norm.to_string()} onchange={on_input("clip")} /></label>
+                }
                 <div class="buttons">
                     if is_playing { <button class="pause" onclick={on_pause}>{ "Pause ❚❚" }</button> }
                     else { <button class="play" onclick={on_play}>{ "Play ▶" }</button> }
@@ -235,9 +305,15 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                 <ul class="settings-error" role="alert">{ for refused.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
             }
             if let Some(error) = &*error { <p class="error" role="alert">{ error }</p> }
-            <LossChart series={series(&reports_now)} rounds={settings.rounds} />
+            if mode == Aggregation::DifferentialPrivacy {
+                <p class="epsilon" data-epsilon={epsilon.to_string()}>{ format!(
+                    "privacy spent: ε = {epsilon:.2} for δ = 10⁻⁵ after {} round{} (Rényi-DP accountant of the Gaussian mechanism, z = {}, converted to (ε, δ) by Balle et al. 2020)",
+                    reports_now.len(), if reports_now.len() == 1 { "" } else { "s" }, settings.config.noise_multiplier) }</p>
+            }
+            <LossChart series={[series(&reports_now), earlier_runs.borrow().clone()].concat()} rounds={settings.rounds} />
             <div class="legend">
                 <span class="series-0">{ "bob" }</span><span class="series-1">{ "alice" }</span><span class="series-2">{ "total (whole data set)" }</span>
+                { for earlier_runs.borrow().iter().map(|s| html! { <span class="series-ghost">{ format!("earlier run: {}", s.name) }</span> }) }
             </div>
             <p class="series-note">{ "bob, alice: each worker's training loss on its own half of the data this round; total: the model the server holds after the round, on all four points." }</p>
             <AttackView workers={observed} aggregating={mode != Aggregation::SendGet} />
@@ -248,10 +324,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
             <div class="facts">
                 <section class="privacy">
                     <h3>{ "What the central server (me) received" }</h3>
-                    <p>{ match mode {
-                        Aggregation::SendGet => "Plain mode: the model goes to each worker and comes back with its gradients, so the server sees every worker's model — and can learn a lot about their data.",
-                        Aggregation::UntrustedServer => "Untrusted-server mode: each worker trains its own copy; the copies move worker to worker to secure_worker, are averaged there, and only the average comes back.",
-                    } }</p>
+                    <p>{ mode_explained(mode) }</p>
                     if let Some(report) = latest {
                         <ul class="received">{ for report.server_received.iter().map(|r| html! { <li data-from={r.from.clone()} data-name={r.name.clone()}>{ r.to_string() }</li> }) }</ul>
                     }

@@ -1,4 +1,4 @@
-//! The training run's settings live in the URL (`?seed=3&lr=0.1&rounds=20&mode=untrusted&pace=120`),
+//! The training run's settings live in the URL (`?seed=3&lr=0.1&rounds=20&mode=dp&pace=120&z=1&clip=1`),
 //! so a run can be shared and repeated. Every setting a user can type, in the form or the URL,
 //! either works or is refused with a message saying what is allowed; nothing is silently replaced.
 
@@ -26,8 +26,19 @@ pub fn mode_name(mode: Aggregation) -> &'static str {
     match mode {
         Aggregation::SendGet => "sendget",
         Aggregation::UntrustedServer => "untrusted",
+        Aggregation::SecureAggregation => "secagg",
+        Aggregation::DifferentialPrivacy => "dp",
     }
 }
+
+pub const MODES: [Aggregation; 4] = [
+    Aggregation::SendGet,
+    Aggregation::UntrustedServer,
+    Aggregation::SecureAggregation,
+    Aggregation::DifferentialPrivacy,
+];
+pub const MAX_NOISE_MULTIPLIER: f64 = 100.0;
+pub const MAX_CLIP_NORM: f64 = 100.0;
 
 fn refuse(setting: &str, value: &str, expected: &str) -> Error {
     Error::InvalidSetting { setting: setting.to_owned(), value: value.to_owned(), expected: expected.to_owned() }
@@ -57,11 +68,26 @@ impl RunSettings {
                 self.rounds = rounds;
             }
             "mode" => {
-                self.config.aggregation = match value {
-                    "sendget" => Aggregation::SendGet,
-                    "untrusted" => Aggregation::UntrustedServer,
-                    _ => return Err(refuse("mode", value, "sendget or untrusted")),
+                self.config.aggregation = MODES
+                    .into_iter()
+                    .find(|mode| mode_name(*mode) == value)
+                    .ok_or_else(|| refuse("mode", value, "sendget, untrusted, secagg or dp"))?;
+            }
+            "z" => {
+                let expected = format!("a noise multiplier from 0 to {MAX_NOISE_MULTIPLIER}");
+                let z: f64 = value.parse().map_err(|_| refuse("z", value, &expected))?;
+                if !(0.0..=MAX_NOISE_MULTIPLIER).contains(&z) {
+                    return Err(refuse("z", value, &expected));
                 }
+                self.config.noise_multiplier = z;
+            }
+            "clip" => {
+                let expected = format!("a clipping norm in (0, {MAX_CLIP_NORM}]");
+                let clip: f64 = value.parse().map_err(|_| refuse("clip", value, &expected))?;
+                if !(clip > 0.0 && clip <= MAX_CLIP_NORM) {
+                    return Err(refuse("clip", value, &expected));
+                }
+                self.config.clip_norm = clip;
             }
             "pace" => {
                 let expected = format!("milliseconds between rounds, 0 to {MAX_PACE_MS}");
@@ -71,7 +97,7 @@ impl RunSettings {
                 }
                 self.pace_ms = pace;
             }
-            _ => return Err(refuse(key, value, "one of seed, lr, rounds, mode, pace")),
+            _ => return Err(refuse(key, value, "one of seed, lr, rounds, mode, pace, z, clip")),
         }
         Ok(())
     }
@@ -92,12 +118,14 @@ impl RunSettings {
 
     pub fn to_query(&self) -> String {
         format!(
-            "?seed={}&lr={}&rounds={}&mode={}&pace={}",
+            "?seed={}&lr={}&rounds={}&mode={}&pace={}&z={}&clip={}",
             self.config.seed,
             self.config.lr,
             self.rounds,
             mode_name(self.config.aggregation),
-            self.pace_ms
+            self.pace_ms,
+            self.config.noise_multiplier,
+            self.config.clip_norm
         )
     }
 }

@@ -67,7 +67,7 @@ test('settings out of range or nonsense are refused with a message, in the URL a
   assert.equal(refused.length, 6, refused.join('\n'));
   assert.ok(refused.includes('lr = "5" is not allowed: a number in (0, 1]'), refused.join('\n'));
   assert.ok(refused.some(r => r.startsWith('rounds = "-3" is not allowed')));
-  assert.ok(refused.some(r => r.startsWith('mode = "foo" is not allowed: sendget or untrusted')));
+  assert.ok(refused.some(r => r.startsWith('mode = "foo" is not allowed: sendget, untrusted, secagg or dp')));
   // The run keeps its defaults, and trains.
   assert.equal(await progress(page), 'round 0 of 20');
   assert.equal(await page.locator('input[name="lr"]').inputValue(), '0.1');

@@ -1,0 +1,54 @@
+// The privacy modes on the page: what the server received in each, the attack's verdict, the
+// privacy spent under differential privacy, and the curves of earlier runs kept for comparison.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, open, shot } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); server?.stop(); });
+
+async function play(page, rounds) {
+  await page.click('.training button.play');
+  await page.waitForFunction(n => document.querySelector('.progress')?.textContent === `round ${n} of ${n}`, rounds, { timeout: 60000 });
+}
+
+const received = page => page.locator('.received li').evaluateAll(items => items.map(i => `${i.dataset.from}: ${i.dataset.name}`));
+
+test('secure aggregation: the server receives only random-looking shares of the sum, and nothing to invert', async () => {
+  const { page, errors } = await open(browser, `${server.url}?mode=secagg&rounds=6&pace=0`);
+  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await play(page, 6);
+  const share = 'share of the sum';
+  assert.deepEqual(await received(page), ['bob', 'alice', 'secure_worker', 'bob', 'alice', 'secure_worker'].map(w => `${w}: ${share}`));
+  assert.equal(await page.locator('.attack-none').count(), 1);
+  const totals = await page.locator('.chart .series[data-series="total"] circle').evaluateAll(cs => cs.map(c => Number(c.dataset.loss)));
+  assert.ok(totals[5] < totals[0], `the loss falls: ${totals}`);
+  await shot(page, 'training-secagg');
+  assert.deepEqual(errors, []);
+});
+
+test('differential privacy: a noisy average only, and the privacy spent after each round', async () => {
+  const { page, errors } = await open(browser, `${server.url}?mode=dp&z=2&clip=1&rounds=10&pace=0`);
+  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  assert.equal(await page.locator('input[name="z"]').inputValue(), '2');
+  await play(page, 10);
+  assert.deepEqual(await received(page), ['secure_worker: noisy average update of weight', 'secure_worker: noisy average update of bias']);
+  // z = 2 and 10 rounds: ε = 8.08 for δ = 1e-5 with Balle et al.'s conversion.
+  assert.match(await page.locator('.epsilon').textContent(), /^privacy spent: ε = 8\.08 for δ = 10⁻⁵ after 10 rounds/);
+  await shot(page, 'training-dp');
+  assert.deepEqual(errors, []);
+});
+
+test('earlier runs stay on the chart, so the cost of privacy shows', async () => {
+  const { page, errors } = await open(browser, `${server.url}?mode=untrusted&rounds=8&pace=0`);
+  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await play(page, 8);
+  await page.selectOption('#mode', 'dp');
+  await page.waitForFunction(() => document.querySelector('.progress')?.textContent === 'round 0 of 8');
+  assert.equal(await page.locator('.chart .series-ghost').count(), 1);
+  assert.equal(await page.locator('.chart .series-ghost').getAttribute('data-series'), 'untrusted, lr 0.1');
+  await play(page, 8);
+  await shot(page, 'modes-compared');
+  assert.deepEqual(errors, []);
+});
