@@ -173,68 +173,6 @@ impl Pointer {
         }
     }
 
-    pub fn neg(&self) -> Result<Pointer> {
-        self.execute(Op::Neg { input: self.id_at_location })
-    }
-
-    pub fn pow(&self, exponent: f64) -> Result<Pointer> {
-        self.execute(Op::Pow { input: self.id_at_location, exponent })
-    }
-
-    pub fn sum(&self) -> Result<Pointer> {
-        self.execute(Op::Sum { input: self.id_at_location })
-    }
-
-    pub fn mean(&self) -> Result<Pointer> {
-        self.execute(Op::Mean { input: self.id_at_location })
-    }
-
-    pub fn t(&self) -> Result<Pointer> {
-        self.execute(Op::T { input: self.id_at_location })
-    }
-
-    pub fn select(&self, index: usize) -> Result<Pointer> {
-        self.execute(Op::Select { input: self.id_at_location, index })
-    }
-
-    pub fn rows(&self, start: usize, end: Option<usize>) -> Result<Pointer> {
-        self.execute(Op::Rows { input: self.id_at_location, start, end })
-    }
-
-    pub fn deep_clone(&self) -> Result<Pointer> {
-        self.execute(Op::Clone { input: self.id_at_location })
-    }
-
-    /// `.data` of the remote tensor: same storage, no history.
-    pub fn data(&self) -> Result<Pointer> {
-        self.execute(Op::Data { input: self.id_at_location })
-    }
-
-    /// `.grad` of the remote tensor, sharing its storage (so `grad.mul_(0.)` clears it).
-    pub fn grad(&self) -> Result<Pointer> {
-        self.execute(Op::Grad { input: self.id_at_location })
-    }
-
-    /// `fix_prec()` on the worker: `round(x · scale)` as integers.
-    pub fn fix_precision(&self, scale: i64) -> Result<Pointer> {
-        self.execute(Op::FixPrecision { input: self.id_at_location, scale })
-    }
-
-    /// Integer floor division by `divisor` on the worker.
-    pub fn floor_div(&self, divisor: i64) -> Result<Pointer> {
-        self.execute(Op::FloorDiv { input: self.id_at_location, divisor })
-    }
-
-    /// Scaled down to norm at most `max_norm`, on the worker.
-    pub fn clip_norm(&self, max_norm: f64) -> Result<Pointer> {
-        self.execute(Op::ClipNorm { input: self.id_at_location, max_norm })
-    }
-
-    /// Plus Gaussian noise of standard deviation `std`, drawn by the worker's cryptographic generator.
-    pub fn gaussian_noise(&self, std: f64) -> Result<Pointer> {
-        self.execute(Op::GaussianNoise { input: self.id_at_location, std })
-    }
-
     pub async fn backward(&self) -> Result<()> {
         self.check_owned()?;
         expect_done(self.syft.request(&self.location, Query::Backward { id: self.id_at_location }).await?)
@@ -353,6 +291,8 @@ impl Pointer {
         Ok(moved)
     }
 }
+
+crate::protocol::ops::unary_ops!(op_pointer_methods);
 
 impl Drop for Pointer {
     fn drop(&mut self) {

@@ -12,6 +12,7 @@ use crate::error::Error;
 pub use crate::privacy::mechanisms::Product;
 use crate::tensor::BinaryOp;
 
+pub(crate) mod ops;
 mod wire_tensor;
 pub use wire_tensor::{Payload, Values, WireGrad, WireTensor};
 
@@ -137,130 +138,19 @@ pub enum Operand {
     Scalar(f64),
 }
 
-/// Ops that make a new tensor from stored ones; the same set [`Tensor`] has locally.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Op {
-    Binary {
-        op: BinaryOp,
-        lhs: ObjectId,
-        rhs: Operand,
-    },
-    Neg {
-        input: ObjectId,
-    },
-    Pow {
-        input: ObjectId,
-        exponent: f64,
-    },
-    Mm {
-        lhs: ObjectId,
-        rhs: ObjectId,
-    },
-    Sum {
-        input: ObjectId,
-    },
-    Mean {
-        input: ObjectId,
-    },
-    T {
-        input: ObjectId,
-    },
-    Select {
-        input: ObjectId,
-        index: usize,
-    },
-    Rows {
-        input: ObjectId,
-        start: usize,
-        end: Option<usize>,
-    },
-    Clone {
-        input: ObjectId,
-    },
-    /// `.data`: the same storage without history.
-    Data {
-        input: ObjectId,
-    },
-    /// `.grad`: the accumulated gradient, sharing its storage.
-    Grad {
-        input: ObjectId,
-    },
-    /// `round(x · scale)` as integers (`fix_prec()`).
-    FixPrecision {
-        input: ObjectId,
-        scale: i64,
-    },
-    /// Integer floor division by a public number (truncation after a fixed-point product).
-    FloorDiv {
-        input: ObjectId,
-        divisor: i64,
-    },
-    /// Scaled down to norm at most `max_norm` (the Gaussian mechanism's clipping).
-    ClipNorm {
-        input: ObjectId,
-        max_norm: f64,
-    },
-    /// Plus Gaussian noise of standard deviation `std`, from the worker's cryptographic generator.
-    GaussianNoise {
-        input: ObjectId,
-        std: f64,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum InPlaceOp {
-    Binary { op: BinaryOp, target: ObjectId, rhs: Operand },
-    Zero { target: ObjectId },
-}
+ops::unary_ops!(op_enum);
 
 impl Op {
     /// Every stored object the op reads, in a fixed order (left operand first).
     pub fn inputs(&self) -> Vec<ObjectId> {
         self.clone().inputs_mut().into_iter().map(|id| *id).collect()
     }
+}
 
-    /// The same, to rename them when the op is forwarded along a chain.
-    pub fn inputs_mut(&mut self) -> Vec<&mut ObjectId> {
-        match self {
-            Op::Binary { lhs, rhs: Operand::Object(rhs), .. } | Op::Mm { lhs, rhs } => vec![lhs, rhs],
-            Op::Binary { lhs, rhs: Operand::Scalar(_), .. } => vec![lhs],
-            Op::Neg { input }
-            | Op::Pow { input, .. }
-            | Op::Sum { input }
-            | Op::Mean { input }
-            | Op::T { input }
-            | Op::Select { input, .. }
-            | Op::Rows { input, .. }
-            | Op::Clone { input }
-            | Op::Data { input }
-            | Op::Grad { input }
-            | Op::FixPrecision { input, .. }
-            | Op::FloorDiv { input, .. }
-            | Op::ClipNorm { input, .. }
-            | Op::GaussianNoise { input, .. } => vec![input],
-        }
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Op::Binary { op, .. } => op.name(),
-            Op::Neg { .. } => "neg",
-            Op::Pow { .. } => "pow",
-            Op::Mm { .. } => "mm",
-            Op::Sum { .. } => "sum",
-            Op::Mean { .. } => "mean",
-            Op::T { .. } => "t",
-            Op::Select { .. } => "index",
-            Op::Rows { .. } => "slice",
-            Op::Clone { .. } => "clone",
-            Op::Data { .. } => "data",
-            Op::Grad { .. } => "grad",
-            Op::FixPrecision { .. } => "fix_prec",
-            Op::FloorDiv { .. } => "floor_div",
-            Op::ClipNorm { .. } => "clip_norm",
-            Op::GaussianNoise { .. } => "gaussian_noise",
-        }
-    }
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InPlaceOp {
+    Binary { op: BinaryOp, target: ObjectId, rhs: Operand },
+    Zero { target: ObjectId },
 }
 
 impl InPlaceOp {

@@ -2,7 +2,6 @@
 //! a pointer chain.
 
 use crate::error::{Error, Result};
-use crate::privacy::mechanisms;
 use crate::protocol::{InPlaceOp, ObjectId, Op, Operand};
 use crate::tensor::Tensor;
 
@@ -10,26 +9,18 @@ use crate::tensor::Tensor;
 pub(super) fn op(op: &Op, tensors: &[Tensor]) -> Result<Tensor> {
     let first = tensors.first().ok_or_else(|| Error::malformed("an op without operands"))?;
     let second = || tensors.get(1).ok_or_else(|| Error::malformed("a binary op without its right operand"));
+    if let Some(result) = unary(op, first) {
+        return result;
+    }
     match *op {
         Op::Binary { op, rhs: Operand::Scalar(scalar), .. } => first.binary(op, scalar),
         Op::Binary { op, rhs: Operand::Object(_), .. } => first.binary(op, second()?),
         Op::Mm { .. } => first.mm(second()?),
-        Op::Neg { .. } => Ok(first.neg()),
-        Op::Pow { exponent, .. } => Ok(first.pow(exponent)),
-        Op::Sum { .. } => Ok(first.sum()),
-        Op::Mean { .. } => first.mean(),
-        Op::T { .. } => first.t(),
-        Op::Select { index, .. } => first.select(index),
-        Op::Rows { start, end, .. } => first.rows(start, end),
-        Op::Clone { .. } => Ok(first.deep_clone()),
-        Op::Data { .. } => Ok(first.data()),
-        Op::Grad { .. } => first.grad().ok_or(Error::NoGradient),
-        Op::FixPrecision { scale, .. } => mechanisms::fix_precision(first, scale),
-        Op::FloorDiv { divisor, .. } => mechanisms::floor_div(first, divisor),
-        Op::ClipNorm { max_norm, .. } => mechanisms::clip_norm(first, max_norm),
-        Op::GaussianNoise { std, .. } => mechanisms::gaussian_noise(first, std),
+        _ => Err(Error::malformed(format!("{} is not a binary op", op.name()))),
     }
 }
+
+crate::protocol::ops::unary_ops!(op_evaluate);
 
 pub(super) fn in_place(op: &InPlaceOp, tensors: &[Tensor]) -> Result<()> {
     let target = tensors.first().ok_or_else(|| Error::malformed("an in-place op without a target"))?;

@@ -1,0 +1,113 @@
+//! Every remote op is declared once, here. `unary_ops!` is the list of the ops that read one stored
+//! tensor (with public parameters); it hands the list to a macro that expands it — into the
+//! protocol's `Op` enum with its `inputs_mut` and `name` (below), into the worker's evaluation
+//! (`worker/execute.rs`), and into the methods of `Pointer` (`client/pointer.rs`). The two ops
+//! that read two stored operands, `Binary` and `Mm`, are written out where they differ.
+//!
+//! Adding a unary remote op is one line here (and, if the tensor lacks it, its kernel).
+
+/// `Variant method "name" (parameters) |tensor| evaluation;` for each op.
+macro_rules! unary_ops {
+    ($expand:ident) => {
+        $crate::protocol::ops::$expand! {
+            /// `-x`.
+            Neg neg "neg" () |x| Ok(x.neg());
+            /// `x ** exponent`.
+            Pow pow "pow" (exponent: f64) |x| Ok(x.pow(exponent));
+            /// The sum of every element.
+            Sum sum "sum" () |x| Ok(x.sum());
+            /// The mean of every element.
+            Mean mean "mean" () |x| x.mean();
+            /// The transpose of a matrix.
+            T t "t" () |x| x.t();
+            /// `x[index]` along dimension 0.
+            Select select "index" (index: usize) |x| x.select(index);
+            /// `x[start:end]` along dimension 0.
+            Rows rows "slice" (start: usize, end: Option<usize>) |x| x.rows(start, end);
+            /// A copy with its own storage (keeps the history).
+            Clone deep_clone "clone" () |x| Ok(x.deep_clone());
+            /// `.data`: the same storage without history.
+            Data data "data" () |x| Ok(x.data());
+            /// `.grad`: the accumulated gradient, sharing its storage (so `grad.mul_(0.)` clears it).
+            Grad grad "grad" () |x| x.grad().ok_or($crate::error::Error::NoGradient);
+            /// `fix_prec()` on the worker: `round(x · scale)` as integers.
+            FixPrecision fix_precision "fix_prec" (scale: i64) |x| $crate::privacy::mechanisms::fix_precision(x, scale);
+            /// Integer floor division by a public number (truncation after a fixed-point product).
+            FloorDiv floor_div "floor_div" (divisor: i64) |x| $crate::privacy::mechanisms::floor_div(x, divisor);
+            /// Scaled down to norm at most `max_norm` (the Gaussian mechanism's clipping).
+            ClipNorm clip_norm "clip_norm" (max_norm: f64) |x| $crate::privacy::mechanisms::clip_norm(x, max_norm);
+            /// Plus Gaussian noise of standard deviation `std`, drawn by the worker's cryptographic generator.
+            GaussianNoise gaussian_noise "gaussian_noise" (std: f64) |x| $crate::privacy::mechanisms::gaussian_noise(x, std);
+        }
+    };
+}
+pub(crate) use unary_ops;
+
+/// The protocol's `Op`: the two binary ops, then one variant per unary op.
+macro_rules! op_enum {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $name:literal ($($param:ident : $ty:ty),*) |$x:ident| $eval:expr; )*) => {
+        /// Ops that make a new tensor from stored ones; the same set [`Tensor`](crate::Tensor) has locally.
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub enum Op {
+            /// `lhs op rhs`, elementwise with broadcasting.
+            Binary { op: crate::tensor::BinaryOp, lhs: ObjectId, rhs: Operand },
+            /// Matrix product.
+            Mm { lhs: ObjectId, rhs: ObjectId },
+            $( $(#[$doc])* $variant { input: ObjectId, $($param: $ty),* }, )*
+        }
+
+        impl Op {
+            /// Every stored object the op reads, to rename them when the op is forwarded along a
+            /// chain (left operand first).
+            pub fn inputs_mut(&mut self) -> Vec<&mut ObjectId> {
+                match self {
+                    Op::Binary { lhs, rhs: Operand::Object(rhs), .. } | Op::Mm { lhs, rhs } => vec![lhs, rhs],
+                    Op::Binary { lhs, rhs: Operand::Scalar(_), .. } => vec![lhs],
+                    $( Op::$variant { input, .. } => vec![input], )*
+                }
+            }
+
+            pub fn name(&self) -> &'static str {
+                match self {
+                    Op::Binary { op, .. } => op.name(),
+                    Op::Mm { .. } => "mm",
+                    $( Op::$variant { .. } => $name, )*
+                }
+            }
+        }
+    };
+}
+pub(crate) use op_enum;
+
+/// The worker's evaluation of a unary op on its one input.
+macro_rules! op_evaluate {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $name:literal ($($param:ident : $ty:ty),*) |$x:ident| $eval:expr; )*) => {
+        /// `op` on `input`, for the unary ops (`None` for `Binary` and `Mm`).
+        pub(super) fn unary(op: &Op, input: &Tensor) -> Option<Result<Tensor>> {
+            match op {
+                $( Op::$variant { $($param,)* .. } => {
+                    $( let $param = *$param; )*
+                    let $x = input;
+                    Some($eval)
+                } )*
+                Op::Binary { .. } | Op::Mm { .. } => None,
+            }
+        }
+    };
+}
+pub(crate) use op_evaluate;
+
+/// `pointer.neg()`, `pointer.pow(2.0)`, ...: each unary op as a method of `Pointer`.
+macro_rules! op_pointer_methods {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $name:literal ($($param:ident : $ty:ty),*) |$x:ident| $eval:expr; )*) => {
+        impl Pointer {
+            $(
+                $(#[$doc])*
+                pub fn $method(&self, $($param: $ty),*) -> Result<Pointer> {
+                    self.execute(Op::$variant { input: self.id_at_location, $($param),* })
+                }
+            )*
+        }
+    };
+}
+pub(crate) use op_pointer_methods;
