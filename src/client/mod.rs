@@ -58,6 +58,9 @@ struct Shared {
     forged: Cell<u64>,
     inspections: RefCell<HashMap<u64, Slot<Vec<Inspected>>>>,
     next_inspection: Cell<u64>,
+    /// Secret-shared values `me` holds: each a group of its pointers to the shares.
+    shared_values: RefCell<BTreeMap<u64, Vec<ObjectId>>>,
+    next_shared_value: Cell<u64>,
 }
 
 type Listener = Rc<dyn Fn(&MessageEvent)>;
@@ -88,6 +91,8 @@ impl Syft {
             forged: Cell::new(0),
             inspections: RefCell::new(HashMap::new()),
             next_inspection: Cell::new(1),
+            shared_values: RefCell::new(BTreeMap::new()),
+            next_shared_value: Cell::new(1),
         });
         let weak: Weak<Shared> = Rc::downgrade(&shared);
         shared.transport.attach(Rc::new(move |event| {
@@ -182,6 +187,22 @@ impl Syft {
     /// The pointers `me` holds now: (pointer id, location, id at location).
     pub fn live_pointers(&self) -> Vec<(ObjectId, WorkerId, ObjectId)> {
         self.shared.pointers.borrow().iter().map(|(&id, (loc, at))| (id, loc.clone(), *at)).collect()
+    }
+
+    /// The secret-shared values `me` holds, each as the ids of its pointers to the shares.
+    pub fn shared_values(&self) -> Vec<Vec<ObjectId>> {
+        self.shared.shared_values.borrow().values().cloned().collect()
+    }
+
+    pub(crate) fn track_shared_value(&self, pointers: Vec<ObjectId>) -> u64 {
+        let key = self.shared.next_shared_value.get();
+        self.shared.next_shared_value.set(key + 1);
+        self.shared.shared_values.borrow_mut().insert(key, pointers);
+        key
+    }
+
+    pub(crate) fn untrack_shared_value(&self, key: u64) {
+        self.shared.shared_values.borrow_mut().remove(&key);
     }
 
     /// Why `worker` stopped, if it did.

@@ -4,6 +4,7 @@
 
 mod advanced;
 mod basics;
+mod sharing;
 mod source;
 
 use std::collections::BTreeMap;
@@ -51,6 +52,7 @@ pub enum Value {
     Pointer(Pointer),
     Multi(MultiPointer),
     Federation(Box<Federation>),
+    Shared(Box<crate::privacy::sharing::SharedTensor>),
 }
 
 /// The notebook's state: its workers and the variables cells have bound.
@@ -109,6 +111,13 @@ impl Session {
         }
     }
 
+    pub fn shared(&self, name: &str) -> Result<&crate::privacy::sharing::SharedTensor> {
+        match self.vars.get(name) {
+            Some(Value::Shared(x)) => Ok(x),
+            _ => Err(Session::missing(name)),
+        }
+    }
+
     pub fn federation(&mut self, name: &str) -> Result<&mut Federation> {
         match self.vars.get_mut(name) {
             Some(Value::Federation(f)) => Ok(f),
@@ -145,6 +154,7 @@ pub fn describe(owner: &str, id: u64, listed: &Listed) -> String {
 pub fn all() -> Vec<Lesson> {
     let mut lessons = source::with_sources(basics::lessons(), include_str!("basics.rs"));
     lessons.extend(source::with_sources(advanced::lessons(), include_str!("advanced.rs")));
+    lessons.extend(source::with_sources(sharing::lessons(), include_str!("sharing.rs")));
     lessons
 }
 

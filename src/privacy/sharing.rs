@@ -96,9 +96,31 @@ pub struct SharedTensor {
     scale: Option<i64>,
     provider: Option<WorkerHandle>,
     shape: Vec<usize>,
+    /// Its entry among `me`'s shared values (the page draws the shares as one object).
+    tracked: u64,
+}
+
+impl Drop for SharedTensor {
+    fn drop(&mut self) {
+        if let Some(holder) = self.holders.first() {
+            holder.syft().untrack_shared_value(self.tracked);
+        }
+    }
 }
 
 impl SharedTensor {
+    fn new(
+        shares: Vec<Pointer>,
+        holders: Vec<WorkerHandle>,
+        scale: Option<i64>,
+        provider: Option<WorkerHandle>,
+        shape: Vec<usize>,
+    ) -> SharedTensor {
+        let tracked =
+            holders.first().map_or(0, |h| h.syft().track_shared_value(shares.iter().map(Pointer::id).collect()));
+        SharedTensor { shares, holders, scale, provider, shape, tracked }
+    }
+
     /// `me` draws the shares of a value it holds and sends one to each holder.
     fn deal(
         value: &Tensor,
@@ -109,13 +131,8 @@ impl SharedTensor {
         let pieces = mechanisms::split(value, holders.len())?;
         link_all(holders, provider)?;
         let shares = holders.iter().zip(&pieces).map(|(h, piece)| piece.send(h)).collect::<Result<Vec<_>>>()?;
-        Ok(SharedTensor {
-            shares,
-            holders: holders.iter().map(|h| (*h).clone()).collect(),
-            scale,
-            provider: provider.cloned(),
-            shape: value.shape(),
-        })
+        let holders = holders.iter().map(|h| (*h).clone()).collect();
+        Ok(SharedTensor::new(shares, holders, scale, provider.cloned(), value.shape()))
     }
 
     /// A worker shares a tensor it holds (`pointer`), drawing the shares itself: `me` never sees
@@ -150,7 +167,7 @@ impl SharedTensor {
             holders.iter().zip(&ids).map(|(h, id)| Pointer::new(syft.clone(), syft.fresh_id(), h.id(), *id)).collect();
         let holders = holders.iter().map(|h| (*h).clone()).collect();
         // The shape is read from a share when a Beaver triple needs it.
-        Ok(SharedTensor { shares, holders, scale, provider: provider.cloned(), shape: Vec::new() })
+        Ok(SharedTensor::new(shares, holders, scale, provider.cloned(), Vec::new()))
     }
 
     pub fn holders(&self) -> Vec<&str> {
@@ -170,13 +187,7 @@ impl SharedTensor {
     }
 
     fn like(&self, shares: Vec<Pointer>) -> SharedTensor {
-        SharedTensor {
-            shares,
-            holders: self.holders.clone(),
-            scale: self.scale,
-            provider: self.provider.clone(),
-            shape: self.shape.clone(),
-        }
+        SharedTensor::new(shares, self.holders.clone(), self.scale, self.provider.clone(), self.shape.clone())
     }
 
     fn compatible(&self, op: &str, other: &SharedTensor) -> Result<()> {
@@ -329,9 +340,9 @@ impl SharedTensor {
             return Ok(self.like(vec![low, high]));
         }
         let others: Vec<&WorkerHandle> = self.holders[1..].iter().collect();
-        let reshared = SharedTensor::from_worker(&high, None, &others, None).await?;
+        let mut reshared = SharedTensor::from_worker(&high, None, &others, None).await?;
         let mut shares = vec![low];
-        shares.extend(reshared.shares);
+        shares.extend(std::mem::take(&mut reshared.shares));
         Ok(self.like(shares))
     }
 

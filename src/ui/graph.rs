@@ -61,6 +61,17 @@ pub fn pointer_graph(props: &GraphProps) -> Html {
             }
         }
     }
+    // A secret-shared value is one object spread over its holders: one box around its share pointers.
+    let mut groups: Vec<(usize, usize, usize)> = Vec::new();
+    if let Some(me) = workers.first() {
+        for (row, object) in me.objects.iter().enumerate() {
+            let Some(value) = object.shared_value else { continue };
+            match groups.iter_mut().find(|(v, _, _)| *v == value) {
+                Some((_, _, last)) => *last = row,
+                None => groups.push((value, row, row)),
+            }
+        }
+    }
     html! {
         <svg class="graph" viewBox={format!("0 0 {width} {height}")} role="img"
              aria-label="pointer chains: an arrow from every pointer to what it points at">
@@ -84,6 +95,16 @@ pub fn pointer_graph(props: &GraphProps) -> Html {
                                 </g>
                             }
                         }) }
+                    </g>
+                }
+            }) }
+            { for groups.iter().map(|&(value, first, last)| {
+                let (y, h) = (TOP + first as f64 * ROW - 3.0, (last - first) as f64 * ROW + BOX_H + 6.0);
+                html! {
+                    <g class="shared-value" data-shares={(last - first + 1).to_string()}>
+                        <rect x="6" y={y.to_string()} width={(BOX_W + 8.0).to_string()} height={h.to_string()} rx="6" />
+                        <text x={(BOX_W + 10.0).to_string()} y={(y + 13.0).to_string()} text-anchor="end">{ "shared" }</text>
+                        <title>{ format!("shared value {}: one value, one share on each of {} holders", value + 1, last - first + 1) }</title>
                     </g>
                 }
             }) }

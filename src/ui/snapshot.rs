@@ -33,6 +33,8 @@ pub struct ObjectView {
     /// Who stored it (or asked for the op that made it), and whom it was delegated to.
     pub owner: WorkerId,
     pub delegates: Vec<WorkerId>,
+    /// For `me`'s pointers to the shares of one secret-shared value: which value (drawn as one).
+    pub shared_value: Option<usize>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -46,21 +48,22 @@ impl Snapshot {
     pub async fn take(syft: &Syft) -> Snapshot {
         // Let chains finish forwarding so the stores are the ones the last action left.
         let _ = syft.settle().await;
-        let mut workers = vec![WorkerView {
-            id: ME.into(),
-            objects: syft
-                .live_pointers()
-                .into_iter()
-                .map(|(id, location, id_at_location)| ObjectView {
-                    id,
-                    text: format!("[PointerTensor | me:{id} -> {location}:{id_at_location}]"),
-                    kind: ObjectKindView::Pointer { location, id_at_location },
-                    owner: ME.into(),
-                    delegates: Vec::new(),
-                })
-                .collect(),
-            gone: None,
-        }];
+        let shared_values = syft.shared_values();
+        let mut pointers: Vec<ObjectView> = syft
+            .live_pointers()
+            .into_iter()
+            .map(|(id, location, id_at_location)| ObjectView {
+                id,
+                text: format!("[PointerTensor | me:{id} -> {location}:{id_at_location}]"),
+                kind: ObjectKindView::Pointer { location, id_at_location },
+                owner: ME.into(),
+                delegates: Vec::new(),
+                shared_value: shared_values.iter().position(|group| group.contains(&id)),
+            })
+            .collect();
+        // The shares of one value side by side, after the plain pointers.
+        pointers.sort_by_key(|p| (p.shared_value.map_or(0, |v| v + 1), p.id));
+        let mut workers = vec![WorkerView { id: ME.into(), objects: pointers, gone: None }];
         for id in syft.worker_ids() {
             let gone = syft.gone_reason(&id);
             let objects = match (&gone, syft.worker(&id)) {
@@ -85,5 +88,5 @@ fn object_view(worker: &str, entry: Inspected) -> ObjectView {
         Listed::Pointer { location, id_at_location } => ObjectKindView::Pointer { location, id_at_location },
         Listed::Error(_) => ObjectKindView::Error,
     };
-    ObjectView { id, kind, text, owner, delegates }
+    ObjectView { id, kind, text, owner, delegates, shared_value: None }
 }

@@ -45,7 +45,7 @@ test('every lesson runs on the Web Workers and the panels show the stores, chain
 
   // The rest of every lesson, in order, with "Run every step".
   const lessons = await page.locator('.lesson-tab').evaluateAll(tabs => tabs.map(t => t.dataset.lesson));
-  assert.equal(lessons.length, 9);
+  assert.equal(lessons.length, 10);
   for (const lesson of lessons) {
     await page.click(`.lesson-tab[data-lesson="${lesson}"]`);
     await page.click('.run-lesson');

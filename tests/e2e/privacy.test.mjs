@@ -52,3 +52,23 @@ test('earlier runs stay on the chart, so the cost of privacy shows', async () =>
   await shot(page, 'modes-compared');
   assert.deepEqual(errors, []);
 });
+
+test("PySyft's next lesson: a shared value is one object spread over its holders, and bob's share is not x", async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await page.click('.lesson-tab[data-lesson="secret_sharing"]');
+  const step = page.locator('.lesson[data-lesson="secret_sharing"] .step[data-cell="Sharing"]');
+  await step.locator('button.run').click();
+  await step.locator('.output').waitFor({ timeout: 20000 });
+  assert.doesNotMatch(await step.locator('.output').textContent(), /tensor\(\[1, 2, 3, 4, 5\]\)/);
+  await page.waitForFunction(() => document.querySelector('.graph .shared-value')?.dataset.shares === '3');
+  assert.equal(await page.locator('.side .worker[data-worker="secure_worker"] .object.tensor').count(), 1);
+  await page.locator('.panel[aria-label="pointer chains"]').screenshot({ path: 'tests/e2e/screenshots/shared-value-graph.png' });
+  await page.click('.run-lesson');
+  await page.waitForFunction(() => document.querySelectorAll('.lesson .step .output').length === 4, null, { timeout: 60000 });
+  assert.equal(await page.locator('.lesson .step .output.failed').count(), 0);
+  assert.equal(await page.locator('.step[data-cell="Adding shares"] .output').textContent(), 'tensor([ 2,  4,  6,  8, 10])');
+  await page.waitForFunction(() => document.querySelector('.graph .shared-value')?.dataset.shares === '2');
+  await shot(page, 'lesson-secret_sharing');
+  assert.deepEqual(errors, []);
+});

@@ -64,12 +64,31 @@ crate::async_test!(every_step_of_every_lesson_runs_and_prints_the_seeds_values, 
     assert_eq!(project.lines().count(), 10);
     let received = "me received: loss from bob, loss from alice, average weight from secure_worker, average bias from secure_worker";
     assert!(project.lines().all(|l| l.ends_with(received)), "{project}");
+    // PySyft's next lesson: bob's share is not x; the shares add up; products within 1e-3.
+    let bobs = output(&outputs, "secret_sharing Sharing");
+    assert!(bobs.starts_with('{') && !bobs.contains("tensor([1, 2, 3, 4, 5])"), "{bobs}");
+    assert_eq!(output(&outputs, "secret_sharing Adding shares"), "tensor([ 2,  4,  6,  8, 10])");
+    assert_eq!(
+        output(&outputs, "secret_sharing Fixed precision"),
+        "FixedPrecisionTensor>tensor([100, 200, 300])\ntensor([0.2000, 0.4000, 0.6000])"
+    );
+    let squares: Vec<f64> = output(&outputs, "secret_sharing Multiplying shares")
+        .trim_start_matches("tensor([")
+        .trim_end_matches("])")
+        .split(", ")
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(squares.iter().zip([0.01, 0.04, 0.09]).all(|(a, b)| (a - b).abs() <= 1e-3), "{squares:?}");
 });
 
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn every_step_shows_the_body_of_the_code_it_runs() {
-    let files = [include_str!("../../src/lessons/basics.rs"), include_str!("../../src/lessons/advanced.rs")];
+    let files = [
+        include_str!("../../src/lessons/basics.rs"),
+        include_str!("../../src/lessons/advanced.rs"),
+        include_str!("../../src/lessons/sharing.rs"),
+    ];
     let steps: usize = files.iter().map(|f| f.matches("step!(\"").count()).sum();
     let lessons = all();
     let shown: Vec<(String, String)> = lessons
