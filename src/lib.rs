@@ -7,6 +7,7 @@ pub mod ids;
 pub mod lessons;
 pub mod limits;
 pub mod nn;
+pub mod playground;
 pub mod privacy;
 pub mod protocol;
 pub mod rng;

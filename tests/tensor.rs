@@ -244,3 +244,37 @@ fn data_shares_storage_without_history_and_grad_accumulates() {
     assert!(!c.shares_storage_with(&w));
     assert!(Tensor::from([1.]).sum().backward() == Err(Error::BackwardWithoutGraph));
 }
+
+#[test]
+fn activations_and_binary_cross_entropy_match_finite_differences() {
+    let mut rng = Rng::seeded(7);
+    for case in 0..10 {
+        let shape = [1 + case % 3, 1 + case % 2];
+        // Away from ReLU's kink at 0, so the central difference is defined.
+        let away_from_zero = |t: Tensor| {
+            let v: Vec<f32> =
+                t.to_f32_vec().iter().map(|x| if x.abs() < 0.1 { x.signum() * 0.5 + 0.1 } else { *x }).collect();
+            Tensor::from_f32(&t.shape(), v).unwrap()
+        };
+        let a = away_from_zero(random_tensor(&mut rng, &shape, false));
+        let positive = random_tensor(&mut rng, &shape, true);
+        check_gradient("tanh", vec![a.clone()], &|t| t[0].tanh());
+        check_gradient("relu", vec![a.clone()], &|t| t[0].relu());
+        check_gradient("sigmoid", vec![a.clone()], &|t| t[0].sigmoid());
+        check_gradient("exp", vec![a.clone()], &|t| t[0].exp());
+        check_gradient("log", vec![positive.clone()], &|t| t[0].log());
+        let target = Tensor::from_f32(&shape, (0..shape[0] * shape[1]).map(|i| (i % 2) as f32).collect()).unwrap();
+        check_gradient("binary cross-entropy", vec![a.clone()], &|t| {
+            minisyft::nn::binary_cross_entropy(&t[0].sigmoid(), &target).unwrap()
+        });
+    }
+}
+
+#[test]
+fn activations_print_their_pytorch_backward_names() {
+    let x = Tensor::from([0.5, -1.0]).requiring_grad().unwrap();
+    check_prints(&x.tanh(), "tensor([ 0.4621, -0.7616], grad_fn=<TanhBackward0>)");
+    check_prints(&x.relu(), "tensor([0.5000, 0.0000], grad_fn=<ReluBackward0>)");
+    check_prints(&x.sigmoid(), "tensor([0.6225, 0.2689], grad_fn=<SigmoidBackward0>)");
+    check_prints(&x.exp(), "tensor([1.6487, 0.3679], grad_fn=<ExpBackward0>)");
+}

@@ -1,6 +1,10 @@
 //! The little of `torch.nn` and `torch.optim` the seed uses: `Linear`, plain SGD and the summed
 //! squared error.
 
+mod mlp;
+
+pub use mlp::{accuracy, binary_cross_entropy, Mlp};
+
 use crate::error::Result;
 use crate::rng::Rng;
 use crate::tensor::Tensor;

@@ -30,6 +30,16 @@ macro_rules! unary_ops {
             Data data "data" () |x| Ok(x.data());
             /// `.grad`: the accumulated gradient, sharing its storage (so `grad.mul_(0.)` clears it).
             Grad grad "grad" () |x| x.grad().ok_or($crate::error::Error::NoGradient);
+            /// `tanh(x)` elementwise.
+            Tanh tanh "tanh" () |x| Ok(x.tanh());
+            /// `max(x, 0)` elementwise.
+            Relu relu "relu" () |x| Ok(x.relu());
+            /// `1 / (1 + exp(-x))` elementwise.
+            Sigmoid sigmoid "sigmoid" () |x| Ok(x.sigmoid());
+            /// The natural logarithm, elementwise.
+            Log log "log" () |x| Ok(x.log());
+            /// `exp(x)` elementwise.
+            Exp exp "exp" () |x| Ok(x.exp());
             /// `fix_prec()` on the worker: `round(x · scale)` as integers.
             FixPrecision fix_precision "fix_prec" (scale: i64) |x| $crate::privacy::mechanisms::fix_precision(x, scale);
             /// Integer floor division by a public number (truncation after a fixed-point product).

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use ndarray::{ArrayD, Axis, Ix2, IxDyn, Slice};
 
 use super::storage::zip_broadcast;
-use super::{BinaryOp, Storage, Tensor};
+use super::{BinaryOp, Elementwise, Storage, Tensor};
 use crate::error::{Error, Result};
 
 /// How a tensor was computed: the op and the inputs its gradient needs.
@@ -24,6 +24,7 @@ pub enum GradFn {
     Select { input: Tensor, index: usize },
     Rows { input: Tensor, start: usize, end: Option<usize> },
     Clone { input: Tensor },
+    Elementwise { function: Elementwise, input: Tensor },
 }
 
 impl GradFn {
@@ -46,6 +47,7 @@ impl GradFn {
             GradFn::Select { .. } => "SelectBackward0",
             GradFn::Rows { .. } => "SliceBackward0",
             GradFn::Clone { .. } => "CloneBackward0",
+            GradFn::Elementwise { function, .. } => function.backward_name(),
         }
     }
 
@@ -66,7 +68,8 @@ impl GradFn {
             | GradFn::Transpose { input }
             | GradFn::Select { input, .. }
             | GradFn::Rows { input, .. }
-            | GradFn::Clone { input } => vec![input],
+            | GradFn::Clone { input }
+            | GradFn::Elementwise { input, .. } => vec![input],
         }
     }
 
@@ -136,6 +139,11 @@ impl GradFn {
                 vec![(input, full)]
             }
             GradFn::Clone { input } => vec![(input, grad.clone())],
+            GradFn::Elementwise { function, input } => {
+                let f = *function;
+                let local = values(input).mapv(|x| f.derivative(x, f.apply(x)));
+                vec![(input, times(grad, &local, |g, d| g * d)?)]
+            }
         })
     }
 }

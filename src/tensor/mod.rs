@@ -18,7 +18,7 @@ use ndarray::{ArrayD, IxDyn};
 use crate::error::{Error, Result};
 pub use backprop::GradFn;
 pub use ops::Rhs;
-pub use storage::{broadcast_shape, BinaryOp, DType, Storage};
+pub use storage::{broadcast_shape, BinaryOp, DType, Elementwise, Storage};
 
 thread_local! {
     static NEXT_NODE_ID: Cell<u64> = const { Cell::new(1) };

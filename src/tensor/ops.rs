@@ -1,7 +1,7 @@
 //! The tensor operations. Each computes its value with a [`Storage`] kernel and, when any input
 //! requires grad, records the [`GradFn`] that `backward` replays.
 
-use super::{BinaryOp, GradFn, Storage, Tensor};
+use super::{BinaryOp, Elementwise, GradFn, Storage, Tensor};
 use crate::error::{Error, Result};
 
 /// The right-hand side of an elementwise op: another tensor or a Python-style scalar.
@@ -75,6 +75,32 @@ impl Tensor {
     pub fn neg(&self) -> Tensor {
         let value = self.node.storage.borrow().neg();
         Tensor::result(value, &[self], || GradFn::Neg { input: self.clone() })
+    }
+
+    /// `f(self)` elementwise (`tanh`, `relu`, `sigmoid`, `log`, `exp`).
+    pub fn elementwise(&self, f: Elementwise) -> Tensor {
+        let value = self.node.storage.borrow().elementwise(f);
+        Tensor::result(value, &[self], || GradFn::Elementwise { function: f, input: self.clone() })
+    }
+
+    pub fn tanh(&self) -> Tensor {
+        self.elementwise(Elementwise::Tanh)
+    }
+
+    pub fn relu(&self) -> Tensor {
+        self.elementwise(Elementwise::Relu)
+    }
+
+    pub fn sigmoid(&self) -> Tensor {
+        self.elementwise(Elementwise::Sigmoid)
+    }
+
+    pub fn log(&self) -> Tensor {
+        self.elementwise(Elementwise::Log)
+    }
+
+    pub fn exp(&self) -> Tensor {
+        self.elementwise(Elementwise::Exp)
     }
 
     /// `self ** exponent` for a scalar exponent.

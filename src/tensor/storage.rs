@@ -66,6 +66,57 @@ impl BinaryOp {
     }
 }
 
+/// The elementwise functions a network needs, each with its derivative: one list, so that a new one
+/// is one arm here (and one line of `unary_ops!` to run it remotely).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Elementwise {
+    Tanh,
+    Relu,
+    Sigmoid,
+    Log,
+    Exp,
+}
+
+impl Elementwise {
+    pub fn apply(self, x: f32) -> f32 {
+        match self {
+            Elementwise::Tanh => x.tanh(),
+            Elementwise::Relu => x.max(0.0),
+            Elementwise::Sigmoid => 1.0 / (1.0 + (-x).exp()),
+            Elementwise::Log => x.ln(),
+            Elementwise::Exp => x.exp(),
+        }
+    }
+
+    /// d(apply)/dx at `x`, where `y = apply(x)`.
+    pub fn derivative(self, x: f32, y: f32) -> f32 {
+        match self {
+            Elementwise::Tanh => 1.0 - y * y,
+            Elementwise::Relu => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Elementwise::Sigmoid => y * (1.0 - y),
+            Elementwise::Log => 1.0 / x,
+            Elementwise::Exp => y,
+        }
+    }
+
+    /// PyTorch's name for the backward node, shown as `grad_fn=<TanhBackward0>`.
+    pub fn backward_name(self) -> &'static str {
+        match self {
+            Elementwise::Tanh => "TanhBackward0",
+            Elementwise::Relu => "ReluBackward0",
+            Elementwise::Sigmoid => "SigmoidBackward0",
+            Elementwise::Log => "LogBackward0",
+            Elementwise::Exp => "ExpBackward0",
+        }
+    }
+}
+
 /// The shape two operands broadcast to (NumPy rules), or `None` when they do not fit.
 pub fn broadcast_shape(lhs: &[usize], rhs: &[usize]) -> Option<Vec<usize>> {
     let rank = lhs.len().max(rhs.len());
@@ -154,6 +205,11 @@ impl Storage {
                 Storage::F32(self.to_f32().mapv(|x| if scalar_first { op.apply_f32(s, x) } else { op.apply_f32(x, s) }))
             }
         }
+    }
+
+    /// `f(x)` for every element, as floats.
+    pub fn elementwise(&self, f: Elementwise) -> Storage {
+        Storage::F32(self.to_f32().mapv(|x| f.apply(x)))
     }
 
     pub fn neg(&self) -> Storage {
