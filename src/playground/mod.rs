@@ -1,5 +1,7 @@
-//! The federated playground's raw material: seeded 2-D data sets (`data`) and the ways of dealing
-//! them out to clients (`partition`). Everything is reproducible from one seed.
+//! The federated playground: seeded 2-D data sets (`data`), the ways of dealing them out to clients
+//! (`partition`), and federated training of any model on them (`federation`: client sampling,
+//! dropout, local epochs, FedAvg weighted by examples, FedProx). Everything repeats from one seed.
 
 pub mod data;
+pub mod federation;
 pub mod partition;
