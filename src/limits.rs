@@ -23,6 +23,11 @@ pub const MAX_CHAIN_HOPS: u8 = 32;
 pub const MAX_DELEGATES: usize = 64;
 /// Bytes of a worker's name.
 pub const MAX_NAME_BYTES: usize = 64;
+/// Steps of one plan, and registers it may use.
+pub const MAX_PLAN_STEPS: usize = 4096;
+pub const MAX_PLAN_REGISTERS: usize = 4096;
+/// Steps one run of a plan may take, loops unrolled.
+pub const MAX_PLAN_WORK: u64 = 1_000_000;
 /// Envelopes in one batch posted to a Web Worker.
 pub const MAX_BATCH: usize = 100_000;
 

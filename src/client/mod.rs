@@ -3,6 +3,7 @@
 //! need no answer (send, remote ops, delete) return at once, so they pipeline.
 
 mod model;
+mod plan;
 mod pointer;
 mod worker_handle;
 
@@ -14,6 +15,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 pub use model::RemoteLinear;
+pub use plan::{Arg, PlanBuilder};
 pub use pointer::{MultiPointer, Operand, Pointer};
 pub use worker_handle::WorkerHandle;
 

@@ -110,6 +110,11 @@ impl Pointer {
         }
     }
 
+    /// Gives up ownership: the object was fetched another way (`Syft::get_many`).
+    pub(crate) fn release(&self) {
+        self.disown();
+    }
+
     fn disown(&self) {
         self.owns.set(false);
         self.syft.untrack_pointer(self.id);

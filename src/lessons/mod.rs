@@ -147,6 +147,7 @@ pub fn describe(owner: &str, id: u64, listed: &Listed) -> String {
             format!("[PointerTensor | {owner}:{id} -> {location}:{id_at_location}]")
         }
         Listed::Error(e) => format!("Error: {e}"),
+        Listed::Plan { steps } => format!("<Plan of {steps} steps>"),
     }
 }
 

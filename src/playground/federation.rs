@@ -35,6 +35,8 @@ pub struct RunConfig {
     pub batch_size: usize,
     pub lr: f64,
     pub strategy: Strategy,
+    /// Train with a plan stored on each client (two round trips a round) instead of op by op.
+    pub use_plans: bool,
 }
 
 impl Default for RunConfig {
@@ -47,6 +49,7 @@ impl Default for RunConfig {
             batch_size: 32,
             lr: 0.1,
             strategy: Strategy::FedAvg,
+            use_plans: true,
         }
     }
 }
@@ -57,6 +60,8 @@ pub struct Client {
     data: Pointer,
     target: Pointer,
     pub examples: usize,
+    /// The training plan, stored on the worker the first time the client trains.
+    plan: std::cell::RefCell<Option<Pointer>>,
 }
 
 /// What one round did.
@@ -129,6 +134,7 @@ impl PlaygroundFederation {
                 data: data.send(worker)?,
                 target: target.send(worker)?,
                 examples: shard.len(),
+                plan: std::cell::RefCell::new(None),
             });
         }
         if clients.is_empty() {
@@ -198,6 +204,9 @@ impl PlaygroundFederation {
 
     /// Local epochs of mini-batch SGD on the client's worker; the trained parameters come back.
     async fn train_client(&self, client: &Client) -> Result<(Vec<Tensor>, f64)> {
+        if self.config.use_plans {
+            return self.train_client_with_plan(client).await;
+        }
         let worker = &client.worker;
         let remote: Vec<Pointer> = self.model.parameters().iter().map(|p| p.send(worker)).collect::<Result<_>>()?;
         let global: Vec<Pointer> = match self.config.strategy {
@@ -237,6 +246,34 @@ impl PlaygroundFederation {
         Ok((parameters, last_loss))
     }
 
+    /// The same training as one plan run: the parameters go with the run request and come back
+    /// with one fetch, whatever the model size and the number of local steps.
+    async fn train_client_with_plan(&self, client: &Client) -> Result<(Vec<Tensor>, f64)> {
+        let worker = &client.worker;
+        // Taken out of its cell while it runs: no borrow is held across an await.
+        let taken = client.plan.borrow_mut().take();
+        let plan = match taken {
+            Some(plan) => plan,
+            None => training_plan(&self.model, &self.config).send(worker)?,
+        };
+        let parameters: Vec<Pointer> = self.model.parameters().iter().map(|p| p.send(worker)).collect::<Result<_>>()?;
+        let global: Vec<Pointer> = match self.config.strategy {
+            Strategy::FedProx { .. } => {
+                self.model.parameters().iter().map(|p| p.detach().send(worker)).collect::<Result<_>>()?
+            }
+            Strategy::FedAvg => Vec::new(),
+        };
+        let mut inputs: Vec<&Pointer> = vec![&client.data, &client.target];
+        inputs.extend(parameters.iter());
+        inputs.extend(global.iter());
+        let outputs = plan.run_plan(&inputs, parameters.len() + 1).await;
+        *client.plan.borrow_mut() = Some(plan);
+        let outputs = outputs?;
+        let fetched = worker.syft().get_many(&outputs.iter().collect::<Vec<_>>()).await?;
+        let (loss, trained) = fetched.split_last().ok_or_else(|| Error::malformed("a plan without outputs"))?;
+        Ok((trained.iter().map(Tensor::detach).collect(), loss.item()?))
+    }
+
     /// FedAvg: the parameters weighted by each client's examples.
     fn average(&self, trained: &[(usize, Vec<Tensor>)]) -> Result<()> {
         let total: usize = trained.iter().map(|(n, _)| n).sum();
@@ -271,6 +308,72 @@ fn forward(parameters: &[Pointer], activation: crate::tensor::Elementwise, x: &P
         h = h.mm(&parameters[2 * layer].t()?)?.add(&parameters[2 * layer + 1])?;
     }
     h.sigmoid()
+}
+
+/// The local training as a plan: inputs `[data, target, parameters…, global parameters… (FedProx)]`,
+/// outputs `[parameters…, the last batch's loss]`.
+pub fn training_plan(model: &Mlp, config: &RunConfig) -> crate::protocol::Plan {
+    use crate::client::PlanBuilder;
+    const EPSILON: f64 = 1e-7;
+    let count = model.parameters().len() as u64;
+    let prox = match config.strategy {
+        Strategy::FedProx { mu } => Some(mu),
+        Strategy::FedAvg => None,
+    };
+    let (mut plan, slots) = PlanBuilder::new(2 + count * if prox.is_some() { 2 } else { 1 });
+    let (data, target) = (slots[0], slots[1]);
+    let parameters: Vec<u64> = slots[2..2 + count as usize].to_vec();
+    let global: Vec<u64> = slots[2 + count as usize..].to_vec();
+    let mut last_loss = 0;
+    plan.for_each_batch((data, target), config.batch_size as u64, config.local_epochs as u64, |p, x, y| {
+        let layers = parameters.len() / 2;
+        let mut h = x;
+        for layer in 0..layers {
+            let transposed = p.t(parameters[2 * layer]);
+            let product = p.mm(h, transposed);
+            h = p.add(product, parameters[2 * layer + 1]);
+            if layer + 1 < layers {
+                h = match model.activation {
+                    crate::tensor::Elementwise::Relu => p.relu(h),
+                    _ => p.tanh(h),
+                };
+            }
+        }
+        let probability = p.sigmoid(h);
+        let shifted = p.add(probability, EPSILON);
+        let log_p = p.log(shifted);
+        let positive = p.mul(y, log_p);
+        let minus_p = p.neg(probability);
+        let one_minus_p = p.add(minus_p, 1.0 + EPSILON);
+        let log_q = p.log(one_minus_p);
+        let minus_y = p.neg(y);
+        let one_minus_y = p.add(minus_y, 1.0);
+        let negative = p.mul(one_minus_y, log_q);
+        let both = p.add(positive, negative);
+        let mean = p.mean(both);
+        let mut loss = p.neg(mean);
+        if let Some(mu) = prox {
+            for (w, w0) in parameters.iter().zip(&global) {
+                let difference = p.sub(*w, *w0);
+                let squared = p.pow(difference, 2.0);
+                let total = p.sum(squared);
+                let term = p.mul(total, mu / 2.0);
+                loss = p.add(loss, term);
+            }
+        }
+        p.backward(loss);
+        for &w in &parameters {
+            let grad = p.grad(w);
+            let values = p.data(w);
+            let step = p.mul(grad, config.lr);
+            p.in_place(crate::tensor::BinaryOp::Sub, values, step);
+            p.zero_(grad);
+        }
+        last_loss = loss;
+    });
+    let mut outputs = parameters.clone();
+    outputs.push(last_loss);
+    plan.build(&outputs)
 }
 
 /// [`binary_cross_entropy`] where the predictions live.

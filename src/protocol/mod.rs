@@ -13,7 +13,9 @@ pub use crate::privacy::mechanisms::Product;
 use crate::tensor::BinaryOp;
 
 pub(crate) mod ops;
+mod plan;
 mod wire_tensor;
+pub use plan::{Plan, PlanStep, Slot};
 pub use wire_tensor::{Payload, Values, WireGrad, WireTensor};
 
 pub use crate::ids::{ObjectId, RequestId, WorkerId, ME};
@@ -77,6 +79,8 @@ pub enum Command {
     /// As a crypto provider: draw a Beaver triple (a, b, c = a·b) for operands of these shapes and
     /// give each holder its shares of a, b and c under the given ids, usable by the sender.
     Triple { product: Product, lhs: Vec<usize>, rhs: Vec<usize>, holders: Vec<(WorkerId, [ObjectId; 3])> },
+    /// Keep `plan` under `id`, to be run later with `Query::RunPlan`.
+    StorePlan { id: ObjectId, plan: Plan },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +102,17 @@ pub enum Query {
     },
     /// The store, for inspection (`bob._objects`).
     Objects,
+    /// Run the plan stored under `plan` on the tensors stored under `inputs`, and keep its outputs
+    /// under `outputs`: a whole training step (or all of a round's) in one message.
+    RunPlan {
+        plan: ObjectId,
+        inputs: Vec<ObjectId>,
+        outputs: Vec<ObjectId>,
+    },
+    /// Remove every tensor under `ids` and send them back together (`Answer::Objects`).
+    GetMany {
+        ids: Vec<ObjectId>,
+    },
     ClearObjects,
     /// How many messages this worker has handled and sent, not counting these queries themselves:
     /// the client compares the totals to tell when every message under way has landed.
@@ -185,8 +200,15 @@ pub enum WireObject {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Listed {
     Tensor(WireTensor),
-    Pointer { location: WorkerId, id_at_location: ObjectId },
+    Pointer {
+        location: WorkerId,
+        id_at_location: ObjectId,
+    },
     Error(Error),
+    /// A stored plan: how many steps it has.
+    Plan {
+        steps: usize,
+    },
 }
 
 /// One entry of a store as the simulation's inspector sees it: every entry, with who may use it.
@@ -245,6 +267,7 @@ impl Envelope {
             Body::Command(Command::Delegate { .. }) => "delegate".into(),
             Body::Command(Command::Share { .. }) => "share".into(),
             Body::Command(Command::Triple { .. }) => "beaver triple".into(),
+            Body::Command(Command::StorePlan { .. }) => "store plan".into(),
             Body::Refused { .. } => "refused".into(),
             Body::Request { query, .. } => match query {
                 Query::Get { .. } => "get".into(),
@@ -254,6 +277,8 @@ impl Envelope {
                 Query::Objects => "objects".into(),
                 Query::ClearObjects => "clear_objects".into(),
                 Query::Counters => "counters".into(),
+                Query::RunPlan { .. } => "run plan".into(),
+                Query::GetMany { .. } => "get many".into(),
             },
             Body::Reply { answer: Ok(Answer::Object(_)), .. } => "reply object".into(),
             Body::Reply { answer: Ok(Answer::Objects(_)), .. } => "reply objects".into(),
@@ -275,12 +300,17 @@ impl Envelope {
                 std::iter::once(*input).chain(holders.iter().map(|(_, id)| *id)).collect()
             }
             Body::Command(Command::Triple { holders, .. }) => holders.iter().flat_map(|(_, ids)| *ids).collect(),
+            Body::Command(Command::StorePlan { id, .. }) => vec![*id],
             Body::Request { query, .. } => match query {
                 Query::Get { id, .. } | Query::RemoteGet { id } | Query::Backward { id } => {
                     vec![*id]
                 }
                 Query::InPlace { op } => op.inputs(),
                 Query::Objects | Query::ClearObjects | Query::Counters => vec![],
+                Query::RunPlan { plan, inputs, outputs } => {
+                    std::iter::once(*plan).chain(inputs.iter().copied()).chain(outputs.iter().copied()).collect()
+                }
+                Query::GetMany { ids } => ids.clone(),
             },
             Body::Reply { answer: Ok(Answer::Objects(objects)), .. } => objects.iter().map(|(id, _)| *id).collect(),
             Body::Reply { .. } | Body::Refused { .. } => vec![],

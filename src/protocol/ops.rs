@@ -1,7 +1,8 @@
 //! Every remote op is declared once, here. `unary_ops!` is the list of the ops that read one stored
 //! tensor (with public parameters); it hands the list to a macro that expands it — into the
 //! protocol's `Op` enum with its `inputs_mut` and `name` (below), into the worker's evaluation
-//! (`worker/execute.rs`), and into the methods of `Pointer` (`client/pointer.rs`). The two ops
+//! (`worker/execute.rs`), into the methods of `Pointer` (`client/pointer.rs`) and into the steps
+//! a `PlanBuilder` records (`client/plan.rs`). The two ops
 //! that read two stored operands, `Binary` and `Mm`, are written out where they differ.
 //!
 //! Adding a unary remote op is one line here (and, if the tensor lacks it, its kernel).
@@ -121,3 +122,18 @@ macro_rules! op_pointer_methods {
     };
 }
 pub(crate) use op_pointer_methods;
+
+/// `builder.tanh(x)`, …: each unary op as a step of a plan being recorded.
+macro_rules! op_plan_methods {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $name:literal ($($param:ident : $ty:ty),*) |$x:ident| $eval:expr; )*) => {
+        impl PlanBuilder {
+            $(
+                $(#[$doc])*
+                pub fn $method(&mut self, input: Slot, $($param: $ty),*) -> Slot {
+                    self.op(Op::$variant { input, $($param),* })
+                }
+            )*
+        }
+    };
+}
+pub(crate) use op_plan_methods;

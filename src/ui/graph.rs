@@ -87,7 +87,7 @@ pub fn pointer_graph(props: &GraphProps) -> Html {
                         <text class="worker-name" x={x.to_string()} y="18">{ &w.id }</text>
                         { for w.objects.iter().enumerate().map(|(r, o)| {
                             let y = TOP + r as f64 * ROW;
-                            let class = match o.kind { ObjectKindView::Tensor { .. } => "tensor", ObjectKindView::Pointer { .. } => "pointer", ObjectKindView::Error => "error" };
+                            let class = match o.kind { ObjectKindView::Tensor { .. } => "tensor", ObjectKindView::Pointer { .. } => "pointer", ObjectKindView::Error => "error", ObjectKindView::Plan { .. } => "plan" };
                             html! {
                                 <g class={classes!("node", class)}>
                                     <rect x={x.to_string()} y={y.to_string()} width={BOX_W.to_string()} height={BOX_H.to_string()} rx="4" />

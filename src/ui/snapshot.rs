@@ -42,6 +42,7 @@ pub enum ObjectKindView {
     Tensor { shape: Vec<usize> },
     Pointer { location: WorkerId, id_at_location: ObjectId },
     Error,
+    Plan { steps: usize },
 }
 
 impl Snapshot {
@@ -87,6 +88,7 @@ fn object_view(worker: &str, entry: Inspected) -> ObjectView {
         Listed::Tensor(t) => ObjectKindView::Tensor { shape: t.shape },
         Listed::Pointer { location, id_at_location } => ObjectKindView::Pointer { location, id_at_location },
         Listed::Error(_) => ObjectKindView::Error,
+        Listed::Plan { steps } => ObjectKindView::Plan { steps },
     };
     ObjectView { id, kind, text, owner, delegates, shared_value: None }
 }

@@ -42,6 +42,7 @@ fn worker_card(worker: &WorkerView) -> Html {
                             <code class="value">{ format!("-> {location}:{id_at_location}") }</code>
                         }),
                         ObjectKindView::Error => ("error", html! { <code class="value">{ &object.text }</code> }),
+                        ObjectKindView::Plan { steps } => ("plan", html! { <code class="value">{ format!("plan of {steps} steps") }</code> }),
                     };
                     let access = match (object.owner.as_str(), object.delegates.as_slice()) {
                         (ME, []) => String::new(),

@@ -9,6 +9,7 @@
 
 mod access;
 mod execute;
+mod plans;
 mod queries;
 mod sharing;
 
@@ -32,6 +33,8 @@ pub enum Stored {
     },
     /// Raised while computing this id; it surfaces wherever the id is used or fetched next.
     Error(Error),
+    /// A plan, run with `Query::RunPlan`.
+    Plan(Box<crate::protocol::Plan>),
 }
 
 impl Stored {
@@ -50,6 +53,7 @@ impl Stored {
             Stored::Tensor(_) => "a tensor",
             Stored::Pointer { .. } => "a pointer",
             Stored::Error(_) => "an error",
+            Stored::Plan(_) => "a plan",
         }
     }
 
@@ -57,6 +61,7 @@ impl Stored {
     fn cost(&self) -> u64 {
         match self {
             Stored::Tensor(tensor) => tensor.graph_elements().max(1),
+            Stored::Plan(plan) => plan.steps.len() as u64 + 1,
             _ => 1,
         }
     }
@@ -68,6 +73,7 @@ impl Stored {
                 Listed::Pointer { location: location.clone(), id_at_location: *id_at_location }
             }
             Stored::Error(error) => Listed::Error(error.clone()),
+            Stored::Plan(plan) => Listed::Plan { steps: plan.steps.len() },
         }
     }
 }
@@ -360,6 +366,7 @@ impl Worker {
             Command::Delegate { id, to } => self.delegate(from, id, &to),
             Command::Share { input, holders } => self.share(from, input, &holders),
             Command::Triple { product, lhs, rhs, holders } => self.triple(from, product, (&lhs, &rhs), &holders),
+            Command::StorePlan { id, plan } => self.store_plan(from, id, plan),
         };
         if let Err(error) = outcome {
             self.send(from, Body::Refused { error });

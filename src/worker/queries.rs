@@ -21,6 +21,8 @@ impl Worker {
         match query {
             Query::Get { id, expected } => Some(self.get(from, id, expected)),
             Query::Objects => Some(Ok(Answer::Objects(self.listing(from)))),
+            Query::RunPlan { plan, inputs, outputs } => Some(self.run_plan(from, plan, &inputs, &outputs)),
+            Query::GetMany { ids } => Some(self.get_many(from, &ids)),
             Query::Counters => Some(Ok(Answer::Counters { received: self.received.clone(), sent: self.sent.clone() })),
             Query::ClearObjects => {
                 let mine: Vec<ObjectId> =
@@ -34,6 +36,7 @@ impl Worker {
                 Err(error) => Some(Err(error)),
                 Ok(Entry { object: Stored::Tensor(_), .. }) => Some(Ok(Answer::Done)),
                 Ok(Entry { object: Stored::Error(error), .. }) => Some(Err(error.clone())),
+                Ok(Entry { object: Stored::Plan(_), .. }) => Some(Ok(Answer::Done)),
                 Ok(Entry { object: Stored::Pointer { location, id_at_location }, .. }) => {
                     let (location, id_at_location) = (location.clone(), *id_at_location);
                     let query = Query::Get { id: id_at_location, expected: ObjectKind::Tensor };
@@ -133,7 +136,7 @@ impl Worker {
                 Ok(Answer::Object(WireObject::Pointer { location, id_at_location }))
             }
             Some(Stored::Error(error)) => Err(error),
-            None => Err(self.not_found(id)),
+            Some(Stored::Plan(_)) | None => Err(self.not_found(id)),
         }
     }
 
@@ -157,6 +160,14 @@ impl Worker {
             accesses.push(&entry.access);
             match &entry.object {
                 Stored::Error(error) => return Err(error.clone()),
+                Stored::Plan(_) => {
+                    return Err(Error::WrongObjectKind {
+                        id,
+                        worker: self.id.clone(),
+                        expected: "a tensor".into(),
+                        found: "a plan".into(),
+                    })
+                }
                 Stored::Tensor(tensor) => tensors.push(tensor.clone()),
                 Stored::Pointer { location, id_at_location } => remote.push((location.clone(), *id_at_location)),
             }

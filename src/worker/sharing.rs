@@ -15,7 +15,7 @@ impl Worker {
         let tensor = match &self.entry_for(from, "share", input)?.object {
             Stored::Tensor(tensor) => tensor.clone(),
             Stored::Error(error) => return Err(error.clone()),
-            Stored::Pointer { .. } => {
+            Stored::Pointer { .. } | Stored::Plan(_) => {
                 return Err(Error::Sharing {
                     op: "share".into(),
                     reason: "only a tensor held here can be shared".into(),

@@ -37,6 +37,7 @@ pub enum Entry {
     Tensor(String),
     Pointer(String, ObjectId),
     Error(String),
+    Plan(usize),
 }
 
 /// The store once every message under way has landed (see `Syft::settle`).
@@ -52,6 +53,7 @@ pub async fn store(worker: &WorkerHandle) -> Vec<(ObjectId, Entry)> {
                 Listed::Tensor(t) => Entry::Tensor(t.to_tensor().expect("valid tensor").to_string()),
                 Listed::Pointer { location, id_at_location } => Entry::Pointer(location, id_at_location),
                 Listed::Error(e) => Entry::Error(e.to_string()),
+                Listed::Plan { steps } => Entry::Plan(steps),
             };
             (id, entry)
         })

@@ -42,4 +42,5 @@ mod toy_federated_learning;
 mod stepper;
 
 mod failure;
+mod playground;
 mod trust;

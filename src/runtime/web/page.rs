@@ -38,6 +38,9 @@ struct State {
 struct Handle {
     worker: Worker,
     ready: bool,
+    /// postMessage calls made to the worker, and messages heard from it.
+    posted: u64,
+    heard: u64,
     spawned_at: f64,
     /// Messages (with their transfer lists) waiting for the worker's `Ready`.
     queue: Vec<(JsValue, Array)>,
@@ -274,6 +277,7 @@ impl WebWorkers {
     fn send_js(&self, worker: &str, js: JsValue, transfer: Array) {
         let mut state = self.state.borrow_mut();
         let Some(handle) = state.workers.get_mut(worker) else { return };
+        handle.posted += 1;
         if handle.ready {
             let _ = handle.worker.post_message_with_transfer(&js, &transfer);
         } else {
@@ -293,7 +297,16 @@ impl WebWorkers {
         }
     }
 
+    /// How many postMessage calls the page made to `worker`, and how many messages it heard from
+    /// it (what a round costs on the wire).
+    pub fn message_counts(&self, worker: &str) -> Option<(u64, u64)> {
+        self.state.borrow().workers.get(worker).map(|h| (h.posted, h.heard))
+    }
+
     fn on_message(&self, name: &str, event: MessageEvent) {
+        if let Some(handle) = self.state.borrow_mut().workers.get_mut(name) {
+            handle.heard += 1;
+        }
         let message = match from_js::<FromWorker>(event.data()) {
             Ok(message) => message,
             Err(error) => {
@@ -373,6 +386,8 @@ impl Transport for WebWorkers {
         let handle = Handle {
             worker,
             ready: false,
+            posted: 0,
+            heard: 0,
             spawned_at: now_ms(),
             queue: Vec::new(),
             unanswered: 0,

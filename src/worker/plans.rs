@@ -1,0 +1,223 @@
+//! Running plans: a register machine over the worker's own tensors. Every step is checked before
+//! anything runs (registers in range, one loop level, bounded work), so a malformed plan is a typed
+//! error, never a panic or an endless loop.
+
+use super::{execute, Access, Entry, Stored, Worker};
+use crate::error::{Error, Result};
+use crate::ids::ObjectId;
+use crate::limits::{self, MAX_PLAN_REGISTERS, MAX_PLAN_STEPS, MAX_PLAN_WORK};
+use crate::protocol::{Answer, Listed, Plan, PlanStep, Slot, WireTensor};
+use crate::tensor::Tensor;
+
+fn malformed(reason: impl Into<String>) -> Error {
+    Error::malformed(format!("plan: {}", reason.into()))
+}
+
+/// Every register a step reads or writes.
+fn registers(step: &PlanStep) -> Vec<Slot> {
+    match step {
+        PlanStep::Op { out, op } => std::iter::once(*out).chain(op.inputs()).collect(),
+        PlanStep::InPlace { op } => op.inputs(),
+        PlanStep::Backward { slot } => vec![*slot],
+        PlanStep::ForEachBatch { data, target, x, y, .. } => vec![*data, *target, *x, *y],
+    }
+}
+
+/// Checks a plan and returns how many registers it needs.
+fn validate(plan: &Plan) -> Result<usize> {
+    if plan.steps.len() > MAX_PLAN_STEPS {
+        return Err(limits::exceeded("steps in a plan", MAX_PLAN_STEPS as u64, plan.steps.len() as u64));
+    }
+    let mut highest = plan.inputs;
+    let mut loop_ends = 0usize;
+    for (i, step) in plan.steps.iter().enumerate() {
+        for slot in registers(step) {
+            highest = highest.max(slot + 1);
+        }
+        if let PlanStep::ForEachBatch { body, batch_size, .. } = step {
+            if i < loop_ends {
+                return Err(malformed("a loop inside a loop"));
+            }
+            if *batch_size == 0 {
+                return Err(malformed("a batch of no rows"));
+            }
+            loop_ends = (i + 1).saturating_add(*body as usize);
+            if loop_ends > plan.steps.len() {
+                return Err(malformed("a loop body past the last step"));
+            }
+        }
+    }
+    for &slot in &plan.outputs {
+        highest = highest.max(slot + 1);
+    }
+    if highest > MAX_PLAN_REGISTERS as u64 {
+        return Err(limits::exceeded("registers of a plan", MAX_PLAN_REGISTERS as u64, highest));
+    }
+    Ok(highest as usize)
+}
+
+struct Machine {
+    registers: Vec<Option<Tensor>>,
+    work: u64,
+}
+
+impl Machine {
+    fn read(&self, slot: Slot) -> Result<Tensor> {
+        self.registers
+            .get(slot as usize)
+            .and_then(Clone::clone)
+            .ok_or_else(|| malformed(format!("register {slot} is read before it is written")))
+    }
+
+    fn write(&mut self, slot: Slot, tensor: Tensor) -> Result<()> {
+        let register = self.registers.get_mut(slot as usize).ok_or_else(|| malformed(format!("no register {slot}")))?;
+        *register = Some(tensor);
+        Ok(())
+    }
+
+    fn step(&mut self, step: &PlanStep) -> Result<()> {
+        self.work += 1;
+        if self.work > MAX_PLAN_WORK {
+            return Err(limits::exceeded("steps one plan run takes", MAX_PLAN_WORK, self.work));
+        }
+        match step {
+            PlanStep::Op { out, op } => {
+                let inputs = op.inputs().into_iter().map(|slot| self.read(slot)).collect::<Result<Vec<_>>>()?;
+                let result = execute::op(op, &inputs)?;
+                self.write(*out, result)
+            }
+            PlanStep::InPlace { op } => {
+                let inputs = op.inputs().into_iter().map(|slot| self.read(slot)).collect::<Result<Vec<_>>>()?;
+                execute::in_place(op, &inputs)
+            }
+            PlanStep::Backward { slot } => self.read(*slot)?.backward(),
+            PlanStep::ForEachBatch { .. } => Err(malformed("a loop where its body was expected")),
+        }
+    }
+
+    fn run(&mut self, steps: &[PlanStep]) -> Result<()> {
+        let mut i = 0;
+        while let Some(step) = steps.get(i) {
+            match step {
+                PlanStep::ForEachBatch { data, target, x, y, batch_size, epochs, body } => {
+                    let body_steps =
+                        steps.get(i + 1..i + 1 + *body as usize).ok_or_else(|| malformed("a short loop body"))?;
+                    let (data, target) = (self.read(*data)?, self.read(*target)?);
+                    let rows = data.shape().first().copied().unwrap_or(0);
+                    for _ in 0..*epochs {
+                        let mut start = 0;
+                        while start < rows {
+                            let end = start.saturating_add(*batch_size as usize).min(rows);
+                            self.write(*x, data.rows(start, Some(end))?)?;
+                            self.write(*y, target.rows(start, Some(end))?)?;
+                            for step in body_steps {
+                                self.step(step)?;
+                            }
+                            start = end;
+                        }
+                        // An empty data set still costs a step, so no loop is free.
+                        self.work += 1;
+                        if self.work > MAX_PLAN_WORK {
+                            return Err(limits::exceeded("steps one plan run takes", MAX_PLAN_WORK, self.work));
+                        }
+                    }
+                    i += 1 + *body as usize;
+                }
+                step => {
+                    self.step(step)?;
+                    i += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Worker {
+    pub(super) fn store_plan(&mut self, from: &str, id: ObjectId, plan: Plan) -> Result<()> {
+        validate(&plan)?;
+        if let Some(existing) = self.objects.get(&id) {
+            if !existing.access.allows(from) {
+                return Err(existing.access.denied(from, "overwrite", id, &self.id));
+            }
+        }
+        self.put(id, Entry { object: Stored::Plan(Box::new(plan)), access: Access::owned_by(from) })
+    }
+
+    /// Runs a stored plan on stored tensors and keeps its outputs, owned by the asker.
+    pub(super) fn run_plan(
+        &mut self,
+        from: &str,
+        id: ObjectId,
+        inputs: &[ObjectId],
+        outputs: &[ObjectId],
+    ) -> Result<Answer> {
+        let plan = match &self.entry_for(from, "run", id)?.object {
+            Stored::Plan(plan) => plan.as_ref().clone(),
+            other => {
+                return Err(Error::WrongObjectKind {
+                    id,
+                    worker: self.id.clone(),
+                    expected: "a plan".into(),
+                    found: other.kind().into(),
+                })
+            }
+        };
+        if inputs.len() as u64 != plan.inputs || outputs.len() != plan.outputs.len() {
+            return Err(malformed(format!(
+                "it takes {} inputs and gives {} outputs, not {} and {}",
+                plan.inputs,
+                plan.outputs.len(),
+                inputs.len(),
+                outputs.len()
+            )));
+        }
+        let (resolved, access) = self.resolve(from, "run plan", inputs)?;
+        let super::queries::Resolved::Local(tensors) = resolved else {
+            return Err(malformed("its inputs must be tensors held here, not pointers"));
+        };
+        let mut machine = Machine { registers: vec![None; validate(&plan)?], work: 0 };
+        for (slot, tensor) in tensors.into_iter().enumerate() {
+            machine.write(slot as Slot, tensor)?;
+        }
+        machine.run(&plan.steps)?;
+        for (&slot, &id) in plan.outputs.iter().zip(outputs) {
+            let tensor = machine.read(slot)?;
+            if let Some(existing) = self.objects.get(&id) {
+                if !existing.access.allows(from) {
+                    return Err(existing.access.denied(from, "overwrite", id, &self.id));
+                }
+            }
+            self.put(id, Entry { object: Stored::Tensor(tensor), access: access.clone() })?;
+        }
+        Ok(Answer::Done)
+    }
+
+    /// Removes and returns every tensor under `ids` (all of them, or none if one is missing).
+    pub(super) fn get_many(&mut self, from: &str, ids: &[ObjectId]) -> Result<Answer> {
+        if ids.len() > MAX_PLAN_REGISTERS {
+            return Err(limits::exceeded("objects fetched at once", MAX_PLAN_REGISTERS as u64, ids.len() as u64));
+        }
+        for &id in ids {
+            match &self.entry_for(from, "get", id)?.object {
+                Stored::Tensor(_) => {}
+                Stored::Error(error) => return Err(error.clone()),
+                other => {
+                    return Err(Error::WrongObjectKind {
+                        id,
+                        worker: self.id.clone(),
+                        expected: "a tensor".into(),
+                        found: other.kind().into(),
+                    })
+                }
+            }
+        }
+        let mut fetched = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(Entry { object: Stored::Tensor(tensor), .. }) = self.remove(id) {
+                fetched.push((id, Listed::Tensor(WireTensor::from_tensor(&tensor))));
+            }
+        }
+        Ok(Answer::Objects(fetched))
+    }
+}
