@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use minisyft::limits::{MAX_STORE_ELEMENTS, MAX_STORE_OBJECTS, MAX_WAITING_REQUESTS};
 use minisyft::protocol::{
-    Answer, Body, Command, Envelope, InPlaceOp, Listed, ObjectKind, Op, Operand, Product, Query, Values, WireGrad,
-    WireObject, WireTensor, ME,
+    Answer, Body, Command, Envelope, InPlaceOp, Listed, ObjectKind, Op, Operand, Plan, PlanStep, Product, Query,
+    Values, WireGrad, WireObject, WireTensor, ME,
 };
 use minisyft::rng::Rng;
 use minisyft::runtime::{InProcess, Sink, Transport};
@@ -137,9 +137,43 @@ impl Generator {
         }
     }
 
+    /// A random plan: ops over small register numbers, sometimes out of range, loops included.
+    fn plan(&mut self) -> Plan {
+        let slot = |g: &mut Self| if g.chance(5) { g.rng.next_u64() } else { g.below(6) };
+        let steps = (0..self.below(6))
+            .map(|_| match self.below(4) {
+                0 => {
+                    let mut op = self.op();
+                    for input in op.inputs_mut() {
+                        *input = slot(self);
+                    }
+                    PlanStep::Op { out: slot(self), op }
+                }
+                1 => PlanStep::Backward { slot: slot(self) },
+                2 => PlanStep::InPlace { op: InPlaceOp::Zero { target: slot(self) } },
+                _ => PlanStep::ForEachBatch {
+                    data: slot(self),
+                    target: slot(self),
+                    x: slot(self),
+                    y: slot(self),
+                    batch_size: self.below(3),
+                    epochs: if self.chance(1) { u64::MAX } else { self.below(3) },
+                    body: self.below(4),
+                },
+            })
+            .collect();
+        Plan { inputs: self.below(4), steps, outputs: (0..self.below(3)).map(|_| slot(self)).collect() }
+    }
+
     fn query(&mut self) -> Query {
         let id = self.id();
-        match self.below(9) {
+        match self.below(11) {
+            9 => Query::GetMany { ids: (0..self.below(4)).map(|_| self.id()).collect() },
+            10 => {
+                let inputs = (0..self.below(4)).map(|_| self.id()).collect();
+                let outputs = (0..self.below(3)).map(|_| self.id()).collect();
+                Query::RunPlan { plan: self.id(), inputs, outputs }
+            }
             0 => Query::Get { id, expected: if self.chance(50) { ObjectKind::Tensor } else { ObjectKind::Pointer } },
             1 => Query::RemoteGet { id },
             2 => Query::Backward { id },
@@ -159,7 +193,8 @@ impl Generator {
             0..=2 => Body::Command(Command::Store { id: self.id(), object: self.object() }),
             3..=5 => Body::Command(Command::Execute { result: self.id(), op: self.op() }),
             6 => Body::Command(Command::Delete { id: self.id() }),
-            7 => match self.below(5) {
+            7 => match self.below(6) {
+                4 => Body::Command(Command::StorePlan { id: self.id(), plan: self.plan() }),
                 0 => Body::Command(Command::AddWorker { worker: self.name() }),
                 1 => Body::Command(Command::Relocated { from: self.id(), to: self.id() }),
                 2 => {
