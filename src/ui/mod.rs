@@ -11,6 +11,7 @@ mod engine;
 mod graph;
 mod lessons_panel;
 mod messages;
+mod playground;
 mod snapshot;
 mod training;
 mod url;
@@ -24,6 +25,7 @@ use engine::{Engine, EngineHandle};
 use graph::PointerGraph;
 use lessons_panel::{lessons, LessonsPanel, StepOutput};
 use messages::MessagesPanel;
+use playground::PlaygroundPanel;
 use snapshot::Snapshot;
 use training::TrainingPanel;
 use workers::WorkersPanel;
@@ -156,6 +158,10 @@ pub fn app() -> Html {
             <section class="panel training-panel" aria-label="federated training">
                 <h2>{ "Federated training of the toy model" }</h2>
                 <TrainingPanel engine={handle} />
+            </section>
+            <section class="panel playground-panel" aria-label="federated playground">
+                <h2>{ "Federated playground: many clients, real data, any model" }</h2>
+                <PlaygroundPanel />
             </section>
         </main>
         </>

@@ -106,19 +106,22 @@ impl RunSettings {
     pub fn from_query(query: &str) -> (RunSettings, Vec<Error>) {
         let mut settings = RunSettings::default();
         let mut refused = Vec::new();
-        for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = js_sys::decode_uri_component(value).ok().and_then(|v| v.as_string()).unwrap_or_default();
-            if let Err(error) = settings.set(key, &value) {
+        for (key, value) in query_pairs(query) {
+            // The playground's settings (`pg_…`) are its own to read.
+            if key.starts_with(PLAYGROUND_PREFIX) {
+                continue;
+            }
+            if let Err(error) = settings.set(&key, &value) {
                 refused.push(error);
             }
         }
         (settings, refused)
     }
 
+    /// This run's part of the query string (without `?`).
     pub fn to_query(&self) -> String {
         format!(
-            "?seed={}&lr={}&rounds={}&mode={}&pace={}&z={}&clip={}",
+            "seed={}&lr={}&rounds={}&mode={}&pace={}&z={}&clip={}",
             self.config.seed,
             self.config.lr,
             self.rounds,
@@ -130,13 +133,48 @@ impl RunSettings {
     }
 }
 
+/// Keys of the playground's settings start with this.
+pub const PLAYGROUND_PREFIX: &str = "pg_";
+
+/// `key=value` pairs of a query string, values decoded.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = js_sys::decode_uri_component(value).ok().and_then(|v| v.as_string()).unwrap_or_default();
+            (key.to_owned(), value)
+        })
+        .collect()
+}
+
+pub fn current_query() -> String {
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+}
+
 pub fn read() -> (RunSettings, Vec<Error>) {
-    let query = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    RunSettings::from_query(&query)
+    RunSettings::from_query(&current_query())
+}
+
+/// Replaces one part of the address (the training's, or the playground's `pg_…` keys), keeping
+/// the other.
+pub fn write_part(playground: bool, part: &str) {
+    let kept: Vec<String> = query_pairs(&current_query())
+        .into_iter()
+        .filter(|(key, _)| key.starts_with(PLAYGROUND_PREFIX) != playground)
+        .map(|(key, value)| format!("{key}={}", js_sys::encode_uri_component(&value)))
+        .collect();
+    let query = format!(
+        "?{}",
+        kept.into_iter().chain([part.to_owned()]).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("&")
+    );
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
+    }
 }
 
 pub fn write(settings: &RunSettings) {
-    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&settings.to_query()));
-    }
+    write_part(false, &settings.to_query());
 }

@@ -1,0 +1,270 @@
+//! The federated playground on the page: 2–64 clients, each a real Web Worker holding its shard of
+//! a generated data set, training an MLP through a plan; the decision boundary, losses and who took
+//! part, every round. Settings live in the address (`settings.rs`).
+
+mod heatmap;
+mod settings;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::chart::{LossChart, Series};
+use super::engine::{Busy, WORKER_SCRIPT};
+use super::url;
+use crate::nn::Mlp;
+use crate::playground::data::DataSet;
+use crate::playground::federation::{client_workers, PlaygroundFederation, PlaygroundRound};
+use crate::playground::partition::partition;
+use crate::rng::Rng;
+use crate::runtime::web::WebWorkers;
+use crate::tensor::Tensor;
+use crate::{Result, Syft};
+use heatmap::{grid_points, Heatmap, GRID};
+pub use settings::PlaygroundSettings;
+
+/// The playground's client and its run, apart from the lessons' and the toy training's.
+struct Lab {
+    syft: Syft,
+    federation: RefCell<Option<PlaygroundFederation>>,
+    /// Training points and the client each belongs to, for the picture.
+    points: RefCell<Vec<([f32; 2], usize)>>,
+    busy: Busy,
+}
+
+fn start_run(lab: &Lab, settings: &PlaygroundSettings) -> Result<PlaygroundFederation> {
+    let seed = settings.run.seed;
+    let data = DataSet::generate(settings.data, settings.points, settings.noise, seed)?;
+    let (train, test) = data.split(0.25, seed);
+    let shards = partition(&train.labels(), settings.clients, settings.partition, seed)?;
+    let workers = client_workers(&lab.syft, settings.clients)?;
+    let mut points = Vec::new();
+    for (client, shard) in shards.iter().enumerate() {
+        points.extend(shard.iter().filter_map(|&i| train.points.get(i).map(|p| (*p, client))));
+    }
+    *lab.points.borrow_mut() = points;
+    let model = Mlp::new(2, &settings.hidden, settings.activation, &mut Rng::seeded(seed))?;
+    PlaygroundFederation::new(&workers, &train, &shards, &test, model, settings.run.clone())
+}
+
+async fn one_round(lab: &Lab, settings: &PlaygroundSettings) -> Result<PlaygroundRound> {
+    let existing = lab.federation.borrow_mut().take();
+    let mut federation = match existing {
+        Some(federation) => federation,
+        None => start_run(lab, settings)?,
+    };
+    let report = federation.round().await;
+    *lab.federation.borrow_mut() = Some(federation);
+    report
+}
+
+/// The global model's probabilities on the grid (none before the first round).
+fn probabilities(lab: &Lab) -> Vec<f32> {
+    let federation = lab.federation.borrow();
+    let Some(federation) = federation.as_ref() else { return Vec::new() };
+    Tensor::from_f32(&[GRID * GRID, 2], grid_points())
+        .and_then(|grid| federation.model.forward(&grid))
+        .map(|p| p.to_f32_vec())
+        .unwrap_or_default()
+}
+
+#[function_component(PlaygroundPanel)]
+pub fn playground_panel() -> Html {
+    let initial = use_memo((), |_| PlaygroundSettings::from_query(&url::current_query()));
+    let settings = use_state(|| initial.0.clone());
+    let refused = use_state(|| initial.1.iter().map(ToString::to_string).collect::<Vec<_>>());
+    let lab = use_memo((), |_| Lab {
+        syft: Syft::new(WebWorkers::new(WORKER_SCRIPT), 7),
+        federation: RefCell::new(None),
+        points: RefCell::new(Vec::new()),
+        busy: Busy::default(),
+    });
+    let reports = use_mut_ref(Vec::<PlaygroundRound>::new);
+    let playing = use_mut_ref(|| Rc::new(Cell::new(false)));
+    let error = use_state(|| None::<String>);
+    let redraw = use_force_update();
+
+    let step_once = {
+        let (lab, settings, reports, error, redraw) =
+            (lab.clone(), settings.clone(), reports.clone(), error.clone(), redraw.clone());
+        Rc::new(move || {
+            let (lab, settings, reports, error, redraw) =
+                (lab.clone(), (*settings).clone(), reports.clone(), error.clone(), redraw.clone());
+            async move {
+                if reports.borrow().len() >= settings.rounds || !lab.busy.begin() {
+                    return false;
+                }
+                let result = one_round(&lab, &settings).await;
+                lab.busy.end();
+                let ok = match result {
+                    Ok(report) => {
+                        reports.borrow_mut().push(report);
+                        true
+                    }
+                    Err(e) => {
+                        error.set(Some(e.to_string()));
+                        false
+                    }
+                };
+                redraw.force_update();
+                ok
+            }
+        })
+    };
+    let on_step = {
+        let step = step_once.clone();
+        Callback::from(move |_| {
+            let step = step.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                step().await;
+            });
+        })
+    };
+    let on_play = {
+        let (step, playing, redraw) = (step_once.clone(), playing.borrow().clone(), redraw.clone());
+        Callback::from(move |_| {
+            if playing.replace(true) {
+                return;
+            }
+            redraw.force_update();
+            let (step, playing, redraw) = (step.clone(), playing.clone(), redraw.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                while playing.get() && step().await {
+                    yew::platform::time::sleep(Duration::from_millis(0)).await;
+                }
+                playing.set(false);
+                redraw.force_update();
+            });
+        })
+    };
+    let on_pause = {
+        let (playing, redraw) = (playing.borrow().clone(), redraw.clone());
+        Callback::from(move |_| {
+            playing.set(false);
+            redraw.force_update();
+        })
+    };
+    let reset = {
+        let (lab, reports, playing, error, redraw) =
+            (lab.clone(), reports.clone(), playing.borrow().clone(), error.clone(), redraw.clone());
+        Rc::new(move || {
+            playing.set(false);
+            if lab.busy.is_busy() {
+                return;
+            }
+            // Dropping the federation drops its pointers: the shards and plans leave the workers.
+            lab.federation.borrow_mut().take();
+            lab.points.borrow_mut().clear();
+            reports.borrow_mut().clear();
+            error.set(None);
+            redraw.force_update();
+        })
+    };
+    let on_reset = {
+        let reset = reset.clone();
+        Callback::from(move |_| reset())
+    };
+    let on_input = |key: &'static str| {
+        let (settings, refused, reset) = (settings.clone(), refused.clone(), reset.clone());
+        Callback::from(move |event: Event| {
+            let value = event
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok().map(|i| i.value()))
+                .or_else(|| {
+                    event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok().map(|s| s.value()))
+                })
+                .unwrap_or_default();
+            let mut next = (*settings).clone();
+            match next.set(key, &value) {
+                Ok(()) => {
+                    refused.set(Vec::new());
+                    url::write_part(true, &next.to_query());
+                    settings.set(next);
+                    reset();
+                }
+                Err(error) => refused.set(vec![error.to_string()]),
+            }
+        })
+    };
+
+    let reports_now = reports.borrow();
+    let latest = reports_now.last();
+    let is_playing = playing.borrow().get();
+    let losses = vec![
+        Series {
+            name: "train".into(),
+            points: reports_now.iter().map(|r| (r.round, r.train_loss)).collect(),
+            ghost: false,
+        },
+        Series {
+            name: "test".into(),
+            points: reports_now.iter().map(|r| (r.round, r.test_loss)).collect(),
+            ghost: false,
+        },
+    ];
+    let client_spread = latest.map(|r| {
+        let values: Vec<f64> = r.client_losses.iter().map(|(_, l)| *l).filter(|l| l.is_finite()).collect();
+        let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+        let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+        (min, mean, max)
+    });
+    let partition_name = match settings.partition {
+        crate::playground::partition::Partition::Iid => "iid",
+        crate::playground::partition::Partition::LabelSkew { .. } => "label",
+        crate::playground::partition::Partition::QuantitySkew { .. } => "quantity",
+    };
+    html! {
+        <div class="playground">
+            <div class="controls" role="group" aria-label="playground settings">
+                <label>{ "clients" }<input name="pg_clients" type="number" min="2" max="64" value={settings.clients.to_string()} onchange={on_input("clients")} /></label>
+                <label>{ "data" }
+                    <select name="pg_data" onchange={on_input("data")}>
+                        { for ["gauss", "xor", "circle", "spiral"].iter().map(|d| html! { <option value={*d} selected={settings.data.name() == *d}>{ *d }</option> }) }
+                    </select>
+                </label>
+                <label>{ "partition" }
+                    <select name="pg_partition" onchange={on_input("partition")}>
+                        { for [("iid", "IID"), ("label", "label skew (Dirichlet α)"), ("quantity", "quantity skew")].iter().map(|(v, l)| html! { <option value={*v} selected={partition_name == *v}>{ *l }</option> }) }
+                    </select>
+                </label>
+                <label>{ "hidden layers" }<input name="pg_hidden" value={settings.hidden.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")} onchange={on_input("hidden")} /></label>
+                <label>{ "client fraction" }<input name="pg_fraction" type="number" step="any" value={settings.run.fraction.to_string()} onchange={on_input("fraction")} /></label>
+                <label>{ "dropout" }<input name="pg_dropout" type="number" step="any" value={settings.run.dropout.to_string()} onchange={on_input("dropout")} /></label>
+                <label>{ "rounds" }<input name="pg_rounds" type="number" min="1" max="500" value={settings.rounds.to_string()} onchange={on_input("rounds")} /></label>
+                <div class="buttons">
+                    if is_playing { <button class="pause" onclick={on_pause}>{ "Pause ❚❚" }</button> }
+                    else { <button class="play" onclick={on_play}>{ "Play ▶" }</button> }
+                    <button class="step" onclick={on_step} disabled={is_playing}>{ "Step" }</button>
+                    <button class="reset" onclick={on_reset}>{ "Reset" }</button>
+                </div>
+            </div>
+            <p class="note">{ "More settings live in the address: pg_points, pg_noise, pg_alpha, pg_activation, pg_epochs, pg_batch, pg_lr, pg_strategy (fedavg or fedprox), pg_mu, pg_seed. Each client trains through a plan stored on its worker: two round trips a round." }</p>
+            if !refused.is_empty() {
+                <ul class="settings-error" role="alert">{ for refused.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
+            }
+            if let Some(error) = &*error { <p class="error" role="alert">{ error }</p> }
+            <p class="pg-progress" aria-live="polite">{ format!("round {} of {}", reports_now.len(), settings.rounds) }</p>
+            <div class="pg-pictures">
+                <Heatmap probabilities={probabilities(&lab)} points={lab.points.borrow().clone()} clients={settings.clients} />
+                <div class="pg-charts">
+                    <LossChart series={losses} rounds={settings.rounds} />
+                    <div class="legend"><span class="series-0">{ "train loss" }</span><span class="series-1">{ "test loss (held out, never on a client)" }</span></div>
+                    if let Some(report) = latest {
+                        <p class="pg-accuracy" data-test-accuracy={report.test_accuracy.to_string()}>{ format!(
+                            "train accuracy {:.1}%, test accuracy {:.1}%", report.train_accuracy * 100.0, report.test_accuracy * 100.0) }</p>
+                        <p class="pg-participation" data-participants={report.participants.len().to_string()} data-dropped={report.dropped.len().to_string()}>{ format!(
+                            "round {}: {} client{} trained{}", report.round, report.participants.len(), if report.participants.len() == 1 { "" } else { "s" },
+                            if report.dropped.is_empty() { String::new() } else { format!("; dropped out: {}", report.dropped.join(", ")) }) }</p>
+                        if let Some((min, mean, max)) = client_spread {
+                            <p class="pg-clients">{ format!("clients' last local loss: min {min:.4}, mean {mean:.4}, max {max:.4}") }</p>
+                        }
+                    } else { <p>{ "Press Play or Step: the clients start as Web Workers and get their shards." }</p> }
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,62 @@
+// The federated playground on the page: many clients on real Web Workers, non-IID data, dropout,
+// and a run reproduced exactly from its address.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, open, shot } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); server?.stop(); });
+
+async function play(page, rounds) {
+  await page.click('.playground button.play');
+  await page.waitForFunction(n => document.querySelector('.pg-progress')?.textContent === `round ${n} of ${n}`, rounds, { timeout: 120000 });
+}
+
+test('a non-IID run of 16 clients on Web Workers draws its decision boundary and learns', async () => {
+  const { page, errors } = await open(browser, `${server.url}?pg_clients=16&pg_partition=label&pg_alpha=0.5&pg_data=circle&pg_rounds=8&pg_fraction=0.5`);
+  await page.waitForSelector('.playground');
+  await play(page, 8);
+  assert.equal(await page.locator('.heatmap .cell').count(), 24 * 24);
+  const clients = await page.locator('.heatmap .point').evaluateAll(ps => new Set(ps.map(p => p.dataset.client)).size);
+  assert.ok(clients >= 12, `points of ${clients} clients`);
+  assert.equal(await page.locator('.pg-participation').getAttribute('data-participants'), '8');
+  const accuracy = Number(await page.locator('.pg-accuracy').getAttribute('data-test-accuracy'));
+  assert.ok(accuracy > 0.6, `test accuracy ${accuracy}`);
+  const train = await page.locator('.playground .chart .series[data-series="train"] circle').evaluateAll(cs => cs.map(c => Number(c.dataset.loss)));
+  assert.ok(train[7] < train[0], `the training loss falls: ${train}`);
+  await page.locator('.playground-panel').screenshot({ path: 'tests/e2e/screenshots/playground-non-iid-16.png' });
+  assert.deepEqual(errors, []);
+});
+
+test('clients that drop out are left out and named, round by round', async () => {
+  const { page, errors } = await open(browser, `${server.url}?pg_clients=6&pg_dropout=0.5&pg_rounds=6&pg_seed=4`);
+  await page.waitForSelector('.playground');
+  const seen = [];
+  for (let n = 1; n <= 6; n++) {
+    await page.click('.playground button.step');
+    await page.waitForFunction(k => document.querySelector('.pg-progress')?.textContent === `round ${k} of 6`, n, { timeout: 60000 });
+    const p = page.locator('.pg-participation');
+    seen.push([Number(await p.getAttribute('data-participants')), Number(await p.getAttribute('data-dropped')), await p.textContent()]);
+  }
+  assert.ok(seen.every(([trained, dropped]) => trained + dropped === 6), JSON.stringify(seen));
+  assert.ok(seen.some(([, dropped, text]) => dropped > 0 && /dropped out: client_\d/.test(text)), JSON.stringify(seen));
+  assert.deepEqual(errors, []);
+});
+
+test('a run is reproduced exactly from its address', async () => {
+  const address = `${server.url}?pg_clients=4&pg_data=xor&pg_hidden=8,8&pg_rounds=4&pg_seed=9&pg_partition=quantity&pg_alpha=1`;
+  const runs = [];
+  for (let i = 0; i < 2; i++) {
+    const { page, errors } = await open(browser, address);
+    await page.waitForSelector('.playground');
+    await play(page, 4);
+    runs.push({
+      accuracy: await page.locator('.pg-accuracy').textContent(),
+      cells: await page.locator('.heatmap .cell').evaluateAll(cs => cs.map(c => c.getAttribute('fill')).join(' ')),
+    });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  assert.deepEqual(runs[0], runs[1]);
+});
