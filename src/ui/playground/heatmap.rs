@@ -41,6 +41,29 @@ fn cell_colour(p: f32) -> String {
 #[function_component(Heatmap)]
 pub fn heatmap(props: &HeatmapProps) -> Html {
     let cell = SIZE / GRID as f64;
+    html! {
+        <svg class="heatmap" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
+             aria-label="the global model's decision boundary, with each client's points">
+            { for props.probabilities.iter().enumerate().map(|(i, p)| html! {
+                <rect class="cell" x={format!("{:.1}", (i % GRID) as f64 * cell)} y={format!("{:.1}", (i / GRID) as f64 * cell)}
+                      width={format!("{:.1}", cell + 0.5)} height={format!("{:.1}", cell + 0.5)} fill={cell_colour(*p)} />
+            }) }
+            <Points points={props.points.clone()} clients={props.clients} />
+        </svg>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PointsProps {
+    points: Vec<([f32; 2], usize)>,
+    clients: usize,
+}
+
+/// The points on their own component: they stay the same round after round, so Yew skips
+/// re-rendering them while the cells change. One path per client (a circle per point inside it):
+/// 64 elements instead of thousands keeps every render short.
+#[function_component(Points)]
+fn points(props: &PointsProps) -> Html {
     let at = |v: f32, flip: bool| {
         let t = (f64::from(v) + 6.0) / 12.0;
         if flip {
@@ -49,18 +72,19 @@ pub fn heatmap(props: &HeatmapProps) -> Html {
             t * SIZE
         }
     };
+    let mut paths = vec![String::new(); props.clients.max(1)];
+    for (point, client) in &props.points {
+        if let Some(path) = paths.get_mut(*client) {
+            let (x, y) = (at(point[0], false), at(point[1], true));
+            path.push_str(&format!("M{:.1},{:.1}m-3,0a3,3 0 1,0 6,0a3,3 0 1,0 -6,0", x, y));
+        }
+    }
     html! {
-        <svg class="heatmap" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
-             aria-label="the global model's decision boundary, with each client's points">
-            { for props.probabilities.iter().enumerate().map(|(i, p)| html! {
-                <rect class="cell" x={format!("{:.1}", (i % GRID) as f64 * cell)} y={format!("{:.1}", (i / GRID) as f64 * cell)}
-                      width={format!("{:.1}", cell + 0.5)} height={format!("{:.1}", cell + 0.5)} fill={cell_colour(*p)} />
+        <g class="points">
+            { for paths.iter().enumerate().filter(|(_, d)| !d.is_empty()).map(|(client, d)| {
+                let hue = (client as f64 * 360.0 / props.clients.max(1) as f64) as u32;
+                html! { <path class="point" d={d.clone()} fill={format!("hsl({hue}, 70%, 45%)")} data-client={client.to_string()} /> }
             }) }
-            { for props.points.iter().map(|(point, client)| {
-                let hue = (*client as f64 * 360.0 / props.clients.max(1) as f64) as u32;
-                html! { <circle class="point" cx={format!("{:.1}", at(point[0], false))} cy={format!("{:.1}", at(point[1], true))} r="3"
-                                fill={format!("hsl({hue}, 70%, 45%)")} data-client={client.to_string()} /> }
-            }) }
-        </svg>
+        </g>
     }
 }

@@ -55,7 +55,15 @@ async fn one_round(lab: &Lab, settings: &PlaygroundSettings) -> Result<Playgroun
     let existing = lab.federation.borrow_mut().take();
     let mut federation = match existing {
         Some(federation) => federation,
-        None => start_run(lab, settings)?,
+        None => {
+            // Starting dozens of Web Workers at once blocks the page: a few at a time, with a turn
+            // of the event loop between.
+            for first in (0..settings.clients).step_by(8) {
+                client_workers(&lab.syft, (first + 8).min(settings.clients))?;
+                yew::platform::time::sleep(Duration::from_millis(0)).await;
+            }
+            start_run(lab, settings)?
+        }
     };
     let report = federation.round().await;
     *lab.federation.borrow_mut() = Some(federation);
