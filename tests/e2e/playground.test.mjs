@@ -60,3 +60,20 @@ test('a run is reproduced exactly from its address', async () => {
   }
   assert.deepEqual(runs[0], runs[1]);
 });
+
+test('the form refuses what the playground cannot take, and a change rewrites the address', async () => {
+  const { page, errors } = await open(browser, `${server.url}?pg_clients=99&pg_hidden=8,x`);
+  await page.waitForSelector('.playground');
+  const refused = await page.locator('.playground .settings-error li').allTextContents();
+  assert.ok(refused.some(r => r.startsWith('pg_clients = "99" is not allowed')), refused.join('\n'));
+  assert.ok(refused.some(r => r.startsWith('pg_hidden = "8,x" is not allowed')), refused.join('\n'));
+  await page.click('.more-settings summary');
+  await page.locator('input[name="pg_lr"]').fill('0.05');
+  await page.locator('input[name="pg_lr"]').dispatchEvent('change');
+  await page.waitForFunction(() => location.search.includes('pg_lr=0.05'));
+  await page.locator('input[name="pg_batch"]').fill('0');
+  await page.locator('input[name="pg_batch"]').dispatchEvent('change');
+  await page.waitForFunction(() => document.querySelector('.playground .settings-error')?.textContent.includes('pg_batch = "0"'));
+  assert.ok(page.url().includes('pg_batch=16'));
+  assert.deepEqual(errors, []);
+});

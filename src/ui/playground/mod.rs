@@ -18,7 +18,7 @@ use super::engine::{Busy, WORKER_SCRIPT};
 use super::url;
 use crate::nn::Mlp;
 use crate::playground::data::DataSet;
-use crate::playground::federation::{client_workers, PlaygroundFederation, PlaygroundRound};
+use crate::playground::federation::{client_workers, PlaygroundFederation, PlaygroundRound, Strategy};
 use crate::playground::partition::partition;
 use crate::rng::Rng;
 use crate::runtime::web::WebWorkers;
@@ -78,6 +78,21 @@ fn probabilities(lab: &Lab) -> Vec<f32> {
         .and_then(|grid| federation.model.forward(&grid))
         .map(|p| p.to_f32_vec())
         .unwrap_or_default()
+}
+
+fn alpha_of(settings: &PlaygroundSettings) -> f64 {
+    match settings.partition {
+        crate::playground::partition::Partition::LabelSkew { alpha }
+        | crate::playground::partition::Partition::QuantitySkew { alpha } => alpha,
+        crate::playground::partition::Partition::Iid => 0.5,
+    }
+}
+
+fn mu_of(settings: &PlaygroundSettings) -> f64 {
+    match settings.run.strategy {
+        Strategy::FedProx { mu } => mu,
+        Strategy::FedAvg => 0.1,
+    }
 }
 
 #[function_component(PlaygroundPanel)]
@@ -243,6 +258,29 @@ pub fn playground_panel() -> Html {
                 <label>{ "client fraction" }<input name="pg_fraction" type="number" step="any" value={settings.run.fraction.to_string()} onchange={on_input("fraction")} /></label>
                 <label>{ "dropout" }<input name="pg_dropout" type="number" step="any" value={settings.run.dropout.to_string()} onchange={on_input("dropout")} /></label>
                 <label>{ "rounds" }<input name="pg_rounds" type="number" min="1" max="500" value={settings.rounds.to_string()} onchange={on_input("rounds")} /></label>
+                <details class="more-settings">
+                    <summary>{ "more settings" }</summary>
+                    <label>{ "points" }<input name="pg_points" type="number" min="40" max="2000" value={settings.points.to_string()} onchange={on_input("points")} /></label>
+                    <label>{ "noise" }<input name="pg_noise" type="number" step="any" min="0" max="1" value={settings.noise.to_string()} onchange={on_input("noise")} /></label>
+                    <label>{ "Dirichlet α" }<input name="pg_alpha" type="number" step="any" min="0.01" max="1000" value={alpha_of(&settings).to_string()} onchange={on_input("alpha")} /></label>
+                    <label>{ "activation" }
+                        <select name="pg_activation" onchange={on_input("activation")}>
+                            <option value="tanh" selected={settings.activation != crate::tensor::Elementwise::Relu}>{ "tanh" }</option>
+                            <option value="relu" selected={settings.activation == crate::tensor::Elementwise::Relu}>{ "relu" }</option>
+                        </select>
+                    </label>
+                    <label>{ "local epochs" }<input name="pg_epochs" type="number" min="1" max="20" value={settings.run.local_epochs.to_string()} onchange={on_input("epochs")} /></label>
+                    <label>{ "batch size" }<input name="pg_batch" type="number" min="1" max="1000" value={settings.run.batch_size.to_string()} onchange={on_input("batch")} /></label>
+                    <label>{ "learning rate" }<input name="pg_lr" type="number" step="any" min="0.001" max="5" value={settings.run.lr.to_string()} onchange={on_input("lr")} /></label>
+                    <label>{ "strategy" }
+                        <select name="pg_strategy" onchange={on_input("strategy")}>
+                            <option value="fedavg" selected={matches!(settings.run.strategy, Strategy::FedAvg)}>{ "FedAvg" }</option>
+                            <option value="fedprox" selected={matches!(settings.run.strategy, Strategy::FedProx { .. })}>{ "FedProx" }</option>
+                        </select>
+                    </label>
+                    <label>{ "FedProx μ" }<input name="pg_mu" type="number" step="any" min="0" max="10" value={mu_of(&settings).to_string()} onchange={on_input("mu")} /></label>
+                    <label>{ "seed" }<input name="pg_seed" type="number" min="0" value={settings.run.seed.to_string()} onchange={on_input("seed")} /></label>
+                </details>
                 <div class="buttons">
                     if is_playing { <button class="pause" onclick={on_pause}>{ "Pause ❚❚" }</button> }
                     else { <button class="play" onclick={on_play}>{ "Play ▶" }</button> }
@@ -250,7 +288,7 @@ pub fn playground_panel() -> Html {
                     <button class="reset" onclick={on_reset}>{ "Reset" }</button>
                 </div>
             </div>
-            <p class="note">{ "More settings live in the address: pg_points, pg_noise, pg_alpha, pg_activation, pg_epochs, pg_batch, pg_lr, pg_strategy (fedavg or fedprox), pg_mu, pg_seed. Each client trains through a plan stored on its worker: two round trips a round." }</p>
+            <p class="note">{ "Every setting is in the address, so a run can be shared and repeated exactly. Each client trains through a plan stored on its worker: two round trips a round." }</p>
             if !refused.is_empty() {
                 <ul class="settings-error" role="alert">{ for refused.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
             }
