@@ -5,6 +5,7 @@
 mod model;
 mod plan;
 mod pointer;
+mod store_entry;
 mod worker_handle;
 
 use std::cell::{Cell, RefCell};
@@ -17,6 +18,7 @@ use std::task::{Context, Poll, Waker};
 pub use model::RemoteLinear;
 pub use plan::{Arg, PlanBuilder};
 pub use pointer::{MultiPointer, Operand, Pointer};
+pub use store_entry::{StoreEntry, StoreObject};
 pub use worker_handle::WorkerHandle;
 
 use crate::error::{Error, Result};

@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use super::{expect_done, Syft};
+use super::{expect_done, StoreEntry, Syft};
 use crate::error::{Error, Result};
-use crate::protocol::{Answer, Body, Command, Listed, ObjectId, Query, WorkerId, ME};
+use crate::protocol::{Answer, Body, Command, Query, WorkerId, ME};
 
 #[derive(Clone)]
 pub struct WorkerHandle {
@@ -30,14 +30,14 @@ impl WorkerHandle {
         self.id == ME
     }
 
-    /// The store (`bob._objects`): every id with its tensor, pointer or stored error.
-    /// `me` keeps no store: its tensors are plain local values.
-    pub async fn objects(&self) -> Result<Vec<(ObjectId, Listed)>> {
+    /// The store (`bob._objects`) as `me` may see it: every entry with its tensor, pointer,
+    /// stored error or plan. `me` keeps no store: its tensors are plain local values.
+    pub async fn objects(&self) -> Result<Vec<StoreEntry>> {
         if self.is_me() {
             return Ok(Vec::new());
         }
         match self.syft.request(&self.id, Query::Objects).await? {
-            Answer::Objects(objects) => Ok(objects),
+            Answer::Objects(objects) => Ok(objects.into_iter().map(|(id, l)| StoreEntry::from_listed(id, l)).collect()),
             other => Err(Error::malformed(format!("expected a listing, got {other:?}"))),
         }
     }

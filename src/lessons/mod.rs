@@ -133,7 +133,7 @@ impl Session {
             .objects()
             .await?
             .into_iter()
-            .map(|(id, listed)| format!("{id}: {}", describe(worker.id(), id, &listed)))
+            .map(|entry| format!("{}: {}", entry.id, entry.describe(worker.id())))
             .collect();
         Ok(format!("{{{}}}", entries.join(",\n ")))
     }

@@ -311,12 +311,9 @@ impl SharedTensor {
         let first = self.shares.first().ok_or_else(|| sharing("shape", "no shares"))?;
         let listing = first.location().objects().await?;
         listing
-            .into_iter()
-            .find(|(id, _)| *id == first.id_at_location())
-            .and_then(|(_, listed)| match listed {
-                crate::protocol::Listed::Tensor(t) => Some(t.shape),
-                _ => None,
-            })
+            .iter()
+            .find(|entry| entry.id == first.id_at_location())
+            .and_then(|entry| entry.tensor().map(Tensor::shape))
             .ok_or_else(|| sharing("shape", "the first share is not a tensor"))
     }
 

@@ -1,6 +1,7 @@
 //! Helpers shared by the lesson tests: one `async_test!` for both targets, and store checks.
 
-use minisyft::protocol::{Listed, ObjectId};
+use minisyft::client::StoreObject;
+use minisyft::protocol::ObjectId;
 use minisyft::{Syft, WorkerHandle};
 
 /// An async test that runs natively (on `block_on`) and in the browser (wasm-bindgen-test).
@@ -48,14 +49,14 @@ pub async fn store(worker: &WorkerHandle) -> Vec<(ObjectId, Entry)> {
         .await
         .expect("listing a store")
         .into_iter()
-        .map(|(id, listed)| {
-            let entry = match listed {
-                Listed::Tensor(t) => Entry::Tensor(t.to_tensor().expect("valid tensor").to_string()),
-                Listed::Pointer { location, id_at_location } => Entry::Pointer(location, id_at_location),
-                Listed::Error(e) => Entry::Error(e.to_string()),
-                Listed::Plan { steps } => Entry::Plan(steps),
+        .map(|stored| {
+            let entry = match stored.object {
+                StoreObject::Tensor(t) => Entry::Tensor(t.to_string()),
+                StoreObject::Pointer { location, id_at_location } => Entry::Pointer(location, id_at_location),
+                StoreObject::Error(e) => Entry::Error(e.to_string()),
+                StoreObject::Plan { steps } => Entry::Plan(steps),
             };
-            (id, entry)
+            (stored.id, entry)
         })
         .collect()
 }
