@@ -39,29 +39,29 @@ pub fn partition(labels: &[usize], clients: usize, scheme: Partition, seed: u64)
             }
         }
         Partition::QuantitySkew { alpha } => {
-            let sizes = split_counts(order.len(), &dirichlet(clients, alpha, &mut rng));
-            let mut rest = order.as_slice();
-            for (shard, size) in shards.iter_mut().zip(sizes) {
-                let (taken, left) = rest.split_at(size.min(rest.len()));
-                shard.extend_from_slice(taken);
-                rest = left;
-            }
+            let weights = dirichlet(clients, alpha, &mut rng);
+            deal(&order, &weights, &mut shards);
         }
         Partition::LabelSkew { alpha } => {
             let classes = labels.iter().copied().max().map_or(0, |m| m + 1);
             for class in 0..classes {
                 let members: Vec<usize> = order.iter().copied().filter(|&i| labels[i] == class).collect();
-                let counts = split_counts(members.len(), &dirichlet(clients, alpha, &mut rng));
-                let mut rest = members.as_slice();
-                for (shard, count) in shards.iter_mut().zip(counts) {
-                    let (taken, left) = rest.split_at(count.min(rest.len()));
-                    shard.extend_from_slice(taken);
-                    rest = left;
-                }
+                let weights = dirichlet(clients, alpha, &mut rng);
+                deal(&members, &weights, &mut shards);
             }
         }
     }
     Ok(shards)
+}
+
+/// Deals `items` out to `shards` in consecutive runs, in proportion to `weights`.
+fn deal(items: &[usize], weights: &[f64], shards: &mut [Vec<usize>]) {
+    let mut rest = items;
+    for (shard, count) in shards.iter_mut().zip(split_counts(items.len(), weights)) {
+        let (taken, left) = rest.split_at(count.min(rest.len()));
+        shard.extend_from_slice(taken);
+        rest = left;
+    }
 }
 
 /// `total` split in proportion to `weights`, the rounding remainder going to the largest weights.
