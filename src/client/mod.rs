@@ -2,6 +2,7 @@
 //! any [`Transport`]. Results are awaited because a real transport is asynchronous; commands that
 //! need no answer (send, remote ops, delete) return at once, so they pipeline.
 
+mod join;
 mod model;
 mod plan;
 mod pointer;
@@ -10,11 +11,10 @@ mod worker_handle;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 
+pub use join::join_all;
 pub use model::RemoteLinear;
 pub use plan::{Arg, PlanBuilder};
 pub use pointer::{MultiPointer, Operand, Pointer};
@@ -24,9 +24,12 @@ pub use worker_handle::WorkerHandle;
 use crate::error::{Error, Result};
 use crate::protocol::{Answer, Body, Envelope, Inspected, ObjectId, Query, RequestId, WorkerId, ME};
 use crate::rng::Rng;
-use crate::runtime::{Event, MessageEvent, Transport};
+use crate::runtime::{MessageEvent, Transport};
 
+mod delivery;
 mod settle;
+
+pub use delivery::{ReplyFuture, SlotFuture};
 
 /// How many message events the client keeps (oldest dropped first).
 pub const EVENT_LOG_LIMIT: usize = 100_000;
@@ -60,6 +63,8 @@ struct Shared {
     refusals: RefCell<VecDeque<(WorkerId, Error)>>,
     /// Messages dropped because they claimed to come from another worker than their channel.
     forged: Cell<u64>,
+    /// Every message seen so far and the tensor bytes they carried (the log forgets; this does not).
+    traffic: Cell<Traffic>,
     inspections: RefCell<HashMap<u64, Slot<Vec<Inspected>>>>,
     next_inspection: Cell<u64>,
     /// Secret-shared values `me` holds: each a group of its pointers to the shares.
@@ -68,6 +73,23 @@ struct Shared {
 }
 
 type Listener = Rc<dyn Fn(&MessageEvent)>;
+
+/// Messages seen on the wire and the tensor bytes they carried, counted since the client started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    pub messages: u64,
+    pub bytes: u64,
+}
+
+impl Traffic {
+    /// What went over the wire between `earlier` and `self`.
+    pub fn since(self, earlier: Traffic) -> Traffic {
+        Traffic {
+            messages: self.messages.saturating_sub(earlier.messages),
+            bytes: self.bytes.saturating_sub(earlier.bytes),
+        }
+    }
+}
 
 struct Slot<T = Answer> {
     worker: WorkerId,
@@ -93,6 +115,7 @@ impl Syft {
             received: RefCell::new(BTreeMap::new()),
             refusals: RefCell::new(VecDeque::new()),
             forged: Cell::new(0),
+            traffic: Cell::new(Traffic::default()),
             inspections: RefCell::new(HashMap::new()),
             next_inspection: Cell::new(1),
             shared_values: RefCell::new(BTreeMap::new()),
@@ -158,6 +181,11 @@ impl Syft {
     /// Commands workers refused (they have no reply to carry the error), oldest first.
     pub fn refusals(&self) -> Vec<(WorkerId, Error)> {
         self.shared.refusals.borrow().iter().cloned().collect()
+    }
+
+    /// Every message seen on the wire so far, and its tensor bytes.
+    pub fn traffic(&self) -> Traffic {
+        self.shared.traffic.get()
     }
 
     /// Messages dropped because they claimed to come from another worker than their channel's.
@@ -270,156 +298,6 @@ impl Syft {
 
     pub(crate) fn untrack_pointer(&self, id: ObjectId) {
         self.shared.pointers.borrow_mut().remove(&id);
-    }
-}
-
-impl Shared {
-    fn send(&self, envelope: Envelope) {
-        if !envelope.is_uncounted() {
-            *self.sent.borrow_mut().entry(envelope.to.clone()).or_default() += 1;
-        }
-        self.transport.post(envelope);
-    }
-
-    /// A message that came to `me` on `channel`'s channel.
-    fn deliver(&self, channel: &str, envelope: Envelope) {
-        if !envelope.is_uncounted() {
-            *self.received.borrow_mut().entry(channel.to_owned()).or_default() += 1;
-        }
-        if envelope.from != channel || envelope.to != ME {
-            self.forged.set(self.forged.get().saturating_add(1));
-            return;
-        }
-        match envelope.body {
-            Body::Reply { request, answer } => self.resolve(channel, request, answer),
-            Body::Refused { error } => {
-                let mut refusals = self.refusals.borrow_mut();
-                if refusals.len() == REFUSAL_LOG_LIMIT {
-                    refusals.pop_front();
-                }
-                refusals.push_back((channel.to_owned(), error));
-            }
-            // `me` keeps no store and answers no queries: say so, so that nobody waits on it.
-            Body::Request { request, .. } => {
-                let error = Error::malformed(format!("{ME} keeps no store and answers no requests"));
-                self.send(Envelope::new(ME, channel, Body::Reply { request, answer: Err(error) }));
-            }
-            Body::Command(_) => {
-                let error = Error::malformed(format!("{ME} keeps no store and takes no commands"));
-                self.send(Envelope::new(ME, channel, Body::Refused { error }));
-            }
-        }
-    }
-
-    fn on_event(&self, event: Event) {
-        match event {
-            Event::Deliver { channel, envelope } => self.deliver(&channel, envelope),
-            Event::Inspection { worker, token, entries } => {
-                let waker = {
-                    let mut inspections = self.inspections.borrow_mut();
-                    let Some(slot) = inspections.get_mut(&token).filter(|slot| slot.worker == worker) else { return };
-                    slot.answer = Some(entries);
-                    slot.waker.take()
-                };
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
-            }
-            Event::Message(message) => {
-                let listeners: Vec<_> = self.listeners.borrow().clone();
-                for listener in listeners {
-                    listener(&message);
-                }
-                let mut events = self.events.borrow_mut();
-                if events.len() == EVENT_LOG_LIMIT {
-                    events.pop_front();
-                }
-                events.push_back(message);
-            }
-            Event::WorkerGone { worker, reason } => {
-                self.gone.borrow_mut().insert(worker.clone(), reason.clone());
-                let waiting: Vec<RequestId> = self
-                    .slots
-                    .borrow()
-                    .iter()
-                    .filter(|(_, slot)| slot.worker == worker && slot.answer.is_none())
-                    .map(|(&id, _)| id)
-                    .collect();
-                for request in waiting {
-                    let error = Error::WorkerGone { worker: worker.clone(), reason: reason.clone() };
-                    self.resolve(&worker, request, Err(error));
-                }
-                let inspections: Vec<u64> = self
-                    .inspections
-                    .borrow()
-                    .iter()
-                    .filter(|(_, slot)| slot.worker == worker && slot.answer.is_none())
-                    .map(|(&token, _)| token)
-                    .collect();
-                for token in inspections {
-                    let entries = Err(Error::WorkerGone { worker: worker.clone(), reason: reason.clone() });
-                    self.on_event(Event::Inspection { worker: worker.clone(), token, entries });
-                }
-            }
-        }
-    }
-
-    /// Settles request `request` with `answer`, if `worker` is the one it was sent to: a reply
-    /// from any other channel is not an answer (a worker cannot answer another's request).
-    fn resolve(&self, worker: &str, request: RequestId, answer: Result<Answer>) {
-        let waker = {
-            let mut slots = self.slots.borrow_mut();
-            let Some(slot) = slots.get_mut(&request).filter(|slot| slot.worker == worker && slot.answer.is_none())
-            else {
-                return;
-            };
-            slot.answer = Some(answer);
-            slot.waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-}
-
-/// Where a future's answer will land: one of the client's tables of slots.
-type Slots<T> = fn(&Shared) -> &RefCell<HashMap<u64, Slot<T>>>;
-
-/// An answer awaited in a slot of `me`: a query's reply, or an inspection; ready as soon as it
-/// arrives (or the news that the worker is gone does).
-pub struct SlotFuture<T> {
-    shared: Rc<Shared>,
-    key: u64,
-    slots: Slots<T>,
-}
-
-/// The answer to one query.
-pub type ReplyFuture = SlotFuture<Answer>;
-
-impl<T> Future for SlotFuture<T> {
-    type Output = Result<T>;
-
-    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slots = (self.slots)(&self.shared).borrow_mut();
-        let Some(slot) = slots.get_mut(&self.key) else {
-            return Poll::Ready(Err(Error::malformed("an answer was awaited twice")));
-        };
-        match slot.answer.take() {
-            Some(answer) => {
-                slots.remove(&self.key);
-                Poll::Ready(answer)
-            }
-            None => {
-                slot.waker = Some(context.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl<T> Drop for SlotFuture<T> {
-    fn drop(&mut self) {
-        (self.slots)(&self.shared).borrow_mut().remove(&self.key);
     }
 }
 

@@ -4,10 +4,12 @@
 //! weighted by how many examples each client holds. Everything random is drawn from the run's seed,
 //! so a run repeats exactly.
 //!
-//! The models come back to `me` here (the plain mode); the privacy modes of `federated/` are for
-//! the toy model today.
+//! A round: sample, train every participant at once (`local_training.rs`), aggregate in the
+//! run's privacy mode (`aggregation.rs`), evaluate the new global model on `me`'s held-out data.
+//! A client whose worker fails mid-round is left out and the round completes with the rest.
 
-use crate::client::{Pointer, Syft, WorkerHandle};
+use super::aggregation::Aggregation;
+use crate::client::{join_all, Pointer, Syft, Traffic, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::nn::{accuracy, binary_cross_entropy, Mlp};
 use crate::playground::data::DataSet;
@@ -37,6 +39,8 @@ pub struct RunConfig {
     pub strategy: Strategy,
     /// Train with a plan stored on each client (two round trips a round) instead of op by op.
     pub use_plans: bool,
+    /// What leaves the clients and who adds it up.
+    pub aggregation: Aggregation,
 }
 
 impl Default for RunConfig {
@@ -50,6 +54,7 @@ impl Default for RunConfig {
             lr: 0.1,
             strategy: Strategy::FedAvg,
             use_plans: true,
+            aggregation: Aggregation::Plain,
         }
     }
 }
@@ -57,11 +62,11 @@ impl Default for RunConfig {
 /// One client: a worker and its shard of the training data, which never leaves it.
 pub struct Client {
     pub worker: WorkerHandle,
-    data: Pointer,
-    target: Pointer,
+    pub(super) data: Pointer,
+    pub(super) target: Pointer,
     pub examples: usize,
     /// The training plan, stored on the worker the first time the client trains.
-    plan: std::cell::RefCell<Option<Pointer>>,
+    pub(super) plan: std::cell::RefCell<Option<Pointer>>,
 }
 
 /// What one round did.
@@ -72,8 +77,14 @@ pub struct PlaygroundRound {
     pub participants: Vec<WorkerId>,
     /// Clients sampled that dropped out.
     pub dropped: Vec<WorkerId>,
-    /// Each participant's last local loss.
+    /// Clients whose worker failed mid-round, and why: left out of the average.
+    pub failed: Vec<(WorkerId, String)>,
+    /// Each participant's last local loss, where the mode lets it reach `me`.
     pub client_losses: Vec<(WorkerId, f64)>,
+    /// What reached `me` from the clients and the server this round.
+    pub received: String,
+    /// Messages and tensor bytes on the wire this round (between any two parties).
+    pub traffic: Traffic,
     pub train_loss: f64,
     pub train_accuracy: f64,
     pub test_loss: f64,
@@ -85,6 +96,8 @@ pub struct PlaygroundFederation {
     pub clients: Vec<Client>,
     pub config: RunConfig,
     pub round: usize,
+    /// The worker that adds up what the clients send, in every mode but the plain one.
+    server: Option<WorkerHandle>,
     rng: Rng,
     train: (Tensor, Tensor),
     test: (Tensor, Tensor),
@@ -146,6 +159,7 @@ impl PlaygroundFederation {
             rng: Rng::seeded(config.seed ^ 0x9E37_79B9),
             config,
             round: 0,
+            server: None,
             train: train.tensors()?,
             test: test.tensors()?,
         })
@@ -169,19 +183,50 @@ impl PlaygroundFederation {
         (kept, dropped)
     }
 
-    /// One round; with every sampled client dropped, the model stays as it was.
+    /// The worker that aggregates in every mode but the plain one (`server` on the page).
+    pub fn with_server(mut self, server: WorkerHandle) -> Result<PlaygroundFederation> {
+        for client in &self.clients {
+            client.worker.add_worker(&server)?;
+        }
+        self.server = Some(server);
+        Ok(self)
+    }
+
+    pub(super) fn server(&self) -> Result<&WorkerHandle> {
+        self.server.as_ref().ok_or_else(|| Error::InvalidSetting {
+            setting: "aggregation".into(),
+            value: self.config.aggregation.name().into(),
+            expected: "a server worker (PlaygroundFederation::with_server)".into(),
+        })
+    }
+
+    /// One round; with every sampled client dropped or failed, the model stays as it was.
     pub async fn round(&mut self) -> Result<PlaygroundRound> {
-        let (participants, dropped) = self.sample();
-        let mut trained: Vec<(usize, Vec<Tensor>)> = Vec::new();
-        let mut client_losses = Vec::new();
-        for &i in &participants {
-            let (parameters, loss) = self.train_client(&self.clients[i]).await?;
-            client_losses.push((self.clients[i].worker.id().to_owned(), loss));
-            trained.push((self.clients[i].examples, parameters));
+        if self.config.aggregation.needs_server() {
+            self.server()?;
         }
-        if !trained.is_empty() {
-            self.average(&trained)?;
+        let before = self.syft().traffic();
+        let (sampled, dropped) = self.sample();
+        let outcomes = join_all(sampled.iter().map(|&i| self.train_client(i))).await;
+        let name = |i: usize| self.clients[i].worker.id().to_owned();
+        let mut trained = Vec::new();
+        let mut failed = Vec::new();
+        for (&i, outcome) in sampled.iter().zip(outcomes) {
+            match outcome {
+                Ok(t) => trained.push(t),
+                Err(Error::WorkerGone { reason, .. }) => failed.push((name(i), reason)),
+                Err(other) => return Err(other),
+            }
         }
+        let (client_losses, received) = if trained.is_empty() {
+            (Vec::new(), "nothing: no client trained".to_owned())
+        } else {
+            let aggregated = self.aggregate(&trained).await?;
+            self.load(&aggregated.parameters)?;
+            (aggregated.client_losses, aggregated.received)
+        };
+        let participants = trained.iter().map(|t| name(t.client)).collect();
+        drop(trained);
         self.round += 1;
         let evaluate = |(x, y): &(Tensor, Tensor)| -> Result<(f64, f64)> {
             let p = self.model.forward(x)?;
@@ -189,12 +234,14 @@ impl PlaygroundFederation {
         };
         let ((train_loss, train_accuracy), (test_loss, test_accuracy)) =
             (evaluate(&self.train)?, evaluate(&self.test)?);
-        let name = |i: &usize| self.clients[*i].worker.id().to_owned();
         Ok(PlaygroundRound {
             round: self.round,
-            participants: participants.iter().map(name).collect(),
-            dropped: dropped.iter().map(name).collect(),
+            participants,
+            dropped: dropped.into_iter().map(name).collect(),
+            failed,
             client_losses,
+            received,
+            traffic: self.syft().traffic().since(before),
             train_loss,
             train_accuracy,
             test_loss,
@@ -202,186 +249,22 @@ impl PlaygroundFederation {
         })
     }
 
-    /// Local epochs of mini-batch SGD on the client's worker; the trained parameters come back.
-    async fn train_client(&self, client: &Client) -> Result<(Vec<Tensor>, f64)> {
-        if self.config.use_plans {
-            return self.train_client_with_plan(client).await;
-        }
-        let worker = &client.worker;
-        let remote: Vec<Pointer> = self.model.parameters().iter().map(|p| p.send(worker)).collect::<Result<_>>()?;
-        let global: Vec<Pointer> = match self.config.strategy {
-            Strategy::FedProx { .. } => {
-                self.model.parameters().iter().map(|p| p.detach().send(worker)).collect::<Result<_>>()?
-            }
-            Strategy::FedAvg => Vec::new(),
-        };
-        let mut last_loss = f64::NAN;
-        for _ in 0..self.config.local_epochs {
-            let mut start = 0;
-            while start < client.examples {
-                let end = (start + self.config.batch_size).min(client.examples);
-                let (x, y) = (client.data.rows(start, Some(end))?, client.target.rows(start, Some(end))?);
-                let mut loss = remote_bce(&forward(&remote, self.model.activation, &x)?, &y)?;
-                if let Strategy::FedProx { mu } = self.config.strategy {
-                    for (w, w0) in remote.iter().zip(&global) {
-                        loss = loss.add(&w.sub(w0)?.pow(2.0)?.sum()?.mul(mu / 2.0)?)?;
-                    }
-                }
-                loss.backward().await?;
-                for parameter in &remote {
-                    let grad = parameter.grad()?;
-                    parameter.data()?.sub_(&grad.mul(self.config.lr)?).await?;
-                    grad.zero_().await?;
-                }
-                if end == client.examples {
-                    last_loss = loss.get().await?.item()?;
-                }
-                start = end;
-            }
-        }
-        let mut parameters = Vec::new();
-        for parameter in &remote {
-            parameters.push(parameter.get().await?.detach());
-        }
-        Ok((parameters, last_loss))
+    fn syft(&self) -> &Syft {
+        self.clients[0].worker.syft()
     }
 
-    /// The same training as one plan run: the parameters go with the run request and come back
-    /// with one fetch, whatever the model size and the number of local steps.
-    async fn train_client_with_plan(&self, client: &Client) -> Result<(Vec<Tensor>, f64)> {
-        let worker = &client.worker;
-        // Taken out of its cell while it runs: no borrow is held across an await.
-        let taken = client.plan.borrow_mut().take();
-        let plan = match taken {
-            Some(plan) => plan,
-            None => training_plan(&self.model, &self.config).send(worker)?,
-        };
-        let parameters: Vec<Pointer> = self.model.parameters().iter().map(|p| p.send(worker)).collect::<Result<_>>()?;
-        let global: Vec<Pointer> = match self.config.strategy {
-            Strategy::FedProx { .. } => {
-                self.model.parameters().iter().map(|p| p.detach().send(worker)).collect::<Result<_>>()?
-            }
-            Strategy::FedAvg => Vec::new(),
-        };
-        let mut inputs: Vec<&Pointer> = vec![&client.data, &client.target];
-        inputs.extend(parameters.iter());
-        inputs.extend(global.iter());
-        let outputs = plan.run_plan(&inputs, parameters.len() + 1).await;
-        *client.plan.borrow_mut() = Some(plan);
-        let outputs = outputs?;
-        let fetched = worker.syft().get_many(&outputs.iter().collect::<Vec<_>>()).await?;
-        let (loss, trained) = fetched.split_last().ok_or_else(|| Error::malformed("a plan without outputs"))?;
-        Ok((trained.iter().map(Tensor::detach).collect(), loss.item()?))
-    }
-
-    /// FedAvg: the parameters weighted by each client's examples.
-    fn average(&self, trained: &[(usize, Vec<Tensor>)]) -> Result<()> {
-        let total: usize = trained.iter().map(|(n, _)| n).sum();
-        for (k, parameter) in self.model.parameters().iter().enumerate() {
-            let mut sum: Option<Tensor> = None;
-            for (examples, parameters) in trained {
-                let part = parameters.get(k).ok_or_else(|| Error::malformed("a parameter went missing"))?;
-                let weighted = part.mul(*examples as f64 / total as f64)?;
-                sum = Some(match sum {
-                    None => weighted,
-                    Some(s) => s.add(&weighted)?,
-                });
-            }
-            if let Some(sum) = sum {
-                parameter.data().set_(&sum)?;
-                parameter.set_grad(None);
-            }
+    /// Makes `parameters` the global model's.
+    fn load(&self, parameters: &[Tensor]) -> Result<()> {
+        let model = self.model.parameters();
+        if parameters.len() != model.len() {
+            return Err(Error::malformed(format!("{} parameters for a model of {}", parameters.len(), model.len())));
+        }
+        for (parameter, value) in model.iter().zip(parameters) {
+            parameter.data().set_(value)?;
+            parameter.set_grad(None);
         }
         Ok(())
     }
-}
-
-/// The model's forward pass where `x` lives, from its parameters there (weight, bias per layer).
-fn forward(parameters: &[Pointer], activation: crate::tensor::Elementwise, x: &Pointer) -> Result<Pointer> {
-    let layers = parameters.len() / 2;
-    let mut h = x.mm(&parameters[0].t()?)?.add(&parameters[1])?;
-    for layer in 1..layers {
-        h = match activation {
-            crate::tensor::Elementwise::Relu => h.relu()?,
-            _ => h.tanh()?,
-        };
-        h = h.mm(&parameters[2 * layer].t()?)?.add(&parameters[2 * layer + 1])?;
-    }
-    h.sigmoid()
-}
-
-/// The local training as a plan: inputs `[data, target, parameters…, global parameters… (FedProx)]`,
-/// outputs `[parameters…, the last batch's loss]`.
-pub fn training_plan(model: &Mlp, config: &RunConfig) -> crate::protocol::Plan {
-    use crate::client::PlanBuilder;
-    const EPSILON: f64 = 1e-7;
-    let count = model.parameters().len() as u64;
-    let prox = match config.strategy {
-        Strategy::FedProx { mu } => Some(mu),
-        Strategy::FedAvg => None,
-    };
-    let (mut plan, slots) = PlanBuilder::new(2 + count * if prox.is_some() { 2 } else { 1 });
-    let (data, target) = (slots[0], slots[1]);
-    let parameters: Vec<u64> = slots[2..2 + count as usize].to_vec();
-    let global: Vec<u64> = slots[2 + count as usize..].to_vec();
-    let mut last_loss = 0;
-    plan.for_each_batch((data, target), config.batch_size as u64, config.local_epochs as u64, |p, x, y| {
-        let layers = parameters.len() / 2;
-        let mut h = x;
-        for layer in 0..layers {
-            let transposed = p.t(parameters[2 * layer]);
-            let product = p.mm(h, transposed);
-            h = p.add(product, parameters[2 * layer + 1]);
-            if layer + 1 < layers {
-                h = match model.activation {
-                    crate::tensor::Elementwise::Relu => p.relu(h),
-                    _ => p.tanh(h),
-                };
-            }
-        }
-        let probability = p.sigmoid(h);
-        let shifted = p.add(probability, EPSILON);
-        let log_p = p.log(shifted);
-        let positive = p.mul(y, log_p);
-        let minus_p = p.neg(probability);
-        let one_minus_p = p.add(minus_p, 1.0 + EPSILON);
-        let log_q = p.log(one_minus_p);
-        let minus_y = p.neg(y);
-        let one_minus_y = p.add(minus_y, 1.0);
-        let negative = p.mul(one_minus_y, log_q);
-        let both = p.add(positive, negative);
-        let mean = p.mean(both);
-        let mut loss = p.neg(mean);
-        if let Some(mu) = prox {
-            for (w, w0) in parameters.iter().zip(&global) {
-                let difference = p.sub(*w, *w0);
-                let squared = p.pow(difference, 2.0);
-                let total = p.sum(squared);
-                let term = p.mul(total, mu / 2.0);
-                loss = p.add(loss, term);
-            }
-        }
-        p.backward(loss);
-        for &w in &parameters {
-            let grad = p.grad(w);
-            let values = p.data(w);
-            let step = p.mul(grad, config.lr);
-            p.in_place(crate::tensor::BinaryOp::Sub, values, step);
-            p.zero_(grad);
-        }
-        last_loss = loss;
-    });
-    let mut outputs = parameters.clone();
-    outputs.push(last_loss);
-    plan.build(&outputs)
-}
-
-/// [`binary_cross_entropy`] where the predictions live.
-fn remote_bce(probability: &Pointer, target: &Pointer) -> Result<Pointer> {
-    const EPSILON: f64 = 1e-7;
-    let positive = target.mul(&probability.add(EPSILON)?.log()?)?;
-    let negative = target.neg()?.add(1.0)?.mul(&probability.neg()?.add(1.0 + EPSILON)?.log()?)?;
-    positive.add(&negative)?.mean()?.neg()
 }
 
 /// Workers `client_0`, `client_1`, … on `syft`, created when missing.

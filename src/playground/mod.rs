@@ -2,6 +2,10 @@
 //! (`partition`), and federated training of any model on them (`federation`: client sampling,
 //! dropout, local epochs, FedAvg weighted by examples, FedProx). Everything repeats from one seed.
 
+pub mod aggregation;
 pub mod data;
 pub mod federation;
+mod local_training;
 pub mod partition;
+
+pub use local_training::training_plan;

@@ -143,31 +143,54 @@ impl SharedTensor {
         holders: &[&WorkerHandle],
         provider: Option<&WorkerHandle>,
     ) -> Result<SharedTensor> {
-        let owner = pointer.location();
-        let syft = owner.syft().clone();
-        let mut everyone: Vec<&WorkerHandle> = holders.to_vec();
-        if !holders.contains(&&owner) {
-            everyone.push(&owner);
-        }
-        link_all(&everyone, provider)?;
-        let fixed;
-        let input = match scale {
-            Some(scale) => {
-                fixed = pointer.fix_precision(scale)?;
-                &fixed
+        let mut shared = SharedTensor::from_workers(&[pointer], scale, holders, provider).await?;
+        shared.pop().ok_or_else(|| sharing("share", "nothing was shared"))
+    }
+
+    /// Many tensors, each shared by the worker that holds it among the same `holders`, with one
+    /// wait for the shares to land (a federation's round shares every client's model at once).
+    /// Each owner is linked to the holders only, not to the other owners.
+    pub async fn from_workers(
+        pointers: &[&Pointer],
+        scale: Option<i64>,
+        holders: &[&WorkerHandle],
+        provider: Option<&WorkerHandle>,
+    ) -> Result<Vec<SharedTensor>> {
+        let Some(first) = pointers.first() else { return Ok(Vec::new()) };
+        let syft = first.location().syft().clone();
+        link_all(holders, provider)?;
+        let mut posted = Vec::new();
+        for pointer in pointers {
+            let owner = pointer.location();
+            for holder in holders {
+                owner.add_worker(holder)?;
             }
-            None => pointer,
-        };
-        let ids: Vec<u64> = holders.iter().map(|_| syft.fresh_id()).collect();
-        let holders_and_ids = holders.iter().zip(&ids).map(|(h, id)| (h.id().to_owned(), *id)).collect();
-        owner.post(Command::Share { input: input.id_at_location(), holders: holders_and_ids });
+            let fixed = match scale {
+                Some(scale) => Some(pointer.fix_precision(scale)?),
+                None => None,
+            };
+            let input = fixed.as_ref().unwrap_or(pointer);
+            let ids: Vec<u64> = holders.iter().map(|_| syft.fresh_id()).collect();
+            let holders_and_ids = holders.iter().zip(&ids).map(|(h, id)| (h.id().to_owned(), *id)).collect();
+            owner.post(Command::Share { input: input.id_at_location(), holders: holders_and_ids });
+            // The fixed-precision copy is deleted after the Share command that reads it.
+            posted.push((ids, fixed));
+        }
         // The shares travel worker to worker: wait until they have landed before using them.
         syft.settle().await?;
-        let shares =
-            holders.iter().zip(&ids).map(|(h, id)| Pointer::new(syft.clone(), syft.fresh_id(), h.id(), *id)).collect();
-        let holders = holders.iter().map(|h| (*h).clone()).collect();
-        // The shape is read from a share when a Beaver triple needs it.
-        Ok(SharedTensor::new(shares, holders, scale, provider.cloned(), Vec::new()))
+        Ok(posted
+            .into_iter()
+            .map(|(ids, _fixed)| {
+                let shares = holders
+                    .iter()
+                    .zip(&ids)
+                    .map(|(h, id)| Pointer::new(syft.clone(), syft.fresh_id(), h.id(), *id))
+                    .collect();
+                let holders = holders.iter().map(|h| (*h).clone()).collect();
+                // The shape is read from a share when a Beaver triple needs it.
+                SharedTensor::new(shares, holders, scale, provider.cloned(), Vec::new())
+            })
+            .collect())
     }
 
     pub fn holders(&self) -> Vec<&str> {

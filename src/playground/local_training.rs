@@ -1,0 +1,190 @@
+//! A client's local training, where its data lives: local epochs of mini-batch SGD (FedAvg) or
+//! with FedProx's proximal term, through a plan stored on its worker (one run whatever the model
+//! size and the number of steps) or op by op (the lesson's way: a message per op). The trained
+//! parameters and the last batch's loss stay on the worker, behind pointers: what leaves it is
+//! the aggregation's business (`aggregation.rs`).
+
+use super::federation::{Client, PlaygroundFederation, RunConfig, Strategy};
+use crate::client::Pointer;
+use crate::error::{Error, Result};
+use crate::nn::Mlp;
+use crate::tensor::Elementwise;
+
+/// What one client's training left on its worker.
+pub(super) struct Trained {
+    /// Index into the federation's clients.
+    pub client: usize,
+    pub parameters: Vec<Pointer>,
+    pub loss: Pointer,
+    /// The global parameters as sent this round, kept apart on the worker when the aggregation
+    /// needs the update (trained − global) rather than the model.
+    pub start: Vec<Pointer>,
+}
+
+impl PlaygroundFederation {
+    pub(super) async fn train_client(&self, index: usize) -> Result<Trained> {
+        let client = self.clients.get(index).ok_or_else(|| Error::malformed("no such client"))?;
+        let worker = &client.worker;
+        let start = if self.config.aggregation.needs_update() {
+            self.model.parameters().iter().map(|p| p.detach().send(worker)).collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        };
+        let (parameters, loss) = if self.config.use_plans {
+            self.train_with_plan(client).await?
+        } else {
+            self.train_op_by_op(client).await?
+        };
+        Ok(Trained { client: index, parameters, loss, start })
+    }
+
+    fn send_global(&self, client: &Client) -> Result<Vec<Pointer>> {
+        match self.config.strategy {
+            Strategy::FedProx { .. } => {
+                self.model.parameters().iter().map(|p| p.detach().send(&client.worker)).collect()
+            }
+            Strategy::FedAvg => Ok(Vec::new()),
+        }
+    }
+
+    async fn train_op_by_op(&self, client: &Client) -> Result<(Vec<Pointer>, Pointer)> {
+        let worker = &client.worker;
+        let remote: Vec<Pointer> = self.model.parameters().iter().map(|p| p.send(worker)).collect::<Result<_>>()?;
+        let global = self.send_global(client)?;
+        let mut last_loss = None;
+        for _ in 0..self.config.local_epochs {
+            let mut start = 0;
+            while start < client.examples {
+                let end = (start + self.config.batch_size).min(client.examples);
+                let (x, y) = (client.data.rows(start, Some(end))?, client.target.rows(start, Some(end))?);
+                let mut loss = remote_bce(&forward(&remote, self.model.activation, &x)?, &y)?;
+                if let Strategy::FedProx { mu } = self.config.strategy {
+                    for (w, w0) in remote.iter().zip(&global) {
+                        loss = loss.add(&w.sub(w0)?.pow(2.0)?.sum()?.mul(mu / 2.0)?)?;
+                    }
+                }
+                loss.backward().await?;
+                for parameter in &remote {
+                    let grad = parameter.grad()?;
+                    parameter.data()?.sub_(&grad.mul(self.config.lr)?).await?;
+                    grad.zero_().await?;
+                }
+                last_loss = Some(loss);
+                start = end;
+            }
+        }
+        let loss = last_loss.ok_or_else(|| Error::Empty { what: "local training".into(), item: "batch".into() })?;
+        let parameters = remote.iter().map(Pointer::data).collect::<Result<_>>()?;
+        Ok((parameters, loss))
+    }
+
+    /// The same training as one plan run: the parameters go with the run request, whatever the
+    /// model size and the number of local steps.
+    async fn train_with_plan(&self, client: &Client) -> Result<(Vec<Pointer>, Pointer)> {
+        let worker = &client.worker;
+        // Taken out of its cell while it runs: no borrow is held across an await.
+        let taken = client.plan.borrow_mut().take();
+        let plan = match taken {
+            Some(plan) => plan,
+            None => training_plan(&self.model, &self.config).send(worker)?,
+        };
+        let parameters: Vec<Pointer> = self.model.parameters().iter().map(|p| p.send(worker)).collect::<Result<_>>()?;
+        let global = self.send_global(client)?;
+        let mut inputs: Vec<&Pointer> = vec![&client.data, &client.target];
+        inputs.extend(parameters.iter());
+        inputs.extend(global.iter());
+        let outputs = plan.run_plan(&inputs, parameters.len() + 1).await;
+        *client.plan.borrow_mut() = Some(plan);
+        let mut outputs = outputs?;
+        let loss = outputs.pop().ok_or_else(|| Error::malformed("a plan without outputs"))?;
+        Ok((outputs, loss))
+    }
+}
+
+/// The model's forward pass where `x` lives, from its parameters there (weight, bias per layer).
+fn forward(parameters: &[Pointer], activation: Elementwise, x: &Pointer) -> Result<Pointer> {
+    let layers = parameters.len() / 2;
+    let mut h = x.mm(&parameters[0].t()?)?.add(&parameters[1])?;
+    for layer in 1..layers {
+        h = match activation {
+            Elementwise::Relu => h.relu()?,
+            _ => h.tanh()?,
+        };
+        h = h.mm(&parameters[2 * layer].t()?)?.add(&parameters[2 * layer + 1])?;
+    }
+    h.sigmoid()
+}
+
+/// The local training as a plan: inputs `[data, target, parameters…, global parameters… (FedProx)]`,
+/// outputs `[parameters…, the last batch's loss]`.
+pub fn training_plan(model: &Mlp, config: &RunConfig) -> crate::protocol::Plan {
+    use crate::client::PlanBuilder;
+    const EPSILON: f64 = 1e-7;
+    let count = model.parameters().len() as u64;
+    let prox = match config.strategy {
+        Strategy::FedProx { mu } => Some(mu),
+        Strategy::FedAvg => None,
+    };
+    let (mut plan, slots) = PlanBuilder::new(2 + count * if prox.is_some() { 2 } else { 1 });
+    let (data, target) = (slots[0], slots[1]);
+    let parameters: Vec<u64> = slots[2..2 + count as usize].to_vec();
+    let global: Vec<u64> = slots[2 + count as usize..].to_vec();
+    let mut last_loss = 0;
+    plan.for_each_batch((data, target), config.batch_size as u64, config.local_epochs as u64, |p, x, y| {
+        let layers = parameters.len() / 2;
+        let mut h = x;
+        for layer in 0..layers {
+            let transposed = p.t(parameters[2 * layer]);
+            let product = p.mm(h, transposed);
+            h = p.add(product, parameters[2 * layer + 1]);
+            if layer + 1 < layers {
+                h = match model.activation {
+                    Elementwise::Relu => p.relu(h),
+                    _ => p.tanh(h),
+                };
+            }
+        }
+        let probability = p.sigmoid(h);
+        let shifted = p.add(probability, EPSILON);
+        let log_p = p.log(shifted);
+        let positive = p.mul(y, log_p);
+        let minus_p = p.neg(probability);
+        let one_minus_p = p.add(minus_p, 1.0 + EPSILON);
+        let log_q = p.log(one_minus_p);
+        let minus_y = p.neg(y);
+        let one_minus_y = p.add(minus_y, 1.0);
+        let negative = p.mul(one_minus_y, log_q);
+        let both = p.add(positive, negative);
+        let mean = p.mean(both);
+        let mut loss = p.neg(mean);
+        if let Some(mu) = prox {
+            for (w, w0) in parameters.iter().zip(&global) {
+                let difference = p.sub(*w, *w0);
+                let squared = p.pow(difference, 2.0);
+                let total = p.sum(squared);
+                let term = p.mul(total, mu / 2.0);
+                loss = p.add(loss, term);
+            }
+        }
+        p.backward(loss);
+        for &w in &parameters {
+            let grad = p.grad(w);
+            let values = p.data(w);
+            let step = p.mul(grad, config.lr);
+            p.in_place(crate::tensor::BinaryOp::Sub, values, step);
+            p.zero_(grad);
+        }
+        last_loss = loss;
+    });
+    let mut outputs = parameters.clone();
+    outputs.push(last_loss);
+    plan.build(&outputs)
+}
+
+/// [`binary_cross_entropy`] where the predictions live.
+fn remote_bce(probability: &Pointer, target: &Pointer) -> Result<Pointer> {
+    const EPSILON: f64 = 1e-7;
+    let positive = target.mul(&probability.add(EPSILON)?.log()?)?;
+    let negative = target.neg()?.add(1.0)?.mul(&probability.neg()?.add(1.0 + EPSILON)?.log()?)?;
+    positive.add(&negative)?.mean()?.neg()
+}
