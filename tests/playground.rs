@@ -316,6 +316,12 @@ mod privacy_modes {
             *senders_to_me.entry(event.from.clone()).or_default() += event.bytes;
         }
         let parameters = federation.model.parameters().iter().map(Tensor::to_f32_vec).collect();
+        // Nothing of a round stays behind: each live client keeps its data, targets and plan.
+        for worker in syft.worker_ids() {
+            let Ok(entries) = super::at_once(syft.inspect(&worker)) else { continue };
+            let expected = if worker == "server" || rounds == 0 { 0..=2 } else { 2..=3 };
+            assert!(expected.contains(&entries.len()), "{aggregation:?}: {worker} holds {entries:?}");
+        }
         Run { reports, parameters, senders_to_me }
     }
 

@@ -89,7 +89,7 @@ impl PlaygroundFederation {
                 Ok(Aggregated {
                     parameters: parameters.unwrap_or_default(),
                     client_losses,
-                    received: format!("{count} client model{} and loss{}", plural(count), plural(count)),
+                    received: format!("{count} client model{} and {}", plural(count), losses(count)),
                 })
             }
             Aggregation::UntrustedServer => {
@@ -119,7 +119,7 @@ impl PlaygroundFederation {
                 Ok(Aggregated {
                     parameters,
                     client_losses,
-                    received: format!("the average from {} and {count} loss{}", server.id(), plural(count)),
+                    received: format!("the average from {} and {}", server.id(), losses(count)),
                 })
             }
             Aggregation::Secure => {
@@ -212,6 +212,14 @@ async fn fetch_model(trained: &Trained) -> Result<(Vec<Tensor>, f64)> {
     let mut fetched = syft.get_many(&pointers).await?;
     let loss = fetched.pop().ok_or_else(|| Error::malformed("a model came back without its loss"))?;
     Ok((fetched.iter().map(Tensor::detach).collect(), loss.item()?))
+}
+
+fn losses(count: usize) -> &'static str {
+    if count == 1 {
+        "loss"
+    } else {
+        "losses"
+    }
 }
 
 fn plural(count: usize) -> &'static str {

@@ -13,6 +13,8 @@ use crate::{Result, Syft};
 
 /// Where trunk puts the worker's loader script next to the page.
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
+/// The worker bin's wasm, compiled once on the page for every worker.
+pub const WORKER_WASM: &str = "./worker_bg.wasm";
 
 pub struct Engine {
     /// The lessons' client, with their bob and alice.
@@ -57,14 +59,14 @@ impl PartialEq for EngineHandle {
 impl Engine {
     /// A fresh client with bob and alice started, each in its own Web Worker.
     pub fn start(seed: u64) -> Result<EngineHandle> {
-        let syft = Syft::new(WebWorkers::new(WORKER_SCRIPT), seed);
+        let syft = Syft::new(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM), seed);
         syft.create_worker("bob")?;
         syft.create_worker("alice")?;
         let session = Session::new(syft.clone());
         Ok(EngineHandle(Rc::new(Engine {
             syft,
             session: RefCell::new(Some(session)),
-            training: Syft::new(WebWorkers::new(WORKER_SCRIPT), seed),
+            training: Syft::new(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM), seed),
             federation: RefCell::new(None),
             lessons_busy: Busy::default(),
             training_busy: Busy::default(),

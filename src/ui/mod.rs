@@ -11,6 +11,7 @@ mod engine;
 mod graph;
 mod lessons_panel;
 mod messages;
+mod player;
 mod playground;
 mod snapshot;
 mod training;

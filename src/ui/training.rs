@@ -1,7 +1,6 @@
 //! Federated training of the toy model, live: a loss point per round per worker and in total,
 //! the trained weights, predictions against targets, and what the central server received.
 
-use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -98,7 +97,6 @@ pub fn training_panel(props: &TrainingProps) -> Html {
     // Settings the URL or the form gave that were refused, with what is allowed.
     let refused = use_state(|| initial.1.iter().map(Error::to_string).collect::<Vec<_>>());
     let reports = use_mut_ref(Vec::<RoundReport>::new);
-    let playing = use_mut_ref(|| Rc::new(Cell::new(false)));
     let error = use_state(|| None::<String>);
     let stores = use_state(Snapshot::default);
     // Finished runs' total-loss curves, kept on the chart to compare modes (the cost of privacy).
@@ -127,7 +125,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                 stores.clone(),
                 run_label.clone(),
             );
-            async move {
+            Box::pin(async move {
                 if reports.borrow().len() >= settings.rounds || !engine.0.training_busy.begin() {
                     return false;
                 }
@@ -148,50 +146,16 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                 };
                 redraw.force_update();
                 ok
-            }
-        })
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = bool>>>
+        }) as super::player::Step
     };
 
-    let on_step = {
-        let step_once = step_once.clone();
-        Callback::from(move |_| {
-            let step = step_once.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                step().await;
-            });
-        })
-    };
-    let on_play = {
-        let (step_once, playing, redraw, settings) =
-            (step_once.clone(), playing.borrow().clone(), redraw.clone(), (*settings).clone());
-        Callback::from(move |_| {
-            if playing.replace(true) {
-                return;
-            }
-            redraw.force_update();
-            let (step, playing, redraw, pace) = (step_once.clone(), playing.clone(), redraw.clone(), settings.pace_ms);
-            wasm_bindgen_futures::spawn_local(async move {
-                while playing.get() && step().await {
-                    // Even at pace 0 the page gets a turn of the event loop to draw.
-                    yew::platform::time::sleep(Duration::from_millis(pace)).await;
-                }
-                playing.set(false);
-                redraw.force_update();
-            });
-        })
-    };
-    let on_pause = {
-        let (playing, redraw) = (playing.borrow().clone(), redraw.clone());
-        Callback::from(move |_| {
-            playing.set(false);
-            redraw.force_update();
-        })
-    };
+    let player = super::player::use_player(step_once, Duration::from_millis(settings.pace_ms));
     let reset = {
         let (engine, reports, playing, error, redraw, stores, earlier_runs, run_label) = (
             props.engine.clone(),
             reports.clone(),
-            playing.borrow().clone(),
+            player.playing.clone(),
             error.clone(),
             redraw.clone(),
             stores.clone(),
@@ -248,7 +212,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
 
     let reports_now = reports.borrow();
     let latest = reports_now.last();
-    let is_playing = playing.borrow().get();
+    let is_playing = player.playing.get();
     let (data, target) = toy_data();
     let predictions = props
         .engine
@@ -291,9 +255,9 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                     <label>{ "clip S" }<input name="clip" type="number" step="any" min="0" max={MAX_CLIP_NORM.to_string()} value={settings.config.clip_norm.to_string()} onchange={on_input("clip")} /></label>
                 }
                 <div class="buttons">
-                    if is_playing { <button class="pause" onclick={on_pause}>{ "Pause ❚❚" }</button> }
-                    else { <button class="play" onclick={on_play}>{ "Play ▶" }</button> }
-                    <button class="step" onclick={on_step} disabled={is_playing}>{ "Step" }</button>
+                    if is_playing { <button class="pause" onclick={player.on_pause.clone()}>{ "Pause ❚❚" }</button> }
+                    else { <button class="play" onclick={player.on_play.clone()}>{ "Play ▶" }</button> }
+                    <button class="step" onclick={player.on_step.clone()} disabled={is_playing}>{ "Step" }</button>
                     <button class="reset" onclick={on_reset}>{ "Reset" }</button>
                 </div>
             </div>

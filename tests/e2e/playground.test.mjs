@@ -77,3 +77,53 @@ test('the form refuses what the playground cannot take, and a change rewrites th
   assert.ok(page.url().includes('pg_batch=16'));
   assert.deepEqual(errors, []);
 });
+
+test('every privacy mode runs the playground: me receives what the mode allows, and the pictures say so', async () => {
+  const expected = {
+    plain: /^me received: 8 client models and losses/,
+    untrusted: /^me received: the average from server and losses/,
+    secagg: /^me received: shares of the sum from server, client_\d+, client_\d+/,
+    dp: /^me received: the noisy mean update from server/,
+  };
+  for (const [mode, pattern] of Object.entries(expected)) {
+    const { page, errors } = await open(browser, `${server.url}?pg_clients=8&pg_mode=${mode}&pg_rounds=3&pg_z=0.1`);
+    await page.waitForSelector('.playground');
+    await play(page, 3);
+    const received = await page.locator('.pg-received').textContent();
+    assert.match(received, pattern, mode);
+    assert.equal(await page.locator('.round-chart[aria-label="clients"] .bar').count(), 3, mode);
+    assert.equal(await page.locator('.round-chart[aria-label="bytes"] .bar rect').count(), 3, mode);
+    const accuracy = await page.locator('.round-chart[aria-label="accuracy"] .series polyline').count();
+    assert.equal(accuracy, 2, mode);
+    // The store panel: the 8 clients, and the server in every mode but plain.
+    await page.click('.pg-stores summary');
+    const tiles = await page.locator('.pg-store').count();
+    assert.equal(tiles, mode === 'plain' ? 8 : 9, mode);
+    if (mode === 'secagg') await page.locator('.playground-panel').screenshot({ path: 'tests/e2e/screenshots/playground-secagg-8.png' });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
+// The issue's target is no main-thread task over 50 ms; measured here: a few of 50–180 ms while
+// 64 clients start and train (serialising 64 plans and models to JS objects; see the README).
+// The bound below catches a regression; the wire form of the performance issue is the fix.
+test('64 clients: the stores stay readable, and main-thread tasks stay under 250 ms while they train', async (t) => {
+  const { page, errors } = await open(browser, `${server.url}?pg_clients=64&pg_rounds=3&pg_points=1000`);
+  await page.waitForSelector('.playground');
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver(list => { for (const e of list.getEntries()) window.longTasks.push(Math.round(e.duration)); })
+      .observe({ type: 'longtask' });
+  });
+  await play(page, 3);
+  const longTasks = await page.evaluate(() => window.longTasks);
+  await page.click('.pg-stores summary');
+  assert.equal(await page.locator('.pg-store').count(), 64);
+  const summary = await page.locator('.pg-stores summary').textContent();
+  assert.match(summary, /^64 workers' stores: \d+ tensors \(\d+ values\), 64 plans/);
+  await page.locator('.playground-panel').screenshot({ path: 'tests/e2e/screenshots/playground-64.png' });
+  t.diagnostic(`long tasks (ms): ${longTasks.join(', ') || 'none'}`);
+  assert.deepEqual(longTasks.filter(d => d > 250), [], `long tasks: ${longTasks}`);
+  assert.deepEqual(errors, []);
+});

@@ -14,6 +14,9 @@ use crate::limits::MAX_BATCH;
 use crate::protocol::Envelope;
 use crate::runtime::{Event, MessageEvent as Trace, Sink, Transport};
 
+mod shared_module;
+mod watchdog;
+
 /// Spawns workers from a script URL (trunk's `./worker_loader.js` on the page).
 #[derive(Clone)]
 pub struct WebWorkers {
@@ -27,6 +30,9 @@ pub const DEFAULT_TIMEOUT_MS: f64 = 1500.0;
 
 struct State {
     script_url: String,
+    /// With a shared module: the worker wasm's URL, and its compile once started.
+    module_url: Option<String>,
+    module: Option<js_sys::Promise>,
     sink: Option<Sink>,
     workers: BTreeMap<String, Handle>,
     timeout_ms: f64,
@@ -75,6 +81,8 @@ impl WebWorkers {
         WebWorkers {
             state: Rc::new(RefCell::new(State {
                 script_url: script_url.to_owned(),
+                module_url: None,
+                module: None,
                 sink: None,
                 workers: BTreeMap::new(),
                 timeout_ms: DEFAULT_TIMEOUT_MS,
@@ -82,6 +90,14 @@ impl WebWorkers {
                 batch: Vec::new(),
             })),
         }
+    }
+
+    /// Workers from `script_url` (`www/worker_loader.js`) that all run the wasm at `wasm_url`,
+    /// compiled once on the page and handed to each (see `shared_module.rs`).
+    pub fn with_shared_module(script_url: &str, wasm_url: &str) -> WebWorkers {
+        let workers = WebWorkers::new(script_url);
+        workers.state.borrow_mut().module_url = Some(wasm_url.to_owned());
+        workers
     }
 
     /// Sets how long a worker may leave a request unanswered before it counts as gone.
@@ -99,68 +115,6 @@ impl WebWorkers {
     /// port to `envelope.to`, or to the page when `to_page` (a test hook for the trust model).
     pub fn misbehave(&self, worker: &str, envelope: Envelope, to_page: bool) {
         self.send(worker, ToWorker::Misbehave { envelope, to_page });
-    }
-
-    /// Checks, four times a second, for workers that left a request unanswered too long.
-    fn start_watchdog(&self) {
-        if self.state.borrow().watchdog.is_some() {
-            return;
-        }
-        let Some(window) = web_sys::window() else { return };
-        let weak = self.weak();
-        let tick = Closure::<dyn FnMut()>::new(move || {
-            if let Some(this) = WebWorkers::upgrade(&weak) {
-                this.check_timeouts();
-            }
-        });
-        if let Ok(id) =
-            window.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 100)
-        {
-            self.state.borrow_mut().watchdog = Some((id, tick));
-        }
-    }
-
-    fn check_timeouts(&self) {
-        let now = now_ms();
-        let (mut ping, mut dead, mut not_started) = (Vec::new(), Vec::new(), Vec::new());
-        let timeout = {
-            let mut state = self.state.borrow_mut();
-            let half = state.timeout_ms / 2.0;
-            // When any answer is late, every worker is pinged: the late one may only be waiting on a
-            // peer, and the peer may be the one that is stuck.
-            // A worker still loading its wasm is not late: its messages wait in its queue.
-            let someone_late =
-                state.workers.values().any(|h| h.ready && h.waiting_since.is_some_and(|since| now - since > half));
-            // A worker that never started cannot be pinged; it is gone once a request to it has
-            // waited the whole timeout (its loader reports a failed start at once; this catches
-            // the rest).
-            for (name, handle) in state.workers.iter().filter(|(_, h)| !h.ready) {
-                let waited = handle.waiting_since.map(|since| now - since.max(handle.spawned_at));
-                if waited.is_some_and(|waited| waited > state.timeout_ms) {
-                    not_started.push(name.clone());
-                }
-            }
-            for (name, handle) in state.workers.iter_mut().filter(|(_, h)| h.ready) {
-                match handle.ping_sent {
-                    Some(sent) if now - sent > half => dead.push(name.clone()),
-                    None if someone_late => {
-                        handle.ping_sent = Some(now);
-                        ping.push(name.clone());
-                    }
-                    _ => {}
-                }
-            }
-            state.timeout_ms
-        };
-        for name in ping {
-            self.send(&name, ToWorker::Ping);
-        }
-        for name in dead {
-            self.gone(&name, format!("it did not answer within {timeout} ms"));
-        }
-        for name in not_started {
-            self.gone(&name, format!("it did not start within {timeout} ms"));
-        }
     }
 
     /// Workers from a built `dist/` at `base_url` (absolute), through a blob script, for pages
@@ -352,6 +306,18 @@ impl WebWorkers {
     }
 }
 
+impl WebWorkers {
+    /// The shared module's compile, started by the first worker that needs it.
+    fn shared_module(&self) -> Option<js_sys::Promise> {
+        let mut state = self.state.borrow_mut();
+        if state.module.is_none() {
+            let url = state.module_url.clone()?;
+            state.module = shared_module::compile(&url);
+        }
+        state.module.clone()
+    }
+}
+
 impl Transport for WebWorkers {
     fn attach(&self, sink: Sink) {
         self.state.borrow_mut().sink = Some(sink);
@@ -383,6 +349,9 @@ impl Transport for WebWorkers {
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        if let Some(module) = self.shared_module() {
+            shared_module::hand_over(&module, &worker);
+        }
         let handle = Handle {
             worker,
             ready: false,

@@ -3,9 +3,11 @@
 //! part, every round. Settings live in the address (`settings.rs`).
 
 mod heatmap;
+mod round_charts;
 mod settings;
+mod stores;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -14,7 +16,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::chart::{LossChart, Series};
-use super::engine::{Busy, WORKER_SCRIPT};
+use super::engine::{Busy, WORKER_SCRIPT, WORKER_WASM};
 use super::url;
 use crate::nn::Mlp;
 use crate::playground::data::DataSet;
@@ -25,7 +27,9 @@ use crate::runtime::web::WebWorkers;
 use crate::tensor::Tensor;
 use crate::{Result, Syft};
 use heatmap::{grid_points, Heatmap, GRID};
+use round_charts::{Column, RoundChart, Unit};
 pub use settings::PlaygroundSettings;
+use stores::{summarise, PlaygroundStores, StoreSummary};
 
 /// The playground's client and its run, apart from the lessons' and the toy training's.
 struct Lab {
@@ -48,8 +52,19 @@ fn start_run(lab: &Lab, settings: &PlaygroundSettings) -> Result<PlaygroundFeder
     }
     *lab.points.borrow_mut() = points;
     let model = Mlp::new(2, &settings.hidden, settings.activation, &mut Rng::seeded(seed))?;
-    PlaygroundFederation::new(&workers, &train, &shards, &test, model, settings.run.clone())
+    let federation = PlaygroundFederation::new(&workers, &train, &shards, &test, model, settings.run.clone())?;
+    if !settings.run.aggregation.needs_server() {
+        return Ok(federation);
+    }
+    let server = match lab.syft.worker(SERVER) {
+        Some(server) => server,
+        None => lab.syft.create_worker(SERVER)?,
+    };
+    federation.with_server(server)
 }
+
+/// The worker that aggregates in the untrusted, secure and DP modes.
+const SERVER: &str = "server";
 
 async fn one_round(lab: &Lab, settings: &PlaygroundSettings) -> Result<PlaygroundRound> {
     let existing = lab.federation.borrow_mut().take();
@@ -80,6 +95,20 @@ fn probabilities(lab: &Lab) -> Vec<f32> {
         .unwrap_or_default()
 }
 
+/// The clients' last local losses in a round: min, mean, max (none where the mode keeps them).
+fn spread(report: &PlaygroundRound) -> Option<(f64, f64, f64)> {
+    let values: Vec<f64> = report.client_losses.iter().map(|(_, l)| *l).filter(|l| l.is_finite()).collect();
+    if values.is_empty() {
+        return None;
+    }
+    let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    Some((min, values.iter().sum::<f64>() / values.len() as f64, max))
+}
+
+fn client_series(reports: &[PlaygroundRound], pick: fn((f64, f64, f64)) -> f64) -> Vec<(usize, f64)> {
+    reports.iter().filter_map(|r| spread(r).map(|s| (r.round, pick(s)))).collect()
+}
+
 fn alpha_of(settings: &PlaygroundSettings) -> f64 {
     match settings.partition {
         crate::playground::partition::Partition::LabelSkew { alpha }
@@ -101,23 +130,23 @@ pub fn playground_panel() -> Html {
     let settings = use_state(|| initial.0.clone());
     let refused = use_state(|| initial.1.iter().map(ToString::to_string).collect::<Vec<_>>());
     let lab = use_memo((), |_| Lab {
-        syft: Syft::new(WebWorkers::new(WORKER_SCRIPT), 7),
+        syft: Syft::new(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM), 7),
         federation: RefCell::new(None),
         points: RefCell::new(Vec::new()),
         busy: Busy::default(),
     });
     let reports = use_mut_ref(Vec::<PlaygroundRound>::new);
-    let playing = use_mut_ref(|| Rc::new(Cell::new(false)));
     let error = use_state(|| None::<String>);
+    let stores = use_state(Vec::<StoreSummary>::new);
     let redraw = use_force_update();
 
     let step_once = {
-        let (lab, settings, reports, error, redraw) =
-            (lab.clone(), settings.clone(), reports.clone(), error.clone(), redraw.clone());
+        let (lab, settings, reports, error, stores, redraw) =
+            (lab.clone(), settings.clone(), reports.clone(), error.clone(), stores.clone(), redraw.clone());
         Rc::new(move || {
-            let (lab, settings, reports, error, redraw) =
-                (lab.clone(), (*settings).clone(), reports.clone(), error.clone(), redraw.clone());
-            async move {
+            let (lab, settings, reports, error, stores, redraw) =
+                (lab.clone(), (*settings).clone(), reports.clone(), error.clone(), stores.clone(), redraw.clone());
+            Box::pin(async move {
                 if reports.borrow().len() >= settings.rounds || !lab.busy.begin() {
                     return false;
                 }
@@ -134,46 +163,15 @@ pub fn playground_panel() -> Html {
                     }
                 };
                 redraw.force_update();
+                stores.set(summarise(&lab.syft).await);
                 ok
-            }
-        })
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = bool>>>
+        }) as super::player::Step
     };
-    let on_step = {
-        let step = step_once.clone();
-        Callback::from(move |_| {
-            let step = step.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                step().await;
-            });
-        })
-    };
-    let on_play = {
-        let (step, playing, redraw) = (step_once.clone(), playing.borrow().clone(), redraw.clone());
-        Callback::from(move |_| {
-            if playing.replace(true) {
-                return;
-            }
-            redraw.force_update();
-            let (step, playing, redraw) = (step.clone(), playing.clone(), redraw.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                while playing.get() && step().await {
-                    yew::platform::time::sleep(Duration::from_millis(0)).await;
-                }
-                playing.set(false);
-                redraw.force_update();
-            });
-        })
-    };
-    let on_pause = {
-        let (playing, redraw) = (playing.borrow().clone(), redraw.clone());
-        Callback::from(move |_| {
-            playing.set(false);
-            redraw.force_update();
-        })
-    };
+    let player = super::player::use_player(step_once, Duration::from_millis(settings.pace_ms));
     let reset = {
-        let (lab, reports, playing, error, redraw) =
-            (lab.clone(), reports.clone(), playing.borrow().clone(), error.clone(), redraw.clone());
+        let (lab, reports, playing, error, stores, redraw) =
+            (lab.clone(), reports.clone(), player.playing.clone(), error.clone(), stores.clone(), redraw.clone());
         Rc::new(move || {
             playing.set(false);
             if lab.busy.is_busy() {
@@ -185,6 +183,8 @@ pub fn playground_panel() -> Html {
             reports.borrow_mut().clear();
             error.set(None);
             redraw.force_update();
+            let (lab, stores) = (lab.clone(), stores.clone());
+            wasm_bindgen_futures::spawn_local(async move { stores.set(summarise(&lab.syft).await) });
         })
     };
     let on_reset = {
@@ -216,7 +216,7 @@ pub fn playground_panel() -> Html {
 
     let reports_now = reports.borrow();
     let latest = reports_now.last();
-    let is_playing = playing.borrow().get();
+    let is_playing = player.playing.get();
     let losses = vec![
         Series {
             name: "train".into(),
@@ -228,13 +228,22 @@ pub fn playground_panel() -> Html {
             points: reports_now.iter().map(|r| (r.round, r.test_loss)).collect(),
             ghost: false,
         },
+        Series { name: "clients' mean".into(), points: client_series(&reports_now, |(_, mean, _)| mean), ghost: false },
+        Series { name: "clients' min".into(), points: client_series(&reports_now, |(min, _, _)| min), ghost: true },
+        Series { name: "clients' max".into(), points: client_series(&reports_now, |(_, _, max)| max), ghost: true },
     ];
-    let client_spread = latest.map(|r| {
-        let values: Vec<f64> = r.client_losses.iter().map(|(_, l)| *l).filter(|l| l.is_finite()).collect();
-        let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
-        let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
-        (min, mean, max)
-    });
+    let per_round = |f: fn(&PlaygroundRound) -> f64| reports_now.iter().map(f).collect::<Vec<f64>>();
+    let accuracy = vec![
+        Column { name: "train accuracy", values: per_round(|r| r.train_accuracy) },
+        Column { name: "test accuracy", values: per_round(|r| r.test_accuracy) },
+    ];
+    let participation = vec![
+        Column { name: "trained", values: per_round(|r| r.participants.len() as f64) },
+        Column { name: "dropped out", values: per_round(|r| r.dropped.len() as f64) },
+        Column { name: "failed", values: per_round(|r| r.failed.len() as f64) },
+    ];
+    let traffic = vec![Column { name: "tensor bytes on the wire", values: per_round(|r| r.traffic.bytes as f64) }];
+    let client_spread = latest.and_then(spread);
     let partition_name = match settings.partition {
         crate::playground::partition::Partition::Iid => "iid",
         crate::playground::partition::Partition::LabelSkew { .. } => "label",
@@ -257,6 +266,11 @@ pub fn playground_panel() -> Html {
                 <label>{ "hidden layers" }<input name="pg_hidden" value={settings.hidden.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")} onchange={on_input("hidden")} /></label>
                 <label>{ "client fraction" }<input name="pg_fraction" type="number" step="any" value={settings.run.fraction.to_string()} onchange={on_input("fraction")} /></label>
                 <label>{ "dropout" }<input name="pg_dropout" type="number" step="any" value={settings.run.dropout.to_string()} onchange={on_input("dropout")} /></label>
+                <label>{ "privacy" }
+                    <select name="pg_mode" onchange={on_input("mode")}>
+                        { for [("plain", "none: models to me"), ("untrusted", "untrusted server"), ("secagg", "secure aggregation"), ("dp", "differential privacy")].iter().map(|(v, l)| html! { <option value={*v} selected={settings.run.aggregation.name() == *v}>{ *l }</option> }) }
+                    </select>
+                </label>
                 <label>{ "rounds" }<input name="pg_rounds" type="number" min="1" max="500" value={settings.rounds.to_string()} onchange={on_input("rounds")} /></label>
                 <details class="more-settings">
                     <summary>{ "more settings" }</summary>
@@ -279,12 +293,15 @@ pub fn playground_panel() -> Html {
                         </select>
                     </label>
                     <label>{ "FedProx μ" }<input name="pg_mu" type="number" step="any" min="0" max="10" value={mu_of(&settings).to_string()} onchange={on_input("mu")} /></label>
+                    <label>{ "DP clip S" }<input name="pg_clip" type="number" step="any" min="0.001" max="100" value={settings.clip.to_string()} onchange={on_input("clip")} /></label>
+                    <label>{ "DP noise z" }<input name="pg_z" type="number" step="any" min="0" max="100" value={settings.noise_multiplier.to_string()} onchange={on_input("z")} /></label>
+                    <label>{ "pace (ms per round)" }<input name="pg_pace" type="number" min="0" max="2000" value={settings.pace_ms.to_string()} onchange={on_input("pace")} /></label>
                     <label>{ "seed" }<input name="pg_seed" type="number" min="0" value={settings.run.seed.to_string()} onchange={on_input("seed")} /></label>
                 </details>
                 <div class="buttons">
-                    if is_playing { <button class="pause" onclick={on_pause}>{ "Pause ❚❚" }</button> }
-                    else { <button class="play" onclick={on_play}>{ "Play ▶" }</button> }
-                    <button class="step" onclick={on_step} disabled={is_playing}>{ "Step" }</button>
+                    if is_playing { <button class="pause" onclick={player.on_pause.clone()}>{ "Pause ❚❚" }</button> }
+                    else { <button class="play" onclick={player.on_play.clone()}>{ "Play ▶" }</button> }
+                    <button class="step" onclick={player.on_step.clone()} disabled={is_playing}>{ "Step" }</button>
                     <button class="reset" onclick={on_reset}>{ "Reset" }</button>
                 </div>
             </div>
@@ -298,19 +315,32 @@ pub fn playground_panel() -> Html {
                 <Heatmap probabilities={probabilities(&lab)} points={lab.points.borrow().clone()} clients={settings.clients} />
                 <div class="pg-charts">
                     <LossChart series={losses} rounds={settings.rounds} />
-                    <div class="legend"><span class="series-0">{ "train loss" }</span><span class="series-1">{ "test loss (held out, never on a client)" }</span></div>
+                    <div class="legend"><span class="series-0">{ "train loss" }</span><span class="series-1">{ "test loss (held out, never on a client)" }</span><span class="series-2">{ "clients' last local loss: mean (min, max faint)" }</span></div>
+                    <RoundChart label="accuracy" columns={accuracy} rounds={settings.rounds} lines={true} top={Some(1.0)} unit={Unit::Percent} />
+                    <div class="legend"><span class="series-0">{ "train accuracy" }</span><span class="series-1">{ "test accuracy" }</span></div>
+                    <RoundChart label="clients" columns={participation} rounds={settings.rounds} unit={Unit::Count} />
+                    <div class="legend"><span class="bar-0">{ "trained" }</span><span class="bar-1">{ "dropped out" }</span><span class="bar-2">{ "failed" }</span></div>
+                    <RoundChart label="bytes" columns={traffic} rounds={settings.rounds} unit={Unit::Bytes} />
+                    <div class="legend"><span class="bar-0">{ "tensor bytes on the wire per round" }</span></div>
                     if let Some(report) = latest {
                         <p class="pg-accuracy" data-test-accuracy={report.test_accuracy.to_string()}>{ format!(
                             "train accuracy {:.1}%, test accuracy {:.1}%", report.train_accuracy * 100.0, report.test_accuracy * 100.0) }</p>
                         <p class="pg-participation" data-participants={report.participants.len().to_string()} data-dropped={report.dropped.len().to_string()}>{ format!(
                             "round {}: {} client{} trained{}", report.round, report.participants.len(), if report.participants.len() == 1 { "" } else { "s" },
                             if report.dropped.is_empty() { String::new() } else { format!("; dropped out: {}", report.dropped.join(", ")) }) }</p>
+                        if !report.failed.is_empty() {
+                            <p class="pg-failed error" data-failed={report.failed.len().to_string()}>{ format!("failed mid-round and left out: {}",
+                                report.failed.iter().map(|(w, why)| format!("{w} ({why})")).collect::<Vec<_>>().join(", ")) }</p>
+                        }
+                        <p class="pg-received" data-mode={settings.run.aggregation.name()}>{ format!("me received: {}; {} messages, {} on the wire",
+                            report.received, report.traffic.messages, round_charts::bytes(report.traffic.bytes as f64)) }</p>
                         if let Some((min, mean, max)) = client_spread {
                             <p class="pg-clients">{ format!("clients' last local loss: min {min:.4}, mean {mean:.4}, max {max:.4}") }</p>
                         }
                     } else { <p>{ "Press Play or Step: the clients start as Web Workers and get their shards." }</p> }
                 </div>
             </div>
+            <PlaygroundStores stores={(*stores).clone()} />
         </div>
     }
 }

@@ -2,6 +2,7 @@
 //! repeated exactly from its URL. Each either works or is refused with a message.
 
 use crate::error::Error;
+use crate::playground::aggregation::Aggregation;
 use crate::playground::data::DataKind;
 use crate::playground::federation::{RunConfig, Strategy};
 use crate::playground::partition::Partition;
@@ -18,6 +19,11 @@ pub struct PlaygroundSettings {
     pub activation: Elementwise,
     pub run: RunConfig,
     pub rounds: usize,
+    /// DP's clip S and noise multiplier z, kept while another mode is chosen.
+    pub clip: f64,
+    pub noise_multiplier: f64,
+    /// The pause between rounds while playing, in ms: 0 runs as fast as the machine allows.
+    pub pace_ms: u64,
 }
 
 impl Default for PlaygroundSettings {
@@ -32,6 +38,9 @@ impl Default for PlaygroundSettings {
             activation: Elementwise::Tanh,
             run: RunConfig { local_epochs: 2, batch_size: 16, lr: 0.3, ..RunConfig::default() },
             rounds: 20,
+            clip: 1.0,
+            noise_multiplier: 0.5,
+            pace_ms: 0,
         }
     }
 }
@@ -137,11 +146,35 @@ impl PlaygroundSettings {
                     self.run.strategy = Strategy::FedProx { mu };
                 }
             }
+            "pg_mode" => {
+                self.run.aggregation = match value {
+                    "plain" => Aggregation::Plain,
+                    "untrusted" => Aggregation::UntrustedServer,
+                    "secagg" => Aggregation::Secure,
+                    "dp" => Aggregation::DifferentialPrivacy { clip: self.clip, noise: self.noise_multiplier },
+                    _ => return Err(refuse(key, value, "plain, untrusted, secagg or dp")),
+                }
+            }
+            "pg_clip" => {
+                self.clip = number(key, value, 0.001, 100.0)?;
+                self.refresh_dp();
+            }
+            "pg_z" => {
+                self.noise_multiplier = number(key, value, 0.0, 100.0)?;
+                self.refresh_dp();
+            }
+            "pg_pace" => self.pace_ms = number(key, value, 0, 2000)?,
             "pg_rounds" => self.rounds = number(key, value, 1, 500)?,
             "pg_seed" => self.run.seed = number(key, value, 0, u64::MAX)?,
             _ => return Err(refuse(key, value, "a playground setting")),
         }
         Ok(())
+    }
+
+    fn refresh_dp(&mut self) {
+        if let Aggregation::DifferentialPrivacy { .. } = self.run.aggregation {
+            self.run.aggregation = Aggregation::DifferentialPrivacy { clip: self.clip, noise: self.noise_multiplier };
+        }
     }
 
     pub fn from_query(query: &str) -> (PlaygroundSettings, Vec<Error>) {
@@ -171,7 +204,7 @@ impl PlaygroundSettings {
         format!(
             "pg_clients={}&pg_data={}&pg_points={}&pg_noise={}&pg_partition={partition}&pg_alpha={alpha}&pg_hidden={}\\
              &pg_activation={activation}&pg_fraction={}&pg_dropout={}&pg_epochs={}&pg_batch={}&pg_lr={}&pg_strategy={strategy}\\
-             &pg_mu={mu}&pg_rounds={}&pg_seed={}",
+             &pg_mu={mu}&pg_mode={}&pg_clip={}&pg_z={}&pg_pace={}&pg_rounds={}&pg_seed={}",
             self.clients,
             self.data.name(),
             self.points,
@@ -182,6 +215,10 @@ impl PlaygroundSettings {
             self.run.local_epochs,
             self.run.batch_size,
             self.run.lr,
+            self.run.aggregation.name(),
+            self.clip,
+            self.noise_multiplier,
+            self.pace_ms,
             self.rounds,
             self.run.seed
         )
