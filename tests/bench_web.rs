@@ -195,3 +195,63 @@ async fn bench_encode_decode_of_one_command() {
     let decode = (now() - start) * 1000.0 / N as f64;
     console_log!("one execute command: encode {encode:.2} us, decode {decode:.2} us");
 }
+
+/// A playground federation of `clients` clients, 50 points each, on `syft`'s workers.
+fn playground(syft: &Syft, clients: usize) -> minisyft::playground::federation::PlaygroundFederation {
+    use minisyft::nn::Mlp;
+    use minisyft::playground::data::{DataKind, DataSet};
+    use minisyft::playground::federation::{client_workers, PlaygroundFederation, RunConfig};
+    use minisyft::playground::partition::{partition, Partition};
+    let data = DataSet::generate(DataKind::Circle, 50 * clients + 100, 0.1, 1).unwrap();
+    let (train, test) = data.split(100.0 / (50 * clients + 100) as f64, 1);
+    let shards = partition(&train.labels(), clients, Partition::Iid, 1).unwrap();
+    let workers = client_workers(syft, clients).unwrap();
+    let model = Mlp::new(2, &[8], minisyft::tensor::Elementwise::Tanh, &mut minisyft::rng::Rng::seeded(1)).unwrap();
+    let config = RunConfig { local_epochs: 2, batch_size: 16, lr: 0.3, ..RunConfig::default() };
+    PlaygroundFederation::new(&workers, &train, &shards, &test, model, config).unwrap()
+}
+
+/// Mean ms per round over `rounds` rounds, after one warm-up round (workers started, plans stored).
+async fn ms_per_round(federation: &mut minisyft::playground::federation::PlaygroundFederation, rounds: usize) -> f64 {
+    federation.round().await.unwrap();
+    let start = now();
+    for _ in 0..rounds {
+        federation.round().await.unwrap();
+    }
+    (now() - start) / rounds as f64
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+async fn bench_playground_round_per_client_count() {
+    // The compute floor: the same two clients' training with every worker in this thread (no
+    // postMessage, no serialisation), measured in the same run.
+    let (local, _runtime) = Syft::in_process(0);
+    let floor = ms_per_round(&mut playground(&local, 2), 10).await;
+    let mut per_client = Vec::new();
+    for clients in [2, 8, 16, 32, 64] {
+        let transport = WebWorkers::from_dist_on_this_origin("dist").expect("dist/ is built");
+        let syft = Syft::new(transport.clone(), 0);
+        let mut federation = playground(&syft, clients);
+        let ms = ms_per_round(&mut federation, 5).await;
+        transport.measure_memory();
+        let _ = syft.settle().await;
+        let memory: Vec<u64> = (0..clients).filter_map(|i| transport.memory_bytes(&format!("client_{i}"))).collect();
+        let total = memory.iter().sum::<u64>() as f64 / 1e6;
+        console_log!(
+            "playground round, {clients} clients (50 points each, MLP 2-8-1, 2 local epochs): {ms:.1} ms, {:.2} ms per client; \
+             wasm memory {:.2} MB per worker, {total:.1} MB for {} workers",
+            ms / clients as f64,
+            total / memory.len().max(1) as f64,
+            memory.len()
+        );
+        if clients == 2 {
+            report("playground round of 2 clients vs the same training in this thread", ms, floor, "ms", "<= 2");
+        }
+        per_client.push(ms / clients as f64);
+    }
+    console_log!(
+        "ms per client per round from 2 to 64 clients: {:?} (growth at most linear: this stays flat or falls)",
+        per_client.iter().map(|v| (v * 100.0).round() / 100.0).collect::<Vec<_>>()
+    );
+}

@@ -48,6 +48,8 @@ struct Handle {
     posted: u64,
     heard: u64,
     spawned_at: f64,
+    /// The worker's wasm memory as of its last answer to a ping.
+    memory_bytes: Option<u64>,
     /// Messages (with their transfer lists) waiting for the worker's `Ready`.
     queue: Vec<(JsValue, Array)>,
     /// Requests sent and not yet answered, and when the worker was last heard from while some were.
@@ -251,6 +253,20 @@ impl WebWorkers {
         }
     }
 
+    /// Asks every worker for its wasm memory; [`WebWorkers::memory_bytes`] has the answers once
+    /// they are in (a ping: a worker busy training answers after its current message).
+    pub fn measure_memory(&self) {
+        let names: Vec<String> = self.state.borrow().workers.keys().cloned().collect();
+        for name in names {
+            self.send(&name, ToWorker::Ping);
+        }
+    }
+
+    /// `worker`'s wasm memory in bytes, as of its last answer to a ping.
+    pub fn memory_bytes(&self, worker: &str) -> Option<u64> {
+        self.state.borrow().workers.get(worker).and_then(|h| h.memory_bytes)
+    }
+
     /// How many postMessage calls the page made to `worker`, and how many messages it heard from
     /// it (what a round costs on the wire).
     pub fn message_counts(&self, worker: &str) -> Option<(u64, u64)> {
@@ -285,7 +301,12 @@ impl WebWorkers {
                 self.heard_from(name, false);
                 self.emit(Event::Message(trace));
             }
-            FromWorker::Pong => self.heard_from(name, false),
+            FromWorker::Pong { memory_bytes } => {
+                if let Some(handle) = self.state.borrow_mut().workers.get_mut(name) {
+                    handle.memory_bytes = Some(memory_bytes);
+                }
+                self.heard_from(name, false)
+            }
             FromWorker::Panicked { message } => self.gone(name, format!("it panicked: {message}")),
             FromWorker::Rejected { reason } => {
                 web_sys::console::warn_1(&format!("minisyft: {name} rejected a message: {reason}").into());
@@ -358,6 +379,7 @@ impl Transport for WebWorkers {
             posted: 0,
             heard: 0,
             spawned_at: now_ms(),
+            memory_bytes: None,
             queue: Vec::new(),
             unanswered: 0,
             waiting_since: None,

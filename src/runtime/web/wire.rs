@@ -48,7 +48,10 @@ pub enum FromWorker {
     Panicked {
         message: String,
     },
-    Pong,
+    /// Alive, with the worker's wasm memory in bytes (what a client worker costs).
+    Pong {
+        memory_bytes: u64,
+    },
     /// A message the worker could not decode; nothing was changed.
     Rejected {
         reason: String,

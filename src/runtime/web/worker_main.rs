@@ -133,7 +133,13 @@ pub fn run_worker() {
                     let outgoing = state.worker.as_mut().map(|w| w.peer_gone(&peer, &reason)).unwrap_or_default();
                     state.route_all(outgoing);
                 }
-                ToWorker::Ping => post_to_page(&state.borrow().scope, FromWorker::Pong),
+                ToWorker::Ping => {
+                    let memory_bytes = wasm_bindgen::memory()
+                        .dyn_into::<js_sys::WebAssembly::Memory>()
+                        .map(|m| m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as u64)
+                        .unwrap_or(0);
+                    post_to_page(&state.borrow().scope, FromWorker::Pong { memory_bytes })
+                }
                 ToWorker::Panic => panic!("panic requested by the page"),
                 ToWorker::Hang { millis } => {
                     let until = js_sys::Date::now() + millis;
