@@ -78,6 +78,9 @@ pub enum Error {
     #[error("malformed message: {reason}")]
     MalformedMessage { reason: String },
 
+    #[error("a message in wire version {found}, but this side speaks version {expected}: reload the page (a cached worker is stale)")]
+    WireVersion { found: u8, expected: u8 },
+
     #[error("`{name}` is not defined yet: run the cells above this one first")]
     NotDefined { name: String },
 

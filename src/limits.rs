@@ -28,6 +28,8 @@ pub const MAX_PLAN_STEPS: usize = 4096;
 pub const MAX_PLAN_REGISTERS: usize = 4096;
 /// Steps one run of a plan may take, loops unrolled.
 pub const MAX_PLAN_WORK: u64 = 1_000_000;
+/// Bytes of one message frame on the wire (a batch of envelopes with their tensors' values).
+pub const MAX_MESSAGE_BYTES: usize = 1 << 28;
 /// Envelopes in one batch posted to a Web Worker.
 pub const MAX_BATCH: usize = 100_000;
 

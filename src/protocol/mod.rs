@@ -12,6 +12,7 @@ use crate::error::Error;
 pub use crate::privacy::mechanisms::Product;
 use crate::tensor::BinaryOp;
 
+pub mod binary;
 pub(crate) mod ops;
 mod plan;
 mod wire_tensor;

@@ -46,8 +46,8 @@ test('earlier runs stay on the chart, so the cost of privacy shows', async () =>
   await play(page, 8);
   await page.selectOption('#mode', 'dp');
   await page.waitForFunction(() => document.querySelector('.progress')?.textContent === 'round 0 of 8');
-  assert.equal(await page.locator('.chart .series-ghost').count(), 1);
-  assert.equal(await page.locator('.chart .series-ghost').getAttribute('data-series'), 'untrusted, lr 0.1');
+  assert.equal(await page.locator('.training .chart .series-ghost').count(), 1);
+  assert.equal(await page.locator('.training .chart .series-ghost').getAttribute('data-series'), 'untrusted, lr 0.1');
   await play(page, 8);
   await shot(page, 'modes-compared');
   assert.deepEqual(errors, []);

@@ -8,7 +8,7 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageChannel, MessageEvent, Worker};
 
-use super::wire::{from_js, to_js, FromWorker, ToWorker};
+use super::wire::{from_js, start_failure, to_js, FromWorker, ToWorker};
 use crate::error::{Error, Result};
 use crate::limits::MAX_BATCH;
 use crate::protocol::Envelope;
@@ -131,7 +131,7 @@ impl WebWorkers {
     pub fn from_parts(glue_url: &str, wasm_url: &str) -> Result<WebWorkers> {
         let script = format!(
             "importScripts(\"{glue_url}\");wasm_bindgen({{module_or_path:\"{wasm_url}\"}})\
-             .catch((e) => postMessage([{{Failed: {{reason: String(e)}}}}]));"
+             .catch((e) => postMessage({{minisyftFailed: String(e)}}));"
         );
         WebWorkers::from_script(&script)
     }
@@ -277,7 +277,12 @@ impl WebWorkers {
         if let Some(handle) = self.state.borrow_mut().workers.get_mut(name) {
             handle.heard += 1;
         }
-        let message = match from_js::<FromWorker>(event.data()) {
+        let data = event.data();
+        if let Some(reason) = start_failure(&data) {
+            self.gone(name, format!("it failed to start: {reason}"));
+            return;
+        }
+        let message = match from_js::<FromWorker>(data) {
             Ok(message) => message,
             Err(error) => {
                 web_sys::console::error_1(&format!("minisyft: undecodable message from {name}: {error}").into());
@@ -296,7 +301,6 @@ impl WebWorkers {
                 self.heard_from(name, true);
                 self.emit(Event::Inspection { worker: name.to_owned(), token, entries: Ok(entries) });
             }
-            FromWorker::Failed { reason } => self.gone(name, format!("it failed to start: {reason}")),
             FromWorker::Trace(trace) => {
                 self.heard_from(name, false);
                 self.emit(Event::Message(trace));

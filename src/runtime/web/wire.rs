@@ -1,13 +1,14 @@
-//! What crosses `postMessage`: one typed enum per direction, converted with serde-wasm-bindgen,
-//! with each tensor's values beside it as a typed array whose buffer is transferred (zero-copy);
-//! no tensor is ever a list of JS numbers.
+//! What crosses `postMessage`: one typed enum per direction, each as one binary frame
+//! ([`binary`](crate::protocol::binary): a version byte, postcard, the tensors' raw values) in an
+//! `ArrayBuffer` that is transferred, not cloned. No JS object is built or walked per message.
 
-use js_sys::{Array, ArrayBuffer, BigInt64Array, Float32Array};
+use js_sys::{Array, ArrayBuffer, BigInt64Array, Float32Array, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, Result};
+use crate::protocol::binary::{self, Payloads};
 use crate::protocol::{Envelope, Inspected, Listed, Payload, Values, WorkerId};
 use crate::runtime::MessageEvent;
 
@@ -56,10 +57,6 @@ pub enum FromWorker {
     Rejected {
         reason: String,
     },
-    /// The worker's wasm could not start (sent by the loader script); it is dead after this.
-    Failed {
-        reason: String,
-    },
     /// The answer to `ToWorker::Inspect`.
     Inspection {
         token: u64,
@@ -69,17 +66,6 @@ pub enum FromWorker {
 
 /// Worker ↔ worker, over a MessagePort.
 pub type PeerMessage = Envelope;
-
-/// Messages whose tensors' values travel beside them.
-pub trait Payloads {
-    fn payloads_mut(&mut self) -> Vec<Payload<'_>>;
-}
-
-impl Payloads for Envelope {
-    fn payloads_mut(&mut self) -> Vec<Payload<'_>> {
-        Envelope::payloads_mut(self)
-    }
-}
 
 impl Payloads for ToWorker {
     fn payloads_mut(&mut self) -> Vec<Payload<'_>> {
@@ -108,50 +94,53 @@ impl Payloads for FromWorker {
     }
 }
 
-/// `[message, values...]` and the transfer list: the message without tensor values (serde-wasm-
-/// bindgen), then one typed array per tensor (`Float32Array` or `BigInt64Array`) whose buffer is
-/// transferred, not copied.
-pub fn to_js<T: Serialize + Payloads>(mut value: T) -> Result<(JsValue, Array)> {
-    let payloads: Vec<Values> = value.payloads_mut().into_iter().map(|p| std::mem::take(p.values)).collect();
-    let message = serde_wasm_bindgen::to_value(&value).map_err(|e| Error::malformed(e.to_string()))?;
-    let parts = Array::of1(&message);
-    let transfer = Array::new();
-    for values in payloads {
-        // One copy out of wasm memory; the buffer is then transferred, not cloned.
-        let (typed, buffer): (JsValue, ArrayBuffer) = match values {
+/// The message as one transferred `ArrayBuffer`, and its transfer list. The header is copied
+/// out of wasm memory once, and each tensor's values straight from its `Vec` into its place in
+/// the buffer; the transfer itself copies nothing.
+pub fn to_js<T: Serialize + Payloads>(value: T) -> Result<(JsValue, Array)> {
+    let binary::Frame { header, values, total } = binary::lay_out(value)?;
+    let bytes = Uint8Array::new_with_length(total as u32);
+    bytes.subarray(0, header.len() as u32).copy_from(&header);
+    let buffer = bytes.buffer();
+    for (placement, values) in values {
+        let offset = placement.offset as u32;
+        match values {
             Values::F32(v) => {
-                let array = Float32Array::from(v.as_slice());
-                let buffer = array.buffer();
-                (array.into(), buffer)
+                Float32Array::new_with_byte_offset_and_length(&buffer, offset, v.len() as u32).copy_from(&v)
             }
             Values::I64(v) => {
-                let array = BigInt64Array::from(v.as_slice());
-                let buffer = array.buffer();
-                (array.into(), buffer)
+                BigInt64Array::new_with_byte_offset_and_length(&buffer, offset, v.len() as u32).copy_from(&v)
             }
-        };
-        parts.push(&typed);
-        transfer.push(&buffer);
+        }
     }
-    Ok((parts.into(), transfer))
+    let transfer = Array::of1(&buffer);
+    Ok((buffer.into(), transfer))
 }
 
+/// A message from its `ArrayBuffer`: the header copied into wasm memory, then each tensor's values
+/// straight from the buffer into the tensor's own `Vec` (one copy across the boundary).
 pub fn from_js<T: DeserializeOwned + Payloads>(value: JsValue) -> Result<T> {
-    let parts = value.dyn_into::<Array>().map_err(|_| Error::malformed("a message is [message, values...]"))?;
-    let mut message: T = serde_wasm_bindgen::from_value(parts.get(0)).map_err(|e| Error::malformed(e.to_string()))?;
-    let payloads = message.payloads_mut();
-    if payloads.len() + 1 != parts.length() as usize {
-        return Err(Error::malformed(format!("{} tensors but {} value arrays", payloads.len(), parts.length() - 1)));
-    }
-    for (i, payload) in payloads.into_iter().enumerate() {
-        let typed = parts.get(i as u32 + 1);
-        *payload.values = if let Some(floats) = typed.dyn_ref::<Float32Array>() {
-            Values::F32(floats.to_vec())
-        } else if let Some(integers) = typed.dyn_ref::<BigInt64Array>() {
-            Values::I64(integers.to_vec())
+    let buffer = value.dyn_into::<ArrayBuffer>().map_err(|_| Error::malformed("a message is one ArrayBuffer"))?;
+    let total = buffer.byte_length() as usize;
+    let bytes = Uint8Array::new(&buffer);
+    let prefix = bytes.subarray(0, binary::PREFIX_BYTES.min(total) as u32).to_vec();
+    let header_len = binary::header_len(&prefix, total)?;
+    let header = bytes.subarray(0, header_len as u32).to_vec();
+    let (mut message, placements) = binary::decode_header::<T>(&header, total)?;
+    binary::fill(&mut message, &placements, |placement| {
+        // decode_header checked that every placement lies inside the buffer, 8-byte aligned.
+        let (offset, count) = (placement.offset as u32, placement.count as u32);
+        Ok(if placement.is_f32 {
+            Values::F32(Float32Array::new_with_byte_offset_and_length(&buffer, offset, count).to_vec())
         } else {
-            return Err(Error::malformed("tensor values are neither a Float32Array nor a BigInt64Array"));
-        };
-    }
+            Values::I64(BigInt64Array::new_with_byte_offset_and_length(&buffer, offset, count).to_vec())
+        })
+    })?;
     Ok(message)
+}
+
+/// The report `www/worker_loader.js` posts when the wasm fails to start (plain JS: the wasm that
+/// would encode a frame is what failed): `{ minisyftFailed: reason }`.
+pub fn start_failure(value: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(value, &JsValue::from_str("minisyftFailed")).ok()?.as_string()
 }
