@@ -8,12 +8,25 @@ use std::task::{Context, Poll};
 
 /// The outputs of `futures`, in their order, once all have finished.
 pub async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    JoinAll { pending: futures.into_iter().map(|f| Some(Box::pin(f))).collect(), outputs: Vec::new() }.await
+    join_at_most(usize::MAX, futures).await
+}
+
+/// [`join_all`], with at most `limit` futures under way at a time: a future starts (is first
+/// polled) when an earlier one finishes. Sixty-four clients computing at once on two cores starve
+/// the page's own thread; a few at a time keep the cores as busy.
+pub async fn join_at_most<F: Future>(limit: usize, futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    JoinAll {
+        pending: futures.into_iter().map(|f| Some(Box::pin(f))).collect(),
+        outputs: Vec::new(),
+        limit: limit.max(1),
+    }
+    .await
 }
 
 struct JoinAll<F: Future> {
     pending: Vec<Option<Pin<Box<F>>>>,
     outputs: Vec<Option<F::Output>>,
+    limit: usize,
 }
 
 // Nothing in `JoinAll` is pinned structurally: the futures are boxed.
@@ -27,11 +40,18 @@ impl<F: Future> Future for JoinAll<F> {
         if this.outputs.is_empty() {
             this.outputs = this.pending.iter().map(|_| None).collect();
         }
+        let mut under_way = 0;
         for (slot, output) in this.pending.iter_mut().zip(this.outputs.iter_mut()) {
+            if under_way == this.limit {
+                break;
+            }
             if let Some(future) = slot {
-                if let Poll::Ready(value) = future.as_mut().poll(context) {
-                    *output = Some(value);
-                    *slot = None;
+                match future.as_mut().poll(context) {
+                    Poll::Ready(value) => {
+                        *output = Some(value);
+                        *slot = None;
+                    }
+                    Poll::Pending => under_way += 1,
                 }
             }
         }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 use std::task::Waker;
 
-pub use join::join_all;
+pub use join::{join_all, join_at_most};
 pub use model::RemoteLinear;
 pub use plan::{Arg, PlanBuilder};
 pub use pointer::{MultiPointer, Operand, Pointer};

@@ -9,7 +9,7 @@
 //! A client whose worker fails mid-round is left out and the round completes with the rest.
 
 use super::aggregation::Aggregation;
-use crate::client::{join_all, Pointer, Syft, Traffic, WorkerHandle};
+use crate::client::{join_at_most, Pointer, Syft, Traffic, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::nn::{accuracy, binary_cross_entropy, Mlp};
 use crate::playground::data::DataSet;
@@ -98,6 +98,10 @@ pub struct PlaygroundFederation {
     pub round: usize,
     /// The worker that adds up what the clients send, in every mode but the plain one.
     server: Option<WorkerHandle>,
+    /// How many clients train at once (all of them unless [`PlaygroundFederation::with_concurrency`]).
+    concurrency: usize,
+    /// The local training as a plan, built once and stored on each client the first time it trains.
+    pub(super) plan: crate::protocol::Plan,
     rng: Rng,
     train: (Tensor, Tensor),
     test: (Tensor, Tensor),
@@ -154,12 +158,14 @@ impl PlaygroundFederation {
             return Err(Error::Empty { what: "a federation".into(), item: "client with data".into() });
         }
         Ok(PlaygroundFederation {
+            plan: super::training_plan(&model, &config),
             model,
             clients,
             rng: Rng::seeded(config.seed ^ 0x9E37_79B9),
             config,
             round: 0,
             server: None,
+            concurrency: usize::MAX,
             train: train.tensors()?,
             test: test.tensors()?,
         })
@@ -192,6 +198,13 @@ impl PlaygroundFederation {
         Ok(self)
     }
 
+    /// At most `clients` train at the same time (say, the machine's cores): with more, the
+    /// workers only take turns on the cores, and the page's thread waits for its turn too.
+    pub fn with_concurrency(mut self, clients: usize) -> PlaygroundFederation {
+        self.concurrency = clients.max(1);
+        self
+    }
+
     pub(super) fn server(&self) -> Result<&WorkerHandle> {
         self.server.as_ref().ok_or_else(|| Error::InvalidSetting {
             setting: "aggregation".into(),
@@ -207,7 +220,7 @@ impl PlaygroundFederation {
         }
         let before = self.syft().traffic();
         let (sampled, dropped) = self.sample();
-        let outcomes = join_all(sampled.iter().map(|&i| self.train_client(i))).await;
+        let outcomes = join_at_most(self.concurrency, sampled.iter().map(|&i| self.train_client(i))).await;
         let name = |i: usize| self.clients[i].worker.id().to_owned();
         let mut trained = Vec::new();
         let mut failed = Vec::new();

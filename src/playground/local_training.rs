@@ -86,7 +86,7 @@ impl PlaygroundFederation {
         let taken = client.plan.borrow_mut().take();
         let plan = match taken {
             Some(plan) => plan,
-            None => training_plan(&self.model, &self.config).send(worker)?,
+            None => self.plan.send(worker)?,
         };
         let parameters: Vec<Pointer> = self.model.parameters().iter().map(|p| p.send(worker)).collect::<Result<_>>()?;
         let global = self.send_global(client)?;

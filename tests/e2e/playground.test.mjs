@@ -17,7 +17,8 @@ test('a non-IID run of 16 clients on Web Workers draws its decision boundary and
   const { page, errors } = await open(browser, `${server.url}?pg_clients=16&pg_partition=label&pg_alpha=0.5&pg_data=circle&pg_rounds=8&pg_fraction=0.5`);
   await page.waitForSelector('.playground');
   await play(page, 8);
-  assert.equal(await page.locator('.heatmap .cell').count(), 24 * 24);
+  assert.equal(await page.locator('.heatmap image.cells').getAttribute('data-grid'), '24');
+  assert.match(await page.locator('.heatmap image.cells').getAttribute('href'), /^data:image\/bmp;base64,Qk/);
   const clients = await page.locator('.heatmap .point').evaluateAll(ps => new Set(ps.map(p => p.dataset.client)).size);
   assert.ok(clients >= 12, `points of ${clients} clients`);
   assert.equal(await page.locator('.pg-participation').getAttribute('data-participants'), '8');
@@ -53,7 +54,7 @@ test('a run is reproduced exactly from its address', async () => {
     await play(page, 4);
     runs.push({
       accuracy: await page.locator('.pg-accuracy').textContent(),
-      cells: await page.locator('.heatmap .cell').evaluateAll(cs => cs.map(c => c.getAttribute('fill')).join(' ')),
+      cells: await page.locator('.heatmap image.cells').getAttribute('href'),
     });
     assert.deepEqual(errors, []);
     await page.close();
@@ -105,10 +106,10 @@ test('every privacy mode runs the playground: me receives what the mode allows, 
   }
 });
 
-// The issue's target is no main-thread task over 50 ms; measured here: a few of 50–180 ms while
-// 64 clients start and train (serialising 64 plans and models to JS objects; see the README).
-// The bound below catches a regression; the wire form of the performance issue is the fix.
-test('64 clients: the stores stay readable, and main-thread tasks stay under 250 ms while they train', async (t) => {
+// The target is no main-thread task over 50 ms while 64 clients start and train. Measured here
+// (2 cores): none in most runs, at times one of 51–55 ms; the bound leaves room for a loaded CI
+// machine and the diagnostic prints what was seen.
+test('64 clients: the stores stay readable, and the page stays responsive while they train', async (t) => {
   const { page, errors } = await open(browser, `${server.url}?pg_clients=64&pg_rounds=3&pg_points=1000`);
   await page.waitForSelector('.playground');
   await page.evaluate(() => {
@@ -124,6 +125,6 @@ test('64 clients: the stores stay readable, and main-thread tasks stay under 250
   assert.match(summary, /^64 workers' stores: \d+ tensors \(\d+ values\), 64 plans/);
   await page.locator('.playground-panel').screenshot({ path: 'tests/e2e/screenshots/playground-64.png' });
   t.diagnostic(`long tasks (ms): ${longTasks.join(', ') || 'none'}`);
-  assert.deepEqual(longTasks.filter(d => d > 250), [], `long tasks: ${longTasks}`);
+  assert.deepEqual(longTasks.filter(d => d > 80), [], `long tasks: ${longTasks}`);
   assert.deepEqual(errors, []);
 });

@@ -28,6 +28,11 @@ pub struct WebWorkers {
 /// loop cannot. (A worker that panics or is terminated is reported at once, without waiting.)
 pub const DEFAULT_TIMEOUT_MS: f64 = 1500.0;
 
+/// How long one flush may post messages before the rest waits for a task of its own.
+pub const FLUSH_SLICE_MS: f64 = 8.0;
+
+type PortHandler = Closure<dyn FnMut(MessageEvent)>;
+
 struct State {
     script_url: String,
     /// With a shared module: the worker wasm's URL, and its compile once started.
@@ -38,7 +43,10 @@ struct State {
     timeout_ms: f64,
     watchdog: Option<(i32, Closure<dyn FnMut()>)>,
     /// Envelopes posted in this turn of the event loop, in order, sent together by `flush`.
-    batch: Vec<Envelope>,
+    batch: std::collections::VecDeque<Envelope>,
+    /// A port that runs `flush` again in a task of its own, and whether that is already asked.
+    flusher: Option<(MessageChannel, PortHandler)>,
+    flush_scheduled: bool,
 }
 
 struct Handle {
@@ -69,6 +77,10 @@ impl Drop for State {
         if let (Some((id, _)), Some(window)) = (&self.watchdog, web_sys::window()) {
             window.clear_interval_with_handle(*id);
         }
+        // A flush still asked for must not call the handler dropped with this state.
+        if let Some((channel, _)) = &self.flusher {
+            channel.port1().set_onmessage(None);
+        }
     }
 }
 
@@ -89,7 +101,9 @@ impl WebWorkers {
                 workers: BTreeMap::new(),
                 timeout_ms: DEFAULT_TIMEOUT_MS,
                 watchdog: None,
-                batch: Vec::new(),
+                batch: std::collections::VecDeque::new(),
+                flusher: None,
+                flush_scheduled: false,
             })),
         }
     }
@@ -211,21 +225,63 @@ impl WebWorkers {
     /// as one message: what `me` posted to bob before it posted to alice leaves before alice's
     /// does, so alice cannot forward an op (or use a delegation) to bob that overtakes the data
     /// or the delegation it needs.
+    ///
+    /// A flush posts for at most [`FLUSH_SLICE_MS`]; what is left goes in a task of its own, so
+    /// that a burst (64 clients' models at the start of a round) never holds the page for long.
     fn flush(&self) {
-        let batch = std::mem::take(&mut self.state.borrow_mut().batch);
-        let mut runs: Vec<(String, Vec<Envelope>)> = Vec::new();
-        for envelope in batch {
-            match runs.last_mut() {
-                Some((worker, envelopes)) if *worker == envelope.to && envelopes.len() < MAX_BATCH => {
-                    envelopes.push(envelope)
+        let started = now_ms();
+        loop {
+            let run = {
+                let mut state = self.state.borrow_mut();
+                let Some(first) = state.batch.pop_front() else { return };
+                let worker = first.to.clone();
+                let mut envelopes = vec![first];
+                while envelopes.len() < MAX_BATCH && state.batch.front().is_some_and(|e| e.to == worker) {
+                    envelopes.extend(state.batch.pop_front());
                 }
-                _ => runs.push((envelope.to.clone(), vec![envelope])),
+                (worker, envelopes)
+            };
+            match to_js(ToWorker::Envelopes(run.1)) {
+                Ok((js, transfer)) => self.send_js(&run.0, js, transfer),
+                Err(error) => web_sys::console::error_1(&format!("minisyft: cannot encode a message: {error}").into()),
+            }
+            if now_ms() - started >= FLUSH_SLICE_MS && !self.state.borrow().batch.is_empty() {
+                self.flush_later();
+                return;
             }
         }
-        for (worker, envelopes) in runs {
-            match to_js(ToWorker::Envelopes(envelopes)) {
-                Ok((js, transfer)) => self.send_js(&worker, js, transfer),
-                Err(error) => web_sys::console::error_1(&format!("minisyft: cannot encode a message: {error}").into()),
+    }
+
+    /// Runs `flush` in a new task (a message to ourselves: not clamped as nested timers are).
+    fn flush_later(&self) {
+        let mut state = self.state.borrow_mut();
+        if state.flush_scheduled {
+            return;
+        }
+        if state.flusher.is_none() {
+            if let Ok(channel) = MessageChannel::new() {
+                let weak = self.weak();
+                let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
+                    if let Some(this) = WebWorkers::upgrade(&weak) {
+                        this.state.borrow_mut().flush_scheduled = false;
+                        this.flush();
+                    }
+                });
+                channel.port1().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+                state.flusher = Some((channel, on_message));
+            }
+        }
+        match &state.flusher {
+            Some((channel, _)) if channel.port2().post_message(&JsValue::NULL).is_ok() => state.flush_scheduled = true,
+            _ => {
+                // No port: the next turn of the event loop, as commands are flushed.
+                drop(state);
+                let weak = self.weak();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Some(this) = WebWorkers::upgrade(&weak) {
+                        this.flush();
+                    }
+                });
             }
         }
     }
@@ -432,8 +488,8 @@ impl Transport for WebWorkers {
                 handle.unanswered += 1;
                 handle.waiting_since.get_or_insert_with(now_ms);
             }
-            state.batch.push(envelope);
-            state.batch.len() == 1
+            state.batch.push_back(envelope);
+            state.batch.len() == 1 && !state.flush_scheduled
         };
         if is_request {
             // A request goes now, after everything posted before it: its caller is waiting.

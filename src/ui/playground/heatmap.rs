@@ -1,5 +1,7 @@
 //! The global model's decision boundary: its probability of class 1 over the plane as a grid of
-//! cells, with the training points on top, coloured by the client that holds them.
+//! cells, with the training points on top, coloured by the client that holds them. The cells are
+//! one 24 × 24 bitmap drawn pixelated (a data URL), not 576 SVG elements: a round then changes one
+//! attribute, and the page's style and layout work stays small with 64 clients training.
 
 use yew::prelude::*;
 
@@ -25,7 +27,7 @@ pub fn grid_points() -> Vec<f32> {
         .collect()
 }
 
-fn cell_colour(p: f32) -> String {
+fn cell_colour(p: f32) -> [u8; 3] {
     // Blue for class 0, orange for class 1, pale where the model is unsure.
     let p = p.clamp(0.0, 1.0);
     let (r, g, b) = if p < 0.5 {
@@ -35,19 +37,62 @@ fn cell_colour(p: f32) -> String {
         let t = (p - 0.5) * 2.0;
         (255.0 - 10.0 * t, 255.0 - 110.0 * t, 255.0 - 190.0 * t)
     };
-    format!("rgb({r:.0},{g:.0},{b:.0})")
+    [r.round() as u8, g.round() as u8, b.round() as u8]
+}
+
+/// The probabilities as a 24-bit BMP (rows bottom-up, 4-byte aligned), base64 in a data URL.
+fn bitmap(probabilities: &[f32]) -> String {
+    let row_bytes = (GRID * 3).div_ceil(4) * 4;
+    let pixels = row_bytes * GRID;
+    let mut bmp = Vec::with_capacity(54 + pixels);
+    let u32le = |v: usize| (v as u32).to_le_bytes();
+    bmp.extend_from_slice(b"BM");
+    bmp.extend_from_slice(&u32le(54 + pixels));
+    bmp.extend_from_slice(&[0, 0, 0, 0]);
+    bmp.extend_from_slice(&u32le(54));
+    bmp.extend_from_slice(&u32le(40));
+    bmp.extend_from_slice(&u32le(GRID));
+    bmp.extend_from_slice(&u32le(GRID));
+    bmp.extend_from_slice(&[1, 0, 24, 0]);
+    bmp.extend_from_slice(&[0; 4]);
+    bmp.extend_from_slice(&u32le(pixels));
+    bmp.extend_from_slice(&[0; 16]);
+    for row in (0..GRID).rev() {
+        for col in 0..GRID {
+            let [r, g, b] = cell_colour(probabilities.get(row * GRID + col).copied().unwrap_or(0.5));
+            bmp.extend_from_slice(&[b, g, r]);
+        }
+        bmp.resize(bmp.len() + row_bytes - GRID * 3, 0);
+    }
+    format!("data:image/bmp;base64,{}", base64(&bmp))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 #[function_component(Heatmap)]
 pub fn heatmap(props: &HeatmapProps) -> Html {
-    let cell = SIZE / GRID as f64;
     html! {
         <svg class="heatmap" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
              aria-label="the global model's decision boundary, with each client's points">
-            { for props.probabilities.iter().enumerate().map(|(i, p)| html! {
-                <rect class="cell" x={format!("{:.1}", (i % GRID) as f64 * cell)} y={format!("{:.1}", (i / GRID) as f64 * cell)}
-                      width={format!("{:.1}", cell + 0.5)} height={format!("{:.1}", cell + 0.5)} fill={cell_colour(*p)} />
-            }) }
+            if props.probabilities.len() == GRID * GRID {
+                <image class="cells" href={bitmap(&props.probabilities)} x="0" y="0" width={SIZE.to_string()} height={SIZE.to_string()}
+                       preserveAspectRatio="none" data-grid={GRID.to_string()} />
+            }
             <Points points={props.points.clone()} clients={props.clients} />
         </svg>
     }

@@ -52,7 +52,10 @@ fn start_run(lab: &Lab, settings: &PlaygroundSettings) -> Result<PlaygroundFeder
     }
     *lab.points.borrow_mut() = points;
     let model = Mlp::new(2, &settings.hidden, settings.activation, &mut Rng::seeded(seed))?;
-    let federation = PlaygroundFederation::new(&workers, &train, &shards, &test, model, settings.run.clone())?;
+    // As many clients train at once as the machine has cores, and no fewer than two.
+    let cores = web_sys::window().map(|w| w.navigator().hardware_concurrency() as usize).unwrap_or(2);
+    let federation = PlaygroundFederation::new(&workers, &train, &shards, &test, model, settings.run.clone())?
+        .with_concurrency(cores.max(2));
     if !settings.run.aggregation.needs_server() {
         return Ok(federation);
     }
@@ -71,13 +74,16 @@ async fn one_round(lab: &Lab, settings: &PlaygroundSettings) -> Result<Playgroun
     let mut federation = match existing {
         Some(federation) => federation,
         None => {
-            // Starting dozens of Web Workers at once blocks the page: a few at a time, with a turn
+            // Starting dozens of Web Workers at once blocks the page: four at a time, with a turn
             // of the event loop between.
-            for first in (0..settings.clients).step_by(8) {
-                client_workers(&lab.syft, (first + 8).min(settings.clients))?;
+            for first in (0..settings.clients).step_by(4) {
+                client_workers(&lab.syft, (first + 4).min(settings.clients))?;
                 yew::platform::time::sleep(Duration::from_millis(0)).await;
             }
-            start_run(lab, settings)?
+            let federation = start_run(lab, settings)?;
+            // The shards are on their way: a turn for the page before the first round's models go.
+            yew::platform::time::sleep(Duration::from_millis(0)).await;
+            federation
         }
     };
     let report = federation.round().await;
@@ -151,6 +157,8 @@ pub fn playground_panel() -> Html {
                     return false;
                 }
                 let result = one_round(&lab, &settings).await;
+                // The round's last reply and the redraw in tasks of their own.
+                yew::platform::time::sleep(Duration::from_millis(0)).await;
                 lab.busy.end();
                 let ok = match result {
                     Ok(report) => {
