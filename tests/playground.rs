@@ -166,6 +166,28 @@ mod federation {
     }
 
     #[test]
+    fn the_seeds_linear_model_with_squared_error_learns_the_plane_through_a_plan_and_op_by_op() {
+        let run = |use_plans: bool| {
+            let (syft, _runtime) = minisyft::Syft::in_process(5);
+            let data = DataSet::generate(DataKind::Plane, 300, 0.05, 5).unwrap();
+            let (train, test) = data.split(0.25, 5);
+            let shards = partition(&train.labels(), 4, Partition::Iid, 5).unwrap();
+            let workers = client_workers(&syft, 4).unwrap();
+            let model = Mlp::regression(2, &[], Elementwise::Tanh, &mut Rng::seeded(5)).unwrap();
+            let config = RunConfig { lr: 0.02, batch_size: 16, use_plans, ..RunConfig::default() };
+            let mut federation = PlaygroundFederation::new(&workers, &train, &shards, &test, model, config).unwrap();
+            (0..8).map(|_| super::at_once(federation.round()).unwrap()).collect::<Vec<_>>()
+        };
+        let (planned, op_by_op) = (run(true), run(false));
+        for (a, b) in planned.iter().zip(&op_by_op) {
+            assert!((a.train_loss - b.train_loss).abs() < 1e-5, "{} vs {}", a.train_loss, b.train_loss);
+        }
+        let last = &planned[7];
+        assert!(last.train_loss < planned[0].train_loss / 2.0, "{} -> {}", planned[0].train_loss, last.train_loss);
+        assert!(last.test_accuracy > 0.95, "test R² {}", last.test_accuracy);
+    }
+
+    #[test]
     fn fedprox_keeps_training_and_settings_out_of_range_are_refused() {
         let config = RunConfig { strategy: Strategy::FedProx { mu: 0.1 }, lr: 0.3, ..RunConfig::default() };
         let reports = run(4, Partition::QuantitySkew { alpha: 1.0 }, config, 5);

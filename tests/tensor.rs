@@ -278,3 +278,18 @@ fn activations_print_their_pytorch_backward_names() {
     check_prints(&x.sigmoid(), "tensor([0.6225, 0.2689], grad_fn=<SigmoidBackward0>)");
     check_prints(&x.exp(), "tensor([1.6487, 0.3679], grad_fn=<ExpBackward0>)");
 }
+
+#[test]
+fn a_tensor_given_up_hands_over_its_storage_only_when_nothing_else_holds_it() {
+    use minisyft::protocol::{Values, WireTensor};
+    let alone = Tensor::from([1., 2., 3.]);
+    let wire = WireTensor::from_owned_tensor(alone);
+    assert_eq!(wire.values, Values::F32(vec![1., 2., 3.]));
+    let kept = Tensor::from([4., 5.]);
+    let shared = kept.clone();
+    assert!(kept.clone().into_storage().is_err(), "another handle holds it");
+    assert_eq!(WireTensor::from_owned_tensor(shared).values, Values::F32(vec![4., 5.]));
+    assert_eq!(kept, Tensor::from([4., 5.]), "the other handle still sees its values");
+    let transposed = Tensor::from([[1., 2.], [3., 4.]]).t().unwrap();
+    assert_eq!(WireTensor::from_owned_tensor(transposed).values, Values::F32(vec![1., 3., 2., 4.]), "row-major");
+}

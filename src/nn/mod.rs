@@ -3,7 +3,7 @@
 
 mod mlp;
 
-pub use mlp::{accuracy, binary_cross_entropy, Mlp};
+pub use mlp::{accuracy, binary_cross_entropy, r_squared, Mlp, Task};
 
 use crate::error::Result;
 use crate::rng::Rng;

@@ -11,7 +11,7 @@
 use super::aggregation::Aggregation;
 use crate::client::{join_at_most, Pointer, Syft, Traffic, WorkerHandle};
 use crate::error::{Error, Result};
-use crate::nn::{accuracy, binary_cross_entropy, Mlp};
+use crate::nn::Mlp;
 use crate::playground::data::DataSet;
 use crate::protocol::WorkerId;
 use crate::rng::Rng;
@@ -86,6 +86,7 @@ pub struct PlaygroundRound {
     /// Messages and tensor bytes on the wire this round (between any two parties).
     pub traffic: Traffic,
     pub train_loss: f64,
+    /// Accuracy for a classifier, R² for a regression model (see [`Mlp::score`]).
     pub train_accuracy: f64,
     pub test_loss: f64,
     pub test_accuracy: f64,
@@ -243,7 +244,7 @@ impl PlaygroundFederation {
         self.round += 1;
         let evaluate = |(x, y): &(Tensor, Tensor)| -> Result<(f64, f64)> {
             let p = self.model.forward(x)?;
-            Ok((binary_cross_entropy(&p, y)?.item()?, accuracy(&p, y)))
+            Ok((self.model.loss(&p, y)?.item()?, self.model.score(&p, y)))
         };
         let ((train_loss, train_accuracy), (test_loss, test_accuracy)) =
             (evaluate(&self.train)?, evaluate(&self.test)?);

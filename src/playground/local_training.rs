@@ -7,7 +7,7 @@
 use super::federation::{Client, PlaygroundFederation, RunConfig, Strategy};
 use crate::client::Pointer;
 use crate::error::{Error, Result};
-use crate::nn::Mlp;
+use crate::nn::{Mlp, Task};
 use crate::tensor::Elementwise;
 
 /// What one client's training left on its worker.
@@ -57,7 +57,11 @@ impl PlaygroundFederation {
             while start < client.examples {
                 let end = (start + self.config.batch_size).min(client.examples);
                 let (x, y) = (client.data.rows(start, Some(end))?, client.target.rows(start, Some(end))?);
-                let mut loss = remote_bce(&forward(&remote, self.model.activation, &x)?, &y)?;
+                let prediction = forward(&remote, self.model.activation, self.model.task, &x)?;
+                let mut loss = match self.model.task {
+                    Task::Classification => remote_bce(&prediction, &y)?,
+                    Task::Regression => prediction.sub(&y)?.pow(2.0)?.mean()?,
+                };
                 if let Strategy::FedProx { mu } = self.config.strategy {
                     for (w, w0) in remote.iter().zip(&global) {
                         loss = loss.add(&w.sub(w0)?.pow(2.0)?.sum()?.mul(mu / 2.0)?)?;
@@ -102,7 +106,7 @@ impl PlaygroundFederation {
 }
 
 /// The model's forward pass where `x` lives, from its parameters there (weight, bias per layer).
-fn forward(parameters: &[Pointer], activation: Elementwise, x: &Pointer) -> Result<Pointer> {
+fn forward(parameters: &[Pointer], activation: Elementwise, task: Task, x: &Pointer) -> Result<Pointer> {
     let layers = parameters.len() / 2;
     let mut h = x.mm(&parameters[0].t()?)?.add(&parameters[1])?;
     for layer in 1..layers {
@@ -112,7 +116,10 @@ fn forward(parameters: &[Pointer], activation: Elementwise, x: &Pointer) -> Resu
         };
         h = h.mm(&parameters[2 * layer].t()?)?.add(&parameters[2 * layer + 1])?;
     }
-    h.sigmoid()
+    match task {
+        Task::Classification => h.sigmoid(),
+        Task::Regression => Ok(h),
+    }
 }
 
 /// The local training as a plan: inputs `[data, target, parameters…, global parameters… (FedProx)]`,
@@ -144,19 +151,28 @@ pub fn training_plan(model: &Mlp, config: &RunConfig) -> crate::protocol::Plan {
                 };
             }
         }
-        let probability = p.sigmoid(h);
-        let shifted = p.add(probability, EPSILON);
-        let log_p = p.log(shifted);
-        let positive = p.mul(y, log_p);
-        let minus_p = p.neg(probability);
-        let one_minus_p = p.add(minus_p, 1.0 + EPSILON);
-        let log_q = p.log(one_minus_p);
-        let minus_y = p.neg(y);
-        let one_minus_y = p.add(minus_y, 1.0);
-        let negative = p.mul(one_minus_y, log_q);
-        let both = p.add(positive, negative);
-        let mean = p.mean(both);
-        let mut loss = p.neg(mean);
+        let mut loss = match model.task {
+            Task::Classification => {
+                let probability = p.sigmoid(h);
+                let shifted = p.add(probability, EPSILON);
+                let log_p = p.log(shifted);
+                let positive = p.mul(y, log_p);
+                let minus_p = p.neg(probability);
+                let one_minus_p = p.add(minus_p, 1.0 + EPSILON);
+                let log_q = p.log(one_minus_p);
+                let minus_y = p.neg(y);
+                let one_minus_y = p.add(minus_y, 1.0);
+                let negative = p.mul(one_minus_y, log_q);
+                let both = p.add(positive, negative);
+                let mean = p.mean(both);
+                p.neg(mean)
+            }
+            Task::Regression => {
+                let difference = p.sub(h, y);
+                let squared = p.pow(difference, 2.0);
+                p.mean(squared)
+            }
+        };
         if let Some(mu) = prox {
             for (w, w0) in parameters.iter().zip(&global) {
                 let difference = p.sub(*w, *w0);

@@ -94,6 +94,21 @@ impl WireTensor {
         }
     }
 
+    /// [`WireTensor::from_tensor`] of a tensor given up (a `get` removes it from the store): its
+    /// values move into the message when nothing else holds them, instead of being copied.
+    pub fn from_owned_tensor(tensor: Tensor) -> WireTensor {
+        let (shape, dtype, requires_grad) = (tensor.shape(), tensor.dtype(), tensor.requires_grad());
+        let grad = tensor.grad().map(|g| WireGrad { values: Values::F32(g.to_f32_vec()) });
+        let values = match tensor.into_storage() {
+            Ok(Storage::F32(a)) if a.is_standard_layout() => Values::F32(a.into_raw_vec_and_offset().0),
+            Ok(Storage::I64(a)) if a.is_standard_layout() => Values::I64(a.into_raw_vec_and_offset().0),
+            Ok(Storage::F32(a)) => Values::F32(a.iter().copied().collect()),
+            Ok(Storage::I64(a)) => Values::I64(a.iter().copied().collect()),
+            Err(shared) => return WireTensor::from_tensor(&shared),
+        };
+        WireTensor { shape, dtype, values, requires_grad, grad }
+    }
+
     /// [`WireTensor::into_tensor`] of a copy.
     pub fn to_tensor(&self) -> Result<Tensor> {
         self.clone().into_tensor()

@@ -190,6 +190,19 @@ impl Tensor {
     }
 
     /// Lends the values to `f` without copying them.
+    /// The storage itself when nothing else holds this tensor or shares its storage (no copy);
+    /// the tensor back otherwise.
+    pub fn into_storage(self) -> std::result::Result<Storage, Tensor> {
+        let alone = |count: usize, weak: usize| count == 1 && weak == 0;
+        if !alone(Rc::strong_count(&self.node), Rc::weak_count(&self.node))
+            || !alone(Rc::strong_count(&self.node.storage), Rc::weak_count(&self.node.storage))
+        {
+            return Err(self);
+        }
+        let empty = Storage::F32(ndarray::ArrayD::zeros(ndarray::IxDyn(&[0])));
+        Ok(self.node.storage.replace(empty))
+    }
+
     pub fn with_storage<R>(&self, f: impl FnOnce(&Storage) -> R) -> R {
         f(&self.node.storage.borrow())
     }

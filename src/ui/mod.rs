@@ -66,7 +66,7 @@ async fn run_steps(engine: &EngineHandle, lesson: usize, steps: Vec<usize>) -> V
 #[function_component(App)]
 pub fn app() -> Html {
     let engine = use_state(|| Engine::start(0));
-    let snapshot = use_state(Snapshot::default);
+    let snapshot = use_state(|| engine.as_ref().map(|e| Snapshot::just_started(&e.0.syft)).unwrap_or_default());
     let selected = use_state(|| 0usize);
     let outputs = use_state(BTreeMap::<(usize, usize), StepOutput>::new);
     let busy = use_state(|| false);
@@ -123,8 +123,9 @@ pub fn app() -> Html {
         Callback::from(move |_| {
             // A new client: the old one's workers are terminated with it, so every store is empty.
             outputs.set(BTreeMap::new());
-            snapshot.set(Snapshot::default());
-            engine.set(Engine::start(0));
+            let fresh = Engine::start(0);
+            snapshot.set(fresh.as_ref().map(|e| Snapshot::just_started(&e.0.syft)).unwrap_or_default());
+            engine.set(fresh);
         })
     };
 

@@ -46,6 +46,15 @@ pub enum ObjectKindView {
 }
 
 impl Snapshot {
+    /// Every worker of `syft` with an empty store, before any has answered: what a client just
+    /// started has (its workers were created empty). The page draws it at once; the first real
+    /// [`Snapshot::take`] replaces it as soon as the workers are up.
+    pub fn just_started(syft: &Syft) -> Snapshot {
+        let mut workers = vec![WorkerView { id: ME.into(), objects: Vec::new(), gone: None }];
+        workers.extend(syft.worker_ids().into_iter().map(|id| WorkerView { id, objects: Vec::new(), gone: None }));
+        Snapshot { workers, ..Snapshot::default() }
+    }
+
     pub async fn take(syft: &Syft) -> Snapshot {
         // Let chains finish forwarding so the stores are the ones the last action left.
         let _ = syft.settle().await;

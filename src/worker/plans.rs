@@ -215,7 +215,7 @@ impl Worker {
         let mut fetched = Vec::with_capacity(ids.len());
         for &id in ids {
             if let Some(Entry { object: Stored::Tensor(tensor), .. }) = self.remove(id) {
-                fetched.push((id, Listed::Tensor(WireTensor::from_tensor(&tensor))));
+                fetched.push((id, Listed::Tensor(WireTensor::from_owned_tensor(tensor))));
             }
         }
         Ok(Answer::Objects(fetched))

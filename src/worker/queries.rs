@@ -131,7 +131,9 @@ impl Worker {
             });
         }
         match self.remove(id).map(|entry| entry.object) {
-            Some(Stored::Tensor(tensor)) => Ok(Answer::Object(WireObject::Tensor(WireTensor::from_tensor(&tensor)))),
+            Some(Stored::Tensor(tensor)) => {
+                Ok(Answer::Object(WireObject::Tensor(WireTensor::from_owned_tensor(tensor))))
+            }
             Some(Stored::Pointer { location, id_at_location }) => {
                 Ok(Answer::Object(WireObject::Pointer { location, id_at_location }))
             }

@@ -128,3 +128,15 @@ test('64 clients: the stores stay readable, and the page stays responsive while 
   assert.deepEqual(longTasks.filter(d => d > 80), [], `long tasks: ${longTasks}`);
   assert.deepEqual(errors, []);
 });
+
+test("the plane is a regression: the seed's Linear(2,1) with squared error learns it across clients", async () => {
+  const { page, errors } = await open(browser, `${server.url}?pg_data=plane&pg_hidden=&pg_clients=4&pg_rounds=6&pg_lr=0.02&pg_noise=0.05`);
+  await page.waitForSelector('.playground');
+  await play(page, 6);
+  const text = await page.locator('.pg-accuracy').textContent();
+  assert.match(text, /^squared error: train [\d.]+, test [\d.]+; R²: train [\d.-]+, test [\d.-]+$/);
+  const r2 = Number(await page.locator('.pg-accuracy').getAttribute('data-test-accuracy'));
+  assert.ok(r2 > 0.9, `test R² ${r2}`);
+  await page.locator('.playground-panel').screenshot({ path: 'tests/e2e/screenshots/playground-plane.png' });
+  assert.deepEqual(errors, []);
+});

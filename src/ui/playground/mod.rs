@@ -18,7 +18,7 @@ use yew::prelude::*;
 use super::chart::{LossChart, Series};
 use super::engine::{Busy, WORKER_SCRIPT, WORKER_WASM};
 use super::url;
-use crate::nn::Mlp;
+use crate::nn::{Mlp, Task};
 use crate::playground::data::DataSet;
 use crate::playground::federation::{client_workers, PlaygroundFederation, PlaygroundRound, Strategy};
 use crate::playground::partition::partition;
@@ -51,7 +51,14 @@ fn start_run(lab: &Lab, settings: &PlaygroundSettings) -> Result<PlaygroundFeder
         points.extend(shard.iter().filter_map(|&i| train.points.get(i).map(|p| (*p, client))));
     }
     *lab.points.borrow_mut() = points;
-    let model = Mlp::new(2, &settings.hidden, settings.activation, &mut Rng::seeded(seed))?;
+    // The plane is a regression: the same network without the sigmoid, with squared error (with
+    // no hidden layer, the seed's Linear(2,1)).
+    let rng = &mut Rng::seeded(seed);
+    let model = if settings.data.is_classification() {
+        Mlp::new(2, &settings.hidden, settings.activation, rng)?
+    } else {
+        Mlp::regression(2, &settings.hidden, settings.activation, rng)?
+    };
     // As many clients train at once as the machine has cores, and no fewer than two.
     let cores = web_sys::window().map(|w| w.navigator().hardware_concurrency() as usize).unwrap_or(2);
     let federation = PlaygroundFederation::new(&workers, &train, &shards, &test, model, settings.run.clone())?
@@ -95,10 +102,15 @@ async fn one_round(lab: &Lab, settings: &PlaygroundSettings) -> Result<Playgroun
 fn probabilities(lab: &Lab) -> Vec<f32> {
     let federation = lab.federation.borrow();
     let Some(federation) = federation.as_ref() else { return Vec::new() };
-    Tensor::from_f32(&[GRID * GRID, 2], grid_points())
+    let predictions = Tensor::from_f32(&[GRID * GRID, 2], grid_points())
         .and_then(|grid| federation.model.forward(&grid))
         .map(|p| p.to_f32_vec())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    match federation.model.task {
+        Task::Classification => predictions,
+        // The plane's values lie within ±1.5: drawn on the same blue–orange scale.
+        Task::Regression => predictions.into_iter().map(|v| (v / 3.0 + 0.5).clamp(0.0, 1.0)).collect(),
+    }
 }
 
 /// The clients' last local losses in a round: min, mean, max (none where the mode keeps them).
@@ -263,7 +275,7 @@ pub fn playground_panel() -> Html {
                 <label>{ "clients" }<input name="pg_clients" type="number" min="2" max="64" value={settings.clients.to_string()} onchange={on_input("clients")} /></label>
                 <label>{ "data" }
                     <select name="pg_data" onchange={on_input("data")}>
-                        { for ["gauss", "xor", "circle", "spiral"].iter().map(|d| html! { <option value={*d} selected={settings.data.name() == *d}>{ *d }</option> }) }
+                        { for [("gauss", "gauss"), ("xor", "xor"), ("circle", "circle"), ("spiral", "spiral"), ("plane", "plane (regression)")].iter().map(|(d, l)| html! { <option value={*d} selected={settings.data.name() == *d}>{ *l }</option> }) }
                     </select>
                 </label>
                 <label>{ "partition" }
@@ -324,15 +336,21 @@ pub fn playground_panel() -> Html {
                 <div class="pg-charts">
                     <LossChart series={losses} rounds={settings.rounds} />
                     <div class="legend"><span class="series-0">{ "train loss" }</span><span class="series-1">{ "test loss (held out, never on a client)" }</span><span class="series-2">{ "clients' last local loss: mean (min, max faint)" }</span></div>
-                    <RoundChart label="accuracy" columns={accuracy} rounds={settings.rounds} lines={true} top={Some(1.0)} unit={Unit::Percent} />
-                    <div class="legend"><span class="series-0">{ "train accuracy" }</span><span class="series-1">{ "test accuracy" }</span></div>
+                    <RoundChart label={if settings.data.is_classification() { "accuracy" } else { "R²" }} columns={accuracy} rounds={settings.rounds} lines={true} top={Some(1.0)} unit={Unit::Percent} />
+                    <div class="legend"><span class="series-0">{ if settings.data.is_classification() { "train accuracy" } else { "train R²" } }</span><span class="series-1">{ if settings.data.is_classification() { "test accuracy" } else { "test R²" } }</span></div>
                     <RoundChart label="clients" columns={participation} rounds={settings.rounds} unit={Unit::Count} />
                     <div class="legend"><span class="bar-0">{ "trained" }</span><span class="bar-1">{ "dropped out" }</span><span class="bar-2">{ "failed" }</span></div>
                     <RoundChart label="bytes" columns={traffic} rounds={settings.rounds} unit={Unit::Bytes} />
                     <div class="legend"><span class="bar-0">{ "tensor bytes on the wire per round" }</span></div>
                     if let Some(report) = latest {
-                        <p class="pg-accuracy" data-test-accuracy={report.test_accuracy.to_string()}>{ format!(
-                            "train accuracy {:.1}%, test accuracy {:.1}%", report.train_accuracy * 100.0, report.test_accuracy * 100.0) }</p>
+                        if settings.data.is_classification() {
+                            <p class="pg-accuracy" data-test-accuracy={report.test_accuracy.to_string()}>{ format!(
+                                "train accuracy {:.1}%, test accuracy {:.1}%", report.train_accuracy * 100.0, report.test_accuracy * 100.0) }</p>
+                        } else {
+                            <p class="pg-accuracy" data-test-accuracy={report.test_accuracy.to_string()}>{ format!(
+                                "squared error: train {:.4}, test {:.4}; R²: train {:.3}, test {:.3}",
+                                report.train_loss, report.test_loss, report.train_accuracy, report.test_accuracy) }</p>
+                        }
                         <p class="pg-participation" data-participants={report.participants.len().to_string()} data-dropped={report.dropped.len().to_string()}>{ format!(
                             "round {}: {} client{} trained{}", report.round, report.participants.len(), if report.participants.len() == 1 { "" } else { "s" },
                             if report.dropped.is_empty() { String::new() } else { format!("; dropped out: {}", report.dropped.join(", ")) }) }</p>

@@ -81,9 +81,8 @@ impl PlaygroundSettings {
             "pg_data" => {
                 self.data = DataKind::ALL
                     .into_iter()
-                    .filter(|k| k.is_classification())
                     .find(|k| k.name() == value)
-                    .ok_or_else(|| refuse(key, value, "gauss, xor, circle or spiral"))?
+                    .ok_or_else(|| refuse(key, value, "gauss, xor, circle, spiral or plane (regression)"))?
             }
             "pg_points" => self.points = number(key, value, 40, 2000)?,
             "pg_noise" => self.noise = number(key, value, 0.0, 1.0)?,
