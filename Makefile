@@ -8,7 +8,7 @@ export CHROMEDRIVER := /usr/bin/chromedriver
 # The lesson suite over Web Workers runs for about a minute in one browser page.
 export WASM_BINDGEN_TEST_TIMEOUT := 900
 
-.PHONY: setup serve build test test-native test-browser test-e2e lint bench soak
+.PHONY: setup serve build test test-native test-browser test-e2e test-flower lint bench soak
 
 setup:
 	@scripts/setup.sh
@@ -23,8 +23,8 @@ build: setup
 	trunk build --release
 
 ## Every test: lint, native, wasm in headless Chromium (in-process and over Web Workers), end to
-## end on the built page.
-test: setup lint test-native build test-browser test-e2e
+## end on the built page, and the Flower side (the pinned Fleet protocol, a real SuperLink).
+test: setup lint test-native build test-browser test-e2e test-flower
 
 lint:
 	cargo fmt --all -- --check
@@ -40,6 +40,13 @@ test-browser:
 
 test-e2e:
 	node --test tests/e2e/
+
+# The pinned flwr in its own virtualenv (scripts/flower_setup.sh): the Fleet protocol the browser
+# client speaks, and what a real SuperLink on loopback accepts and refuses.
+test-flower:
+	scripts/flower_setup.sh
+	.venv-flower/bin/python tests/flower/protocol_pin.py
+	.venv-flower/bin/python tests/flower/superlink_smoke.py
 
 ## Benchmarks over real Web Workers in headless Chromium, each with its raw baseline (release build).
 bench: build
