@@ -108,6 +108,9 @@ pub enum Error {
     #[error("{op}: {reason}")]
     Sharing { op: String, reason: String },
 
+    #[error("Flower {what}: {reason}")]
+    Flower { what: String, reason: String },
+
     #[error("{setting} = {value:?} is not allowed: {expected}")]
     InvalidSetting { setting: String, value: String, expected: String },
 }

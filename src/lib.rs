@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod federated;
+pub mod flower;
 pub mod ids;
 pub mod lessons;
 pub mod limits;

@@ -1,0 +1,115 @@
+//! Flower's object format from the Rust side, for `tests/flower/objects_cross_check.py` to check
+//! against Flower's own classes:
+//! - `flower_objects reply`: prints a train reply (a small MLP's arrays, `num-examples` and a
+//!   loss) as JSON: its root id, its object tree (protobuf, hex) and every object (hex);
+//! - `flower_objects read FILE`: reads a message Flower built (JSON: root id and objects, hex)
+//!   and prints what it carries: metadata, arrays and config.
+
+use std::collections::BTreeMap;
+
+use minisyft::flower::objects::{Builder, Metadata, Metric};
+use minisyft::flower::received::{read_message, ConfigValue};
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len() / 2).filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()).collect()
+}
+
+fn reply() -> String {
+    let mut builder = Builder::default();
+    let w0: Vec<f32> = (0..6).map(|i| i as f32 * 0.25 - 0.5).collect();
+    let arrays = builder.array_record(&[
+        ("0.weight", &[3, 2], &w0),
+        ("0.bias", &[3], &[0.1, -0.2, 0.3]),
+        ("1.weight", &[1, 3], &[1.5, -2.5, 0.125]),
+        ("1.bias", &[1], &[0.0]),
+    ]);
+    let metrics = builder.metric_record(&[("num-examples", Metric::Integer(40)), ("train_loss", Metric::Float(0.25))]);
+    let content = builder.record_dict(vec![("arrays", arrays), ("metrics", metrics)]);
+    let metadata = Metadata {
+        run_id: (1 << 40) + 7,
+        src_node_id: 9_069_770_195_199_328_086,
+        dst_node_id: 1,
+        reply_to_message_id: "ab".repeat(32),
+        group_id: "3".into(),
+        ttl: 3599.5,
+        message_type: "train".into(),
+        created_at: 1_790_000_000.25,
+        ..Metadata::default()
+    };
+    let tree = builder.message(&metadata, content);
+    let objects: Vec<String> = builder.objects.iter().map(|(id, c)| format!("\"{id}\": \"{}\"", hex(c))).collect();
+    format!(
+        "{{\"root\": \"{}\", \"tree\": \"{}\", \"objects\": {{{}}}}}",
+        tree.id,
+        hex(&tree.encode()),
+        objects.join(", ")
+    )
+}
+
+fn read(path: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(path)?;
+    let value = minisyft::flower::json::parse(&text)?;
+    let Some(minisyft::flower::json::Value::String(root)) = value.get("root") else { return Err("no root".into()) };
+    let Some(minisyft::flower::json::Value::Object(entries)) = value.get("objects") else {
+        return Err("no objects".into());
+    };
+    let objects: BTreeMap<String, Vec<u8>> = entries
+        .iter()
+        .filter_map(|(id, v)| match v {
+            minisyft::flower::json::Value::String(h) => Some((id.clone(), unhex(h))),
+            _ => None,
+        })
+        .collect();
+    let received = read_message(root, &objects)?;
+    let m = &received.metadata;
+    let arrays: Vec<String> = received
+        .arrays
+        .iter()
+        .map(|(record, name, shape, values)| format!("[\"{record}\", \"{name}\", {shape:?}, {values:?}]"))
+        .collect();
+    let config: Vec<String> = received
+        .config
+        .iter()
+        .map(|(record, key, value)| {
+            let value = match value {
+                ConfigValue::Float(v) => format!("{v:?}"),
+                ConfigValue::Integer(v) => v.to_string(),
+                ConfigValue::Unsigned(v) => v.to_string(),
+                ConfigValue::Bool(v) => v.to_string(),
+                ConfigValue::Text(v) => minisyft::flower::json::string(v),
+                ConfigValue::Bytes(v) => format!("\"{}\"", hex(v)),
+            };
+            format!("[\"{record}\", \"{key}\", {value}]")
+        })
+        .collect();
+    Ok(format!(
+        "{{\"run_id\": {}, \"dst_node_id\": {}, \"message_type\": \"{}\", \"group_id\": \"{}\", \"ttl\": {:?}, \"arrays\": [{}], \"config\": [{}]}}",
+        m.run_id,
+        m.dst_node_id,
+        m.message_type,
+        m.group_id,
+        m.ttl,
+        arrays.join(", "),
+        config.join(", ")
+    ))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("reply") => println!("{}", reply()),
+        Some("read") => match args.get(2).map(|path| read(path)) {
+            Some(Ok(text)) => println!("{text}"),
+            Some(Err(error)) => {
+                eprintln!("{error}");
+                std::process::exit(1);
+            }
+            None => eprintln!("usage: flower_objects read FILE"),
+        },
+        _ => eprintln!("usage: flower_objects reply | read FILE"),
+    }
+}

@@ -1,0 +1,23 @@
+//! Flower's side of a federation, in Rust: what a minisyft tab (or a native program) needs to be a
+//! Flower client over the Fleet HTTP API of flwr 1.42.0 (pinned: `flower/fleet_protocol.json`,
+//! checked by `tests/flower/protocol_pin.py`). Pure and platform-independent, like the worker:
+//! the HTTP calls, the keys and the signatures live with a transport.
+//!
+//! - [`protobuf`]: the protobuf wire format, as much as the Fleet messages need.
+//! - [`npy`]: arrays as `.npy` bytes, the form Flower's array chunks carry.
+//! - [`objects`]: content-addressed objects (a head, a NUL, a body; the id is the SHA-256 of all
+//!   of it) and the object tree of a reply: Message → RecordDict → records → Array → ArrayChunk.
+//! - [`received`]: a pulled message read back from its objects (metadata, arrays, config).
+//! - [`json`]: JSON bodies written byte for byte as Python's `json.dumps` writes them.
+
+pub mod json;
+pub mod npy;
+pub mod objects;
+pub mod protobuf;
+pub mod received;
+
+use crate::error::Error;
+
+fn error(what: &str, reason: impl Into<String>) -> Error {
+    Error::Flower { what: what.to_owned(), reason: reason.into() }
+}
