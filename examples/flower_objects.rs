@@ -3,7 +3,9 @@
 //! - `flower_objects reply`: prints a train reply (a small MLP's arrays, `num-examples` and a
 //!   loss) as JSON: its root id, its object tree (protobuf, hex) and every object (hex);
 //! - `flower_objects read FILE`: reads a message Flower built (JSON: root id and objects, hex)
-//!   and prints what it carries: metadata, arrays and config.
+//!   and prints what it carries: metadata, arrays and config;
+//! - `flower_objects fleet`: prints one of each Fleet request, encoded (hex, by call name);
+//! - `flower_objects fleet-read FILE`: decodes Fleet responses flwr encoded (hex, by call name).
 
 use std::collections::BTreeMap;
 
@@ -98,6 +100,76 @@ fn read(path: &str) -> Result<String, Box<dyn std::error::Error>> {
     ))
 }
 
+fn fleet() -> String {
+    use minisyft::flower::fleet::Request;
+    use minisyft::flower::objects::ObjectTree;
+    let pem = b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n".to_vec();
+    let node_id = u64::MAX - 5;
+    let metadata = Metadata {
+        run_id: 77,
+        message_id: "cd".repeat(32),
+        src_node_id: node_id,
+        dst_node_id: 1,
+        reply_to_message_id: "ab".repeat(32),
+        group_id: "2".into(),
+        ttl: 100.5,
+        message_type: "train".into(),
+        created_at: 1_790_000_000.5,
+        ..Metadata::default()
+    };
+    let tree = ObjectTree { id: "cd".repeat(32), children: vec![ObjectTree { id: "ef".repeat(32), children: vec![] }] };
+    let requests = [
+        Request::RegisterNode { public_key_pem: pem.clone() },
+        Request::ActivateNode { public_key_pem: pem, heartbeat_interval: 10.0 },
+        Request::Heartbeat { node_id, heartbeat_interval: 10.0 },
+        Request::PullMessages { node_id },
+        Request::PullObject { node_id, run_id: 77, object_id: "ef".repeat(32) },
+        Request::ConfirmMessageReceived { node_id, run_id: 77, message_object_id: "ab".repeat(32) },
+        Request::PushMessages { node_id, metadata, tree, runtime_seconds: 0.25 },
+        Request::PushObject {
+            node_id,
+            run_id: 77,
+            object_id: "ef".repeat(32),
+            content: vec![0, 1, 2],
+            session_id: "s1".into(),
+        },
+        Request::DeactivateNode { node_id },
+        Request::UnregisterNode { node_id },
+    ];
+    let entries: Vec<String> = requests.iter().map(|r| format!("\"{}\": \"{}\"", r.name(), hex(&r.encode()))).collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
+fn fleet_read(path: &str) -> Result<String, Box<dyn std::error::Error>> {
+    use minisyft::flower::fleet;
+    use minisyft::flower::json::{parse, Value};
+    let value = parse(&std::fs::read_to_string(path)?)?;
+    let field = |name: &str| match value.get(name) {
+        Some(Value::String(h)) => Ok(unhex(h)),
+        _ => Err(format!("no {name}")),
+    };
+    let pulled = fleet::pulled_messages(&field("pull-messages")?)?;
+    let object = fleet::pulled_object(&field("pull-object")?)?;
+    let push = fleet::push_answer(&field("push-messages")?)?;
+    let message = pulled.first().ok_or("no pulled message")?;
+    Ok(format!(
+        "{{\"node_id\": {}, \"heartbeat\": {}, \"stored\": {}, \"pulled\": {}, \"message_id\": \"{}\", \"message_type\": \"{}\", \"run_id\": {}, \"tree_children\": {}, \"object\": [{}, {}, \"{}\"], \"objects_to_push\": {:?}, \"session_id\": \"{}\"}}",
+        fleet::node_id(&field("activate-node")?)?,
+        fleet::flag(&field("send-node-heartbeat")?)?,
+        fleet::flag(&field("push-object")?)?,
+        pulled.len(),
+        message.metadata.message_id,
+        message.metadata.message_type,
+        message.metadata.run_id,
+        message.tree.children.len(),
+        object.found,
+        object.available,
+        hex(&object.content),
+        push.objects_to_push,
+        push.session_id
+    ))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
@@ -110,6 +182,15 @@ fn main() {
             }
             None => eprintln!("usage: flower_objects read FILE"),
         },
-        _ => eprintln!("usage: flower_objects reply | read FILE"),
+        Some("fleet") => println!("{}", fleet()),
+        Some("fleet-read") => match args.get(2).map(|path| fleet_read(path)) {
+            Some(Ok(text)) => println!("{text}"),
+            Some(Err(error)) => {
+                eprintln!("{error}");
+                std::process::exit(1);
+            }
+            None => eprintln!("usage: flower_objects fleet-read FILE"),
+        },
+        _ => eprintln!("usage: flower_objects reply | read FILE | fleet | fleet-read FILE"),
     }
 }

@@ -3,6 +3,7 @@
 //! checked by `tests/flower/protocol_pin.py`). Pure and platform-independent, like the worker:
 //! the HTTP calls, the keys and the signatures live with a transport.
 //!
+//! - [`fleet`]: the Fleet calls as typed requests, and what a client reads of their responses.
 //! - [`protobuf`]: the protobuf wire format, as much as the Fleet messages need.
 //! - [`npy`]: arrays as `.npy` bytes, the form Flower's array chunks carry.
 //! - [`objects`]: content-addressed objects (a head, a NUL, a body; the id is the SHA-256 of all
@@ -10,6 +11,7 @@
 //! - [`received`]: a pulled message read back from its objects (metadata, arrays, config).
 //! - [`json`]: JSON bodies written byte for byte as Python's `json.dumps` writes them.
 
+pub mod fleet;
 pub mod json;
 pub mod npy;
 pub mod objects;

@@ -1,9 +1,11 @@
-"""minisyft's Rust side of Flower's object format (src/flower/), checked with Flower's own code:
+"""minisyft's Rust side of Flower's formats (src/flower/), checked with Flower's own code:
 - a train reply built in Rust (`cargo run --example flower_objects reply`) is inflated by Flower's
   classes, every object id is the one Flower computes for those bytes, and the arrays and metrics
   come back as written;
 - a train message built by Flower's classes (arrays and a config, as FedAvg sends) is read by the
-  Rust side (`... flower_objects read FILE`), with the same arrays, config and metadata.
+  Rust side (`... flower_objects read FILE`), with the same arrays, config and metadata;
+- every Fleet request the Rust side encodes parses with flwr's message classes to the fields
+  meant, and Fleet responses flwr encodes decode on the Rust side.
 
 Run with the Flower virtualenv from the repository root (it runs cargo).
 """
@@ -104,10 +106,66 @@ def check_read(failures):
     print(f"a Flower-built train message: {len(objects)} objects, read by Rust as Flower wrote it")
 
 
+def check_fleet(failures):
+    from flwr.proto import fleet_pb2, heartbeat_pb2, message_pb2, node_pb2, recorddict_pb2  # pylint: disable=E0611
+
+    encoded = {name: bytes.fromhex(h) for name, h in example("fleet").items()}
+    node_id = 2**64 - 1 - 5
+    pem = b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"
+    expected = {
+        "register-node": fleet_pb2.RegisterNodeFleetRequest(public_key=pem),
+        "activate-node": fleet_pb2.ActivateNodeRequest(public_key=pem, heartbeat_interval=10.0),
+        "send-node-heartbeat": heartbeat_pb2.SendNodeHeartbeatRequest(node=node_pb2.Node(node_id=node_id), heartbeat_interval=10.0),
+        "pull-messages": fleet_pb2.PullMessagesRequest(node=node_pb2.Node(node_id=node_id)),
+        "pull-object": message_pb2.PullObjectRequest(node=node_pb2.Node(node_id=node_id), run_id=77, object_id="ef" * 32),
+        "confirm-message-received": message_pb2.ConfirmMessageReceivedRequest(
+            node=node_pb2.Node(node_id=node_id), run_id=77, message_object_id="ab" * 32),
+        "push-messages": fleet_pb2.PushMessagesRequest(
+            node=node_pb2.Node(node_id=node_id),
+            messages_list=[message_pb2.Message(
+                metadata=message_pb2.Metadata(run_id=77, message_id="cd" * 32, src_node_id=node_id, dst_node_id=1,
+                                              reply_to_message_id="ab" * 32, group_id="2", ttl=100.5,
+                                              message_type="train", created_at=1_790_000_000.5),
+                content=recorddict_pb2.RecordDict())],
+            message_object_trees=[message_pb2.ObjectTree(object_id="cd" * 32, children=[message_pb2.ObjectTree(object_id="ef" * 32)])],
+            clientapp_runtime_list=[0.25]),
+        "push-object": message_pb2.PushObjectRequest(node=node_pb2.Node(node_id=node_id), run_id=77, object_id="ef" * 32,
+                                                     object_content=bytes([0, 1, 2]), session_id="s1"),
+        "deactivate-node": fleet_pb2.DeactivateNodeRequest(node_id=node_id),
+        "unregister-node": fleet_pb2.UnregisterNodeFleetRequest(node_id=node_id),
+    }
+    for name, message in expected.items():
+        parsed = type(message).FromString(encoded.get(name, b""))
+        if parsed != message:
+            failures.append(f"{name}: flwr parses {parsed} from the Rust bytes, expected {message}")
+        if name == "push-messages" and not parsed.messages_list[0].HasField("content"):
+            failures.append("push-messages: the content must be present (the SuperLink answers 500 otherwise)")
+    responses = {
+        "activate-node": fleet_pb2.ActivateNodeResponse(node_id=node_id),
+        "send-node-heartbeat": heartbeat_pb2.SendNodeHeartbeatResponse(success=True),
+        "push-object": message_pb2.PushObjectResponse(stored=True),
+        "pull-messages": fleet_pb2.PullMessagesResponse(
+            messages_list=[message_pb2.Message(metadata=message_pb2.Metadata(run_id=77, message_id="ab" * 32, message_type="evaluate"))],
+            message_object_trees=[message_pb2.ObjectTree(object_id="ab" * 32, children=[message_pb2.ObjectTree(object_id="12" * 32)])]),
+        "pull-object": message_pb2.PullObjectResponse(object_found=True, object_available=False, object_content=b"\x07\x08"),
+        "push-messages": fleet_pb2.PushMessagesResponse(objects_to_push=["aa", "bb", "aa"], session_id="session-9"),
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump({name: m.SerializeToString().hex() for name, m in responses.items()}, f)
+    read = example("fleet-read", f.name)
+    wanted = {"node_id": node_id, "heartbeat": True, "stored": True, "pulled": 1, "message_id": "ab" * 32,
+              "message_type": "evaluate", "run_id": 77, "tree_children": 1, "object": [True, False, "0708"],
+              "objects_to_push": ["aa", "bb"], "session_id": "session-9"}
+    if read != wanted:
+        failures.append(f"Fleet responses read as {read}, expected {wanted}")
+    print(f"{len(expected)} Fleet requests parse with flwr's classes; {len(responses)} of its responses read back")
+
+
 def main():
     failures = []
     check_reply(failures)
     check_read(failures)
+    check_fleet(failures)
     for failure in failures:
         print("FAIL", failure)
     return 1 if failures else 0
