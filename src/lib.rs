@@ -1,6 +1,7 @@
 //! minisyft: PySyft's remote tensors and federated learning, small enough to read.
 //! See ARCHITECTURE.md for the map.
 
+pub mod encoding;
 pub mod error;
 pub mod federated;
 pub mod flower;

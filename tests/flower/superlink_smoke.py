@@ -3,7 +3,8 @@ loopback: the Fleet API answers over HTTP with protobuf bodies, has no CORS (an 
 gets 405: the page must reach it from its own origin, through a proxy), refuses an unsigned call,
 accepts a node whose calls are signed with an EC P-384 key (PEM public key, ISO-8601 timestamp as
 JS's toISOString() writes it, DER ECDSA-SHA256 signature), refuses the raw r‖s form WebCrypto
-produces (so the client must convert it), and gives 64-bit node ids.
+produces (so the client must convert it), and gives 64-bit node ids; then minisyft's own Rust
+Fleet transport (`examples/flower_client.rs smoke`) registers, activates, beats, pulls and leaves.
 
 Run with the Flower virtualenv: .venv-flower/bin/python tests/flower/superlink_smoke.py
 """
@@ -122,6 +123,11 @@ def main():
                               ("unregister-node", UnregisterNodeFleetRequest(node_id=node_id))]:
             answer = node.call(name, message)
             results.append(check(f"{name} is accepted", answer.ok, str(answer.status_code)))
+        # The same from the Rust side: src/flower/native.rs signs and calls, src/flower/fleet.rs encodes.
+        rust = subprocess.run(["cargo", "run", "--quiet", "--example", "flower_client", "--", "smoke", f"127.0.0.1:{port}"],
+                              capture_output=True, text=True, timeout=600)
+        results.append(check("a Rust node (minisyft's own signatures and messages) joins and leaves",
+                             rust.returncode == 0, rust.stdout + rust.stderr))
     finally:
         os.killpg(superlink.pid, 15)
         try:

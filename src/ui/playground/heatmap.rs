@@ -64,24 +64,7 @@ fn bitmap(probabilities: &[f32]) -> String {
         }
         bmp.resize(bmp.len() + row_bytes - GRID * 3, 0);
     }
-    format!("data:image/bmp;base64,{}", base64(&bmp))
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    format!("data:image/bmp;base64,{}", crate::encoding::base64(&bmp))
 }
 
 #[function_component(Heatmap)]
