@@ -42,13 +42,14 @@ test-e2e:
 	node --test tests/e2e/
 
 # The pinned flwr in its own virtualenv (scripts/flower_setup.sh): the Fleet protocol the browser
-# client speaks, what a real SuperLink on loopback accepts and refuses, and src/flower/'s objects
-# checked with Flower's own classes.
+# client speaks, what a real SuperLink on loopback accepts and refuses, src/flower/'s objects
+# checked with Flower's own classes, and a real FedAvg run with two native minisyft nodes.
 test-flower:
 	scripts/flower_setup.sh
 	.venv-flower/bin/python tests/flower/protocol_pin.py
 	.venv-flower/bin/python tests/flower/superlink_smoke.py
 	.venv-flower/bin/python tests/flower/objects_cross_check.py
+	.venv-flower/bin/python tests/flower/federation_native.py
 
 ## Benchmarks over real Web Workers in headless Chromium, each with its raw baseline (release build).
 bench: build

@@ -10,12 +10,14 @@
 //!   of it) and the object tree of a reply: Message → RecordDict → records → Array → ArrayChunk.
 //! - [`received`]: a pulled message read back from its objects (metadata, arrays, config).
 //! - [`json`]: JSON bodies written byte for byte as Python's `json.dumps` writes them.
+//! - [`node`]: what a node does with one pulled message, over any transport's calls.
 //! - [`native`]: a Fleet transport without a browser (HTTP over TCP, P-384 signatures).
 
 pub mod fleet;
 pub mod json;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+pub mod node;
 pub mod npy;
 pub mod objects;
 pub mod protobuf;

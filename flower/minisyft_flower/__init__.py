@@ -1,0 +1,1 @@
+"""minisyft's Flower app: FedAvg over minisyft clients."""
