@@ -176,7 +176,15 @@ fn serve(address: &str, client: usize, clients: usize, seconds: u64) -> minisyft
     let started = Instant::now();
     let mut beat = Instant::now();
     let now = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
-    let wait = || std::thread::sleep(Duration::from_millis(100));
+    // The socket calls block; each answer is handed over as a ready future.
+    let call = |request: Request| {
+        let answer = fleet.call(&request);
+        async move { answer }
+    };
+    let wait = || {
+        std::thread::sleep(Duration::from_millis(100));
+        async {}
+    };
     let outcome = loop {
         if started.elapsed() > Duration::from_secs(seconds) {
             break Ok(());
@@ -194,8 +202,8 @@ fn serve(address: &str, client: usize, clients: usize, seconds: u64) -> minisyft
             continue;
         }
         for message in &pulled {
-            let call = |request: &Request| fleet.call(request);
-            match minisyft::flower::node::handle(&call, &wait, node_id, message, &mut trainer, &now) {
+            let handled = minisyft::flower::node::handle(call, wait, node_id, message, &mut trainer, &now);
+            match minisyft::runtime::block_on(handled) {
                 Ok(done) => println!(
                     "client {client}: {} round {}: {done}",
                     message.metadata.message_type, message.metadata.group_id

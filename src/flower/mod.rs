@@ -11,6 +11,7 @@
 //! - [`received`]: a pulled message read back from its objects (metadata, arrays, config).
 //! - [`json`]: JSON bodies written byte for byte as Python's `json.dumps` writes them.
 //! - [`node`]: what a node does with one pulled message, over any transport's calls.
+//! - [`signature`]: WebCrypto's raw signatures and SPKI keys in the forms the SuperLink wants.
 //! - [`native`]: a Fleet transport without a browser (HTTP over TCP, P-384 signatures).
 
 pub mod fleet;
@@ -22,6 +23,7 @@ pub mod npy;
 pub mod objects;
 pub mod protobuf;
 pub mod received;
+pub mod signature;
 
 use crate::error::Error;
 

@@ -1,7 +1,8 @@
 //! What a Flower node does with one pulled message: pull its objects (children first, waiting
 //! while the SuperLink still assembles them), confirm it, let a [`Trainer`] train or evaluate,
 //! and push the reply — its metadata addressed back to the sender, then the objects the
-//! SuperLink asks for. The Fleet calls go through `call`, so the same steps serve any transport.
+//! SuperLink asks for. The Fleet calls go through `call`, an async function, so the same steps
+//! serve any transport: a browser's `fetch` as well as a native socket.
 
 use std::collections::BTreeMap;
 
@@ -27,14 +28,20 @@ const PULL_ATTEMPTS: usize = 300;
 
 /// Handles `pulled` as node `node_id`; `now` is the time in seconds since 1970 and `wait` pauses
 /// between attempts. Returns what was done, for the node's log.
-pub fn handle(
-    call: &dyn Fn(&Request) -> Result<Vec<u8>>,
-    wait: &dyn Fn(),
+pub async fn handle<Call, Reply, Wait, Waited>(
+    call: Call,
+    wait: Wait,
     node_id: u64,
     pulled: &Pulled,
     trainer: &mut dyn Trainer,
     now: &dyn Fn() -> f64,
-) -> Result<String> {
+) -> Result<String>
+where
+    Call: Fn(Request) -> Reply,
+    Reply: std::future::Future<Output = Result<Vec<u8>>>,
+    Wait: Fn() -> Waited,
+    Waited: std::future::Future<Output = ()>,
+{
     let incoming = &pulled.metadata;
     let run_id = incoming.run_id;
     let mut objects = BTreeMap::new();
@@ -45,7 +52,7 @@ pub fn handle(
         let mut attempts = 0;
         let content = loop {
             let request = Request::PullObject { node_id, run_id, object_id: id.to_owned() };
-            let object = fleet::pulled_object(&call(&request)?)?;
+            let object = fleet::pulled_object(&call(request).await?)?;
             if !object.found {
                 return Err(error("pull-object", format!("object {id} is not on the SuperLink")));
             }
@@ -56,14 +63,14 @@ pub fn handle(
             if attempts == PULL_ATTEMPTS {
                 return Err(error("pull-object", format!("object {id} never became available")));
             }
-            wait();
+            wait().await;
         };
         if object_id(&content) != id {
             return Err(error("pull-object", format!("object {id} does not hash to its id")));
         }
         objects.insert(id.to_owned(), content);
     }
-    call(&Request::ConfirmMessageReceived { node_id, run_id, message_object_id: incoming.message_id.clone() })?;
+    call(Request::ConfirmMessageReceived { node_id, run_id, message_object_id: incoming.message_id.clone() }).await?;
     let received = read_message(&pulled.tree.id, &objects)?;
     let mut builder = Builder::default();
     let (content, done) = match incoming.message_type.as_str() {
@@ -111,7 +118,8 @@ pub fn handle(
     };
     let tree = builder.message(&metadata, content);
     let metadata = Metadata { message_id: tree.id.clone(), ..metadata };
-    let answer = fleet::push_answer(&call(&Request::PushMessages { node_id, metadata, tree, runtime_seconds: 0.01 })?)?;
+    let answer =
+        fleet::push_answer(&call(Request::PushMessages { node_id, metadata, tree, runtime_seconds: 0.01 }).await?)?;
     if answer.objects_to_push.is_empty() {
         return Err(error("push-messages", "the SuperLink wanted none of the reply's objects (it refused the reply)"));
     }
@@ -125,7 +133,7 @@ pub fn handle(
             content: content.clone(),
             session_id: answer.session_id.clone(),
         };
-        call(&request)?;
+        call(request).await?;
     }
     Ok(done)
 }
