@@ -65,7 +65,6 @@ mod run {
     }
 
     pub struct ShardTrainer {
-        syft: Syft,
         worker: WorkerHandle,
         shard: DataSet,
     }
@@ -80,7 +79,7 @@ mod run {
                 shards.get(client).ok_or_else(|| Error::Empty { what: "a shard".into(), item: "client".into() })?;
             let (syft, _runtime) = Syft::in_process(client as u64);
             let worker = syft.create_worker(&format!("client_{client}"))?;
-            Ok(ShardTrainer { syft, worker, shard: train.subset(mine) })
+            Ok(ShardTrainer { worker, shard: train.subset(mine) })
         }
 
         fn model(received: &Received) -> Result<Mlp> {
@@ -148,7 +147,6 @@ mod run {
             )?;
             let report = minisyft::runtime::block_on(federation.round())?;
             let loss = report.client_losses.first().map_or(report.train_loss, |(_, l)| *l);
-            let _ = &self.syft;
             Ok((Self::arrays(&federation.model), self.shard.len() as i64, loss))
         }
 

@@ -9,12 +9,10 @@
 
 use std::collections::BTreeMap;
 
+use minisyft::encoding::hex;
+
 use minisyft::flower::objects::{Builder, Metadata, Metric};
 use minisyft::flower::received::{read_message, ConfigValue};
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn unhex(text: &str) -> Vec<u8> {
     (0..text.len() / 2).filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()).collect()

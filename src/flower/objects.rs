@@ -60,7 +60,7 @@ impl Object {
 
 /// The object id of `content`: lowercase hex SHA-256.
 pub fn object_id(content: &[u8]) -> String {
-    Sha256::digest(content).iter().map(|b| format!("{b:02x}")).collect()
+    crate::encoding::hex(&Sha256::digest(content))
 }
 
 /// `ObjectTree`: an object's id and its children's trees (what push-messages carries).

@@ -80,10 +80,7 @@ impl PlaygroundFederation {
                     let (model, loss) = fetched?;
                     client_losses.push((name(t), loss));
                     let scaled = model.iter().map(|p| p.mul(weight(t))).collect::<Result<Vec<_>>>()?;
-                    parameters = Some(match parameters {
-                        None => scaled,
-                        Some(sum) => sum.iter().zip(&scaled).map(|(a, b)| a.add(b)).collect::<Result<_>>()?,
-                    });
+                    parameters = Some(add_parameterwise(parameters, scaled, |a, b| a.add(b))?);
                 }
                 let count = trained.len();
                 Ok(Aggregated {
@@ -108,10 +105,7 @@ impl PlaygroundFederation {
                 for (t, moved) in trained.iter().zip(moved) {
                     let (on_server, loss) = moved?;
                     client_losses.push((name(t), loss));
-                    sums = Some(match sums {
-                        None => on_server,
-                        Some(sum) => sum.iter().zip(&on_server).map(|(a, b)| a.add(b)).collect::<Result<_>>()?,
-                    });
+                    sums = Some(add_parameterwise(sums, on_server, |a, b| a.add(b))?);
                 }
                 let sums = sums.unwrap_or_default();
                 let parameters = server.syft().get_many(&sums.iter().collect::<Vec<_>>()).await?;
@@ -175,10 +169,7 @@ impl PlaygroundFederation {
                 let mut sums: Option<Vec<Pointer>> = None;
                 for moved in moved {
                     let on_server = moved?;
-                    sums = Some(match sums {
-                        None => on_server,
-                        Some(sum) => sum.iter().zip(&on_server).map(|(a, b)| a.add(b)).collect::<Result<_>>()?,
-                    });
+                    sums = Some(add_parameterwise(sums, on_server, |a, b| a.add(b))?);
                 }
                 let count = trained.len() as f64;
                 let noisy = sums
@@ -201,6 +192,14 @@ impl PlaygroundFederation {
                 })
             }
         }
+    }
+}
+
+/// `sum + next`, parameter by parameter (the first client's parameters start the sum).
+fn add_parameterwise<T>(sum: Option<Vec<T>>, next: Vec<T>, add: impl Fn(&T, &T) -> Result<T>) -> Result<Vec<T>> {
+    match sum {
+        None => Ok(next),
+        Some(sum) => sum.iter().zip(&next).map(|(a, b)| add(a, b)).collect(),
     }
 }
 

@@ -25,11 +25,7 @@ impl PlaygroundFederation {
     pub(super) async fn train_client(&self, index: usize) -> Result<Trained> {
         let client = self.clients.get(index).ok_or_else(|| Error::malformed("no such client"))?;
         let worker = &client.worker;
-        let start = if self.config.aggregation.needs_update() {
-            self.model.parameters().iter().map(|p| p.detach().send(worker)).collect::<Result<_>>()?
-        } else {
-            Vec::new()
-        };
+        let start = if self.config.aggregation.needs_update() { self.send_global_copy(worker)? } else { Vec::new() };
         let (parameters, loss) = if self.config.use_plans {
             self.train_with_plan(client).await?
         } else {
@@ -38,11 +34,15 @@ impl PlaygroundFederation {
         Ok(Trained { client: index, parameters, loss, start })
     }
 
+    /// The global parameters as they are now, detached, on `worker`: what FedProx pulls towards
+    /// and what DP's update is taken against.
+    fn send_global_copy(&self, worker: &crate::client::WorkerHandle) -> Result<Vec<Pointer>> {
+        self.model.parameters().iter().map(|p| p.detach().send(worker)).collect()
+    }
+
     fn send_global(&self, client: &Client) -> Result<Vec<Pointer>> {
         match self.config.strategy {
-            Strategy::FedProx { .. } => {
-                self.model.parameters().iter().map(|p| p.detach().send(&client.worker)).collect()
-            }
+            Strategy::FedProx { .. } => self.send_global_copy(&client.worker),
             Strategy::FedAvg => Ok(Vec::new()),
         }
     }

@@ -5,7 +5,6 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::attack::AttackView;
@@ -191,11 +190,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
     let on_input = |key: &'static str| {
         let (settings, refused, reset) = (settings.clone(), refused.clone(), reset.clone());
         Callback::from(move |event: Event| {
-            let value = event
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok().map(|i| i.value()))
-                .or_else(|| event.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok().map(|s| s.value())))
-                .unwrap_or_default();
+            let value = url::form_value(&event);
             let mut next = (*settings).clone();
             match next.set(key, &value) {
                 Ok(()) => {

@@ -150,6 +150,17 @@ pub fn query_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What the input or select an `onchange` event came from holds now.
+pub fn form_value(event: &yew::Event) -> String {
+    use wasm_bindgen::JsCast;
+    let target = event.target();
+    target
+        .clone()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok().map(|i| i.value()))
+        .or_else(|| target.and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok().map(|s| s.value())))
+        .unwrap_or_default()
+}
+
 pub fn current_query() -> String {
     web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }

@@ -11,8 +11,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use wasm_bindgen::JsCast;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::chart::{LossChart, Series};
@@ -214,13 +212,7 @@ pub fn playground_panel() -> Html {
     let on_input = |key: &'static str| {
         let (settings, refused, reset) = (settings.clone(), refused.clone(), reset.clone());
         Callback::from(move |event: Event| {
-            let value = event
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok().map(|i| i.value()))
-                .or_else(|| {
-                    event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok().map(|s| s.value()))
-                })
-                .unwrap_or_default();
+            let value = url::form_value(&event);
             let mut next = (*settings).clone();
             match next.set(key, &value) {
                 Ok(()) => {
