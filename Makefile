@@ -8,7 +8,7 @@ export CHROMEDRIVER := /usr/bin/chromedriver
 # The lesson suite over Web Workers runs for about a minute in one browser page.
 export WASM_BINDGEN_TEST_TIMEOUT := 900
 
-.PHONY: setup serve build test test-native test-browser test-e2e test-flower lint bench soak
+.PHONY: setup serve build test test-native test-browser test-e2e test-flower lint bench soak federation
 
 setup:
 	@scripts/setup.sh
@@ -21,6 +21,13 @@ serve: setup
 build: setup
 	cargo fetch
 	trunk build --release
+
+## A Flower federation whose clients are this page's tabs: a SuperLink, the page (trunk serve,
+## proxying /v1/fleet/ to it) and Flower's FedAvg (flower/). NODES=2 ROUNDS=10 by default.
+federation: setup
+	scripts/flower_setup.sh
+	cargo fetch
+	scripts/federation.sh
 
 ## Every test: lint, native, wasm in headless Chromium (in-process and over Web Workers), end to
 ## end on the built page, and the Flower side (the pinned Fleet protocol, a real SuperLink).
@@ -50,6 +57,7 @@ test-flower:
 	.venv-flower/bin/python tests/flower/superlink_smoke.py
 	.venv-flower/bin/python tests/flower/objects_cross_check.py
 	.venv-flower/bin/python tests/flower/federation_native.py
+	node --test tests/flower/
 
 ## Benchmarks over real Web Workers in headless Chromium, each with its raw baseline (release build).
 bench: build

@@ -35,186 +35,66 @@ fn smoke(address: &str) -> minisyft::Result<()> {
     }
 }
 
+/// The playground's federation of `clients` clients from `initial` arrays: the loss on the union
+/// of the shards (the training split) after each of `rounds` rounds.
 #[cfg(not(target_arch = "wasm32"))]
-mod run {
-    use minisyft::flower::node::{Arrays, Trainer};
-    use minisyft::flower::received::{ConfigValue, Received};
-    use minisyft::nn::Mlp;
-    use minisyft::playground::data::{DataKind, DataSet};
-    use minisyft::playground::federation::{PlaygroundFederation, RunConfig};
-    use minisyft::playground::partition::{partition, Partition};
-    use minisyft::{Error, Result, Syft, WorkerHandle};
-
-    /// The playground's federation of `clients` clients from `initial` arrays: the loss on the
-    /// union of the shards (the training split) after each of `rounds` rounds.
-    pub fn expected_losses(clients: usize, rounds: usize, initial: &Received) -> Result<Vec<f64>> {
-        let data = DataSet::generate(DataKind::Circle, 400, 0.1, 0)?;
-        let (train, _test) = data.split(0.25, 0);
-        let shards = partition(&train.labels(), clients, Partition::Iid, 0)?;
-        let (syft, _runtime) = Syft::in_process(0);
-        let workers = minisyft::playground::federation::client_workers(&syft, clients)?;
-        let config = RunConfig {
-            lr: number(initial, "lr", 0.3),
-            local_epochs: number(initial, "local-epochs", 2.0) as usize,
-            batch_size: 16,
-            ..RunConfig::default()
-        };
-        let mut federation =
-            PlaygroundFederation::new(&workers, &train, &shards, &train, ShardTrainer::model(initial)?, config)?;
-        (0..rounds).map(|_| minisyft::runtime::block_on(federation.round()).map(|r| r.train_loss)).collect()
-    }
-
-    pub struct ShardTrainer {
-        worker: WorkerHandle,
-        shard: DataSet,
-    }
-
-    impl ShardTrainer {
-        /// Client `client` of `clients`: its IID share of the training split, as the page deals it.
-        pub fn new(client: usize, clients: usize) -> Result<ShardTrainer> {
-            let data = DataSet::generate(DataKind::Circle, 400, 0.1, 0)?;
-            let (train, _test) = data.split(0.25, 0);
-            let shards = partition(&train.labels(), clients, Partition::Iid, 0)?;
-            let mine =
-                shards.get(client).ok_or_else(|| Error::Empty { what: "a shard".into(), item: "client".into() })?;
-            let (syft, _runtime) = Syft::in_process(client as u64);
-            let worker = syft.create_worker(&format!("client_{client}"))?;
-            Ok(ShardTrainer { worker, shard: train.subset(mine) })
-        }
-
-        fn model(received: &Received) -> Result<Mlp> {
-            let array = |name: &str| {
-                received.arrays.iter().find(|(_, n, _, _)| n == name).ok_or_else(|| Error::Flower {
-                    what: "train".into(),
-                    reason: format!("no array {name:?} in the message"),
-                })
-            };
-            let hidden = array("0.weight")?.2.first().copied().unwrap_or(0);
-            let mut model =
-                Mlp::new(2, &[hidden], minisyft::tensor::Elementwise::Tanh, &mut minisyft::rng::Rng::seeded(0))?;
-            for (layer, linear) in model.layers.iter_mut().enumerate() {
-                for (suffix, tensor) in [("weight", &linear.weight), ("bias", &linear.bias)] {
-                    let (_, _, shape, values) = array(&format!("{layer}.{suffix}"))?;
-                    tensor.data().set_(&minisyft::Tensor::from_f32(shape, values.clone())?)?;
-                }
-            }
-            Ok(model)
-        }
-
-        fn arrays(model: &Mlp) -> Arrays {
-            model
-                .layers
-                .iter()
-                .enumerate()
-                .flat_map(|(layer, linear)| {
-                    [("weight", &linear.weight), ("bias", &linear.bias)]
-                        .map(|(suffix, t)| (format!("{layer}.{suffix}"), t.shape(), t.to_f32_vec()))
-                })
-                .collect()
-        }
-    }
-
-    fn number(received: &Received, key: &str, default: f64) -> f64 {
-        received
-            .config
-            .iter()
-            .find(|(_, k, _)| k == key)
-            .map(|(_, _, v)| match v {
-                ConfigValue::Float(v) => *v,
-                ConfigValue::Integer(v) => *v as f64,
-                ConfigValue::Unsigned(v) => *v as f64,
-                _ => default,
-            })
-            .unwrap_or(default)
-    }
-
-    impl Trainer for ShardTrainer {
-        fn train(&mut self, received: &Received) -> Result<(Arrays, i64, f64)> {
-            let config = RunConfig {
-                lr: number(received, "lr", 0.3),
-                local_epochs: number(received, "local-epochs", 2.0) as usize,
-                batch_size: 16,
-                ..RunConfig::default()
-            };
-            let all: Vec<usize> = (0..self.shard.len()).collect();
-            let mut federation = PlaygroundFederation::new(
-                std::slice::from_ref(&self.worker),
-                &self.shard,
-                &[all],
-                &self.shard,
-                Self::model(received)?,
-                config,
-            )?;
-            let report = minisyft::runtime::block_on(federation.round())?;
-            let loss = report.client_losses.first().map_or(report.train_loss, |(_, l)| *l);
-            Ok((Self::arrays(&federation.model), self.shard.len() as i64, loss))
-        }
-
-        fn evaluate(&mut self, received: &Received) -> Result<(i64, f64, f64)> {
-            let model = Self::model(received)?;
-            let (x, y) = self.shard.tensors()?;
-            let p = model.forward(&x)?;
-            Ok((self.shard.len() as i64, model.loss(&p, &y)?.item()?, model.score(&p, &y)))
-        }
-    }
+fn expected_losses(
+    clients: usize,
+    rounds: usize,
+    initial: &minisyft::flower::received::Received,
+) -> minisyft::Result<Vec<f64>> {
+    use minisyft::flower::client::{config_number, model_from, ShardSpec};
+    use minisyft::playground::federation::{client_workers, PlaygroundFederation, RunConfig};
+    let (train, shards) = ShardSpec::new(0, clients, 0)?.training_split()?;
+    let (syft, _runtime) = minisyft::Syft::in_process(0);
+    let workers = client_workers(&syft, clients)?;
+    let config = RunConfig {
+        lr: config_number(initial, "lr", 0.3),
+        local_epochs: config_number(initial, "local-epochs", 2.0) as usize,
+        batch_size: 16,
+        ..RunConfig::default()
+    };
+    let mut federation = PlaygroundFederation::new(&workers, &train, &shards, &train, model_from(initial)?, config)?;
+    (0..rounds).map(|_| minisyft::runtime::block_on(federation.round()).map(|r| r.train_loss)).collect()
 }
 
+/// Client `client` of `clients` until `seconds` have passed: the same node the page runs
+/// (`minisyft::flower::session`), over a socket.
 #[cfg(not(target_arch = "wasm32"))]
 fn serve(address: &str, client: usize, clients: usize, seconds: u64) -> minisyft::Result<()> {
-    use minisyft::flower::fleet::{self, Request};
+    use minisyft::flower::client::{ShardClient, ShardSpec};
     use minisyft::flower::native::{Identity, NativeFleet};
+    use minisyft::flower::session::{self, Direction, Event, Status, Surroundings};
     use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-    let mut trainer = run::ShardTrainer::new(client, clients)?;
+    let (syft, _runtime) = minisyft::Syft::in_process(client as u64);
+    let worker = syft.create_worker(&format!("client_{client}"))?;
+    let mut trainer = ShardClient::new(worker, &ShardSpec::new(client, clients, 0)?, None)?;
     let fleet = NativeFleet::new(address, Identity::generate()?);
-    let pem = fleet.identity.public_key_pem().to_vec();
-    fleet.call(&Request::RegisterNode { public_key_pem: pem.clone() })?;
-    let node_id =
-        fleet::node_id(&fleet.call(&Request::ActivateNode { public_key_pem: pem, heartbeat_interval: 10.0 })?)?;
-    println!("client {client}: node {node_id}");
     let started = Instant::now();
-    let mut beat = Instant::now();
     let now = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    let stop = || started.elapsed() > Duration::from_secs(seconds);
+    let report = |event: Event| match event {
+        Event::Log(entry) if entry.direction == Direction::Note => println!("client {client}: {}", entry.what),
+        Event::Log(entry) => println!("client {client}: {:?} {} ({} bytes)", entry.direction, entry.what, entry.bytes),
+        Event::Status(Status::Retrying { problem, seconds, .. }) => {
+            println!("client {client}: retrying in {seconds} s: {}", problem.advice)
+        }
+        Event::Status(_) => {}
+    };
     // The socket calls block; each answer is handed over as a ready future.
-    let call = |request: Request| {
+    let call = |request| {
         let answer = fleet.call(&request);
         async move { answer }
     };
-    let wait = || {
-        std::thread::sleep(Duration::from_millis(100));
+    let sleep = |seconds: f64| {
+        std::thread::sleep(Duration::from_secs_f64(seconds));
         async {}
     };
-    let outcome = loop {
-        if started.elapsed() > Duration::from_secs(seconds) {
-            break Ok(());
-        }
-        if beat.elapsed() > Duration::from_secs(8) {
-            fleet.call(&Request::Heartbeat { node_id, heartbeat_interval: 10.0 })?;
-            beat = Instant::now();
-        }
-        let pulled = match fleet.call(&Request::PullMessages { node_id }).and_then(|r| fleet::pulled_messages(&r)) {
-            Ok(pulled) => pulled,
-            Err(error) => break Err(error),
-        };
-        if pulled.is_empty() {
-            std::thread::sleep(Duration::from_millis(500));
-            continue;
-        }
-        for message in &pulled {
-            let handled = minisyft::flower::node::handle(call, wait, node_id, message, &mut trainer, &now);
-            match minisyft::runtime::block_on(handled) {
-                Ok(done) => println!(
-                    "client {client}: {} round {}: {done}",
-                    message.metadata.message_type, message.metadata.group_id
-                ),
-                // A message this node cannot serve is reported and skipped: the ServerApp's
-                // strategy treats the missing reply as a failure of this node, as Flower does.
-                Err(error) => println!("client {client}: {error}"),
-            }
-        }
-    };
-    let _ = fleet.call(&Request::DeactivateNode { node_id });
-    let _ = fleet.call(&Request::UnregisterNode { node_id });
-    outcome
+    let around = Surroundings { now: &now, stop: &stop, report: &report };
+    let pem = fleet.identity.public_key_pem().to_vec();
+    minisyft::runtime::block_on(session::run(call, sleep, &pem, &mut trainer, &around)).map_err(|problem| {
+        minisyft::Error::Flower { what: "node".into(), reason: format!("{} {}", problem.error, problem.advice) }
+    })
 }
 
 /// `expect`: reads the initial arrays (JSON name → [shape, values]) and prints the losses.
@@ -246,7 +126,7 @@ fn expect(clients: usize, rounds: usize, path: &str) -> minisyft::Result<Vec<f64
         })
         .collect();
     let initial = Received { metadata: Default::default(), arrays, config: Vec::new() };
-    run::expected_losses(clients, rounds, &initial)
+    expected_losses(clients, rounds, &initial)
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -123,7 +123,7 @@ fn fleet() -> String {
         Request::PullMessages { node_id },
         Request::PullObject { node_id, run_id: 77, object_id: "ef".repeat(32) },
         Request::ConfirmMessageReceived { node_id, run_id: 77, message_object_id: "ab".repeat(32) },
-        Request::PushMessages { node_id, metadata, tree, runtime_seconds: 0.25 },
+        Request::PushMessages { node_id, metadata: metadata.clone(), tree, runtime_seconds: 0.25, error: None },
         Request::PushObject {
             node_id,
             run_id: 77,
@@ -134,7 +134,22 @@ fn fleet() -> String {
         Request::DeactivateNode { node_id },
         Request::UnregisterNode { node_id },
     ];
-    let entries: Vec<String> = requests.iter().map(|r| format!("\"{}\": \"{}\"", r.name(), hex(&r.encode()))).collect();
+    let mut entries: Vec<String> =
+        requests.iter().map(|r| format!("\"{}\": \"{}\"", r.name(), hex(&r.encode()))).collect();
+    // A reply that could not be served: the error instead of the content, the Message object alone.
+    let error = (2, "no array \"0.weight\" in the message".to_owned());
+    let mut builder = minisyft::flower::objects::Builder::default();
+    let tree = builder.error_message(&metadata, &error);
+    let object = builder.objects.get(&tree.id).cloned().unwrap_or_default();
+    entries.push(format!("\"error-object\": \"{}\"", hex(&object)));
+    let request = Request::PushMessages {
+        node_id,
+        metadata: Metadata { message_id: "cd".repeat(32), ..metadata },
+        tree: ObjectTree { id: "cd".repeat(32), children: vec![] },
+        runtime_seconds: 0.25,
+        error: Some(error),
+    };
+    entries.push(format!("\"push-messages-error\": \"{}\"", hex(&request.encode())));
     format!("{{{}}}", entries.join(", "))
 }
 

@@ -111,6 +111,14 @@ pub enum Error {
     #[error("Flower {what}: {reason}")]
     Flower { what: String, reason: String },
 
+    /// A Fleet call that got no HTTP answer at all (the SuperLink or the proxy is down).
+    #[error("Flower {call}: no answer from the SuperLink at {address}: {reason}")]
+    FleetUnreachable { call: String, address: String, reason: String },
+
+    /// A Fleet call the SuperLink (or the proxy before it) answered with a status other than 200.
+    #[error("Flower {call}: HTTP {status} from {address}: {body}")]
+    FleetStatus { call: String, address: String, status: u16, body: String },
+
     #[error("{setting} = {value:?} is not allowed: {expected}")]
     InvalidSetting { setting: String, value: String, expected: String },
 }

@@ -42,6 +42,9 @@ pub enum Request {
         metadata: Metadata,
         tree: ObjectTree,
         runtime_seconds: f64,
+        /// A reply that says the message could not be served: Flower's error code and reason,
+        /// carried instead of the content (the tree is then the Message object alone).
+        error: Option<(i64, String)>,
     },
     PushObject {
         node_id: u64,
@@ -102,10 +105,14 @@ impl Request {
             Request::ConfirmMessageReceived { node_id, run_id, message_object_id } => {
                 w.bytes(1, &node(*node_id)).uint64_unless_zero(2, *run_id).string_unless_empty(3, message_object_id);
             }
-            Request::PushMessages { node_id, metadata, tree, runtime_seconds } => {
+            Request::PushMessages { node_id, metadata, tree, runtime_seconds, error } => {
                 let mut message = Writer::default();
-                // An empty RecordDict, present: "content xor error".
-                message.bytes(1, &metadata.encode()).bytes(2, &[]);
+                message.bytes(1, &metadata.encode());
+                match error {
+                    // An empty RecordDict, present: "content xor error".
+                    None => message.bytes(2, &[]),
+                    Some(error) => message.bytes(3, &super::objects::encode_error(error)),
+                };
                 let mut runtimes = Writer::default();
                 runtimes.bytes.extend_from_slice(&runtime_seconds.to_le_bytes());
                 w.bytes(1, &node(*node_id)).bytes(2, &message.bytes).bytes(3, &tree.encode()).bytes(4, &runtimes.bytes);

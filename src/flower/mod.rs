@@ -11,9 +11,13 @@
 //! - [`received`]: a pulled message read back from its objects (metadata, arrays, config).
 //! - [`json`]: JSON bodies written byte for byte as Python's `json.dumps` writes them.
 //! - [`node`]: what a node does with one pulled message, over any transport's calls.
+//! - [`session`]: a node's life — join, beat, pull, serve, retry with backoff, leave — and what
+//!   each failure means for the person at the page.
+//! - [`client`]: the shard, the training on a minisyft worker and client-side DP behind a node.
 //! - [`signature`]: WebCrypto's raw signatures and SPKI keys in the forms the SuperLink wants.
 //! - [`native`]: a Fleet transport without a browser (HTTP over TCP, P-384 signatures).
 
+pub mod client;
 pub mod fleet;
 pub mod json;
 #[cfg(not(target_arch = "wasm32"))]
@@ -23,6 +27,7 @@ pub mod npy;
 pub mod objects;
 pub mod protobuf;
 pub mod received;
+pub mod session;
 pub mod signature;
 
 use crate::error::Error;

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::error;
 use super::fleet::Request;
 use crate::encoding::base64;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Responses larger than this are refused (an array chunk is at most 5 MiB).
 const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
@@ -102,7 +102,11 @@ impl NativeFleet {
             body.len(),
             base64(self.identity.public_key_pem()),
         );
-        let io = |e: std::io::Error| error(what, format!("{}: {e}", self.address));
+        let io = |e: std::io::Error| Error::FleetUnreachable {
+            call: what.to_owned(),
+            address: self.address.clone(),
+            reason: e.to_string(),
+        };
         let mut stream = TcpStream::connect(&self.address).map_err(io)?;
         stream.set_read_timeout(Some(self.timeout)).map_err(io)?;
         stream.write_all(head.as_bytes()).map_err(io)?;
@@ -115,7 +119,12 @@ impl NativeFleet {
         let (status, body) = parse_response(&response).map_err(|reason| error(what, reason))?;
         if status != 200 {
             let text = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
-            return Err(error(what, format!("HTTP {status}: {text}")));
+            return Err(Error::FleetStatus {
+                call: what.to_owned(),
+                address: self.address.clone(),
+                status,
+                body: text,
+            });
         }
         Ok(body)
     }

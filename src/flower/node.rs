@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::error;
 use super::fleet::{self, Pulled, Request};
-use super::objects::{object_id, Builder, Metadata, Metric};
+use super::objects::{object_id, Builder, Metadata, Metric, ObjectTree};
 use super::received::{read_message, Received};
 use crate::error::Result;
 
@@ -16,26 +16,47 @@ use crate::error::Result;
 pub type Arrays = Vec<(String, Vec<usize>, Vec<f32>)>;
 
 /// What trains and evaluates where the data is.
+// The page and the native node each run one node on one thread: no `Send` bound is wanted.
+#[allow(async_fn_in_trait)]
 pub trait Trainer {
     /// Trains from the global `arrays`; the trained arrays, the examples used, the last loss.
-    fn train(&mut self, message: &Received) -> Result<(Arrays, i64, f64)>;
+    async fn train(&mut self, message: &Received) -> Result<(Arrays, i64, f64)>;
     /// Evaluates the global arrays; the examples used, the loss and the accuracy.
-    fn evaluate(&mut self, message: &Received) -> Result<(i64, f64, f64)>;
+    async fn evaluate(&mut self, message: &Received) -> Result<(i64, f64, f64)>;
 }
+
+/// One message served, for the node's log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handled {
+    pub message_type: String,
+    /// The round: the config's `server-round` (FedAvg's), else the message's group.
+    pub round: String,
+    /// Bytes of the message's objects, pulled.
+    pub received_bytes: usize,
+    /// Bytes of the reply's objects, pushed.
+    pub sent_bytes: usize,
+    /// What the trainer did, in a few words.
+    pub summary: String,
+    /// Why the message could not be served, when the reply was an error.
+    pub failure: Option<String>,
+}
+
+/// Flower's `ErrorCode.CLIENT_APP_RAISED_EXCEPTION`.
+const CLIENT_APP_RAISED_EXCEPTION: i64 = 2;
 
 /// How many times a not-yet-available object is asked for before giving up.
 const PULL_ATTEMPTS: usize = 300;
 
 /// Handles `pulled` as node `node_id`; `now` is the time in seconds since 1970 and `wait` pauses
-/// between attempts. Returns what was done, for the node's log.
-pub async fn handle<Call, Reply, Wait, Waited>(
+/// between attempts.
+pub async fn handle<Call, Reply, Wait, Waited, T: Trainer>(
     call: Call,
     wait: Wait,
     node_id: u64,
     pulled: &Pulled,
-    trainer: &mut dyn Trainer,
+    trainer: &mut T,
     now: &dyn Fn() -> f64,
-) -> Result<String>
+) -> Result<Handled>
 where
     Call: Fn(Request) -> Reply,
     Reply: std::future::Future<Output = Result<Vec<u8>>>,
@@ -71,36 +92,25 @@ where
         objects.insert(id.to_owned(), content);
     }
     call(Request::ConfirmMessageReceived { node_id, run_id, message_object_id: incoming.message_id.clone() }).await?;
-    let received = read_message(&pulled.tree.id, &objects)?;
     let mut builder = Builder::default();
-    let (content, done) = match incoming.message_type.as_str() {
-        "train" => {
-            let (arrays, examples, loss) = trainer.train(&received)?;
-            let views: Vec<(&str, &[usize], &[f32])> = arrays
-                .iter()
-                .map(|(name, shape, values)| (name.as_str(), shape.as_slice(), values.as_slice()))
-                .collect();
-            let arrays = builder.array_record(&views);
-            let metrics = builder
-                .metric_record(&[("num-examples", Metric::Integer(examples)), ("train_loss", Metric::Float(loss))]);
-            (
-                builder.record_dict(vec![("arrays", arrays), ("metrics", metrics)]),
-                format!("trained on {examples} examples, loss {loss:.4}"),
-            )
-        }
-        "evaluate" => {
-            let (examples, loss, accuracy) = trainer.evaluate(&received)?;
-            let metrics = builder.metric_record(&[
-                ("num-examples", Metric::Integer(examples)),
-                ("eval_loss", Metric::Float(loss)),
-                ("eval_acc", Metric::Float(accuracy)),
-            ]);
-            (
-                builder.record_dict(vec![("metrics", metrics)]),
-                format!("evaluated on {examples} examples, loss {loss:.4}"),
-            )
-        }
-        other => return Err(error("message", format!("a {other:?} message: only train and evaluate are served"))),
+    // A message this node cannot serve gets an error reply at once, as a SuperNode sends when its
+    // ClientApp raises: the ServerApp counts a failure instead of waiting out the reply's ttl.
+    let received = read_message(&pulled.tree.id, &objects);
+    // FedAvg names the round in the config; the metadata's group is often empty.
+    let round = match &received {
+        Ok(received) => match super::client::config_number(received, "server-round", f64::NAN) {
+            round if round.is_finite() => format!("{round}"),
+            _ => incoming.group_id.clone(),
+        },
+        Err(_) => incoming.group_id.clone(),
+    };
+    let served = match received {
+        Ok(received) => serve(&incoming.message_type, &received, trainer, &mut builder).await,
+        Err(error) => Err(error),
+    };
+    let (content, done, failure) = match served {
+        Ok((content, done)) => (Some(content), done, None),
+        Err(error) => (None, format!("could not serve it: {error}"), Some(error.to_string())),
     };
     let created_at = now();
     let metadata = Metadata {
@@ -116,13 +126,19 @@ where
         dst_task_id: incoming.src_task_id,
         message_id: String::new(),
     };
-    let tree = builder.message(&metadata, content);
+    let reply_error = failure.clone().map(|reason| (CLIENT_APP_RAISED_EXCEPTION, reason));
+    let tree = match (content, &reply_error) {
+        (Some(content), _) => builder.message(&metadata, content),
+        (None, Some(error)) => builder.error_message(&metadata, error),
+        (None, None) => return Err(error("message", "a reply with neither content nor error")),
+    };
     let metadata = Metadata { message_id: tree.id.clone(), ..metadata };
-    let answer =
-        fleet::push_answer(&call(Request::PushMessages { node_id, metadata, tree, runtime_seconds: 0.01 }).await?)?;
+    let request = Request::PushMessages { node_id, metadata, tree, runtime_seconds: 0.01, error: reply_error };
+    let answer = fleet::push_answer(&call(request).await?)?;
     if answer.objects_to_push.is_empty() {
         return Err(error("push-messages", "the SuperLink wanted none of the reply's objects (it refused the reply)"));
     }
+    let mut sent_bytes = 0;
     for id in &answer.objects_to_push {
         let content =
             builder.objects.get(id).ok_or_else(|| error("push-messages", format!("asked for {id}, not ours")))?;
@@ -133,7 +149,53 @@ where
             content: content.clone(),
             session_id: answer.session_id.clone(),
         };
+        sent_bytes += content.len();
         call(request).await?;
     }
-    Ok(done)
+    Ok(Handled {
+        message_type: incoming.message_type.clone(),
+        round,
+        received_bytes: objects.values().map(Vec::len).sum(),
+        sent_bytes,
+        summary: done,
+        failure,
+    })
+}
+
+/// Trains or evaluates as `message_type` asks; the reply's content and a few words on it.
+async fn serve<T: Trainer>(
+    message_type: &str,
+    received: &Received,
+    trainer: &mut T,
+    builder: &mut Builder,
+) -> Result<(ObjectTree, String)> {
+    match message_type {
+        "train" => {
+            let (arrays, examples, loss) = trainer.train(received).await?;
+            let views: Vec<(&str, &[usize], &[f32])> = arrays
+                .iter()
+                .map(|(name, shape, values)| (name.as_str(), shape.as_slice(), values.as_slice()))
+                .collect();
+            let arrays = builder.array_record(&views);
+            let metrics = builder
+                .metric_record(&[("num-examples", Metric::Integer(examples)), ("train_loss", Metric::Float(loss))]);
+            Ok((
+                builder.record_dict(vec![("arrays", arrays), ("metrics", metrics)]),
+                format!("trained on {examples} examples, loss {loss:.4}"),
+            ))
+        }
+        "evaluate" => {
+            let (examples, loss, accuracy) = trainer.evaluate(received).await?;
+            let metrics = builder.metric_record(&[
+                ("num-examples", Metric::Integer(examples)),
+                ("eval_loss", Metric::Float(loss)),
+                ("eval_acc", Metric::Float(accuracy)),
+            ]);
+            Ok((
+                builder.record_dict(vec![("metrics", metrics)]),
+                format!("evaluated on {examples} examples, loss {loss:.4}"),
+            ))
+        }
+        other => Err(error("message", format!("a {other:?} message: only train and evaluate are served"))),
+    }
 }

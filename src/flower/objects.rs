@@ -260,6 +260,15 @@ impl Builder {
 
     /// The Message object: its metadata (without `message_id`) as a protobuf `Message`, its
     /// content the RecordDict. Its id is the message id.
+    /// A reply that carries an error instead of content: the Message object alone.
+    pub fn error_message(&mut self, metadata: &Metadata, error: &(i64, String)) -> ObjectTree {
+        let without_id = Metadata { message_id: String::new(), ..metadata.clone() };
+        let mut message = Writer::default();
+        message.bytes(1, &without_id.encode()).bytes(3, &encode_error(error));
+        let id = self.add("Message", Vec::new(), message.bytes);
+        ObjectTree { id, children: Vec::new() }
+    }
+
     pub fn message(&mut self, metadata: &Metadata, content: ObjectTree) -> ObjectTree {
         let without_id = Metadata { message_id: String::new(), ..metadata.clone() };
         let mut message = Writer::default();
@@ -267,4 +276,11 @@ impl Builder {
         let id = self.add("Message", vec![content.id.clone()], message.bytes);
         ObjectTree { id, children: vec![content] }
     }
+}
+
+/// Flower's `Error { code: sint64 = 1, reason: string = 2 }`.
+pub fn encode_error((code, reason): &(i64, String)) -> Vec<u8> {
+    let mut error = Writer::default();
+    error.sint64(1, *code).string(2, reason);
+    error.bytes
 }

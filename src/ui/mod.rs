@@ -8,6 +8,7 @@
 mod attack;
 mod chart;
 mod engine;
+mod flower;
 mod graph;
 mod lessons_panel;
 mod messages;
@@ -23,6 +24,7 @@ use std::collections::BTreeMap;
 use yew::prelude::*;
 
 use engine::{Engine, EngineHandle};
+use flower::FlowerPanel;
 use graph::PointerGraph;
 use lessons_panel::{lessons, LessonsPanel, StepOutput};
 use messages::MessagesPanel;
@@ -164,6 +166,10 @@ pub fn app() -> Html {
             <section class="panel playground-panel" aria-label="federated playground">
                 <h2>{ "Federated playground: many clients, real data, any model" }</h2>
                 <PlaygroundPanel />
+            </section>
+            <section class="panel flower-panel" aria-label="Flower federation">
+                <h2>{ "Beyond this page: this tab as a client of a real Flower federation" }</h2>
+                <FlowerPanel />
             </section>
         </main>
         </>

@@ -107,8 +107,8 @@ impl RunSettings {
         let mut settings = RunSettings::default();
         let mut refused = Vec::new();
         for (key, value) in query_pairs(query) {
-            // The playground's settings (`pg_…`) are its own to read.
-            if key.starts_with(PLAYGROUND_PREFIX) {
+            // The playground's settings (`pg_…`) and the Flower panel's (`fl_…`) are their own to read.
+            if key.starts_with(PLAYGROUND_PREFIX) || key.starts_with(FLOWER_PREFIX) {
                 continue;
             }
             if let Err(error) = settings.set(&key, &value) {
@@ -135,6 +135,8 @@ impl RunSettings {
 
 /// Keys of the playground's settings start with this.
 pub const PLAYGROUND_PREFIX: &str = "pg_";
+/// The Flower panel's keys; read once when the page opens, never written back.
+pub const FLOWER_PREFIX: &str = "fl_";
 
 /// `key=value` pairs of a query string, values decoded.
 pub fn query_pairs(query: &str) -> Vec<(String, String)> {
@@ -174,7 +176,7 @@ pub fn read() -> (RunSettings, Vec<Error>) {
 pub fn write_part(playground: bool, part: &str) {
     let kept: Vec<String> = query_pairs(&current_query())
         .into_iter()
-        .filter(|(key, _)| key.starts_with(PLAYGROUND_PREFIX) != playground)
+        .filter(|(key, _)| key.starts_with(FLOWER_PREFIX) || key.starts_with(PLAYGROUND_PREFIX) != playground)
         .map(|(key, value)| format!("{key}={}", js_sys::encode_uri_component(&value)))
         .collect();
     let query = format!(
@@ -188,4 +190,19 @@ pub fn write_part(playground: bool, part: &str) {
 
 pub fn write(settings: &RunSettings) {
     write_part(false, &settings.to_query());
+}
+
+/// `value` read as a number in `[low, high]`, or refused as setting `key` with what is allowed.
+pub fn bounded<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+    key: &str,
+    value: &str,
+    low: T,
+    high: T,
+) -> Result<T, Error> {
+    let expected = format!("a number from {low} to {high}");
+    let parsed: T = value.parse().map_err(|_| refuse(key, value, &expected))?;
+    if parsed < low || parsed > high {
+        return Err(refuse(key, value, &expected));
+    }
+    Ok(parsed)
 }

@@ -1,8 +1,9 @@
 // Shared set-up for the end-to-end tests: serve dist/ on loopback, drive Debian's Chromium
 // through playwright-core (never a downloaded browser), collect console errors.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { mkdirSync, readFile } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { join, dirname, extname, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -19,6 +20,36 @@ export async function serve() {
   }
   server.kill();
   throw new Error('dist/ server did not start');
+}
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.png': 'image/png' };
+
+// dist/ as the page's own server would serve it, passing /v1/fleet/ on to a Flower SuperLink at
+// `fleetPort` (what trunk's [[proxy]] does for `make federation`; python's http.server cannot).
+export async function serveWithFleetProxy(fleetPort) {
+  const dist = join(root, 'dist');
+  const server = createServer((req, res) => {
+    if (req.url.startsWith('/v1/fleet/')) {
+      const upstream = httpRequest({ host: '127.0.0.1', port: fleetPort, path: req.url, method: req.method, headers: req.headers }, answer => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => { res.writeHead(502); res.end('the SuperLink did not answer'); });
+      req.pipe(upstream);
+      return;
+    }
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    const file = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
+    if (!file.startsWith(dist)) { res.writeHead(403); res.end(); return; }
+    readFile(file, (error, body) => {
+      if (error) { res.writeHead(404); res.end(); return; }
+      res.writeHead(200, { 'Content-Type': types[extname(file)] || 'application/octet-stream' });
+      res.end(body);
+    });
+  });
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return { url, stop: () => server.close() };
 }
 
 export async function launch() {

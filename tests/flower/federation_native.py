@@ -99,7 +99,7 @@ def main():
             failures.append(f"Flower's losses {losses} differ from the playground's {expected}")
         for client, path in enumerate(logs):
             text = path.read_text()
-            trained, evaluated = text.count(": train round"), text.count(": evaluate round")
+            trained, evaluated = text.count("Received train message"), text.count("Received evaluate message")
             print(f"client {client}: {trained} trainings, {evaluated} evaluations")
             if (trained, evaluated) != (ROUNDS, ROUNDS):
                 failures.append(f"client {client} trained {trained} and evaluated {evaluated} times:\n{text}")

@@ -10,6 +10,7 @@
 Run with the Flower virtualenv from the repository root (it runs cargo).
 """
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -107,7 +108,7 @@ def check_read(failures):
 
 
 def check_fleet(failures):
-    from flwr.proto import fleet_pb2, heartbeat_pb2, message_pb2, node_pb2, recorddict_pb2  # pylint: disable=E0611
+    from flwr.proto import error_pb2, fleet_pb2, heartbeat_pb2, message_pb2, node_pb2, recorddict_pb2  # pylint: disable=E0611
 
     encoded = {name: bytes.fromhex(h) for name, h in example("fleet").items()}
     node_id = 2**64 - 1 - 5
@@ -134,6 +135,22 @@ def check_fleet(failures):
         "deactivate-node": fleet_pb2.DeactivateNodeRequest(node_id=node_id),
         "unregister-node": fleet_pb2.UnregisterNodeFleetRequest(node_id=node_id),
     }
+    expected["push-messages-error"] = fleet_pb2.PushMessagesRequest(
+        node=node_pb2.Node(node_id=node_id),
+        messages_list=[message_pb2.Message(
+            metadata=expected["push-messages"].messages_list[0].metadata,
+            error=error_pb2.Error(code=2, reason='no array "0.weight" in the message'))],
+        message_object_trees=[message_pb2.ObjectTree(object_id="cd" * 32)],
+        clientapp_runtime_list=[0.25])
+    # The error reply's Message object, inflated by Flower: an error, no content, the same id.
+    from flwr.app import Message  # pylint: disable=C0415
+    error_object = encoded.get("error-object", b"")
+    reply = Message.inflate(error_object)
+    if not reply.has_error() or reply.has_content() or reply.error.code != 2 or "0.weight" not in reply.error.reason:
+        failures.append(f"the error reply inflates as {reply}")
+    # Flower's id re-serializes the message: equal to the hash of our bytes = the same bytes.
+    if hashlib.sha256(error_object).hexdigest() != reply.object_id:
+        failures.append("the error reply's id differs from Flower's own for the same message")
     for name, message in expected.items():
         parsed = type(message).FromString(encoded.get(name, b""))
         if parsed != message:

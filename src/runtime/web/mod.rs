@@ -3,10 +3,12 @@
 //!
 //! - [`wire`]: the typed messages per direction and their conversion to JS values, with tensor
 //!   bytes handed over as transferred buffers.
+//! - [`fleet`]: the Flower Fleet API over `fetch`, signed with a WebCrypto key.
 //! - [`page`]: the main-thread side ([`WebWorkers`], a [`Transport`](super::Transport)).
 //! - [`worker_main`]: the worker side: a [`Worker`](crate::worker::Worker) state machine behind
 //!   `onmessage`, with a MessagePort per directly connected peer.
 
+pub mod fleet;
 mod page;
 pub mod wire;
 mod worker_main;

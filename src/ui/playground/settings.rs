@@ -49,19 +49,7 @@ fn refuse(key: &str, value: &str, expected: &str) -> Error {
     Error::InvalidSetting { setting: key.to_owned(), value: value.to_owned(), expected: expected.to_owned() }
 }
 
-fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
-    key: &str,
-    value: &str,
-    low: T,
-    high: T,
-) -> Result<T, Error> {
-    let expected = format!("a number from {low} to {high}");
-    let parsed: T = value.parse().map_err(|_| refuse(key, value, &expected))?;
-    if parsed < low || parsed > high {
-        return Err(refuse(key, value, &expected));
-    }
-    Ok(parsed)
-}
+use super::super::url::bounded as number;
 
 fn alpha(partition: Partition) -> f64 {
     match partition {

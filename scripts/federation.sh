@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make federation`: a Flower federation with this page's tabs as its clients, on one machine.
+# Starts a SuperLink (loopback, port 9095: Trunk.toml's [[proxy]] points there), the page with
+# `trunk serve` (which passes /v1/fleet/ on to the SuperLink), and the repository's ServerApp
+# (flower/: Flower's FedAvg) for ROUNDS rounds once NODES tabs have connected. Ctrl-C stops all.
+#
+#   NODES=3 ROUNDS=10 make federation
+#   HOST=0.0.0.0 make federation     # a class: students open the page from this machine (see README)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NODES=${NODES:-2}
+ROUNDS=${ROUNDS:-10}
+HOST=${HOST:-127.0.0.1}
+SUPERLINK_PORT=9095
+VENV_BIN=$PWD/.venv-flower/bin
+export FLWR_HOME=$PWD/target/flwr-home
+mkdir -p "$FLWR_HOME"
+printf '[superlink.local]\naddress = "127.0.0.1:%s"\ninsecure = true\n' "$SUPERLINK_PORT" > "$FLWR_HOME/config.toml"
+export PATH=$VENV_BIN:$PATH
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill -- -"$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$SUPERLINK_PORT") 2>/dev/null; then
+  echo "Port $SUPERLINK_PORT is taken (a SuperLink from an earlier run?): stop it first." >&2
+  exit 1
+fi
+echo "SuperLink on 127.0.0.1:$SUPERLINK_PORT (log: $FLWR_HOME/superlink.log)"
+setsid flower-superlink --insecure --host 127.0.0.1 --port "$SUPERLINK_PORT" \
+  --disable-runtime-dependency-installation > "$FLWR_HOME/superlink.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 150); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$SUPERLINK_PORT") 2>/dev/null && break
+  sleep 0.2
+done
+
+echo "The page: trunk serve on http://$HOST:8080 (first build takes a minute or two)"
+setsid trunk serve --release --address "$HOST" > "$FLWR_HOME/trunk.log" 2>&1 &
+pids+=($!)
+
+echo "The ServerApp: FedAvg for $ROUNDS rounds, waiting for $NODES clients"
+flwr run flower local --run-config "num-server-rounds=$ROUNDS min-nodes=$NODES"
+echo
+echo "Open $NODES tabs, one per client, and press Connect in each Flower panel:"
+for i in $(seq 0 $((NODES - 1))); do
+  echo "  http://localhost:8080/?fl_client=$i&fl_clients=$NODES"
+done
+echo
+echo "Following the run (flwr ls local shows it; Ctrl-C stops everything):"
+sleep 2
+run_id=$(flwr ls local --format json | "$VENV_BIN/python" -c \
+  'import json,sys; runs=json.load(sys.stdin).get("runs",[]); print(runs[-1]["run-id"] if runs else "")')
+if [ -n "$run_id" ]; then
+  flwr log "$run_id" local --stream || true
+fi
+wait

@@ -1,0 +1,259 @@
+//! What a Flower client learns with, where its data is: this client's shard of the playground's
+//! circle data on a minisyft worker (a Web Worker in a tab, an in-process worker natively), trained
+//! from the global arrays FedAvg sends through the playground's plan. Only the trained arrays —
+//! clipped and noised first when client-side DP is on — the number of examples and the losses
+//! leave it.
+//!
+//! Every client deals the same data from the seed (400 points, a quarter held out, IID shards),
+//! so the in-page federation and `flower_client expect` can compute what a Flower run must reach.
+
+use super::error;
+use super::node::{Arrays, Trainer};
+use super::received::{ConfigValue, Received};
+use crate::error::{Error, Result};
+use crate::nn::Mlp;
+use crate::playground::data::{DataKind, DataSet};
+use crate::playground::federation::{PlaygroundFederation, RunConfig};
+use crate::playground::partition::{partition, Partition};
+use crate::privacy::secure_random;
+use crate::tensor::{Elementwise, Tensor};
+use crate::WorkerHandle;
+
+/// Points in the data set every client deals its shard from.
+pub const POINTS: usize = 400;
+const NOISE: f64 = 0.1;
+/// As many clients as the playground allows.
+pub const MAX_CLIENTS: usize = 64;
+/// The playground's mini-batch size; FedAvg's config sets the learning rate and local epochs.
+const BATCH_SIZE: usize = 16;
+
+/// Which shard a client holds: client `client` of `clients`, data from `seed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardSpec {
+    pub client: usize,
+    pub clients: usize,
+    pub seed: u64,
+}
+
+impl ShardSpec {
+    pub fn new(client: usize, clients: usize, seed: u64) -> Result<ShardSpec> {
+        if !(1..=MAX_CLIENTS).contains(&clients) {
+            return Err(Error::InvalidSetting {
+                setting: "clients".into(),
+                value: clients.to_string(),
+                expected: format!("1 to {MAX_CLIENTS}"),
+            });
+        }
+        if client >= clients {
+            return Err(Error::InvalidSetting {
+                setting: "client".into(),
+                value: client.to_string(),
+                expected: format!("0 to {} (one of {clients} clients)", clients - 1),
+            });
+        }
+        Ok(ShardSpec { client, clients, seed })
+    }
+
+    /// The training split all the clients' shards come from, and the shards (indices into it).
+    pub fn training_split(&self) -> Result<(DataSet, Vec<Vec<usize>>)> {
+        let data = DataSet::generate(DataKind::Circle, POINTS, NOISE, self.seed)?;
+        let (train, _test) = data.split(0.25, self.seed);
+        let shards = partition(&train.labels(), self.clients, Partition::Iid, self.seed)?;
+        Ok((train, shards))
+    }
+
+    pub fn shard(&self) -> Result<DataSet> {
+        let (train, shards) = self.training_split()?;
+        let mine =
+            shards.get(self.client).ok_or_else(|| Error::Empty { what: "a shard".into(), item: "client".into() })?;
+        Ok(train.subset(mine))
+    }
+}
+
+/// Client-side differential privacy: the update (trained − global) is scaled to L2 norm at most
+/// `clip` and N(0, (noise_multiplier · clip)²) from the cryptographic generator is added to each
+/// of its values before it leaves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClientDp {
+    pub clip: f64,
+    pub noise_multiplier: f64,
+}
+
+impl ClientDp {
+    pub fn new(clip: f64, noise_multiplier: f64) -> Result<ClientDp> {
+        if !(clip > 0.0 && clip <= 1e3) {
+            return Err(Error::InvalidSetting {
+                setting: "clipping norm".into(),
+                value: clip.to_string(),
+                expected: "in (0, 1000]".into(),
+            });
+        }
+        if !(0.0..=100.0).contains(&noise_multiplier) {
+            return Err(Error::InvalidSetting {
+                setting: "noise multiplier".into(),
+                value: noise_multiplier.to_string(),
+                expected: "in [0, 100]".into(),
+            });
+        }
+        Ok(ClientDp { clip, noise_multiplier })
+    }
+
+    /// `trained` as it may leave: global + the clipped, noised update.
+    pub fn privatise(&self, global: &Arrays, trained: &Arrays) -> Result<Arrays> {
+        let mut deltas = Vec::new();
+        for ((name, shape, before), (_, _, after)) in global.iter().zip(trained) {
+            if before.len() != after.len() {
+                return Err(error(
+                    "dp",
+                    format!("{name}: {} values before training, {} after", before.len(), after.len()),
+                ));
+            }
+            deltas.push((
+                name,
+                shape,
+                before,
+                after.iter().zip(before).map(|(a, b)| f64::from(a - b)).collect::<Vec<_>>(),
+            ));
+        }
+        let norm = deltas.iter().flat_map(|(.., d)| d.iter()).map(|v| v * v).sum::<f64>().sqrt();
+        let factor = if norm > self.clip { self.clip / norm } else { 1.0 };
+        let std = self.noise_multiplier * self.clip;
+        deltas
+            .into_iter()
+            .map(|(name, shape, before, delta)| {
+                let noise = secure_random::gaussians(delta.len(), std)?;
+                let values =
+                    before.iter().zip(delta).zip(noise).map(|((b, d), n)| (f64::from(*b) + d * factor + n) as f32);
+                Ok((name.clone(), shape.clone(), values.collect()))
+            })
+            .collect()
+    }
+}
+
+/// What a kept federation was built for: the learning rate's bits, the epochs, the shapes.
+type TrainingKey = (u64, usize, Vec<Vec<usize>>);
+
+/// This client's shard on its worker, and the training that runs there.
+pub struct ShardClient {
+    worker: WorkerHandle,
+    shard: DataSet,
+    dp: Option<ClientDp>,
+    /// Kept between rounds so the shard and the plan stay on the worker; rebuilt when the
+    /// ServerApp changes the learning rate, the epochs or the model's shapes.
+    federation: Option<(PlaygroundFederation, TrainingKey)>,
+}
+
+impl ShardClient {
+    pub fn new(worker: WorkerHandle, spec: &ShardSpec, dp: Option<ClientDp>) -> Result<ShardClient> {
+        Ok(ShardClient { worker, shard: spec.shard()?, dp, federation: None })
+    }
+
+    pub fn examples(&self) -> usize {
+        self.shard.len()
+    }
+}
+
+/// A number from the message's config (`default` when absent).
+pub fn config_number(received: &Received, key: &str, default: f64) -> f64 {
+    received
+        .config
+        .iter()
+        .find(|(_, k, _)| k == key)
+        .map(|(_, _, v)| match v {
+            ConfigValue::Float(v) => *v,
+            ConfigValue::Integer(v) => *v as f64,
+            ConfigValue::Unsigned(v) => *v as f64,
+            _ => f64::NAN,
+        })
+        .unwrap_or(default)
+}
+
+/// The playground's MLP (2 inputs, tanh, one sigmoid output) with the message's arrays
+/// `0.weight`, `0.bias`, `1.weight`, …; shapes are checked against the network they describe.
+pub fn model_from(received: &Received) -> Result<Mlp> {
+    let array = |name: &str| received.arrays.iter().find(|(_, n, _, _)| n == name);
+    let layers = (0..).take_while(|layer| array(&format!("{layer}.weight")).is_some()).count();
+    if layers == 0 {
+        return Err(error("train", "no array \"0.weight\" in the message"));
+    }
+    let hidden: Vec<usize> = (0..layers - 1)
+        .filter_map(|layer| array(&format!("{layer}.weight")).and_then(|(_, _, shape, _)| shape.first().copied()))
+        .collect();
+    if hidden.iter().any(|&h| !(1..=256).contains(&h)) {
+        return Err(error("train", format!("hidden layers {hidden:?}: each must have 1 to 256 units")));
+    }
+    let model = Mlp::new(2, &hidden, Elementwise::Tanh, &mut crate::rng::Rng::seeded(0))?;
+    for (layer, linear) in model.layers.iter().enumerate() {
+        for (suffix, tensor) in [("weight", &linear.weight), ("bias", &linear.bias)] {
+            let name = format!("{layer}.{suffix}");
+            let (_, _, shape, values) = array(&name).ok_or_else(|| error("train", format!("no array {name:?}")))?;
+            if *shape != tensor.shape() {
+                return Err(error("train", format!("{name} is {shape:?}, the model needs {:?}", tensor.shape())));
+            }
+            tensor.data().set_(&Tensor::from_f32(shape, values.clone())?)?;
+        }
+    }
+    Ok(model)
+}
+
+/// The model's parameters as named arrays, in the order `model_from` reads them.
+pub fn arrays_of(model: &Mlp) -> Arrays {
+    model
+        .layers
+        .iter()
+        .enumerate()
+        .flat_map(|(layer, linear)| {
+            [("weight", &linear.weight), ("bias", &linear.bias)]
+                .map(|(suffix, t)| (format!("{layer}.{suffix}"), t.shape(), t.to_f32_vec()))
+        })
+        .collect()
+}
+
+impl Trainer for ShardClient {
+    async fn train(&mut self, received: &Received) -> Result<(Arrays, i64, f64)> {
+        let model = model_from(received)?;
+        let global = arrays_of(&model);
+        let lr = config_number(received, "lr", 0.3);
+        let epochs = config_number(received, "local-epochs", 2.0);
+        if !(1.0..=100.0).contains(&epochs) || epochs.fract() != 0.0 {
+            return Err(Error::InvalidSetting {
+                setting: "local-epochs".into(),
+                value: epochs.to_string(),
+                expected: "a whole number from 1 to 100".into(),
+            });
+        }
+        let key = (lr.to_bits(), epochs as usize, global.iter().map(|(_, shape, _)| shape.clone()).collect());
+        let federation = match self.federation.take() {
+            Some((mut federation, old)) if old == key => {
+                federation.model = model;
+                (federation, old)
+            }
+            _ => {
+                let config =
+                    RunConfig { lr, local_epochs: epochs as usize, batch_size: BATCH_SIZE, ..RunConfig::default() };
+                let all: Vec<usize> = (0..self.shard.len()).collect();
+                let worker = std::slice::from_ref(&self.worker);
+                (PlaygroundFederation::new(worker, &self.shard, &[all], &self.shard, model, config)?, key)
+            }
+        };
+        let (federation, _) = self.federation.insert(federation);
+        let report = federation.round().await?;
+        if let Some((worker, reason)) = report.failed.first() {
+            return Err(Error::WorkerGone { worker: worker.clone(), reason: reason.clone() });
+        }
+        let loss = report.client_losses.first().map_or(report.train_loss, |(_, l)| *l);
+        let trained = arrays_of(&federation.model);
+        let trained = match &self.dp {
+            Some(dp) => dp.privatise(&global, &trained)?,
+            None => trained,
+        };
+        Ok((trained, self.shard.len() as i64, loss))
+    }
+
+    async fn evaluate(&mut self, received: &Received) -> Result<(i64, f64, f64)> {
+        let model = model_from(received)?;
+        let (x, y) = self.shard.tensors()?;
+        let p = model.forward(&x)?;
+        Ok((self.shard.len() as i64, model.loss(&p, &y)?.item()?, model.score(&p, &y)))
+    }
+}

@@ -1,0 +1,241 @@
+//! The Flower panel: this tab as a client of a real Flower federation. Its shard of the data sits
+//! on a Web Worker of its own; the node (`crate::flower::session`) talks to the SuperLink over
+//! `fetch` through the page's origin; the panel shows the node id, where the node is, and every
+//! Flower message in and out with its size. Settings come from the form or the address (`fl_…`).
+
+mod settings;
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use yew::prelude::*;
+
+use super::engine::{WORKER_SCRIPT, WORKER_WASM};
+use super::url;
+use crate::flower::client::ShardClient;
+use crate::flower::session::{self, diagnose, Direction, Event as NodeEvent, LogEntry, Problem, Status, Surroundings};
+use crate::runtime::web::fleet::BrowserFleet;
+use crate::runtime::web::WebWorkers;
+use crate::Syft;
+pub use settings::FlowerSettings;
+
+/// Log lines kept on the page (the totals count them all).
+const LOG_LINES: usize = 200;
+/// The worker that holds this tab's shard.
+const WORKER: &str = "flower_client";
+
+/// What the panel knows of its node, folded from the node's events.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct NodeView {
+    status: Option<Status>,
+    node_id: Option<u64>,
+    log: Vec<LogEntry>,
+    trained: usize,
+    evaluated: usize,
+    bytes_in: usize,
+    bytes_out: usize,
+}
+
+impl Reducible for NodeView {
+    type Action = Option<NodeEvent>;
+
+    fn reduce(self: Rc<Self>, event: Option<NodeEvent>) -> Rc<Self> {
+        let mut view = (*self).clone();
+        match event {
+            None => view = NodeView::default(),
+            Some(NodeEvent::Status(status)) => {
+                if let Status::Waiting { node_id } | Status::Working { node_id, .. } = status {
+                    view.node_id = Some(node_id);
+                }
+                view.status = Some(status);
+            }
+            Some(NodeEvent::Log(entry)) => {
+                match entry.direction {
+                    Direction::Received => view.bytes_in += entry.bytes,
+                    Direction::Sent => {
+                        view.bytes_out += entry.bytes;
+                        view.trained += usize::from(entry.what.starts_with("reply: trained"));
+                        view.evaluated += usize::from(entry.what.starts_with("reply: evaluated"));
+                    }
+                    Direction::Note => {}
+                }
+                view.log.push(entry);
+                let excess = view.log.len().saturating_sub(LOG_LINES);
+                view.log.drain(..excess);
+            }
+        }
+        Rc::new(view)
+    }
+}
+
+fn status_text(status: &Option<Status>) -> (&'static str, String) {
+    match status {
+        None => ("idle", "not connected".into()),
+        Some(Status::Connecting) => ("connecting", "registering with the SuperLink".into()),
+        Some(Status::Waiting { .. }) => ("waiting", "waiting for the ServerApp's next message".into()),
+        Some(Status::Working { message_type, round, .. }) => {
+            let doing = if message_type == "train" { "training" } else { "evaluating" };
+            ("working", if round.is_empty() { doing.to_owned() } else { format!("{doing}, round {round}") })
+        }
+        Some(Status::Retrying { attempt, seconds, .. }) => {
+            ("retrying", format!("attempt {attempt} failed; trying again in {seconds} s"))
+        }
+        Some(Status::Stopped) => ("stopped", "disconnected".into()),
+        Some(Status::Failed(_)) => ("failed", "stopped: see below".into()),
+    }
+}
+
+fn bytes(n: usize) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MiB", n as f64 / 1048576.0)
+    } else if n >= 1024 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// Starts this tab's node; `stop` ends it; every event goes to `view`.
+fn connect(settings: &FlowerSettings, stop: Rc<Cell<bool>>, view: UseReducerDispatcher<NodeView>) {
+    let settings = settings.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let report = |event: NodeEvent| view.dispatch(Some(event));
+        report(NodeEvent::Status(Status::Connecting));
+        let prepared = async {
+            let spec = settings.shard()?;
+            let dp = settings.dp()?;
+            let syft = Syft::new(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM), settings.seed);
+            let trainer = ShardClient::new(syft.create_worker(WORKER)?, &spec, dp)?;
+            let fleet = BrowserFleet::generate(&settings.address).await?;
+            crate::Result::Ok((syft, trainer, fleet))
+        };
+        let (_syft, mut trainer, fleet) = match prepared.await {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                report(NodeEvent::Status(Status::Failed(diagnose(&error))));
+                return;
+            }
+        };
+        report(NodeEvent::Log(LogEntry {
+            direction: Direction::Note,
+            what: format!(
+                "{} training points on Web Worker {WORKER}; a new P-384 key from WebCrypto",
+                trainer.examples()
+            ),
+            bytes: 0,
+        }));
+        let now = || js_sys::Date::now() / 1000.0;
+        let stopped = || stop.get();
+        let around = Surroundings { now: &now, stop: &stopped, report: &report };
+        let fleet = &fleet;
+        let call = move |request| fleet.call(request);
+        let sleep = |seconds: f64| yew::platform::time::sleep(Duration::from_secs_f64(seconds.max(0.0)));
+        // The outcome is in the events (Stopped or Failed).
+        let _ = session::run(call, sleep, fleet.public_key_pem(), &mut trainer, &around).await;
+    });
+}
+
+#[function_component(FlowerPanel)]
+pub fn flower_panel() -> Html {
+    let initial = use_memo((), |_| FlowerSettings::from_query(&url::current_query()));
+    let settings = use_state(|| initial.0.clone());
+    let refused = use_state(|| initial.1.iter().map(ToString::to_string).collect::<Vec<_>>());
+    let view = use_reducer(NodeView::default);
+    let stop = use_state(|| Rc::new(Cell::new(true)));
+
+    let running = !stop.get();
+    let on_input = |key: &'static str| {
+        let (settings, refused) = (settings.clone(), refused.clone());
+        Callback::from(move |event: Event| {
+            let mut next = (*settings).clone();
+            match next.set(key, &url::form_value(&event)) {
+                Ok(()) => {
+                    settings.set(next);
+                    refused.set(Vec::new());
+                }
+                Err(error) => refused.set(vec![error.to_string()]),
+            }
+        })
+    };
+    let on_connect = {
+        let (settings, view, stop) = (settings.clone(), view.clone(), stop.clone());
+        Callback::from(move |_| {
+            if !stop.get() {
+                return;
+            }
+            let flag = Rc::new(Cell::new(false));
+            view.dispatch(None);
+            connect(&settings, flag.clone(), view.dispatcher());
+            stop.set(flag);
+        })
+    };
+    let on_disconnect = {
+        let stop = stop.clone();
+        Callback::from(move |_| Cell::set(&stop, true))
+    };
+    // A node that stopped or failed by itself frees the button.
+    if running && matches!(view.status, Some(Status::Stopped | Status::Failed(_))) {
+        Cell::set(&stop, true);
+    }
+
+    let (state, text) = status_text(&view.status);
+    let problem: Option<&Problem> = match &view.status {
+        Some(Status::Retrying { problem, .. } | Status::Failed(problem)) => Some(problem),
+        _ => None,
+    };
+    let disabled = running;
+    html! {
+        <div class="flower" data-status={state} data-node={view.node_id.map(|n| n.to_string()).unwrap_or_default()}
+             data-trained={view.trained.to_string()} data-evaluated={view.evaluated.to_string()}>
+            <div class="controls" role="group" aria-label="Flower settings">
+                <label>{ "SuperLink" }<input name="fl_address" placeholder="this page's server" value={settings.address.clone()} onchange={on_input("address")} disabled={disabled} /></label>
+                <label>{ "client" }<input name="fl_client" type="number" min="0" max="63" value={settings.client.to_string()} onchange={on_input("client")} disabled={disabled} /></label>
+                <label>{ "of clients" }<input name="fl_clients" type="number" min="1" max="64" value={settings.clients.to_string()} onchange={on_input("clients")} disabled={disabled} /></label>
+                <label>{ "client-side DP" }
+                    <select name="fl_dp" onchange={on_input("dp")} disabled={disabled}>
+                        <option value="off" selected={!settings.dp}>{ "off" }</option>
+                        <option value="on" selected={settings.dp}>{ "clip and noise my update" }</option>
+                    </select>
+                </label>
+                if settings.dp {
+                    <label>{ "clip S" }<input name="fl_clip" type="number" step="any" min="0.001" max="100" value={settings.clip.to_string()} onchange={on_input("clip")} disabled={disabled} /></label>
+                    <label>{ "noise z" }<input name="fl_z" type="number" step="any" min="0" max="100" value={settings.noise_multiplier.to_string()} onchange={on_input("z")} disabled={disabled} /></label>
+                }
+                <div class="buttons">
+                    if running { <button class="disconnect" onclick={on_disconnect}>{ "Disconnect" }</button> }
+                    else { <button class="connect" onclick={on_connect}>{ "Connect" }</button> }
+                </div>
+            </div>
+            <p class="note">{ format!(
+                "This tab is client {} of {}: its shard of the circle data (seed {}) stays on a Web Worker; only what the ServerApp asks for leaves it — the trained model{}, the number of examples and the losses. `make federation` starts a SuperLink and Flower's FedAvg with this page; every tab that connects is one client.",
+                settings.client, settings.clients, settings.seed,
+                if settings.dp { format!(" (its update clipped to norm {} and noised with σ = {}·{})", settings.clip, settings.noise_multiplier, settings.clip) } else { String::new() }) }</p>
+            if !refused.is_empty() {
+                <ul class="settings-error" role="alert">{ for refused.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
+            }
+            <p class="fl-status" aria-live="polite">
+                <strong>{ format!("{state}: ") }</strong>{ text }
+                { view.node_id.map(|n| format!(" · node {n}")).unwrap_or_default() }
+                { format!(" · {} trained, {} evaluated · {} in, {} out", view.trained, view.evaluated, bytes(view.bytes_in), bytes(view.bytes_out)) }
+            </p>
+            if let Some(problem) = problem {
+                <div class="fl-problem error" role="alert"><p>{ &problem.error }</p><p class="advice">{ problem.advice }</p></div>
+            }
+            <div class="fl-log-box"><table class="fl-log">
+                <thead><tr><th>{ "" }</th><th>{ "message" }</th><th>{ "size" }</th></tr></thead>
+                <tbody>
+                    { for view.log.iter().rev().map(|entry| {
+                        let (arrow, class) = match entry.direction {
+                            Direction::Received => ("⬇ in", "in"),
+                            Direction::Sent => ("⬆ out", "out"),
+                            Direction::Note => ("·", "note"),
+                        };
+                        html! { <tr class={class}><td>{ arrow }</td><td>{ &entry.what }</td>
+                            <td>{ if entry.bytes > 0 { bytes(entry.bytes) } else { String::new() } }</td></tr> }
+                    }) }
+                </tbody>
+            </table></div>
+        </div>
+    }
+}

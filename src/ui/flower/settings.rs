@@ -1,0 +1,117 @@
+//! The Flower panel's settings (`fl_…` in the address, or the form): which shard this tab holds,
+//! where the SuperLink is, and client-side DP. Each either works or is refused with a message.
+
+use crate::error::Error;
+use crate::flower::client::{ClientDp, ShardSpec, MAX_CLIENTS};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowerSettings {
+    pub client: usize,
+    pub clients: usize,
+    pub seed: u64,
+    /// Empty: the page's own origin (its server passes /v1/fleet/ on to the SuperLink).
+    pub address: String,
+    pub dp: bool,
+    pub clip: f64,
+    pub noise_multiplier: f64,
+}
+
+impl Default for FlowerSettings {
+    fn default() -> Self {
+        FlowerSettings {
+            client: 0,
+            clients: 2,
+            seed: 0,
+            address: String::new(),
+            dp: false,
+            clip: 1.0,
+            noise_multiplier: 0.1,
+        }
+    }
+}
+
+fn refuse(key: &str, value: &str, expected: &str) -> Error {
+    Error::InvalidSetting { setting: format!("fl_{key}"), value: value.to_owned(), expected: expected.to_owned() }
+}
+
+/// An origin (`http://host:port`), or nothing for the page's own.
+fn origin(value: &str) -> Result<String, Error> {
+    let expected = "empty (this page's server) or an origin like http://10.0.0.5:8080 that passes /v1/fleet/ on";
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let url = web_sys::Url::new(value).map_err(|_| refuse("address", value, expected))?;
+    let origin = url.origin();
+    let scheme_ok = url.protocol() == "http:" || url.protocol() == "https:";
+    if !scheme_ok || value.trim_end_matches('/') != origin {
+        return Err(refuse("address", value, expected));
+    }
+    Ok(origin)
+}
+
+impl FlowerSettings {
+    /// Sets `key` (without `fl_`) from text, or says why not (and changes nothing).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
+        let value = value.trim();
+        let setting = format!("fl_{key}");
+        let number = |low, high| super::super::url::bounded(&setting, value, low, high);
+        let float = |low, high| super::super::url::bounded(&setting, value, low, high);
+        match key {
+            "client" => {
+                let client = number(0, MAX_CLIENTS - 1)?;
+                ShardSpec::new(client, self.clients, self.seed)?;
+                self.client = client;
+            }
+            "clients" => {
+                let clients = number(1, MAX_CLIENTS)?;
+                // The shard must exist among the new number: the last one if it no longer does.
+                self.client = self.client.min(clients - 1);
+                self.clients = clients;
+            }
+            "seed" => self.seed = super::super::url::bounded(&setting, value, 0, u64::MAX)?,
+            "address" => self.address = origin(value)?,
+            "dp" => {
+                self.dp = match value {
+                    "on" | "1" | "true" => true,
+                    "off" | "0" | "false" => false,
+                    _ => return Err(refuse(key, value, "on or off")),
+                }
+            }
+            "clip" => self.clip = float(0.001, 100.0)?,
+            "z" => self.noise_multiplier = float(0.0, 100.0)?,
+            _ => return Err(refuse(key, value, "client, clients, seed, address, dp, clip or z")),
+        }
+        Ok(())
+    }
+
+    /// The address's `fl_…` keys, `clients` first so `client` is checked against it.
+    pub fn from_query(query: &str) -> (FlowerSettings, Vec<Error>) {
+        let mut settings = FlowerSettings::default();
+        let mut refused = Vec::new();
+        let mut pairs: Vec<(String, String)> = super::super::url::query_pairs(query)
+            .into_iter()
+            .filter_map(|(key, value)| {
+                key.strip_prefix(super::super::url::FLOWER_PREFIX).map(|k| (k.to_owned(), value))
+            })
+            .collect();
+        pairs.sort_by_key(|(key, _)| key != "clients");
+        for (key, value) in pairs {
+            if let Err(error) = settings.set(&key, &value) {
+                refused.push(error);
+            }
+        }
+        (settings, refused)
+    }
+
+    pub fn shard(&self) -> Result<ShardSpec, Error> {
+        ShardSpec::new(self.client, self.clients, self.seed)
+    }
+
+    pub fn dp(&self) -> Result<Option<ClientDp>, Error> {
+        if self.dp {
+            ClientDp::new(self.clip, self.noise_multiplier).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+// Browser tabs as the clients of a real Flower federation: a SuperLink on loopback, the built
+// page served with /v1/fleet/ passed on to it, K headless Chromium pages each holding its own
+// shard (fl_client=i of K), and the repository's ServerApp (Flower's FedAvg) run with `flwr run`.
+//  1. Every round trains and evaluates on every tab, the run completes, and the aggregated
+//     evaluation loss equals the playground's own federation (`flower_client expect`: same data,
+//     split, shards and initial arrays, no Flower) within 1e-4 — arrays cross as exact float32
+//     both ways; only where the weighted sums are taken differs (numpy float64 against Rust
+//     float32, ~1e-7 a round), and wasm's tanh/exp against the native libm's (~1 ulp).
+//  2. A tab closed mid-run: with min-nodes = K−1, Flower's FedAvg counts its missing reply as a
+//     failure once the SuperLink marks it offline, and the run completes with the others.
+//  3. The SuperLink gone: the tabs say so, with what to do, and retry; Disconnect stops them.
+// Needs the Flower virtualenv (scripts/flower_setup.sh) and the built dist/ (make build).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch, open, serveWithFleetProxy, screenshots } from '../e2e/harness.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const venv = join(root, '.venv-flower', 'bin');
+const K = 3;
+const ROUNDS = 3;
+
+const freePort = () => new Promise(resolve => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+async function until(what, check, seconds) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+function flwr(home, env, ...args) {
+  const out = spawnSync(join(venv, 'flwr'), args, { cwd: home, env, encoding: 'utf8', timeout: 120_000 });
+  return (out.stdout || '') + (out.stderr || '');
+}
+
+async function startRun(home, env, config) {
+  const out = flwr(home, env, 'run', join(root, 'flower'), 'local', '--run-config', config);
+  const id = /started run (\d+)/.exec(out);
+  assert.ok(id, `flwr run: ${out}`);
+  return id[1];
+}
+
+async function finished(home, env, runId, seconds) {
+  return until(`run ${runId} to finish`, () => {
+    const runs = JSON.parse(flwr(home, env, 'ls', 'local', '--format', 'json') || '{}').runs || [];
+    const status = runs.find(r => r['run-id'] === runId)?.status || '';
+    return status.startsWith('finished') ? status : null;
+  }, seconds);
+}
+
+const panel = page => page.locator('.flower');
+const shot = async (page, name) => {
+  mkdirSync(screenshots, { recursive: true });
+  await page.locator('.flower-panel').screenshot({ path: join(screenshots, `${name}.png`) });
+};
+const counts = async page => ({
+  trained: Number(await panel(page).getAttribute('data-trained')),
+  evaluated: Number(await panel(page).getAttribute('data-evaluated')),
+});
+
+test('browser tabs are the clients of a real Flower FedAvg run, and survive one leaving', { timeout: 600_000 }, async () => {
+  const home = mkdtempSync(join(tmpdir(), 'flwr-browser-'));
+  const port = await freePort();
+  writeFileSync(join(home, 'config.toml'), `[superlink.local]\naddress = "127.0.0.1:${port}"\ninsecure = true\n`);
+  const env = { ...process.env, PATH: `${venv}:${process.env.PATH}`, FLWR_HOME: home };
+  const build = spawnSync('cargo', ['build', '--quiet', '--example', 'flower_client'], { cwd: root, stdio: 'inherit' });
+  assert.equal(build.status, 0);
+  const logFile = openSync(join(home, 'superlink.log'), 'w');
+  const superlink = spawn(join(venv, 'flower-superlink'), ['--insecure', '--host', '127.0.0.1', '--port', String(port),
+    '--disable-runtime-dependency-installation'], { cwd: home, env, detached: true,
+    stdio: ['ignore', logFile, logFile] });
+  const server = await serveWithFleetProxy(port);
+  const browser = await launch();
+  try {
+    await until('the SuperLink', async () => {
+      try { await fetch(`http://127.0.0.1:${port}/`); return true; } catch { return false; }
+    }, 60);
+    const tabs = [];
+    for (let i = 0; i < K; i++) {
+      const tab = await open(browser, `${server.url}?fl_client=${i}&fl_clients=${K}`);
+      await tab.page.locator('.flower button.connect').click();
+      tabs.push(tab);
+    }
+    const nodes = [];
+    for (const { page } of tabs) {
+      await until('a node id', async () => (await panel(page).getAttribute('data-status')) === 'waiting', 60);
+      nodes.push(await panel(page).getAttribute('data-node'));
+    }
+    assert.equal(new Set(nodes).size, K, `K distinct 64-bit node ids: ${nodes}`);
+
+    // 1. Every round on every tab; the losses the playground's own federation reaches.
+    const first = await startRun(home, env, `num-server-rounds=${ROUNDS} min-nodes=${K}`);
+    assert.equal(await finished(home, env, first, 240), 'finished:completed');
+    for (const { page } of tabs) assert.deepEqual(await counts(page), { trained: ROUNDS, evaluated: ROUNDS });
+    const log = flwr(home, env, 'log', first, 'local', '--show');
+    const losses = [...log.matchAll(/minisyft round \d+ evaluate \{[^}]*'eval_loss': ([0-9.e-]+)/g)].map(m => Number(m[1]));
+    const initial = spawnSync(join(venv, 'python'), ['-c', `import json, sys; sys.path.insert(0, ${JSON.stringify(join(root, 'flower'))})
+from minisyft_flower.server_app import initial_arrays
+print(json.dumps({n: [list(a.shape), a.numpy().flatten().tolist()] for n, a in initial_arrays(8, 0).items()}))`], { encoding: 'utf8' });
+    writeFileSync(join(home, 'initial.json'), initial.stdout);
+    const expected = spawnSync(join(root, 'target', 'debug', 'examples', 'flower_client'),
+      ['expect', String(K), String(ROUNDS), join(home, 'initial.json')], { encoding: 'utf8' });
+    const want = JSON.parse(expected.stdout);
+    console.log(`Flower's aggregated evaluation loss: ${losses}\nthe playground's own federation:    ${want}`);
+    assert.equal(losses.length, ROUNDS);
+    losses.forEach((loss, i) => assert.ok(Math.abs(loss - want[i]) < 1e-4, `round ${i + 1}: ${loss} vs ${want[i]}`));
+    await shot(tabs[0].page, 'flower-tab');
+
+    // 2. One tab closed after the first round of a second run: its reply is a failure, the rest go on.
+    const second = await startRun(home, env, `num-server-rounds=${ROUNDS} min-nodes=${K - 1}`);
+    const last = tabs.pop();
+    await until('the second run\'s first evaluation', async () => (await counts(last.page)).evaluated > ROUNDS, 120);
+    await last.page.close();
+    assert.equal(await finished(home, env, second, 300), 'finished:completed');
+    const secondLog = flwr(home, env, 'log', second, 'local', '--show');
+    const failures = [...secondLog.matchAll(/Received (\d+) results and (\d+) failures/g)].map(m => [Number(m[1]), Number(m[2])]);
+    console.log(`second run, results and failures per aggregation: ${JSON.stringify(failures)}`);
+    assert.ok(failures.some(([ok, failed]) => ok === K - 1 && failed === 1), 'Flower reported the closed tab as a failure');
+    assert.match(secondLog, /Received error in reply from node \d+/);
+    for (const { page } of tabs) assert.equal((await counts(page)).evaluated, 2 * ROUNDS);
+
+    // 3. The SuperLink gone: each tab says so and retries; Disconnect stops it.
+    process.kill(-superlink.pid, 'SIGTERM');
+    for (const { page } of tabs) {
+      await until('a retrying tab', async () => (await panel(page).getAttribute('data-status')) === 'retrying', 60);
+      assert.match(await page.locator('.fl-problem').innerText(), /Is the SuperLink running\?/);
+    }
+    await shot(tabs[0].page, 'flower-superlink-gone');
+    await tabs[0].page.locator('.flower button.disconnect').click();
+    await until('a stopped tab', async () => (await panel(tabs[0].page).getAttribute('data-status')) === 'stopped', 30);
+    for (const { errors } of tabs) assert.deepEqual(errors.filter(e => !/Failed to load resource/.test(e)), []);
+  } finally {
+    await browser.close();
+    server.stop();
+    try { process.kill(-superlink.pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+});

@@ -1,0 +1,218 @@
+//! A Flower node's life (`src/flower/session.rs`) against a scripted SuperLink and a fake clock:
+//! it joins, beats on time, leaves when stopped, retries what can mend with backoff, gives up on
+//! what cannot with the advice the page shows; and the client's side (`src/flower/client.rs`):
+//! shards, the model read from a message, client-side DP.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::cell::{Cell, RefCell};
+
+use minisyft::flower::client::{arrays_of, model_from, ClientDp, ShardSpec};
+use minisyft::flower::fleet::Request;
+use minisyft::flower::node::{Arrays, Trainer};
+use minisyft::flower::protobuf::Writer;
+use minisyft::flower::received::Received;
+use minisyft::flower::session::{run, Event, Problem, Status, Surroundings};
+use minisyft::runtime::block_on;
+use minisyft::{Error, Result};
+
+/// Never asked to train: these SuperLinks send no messages.
+struct Idle;
+
+impl Trainer for Idle {
+    async fn train(&mut self, _: &Received) -> Result<(Arrays, i64, f64)> {
+        Err(Error::Flower { what: "train".into(), reason: "not expected".into() })
+    }
+    async fn evaluate(&mut self, _: &Received) -> Result<(i64, f64, f64)> {
+        Err(Error::Flower { what: "evaluate".into(), reason: "not expected".into() })
+    }
+}
+
+struct Outcome {
+    calls: Vec<(f64, &'static str)>,
+    statuses: Vec<Status>,
+    result: std::result::Result<(), Problem>,
+}
+
+/// Runs a node until `seconds` on the fake clock, the SuperLink answering each call with `answer`.
+fn check(seconds: f64, answer: impl Fn(&Request, f64) -> Result<Vec<u8>>) -> Outcome {
+    let clock = Cell::new(1_800_000_000.0);
+    let start = clock.get();
+    let calls = RefCell::new(Vec::new());
+    let statuses = RefCell::new(Vec::new());
+    let call = |request: Request| {
+        calls.borrow_mut().push((clock.get() - start, request.name()));
+        let answer = answer(&request, clock.get() - start);
+        async move { answer }
+    };
+    let sleep = |s: f64| {
+        clock.set(clock.get() + s);
+        async {}
+    };
+    let now = || clock.get();
+    let stop = || clock.get() - start >= seconds;
+    let report = |event: Event| {
+        if let Event::Status(status) = event {
+            statuses.borrow_mut().push(status);
+        }
+    };
+    let around = Surroundings { now: &now, stop: &stop, report: &report };
+    let result = block_on(run(call, sleep, b"PEM", &mut Idle, &around));
+    Outcome { calls: calls.into_inner(), statuses: statuses.into_inner(), result }
+}
+
+fn field(number: u32, value: u64) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.uint64(number, value);
+    w.bytes
+}
+
+/// A SuperLink that takes the node as 42 and has no messages.
+fn healthy(request: &Request, _: f64) -> Result<Vec<u8>> {
+    Ok(match request {
+        Request::ActivateNode { .. } => field(1, 42),
+        Request::Heartbeat { .. } => field(1, 1),
+        _ => Vec::new(),
+    })
+}
+
+fn status(status: u16) -> Error {
+    Error::FleetStatus { call: "x".into(), address: "a".into(), status, body: String::new() }
+}
+
+#[test]
+fn a_node_joins_beats_every_eight_seconds_and_leaves_when_stopped() {
+    let outcome = check(30.0, healthy);
+    assert_eq!(outcome.result, Ok(()));
+    let names: Vec<&str> = outcome.calls.iter().map(|(_, n)| *n).collect();
+    assert_eq!(&names[..2], ["register-node", "activate-node"]);
+    assert_eq!(&names[names.len() - 2..], ["deactivate-node", "unregister-node"]);
+    let beats: Vec<f64> = outcome.calls.iter().filter(|(_, n)| *n == "send-node-heartbeat").map(|(t, _)| *t).collect();
+    assert_eq!(beats.len(), 3, "{beats:?}");
+    assert!(beats.windows(2).all(|w| (8.0..9.0).contains(&(w[1] - w[0]))), "{beats:?}");
+    assert!(outcome.statuses.contains(&Status::Waiting { node_id: 42 }));
+    assert_eq!(outcome.statuses.last(), Some(&Status::Stopped));
+}
+
+#[test]
+fn an_unreachable_superlink_is_retried_with_backoff_and_the_advice_says_to_start_one() {
+    let outcome = check(100.0, |request, _| {
+        Err(Error::FleetUnreachable { call: request.name().into(), address: "a".into(), reason: "refused".into() })
+    });
+    let waits: Vec<f64> = outcome
+        .statuses
+        .iter()
+        .filter_map(|s| if let Status::Retrying { seconds, .. } = s { Some(*seconds) } else { None })
+        .collect();
+    assert_eq!(waits, [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]);
+    let Some(Status::Retrying { problem, .. }) = outcome.statuses.iter().find(|s| matches!(s, Status::Retrying { .. }))
+    else {
+        panic!("no retry in {:?}", outcome.statuses)
+    };
+    assert!(problem.advice.contains("make federation"), "{}", problem.advice);
+    // Never joined: nothing to leave.
+    assert!(outcome.calls.iter().all(|(_, n)| *n == "register-node"));
+    assert_eq!(outcome.statuses.last(), Some(&Status::Stopped));
+}
+
+#[test]
+fn a_superlink_of_another_protocol_stops_the_node_with_what_to_run() {
+    let outcome = check(100.0, |_, _| Err(status(404)));
+    let problem = outcome.result.expect_err("404 is not retried");
+    assert!(!problem.retried);
+    assert!(problem.advice.contains("1.42.0"), "{}", problem.advice);
+    assert_eq!(outcome.statuses.last(), Some(&Status::Failed(problem)));
+    assert_eq!(outcome.calls.len(), 1);
+}
+
+#[test]
+fn a_superlink_that_forgets_the_node_is_rejoined_with_the_same_key() {
+    // From t = 15 the SuperLink no longer knows node 42 (it restarted): the node activates again.
+    let outcome = check(30.0, |request, t| match request {
+        Request::Heartbeat { node_id: 42, .. } if t >= 15.0 => Ok(field(1, 0)),
+        Request::RegisterNode { .. } if t > 0.0 => Err(status(409)),
+        Request::ActivateNode { .. } if t > 0.0 => Ok(field(1, 43)),
+        other => healthy(other, t),
+    });
+    assert_eq!(outcome.result, Ok(()));
+    let activations = outcome.calls.iter().filter(|(_, n)| *n == "activate-node").count();
+    assert_eq!(activations, 2, "{:?}", outcome.calls);
+    assert!(outcome.statuses.contains(&Status::Waiting { node_id: 43 }));
+    assert!(outcome
+        .statuses
+        .iter()
+        .any(|s| matches!(s, Status::Retrying { problem, .. } if problem.error.contains("heartbeat"))));
+}
+
+#[test]
+fn a_signature_refused_is_said_with_the_clock_and_retried() {
+    let outcome = check(5.0, |_, _| Err(status(401)));
+    let Some(Status::Retrying { problem, .. }) = outcome.statuses.iter().find(|s| matches!(s, Status::Retrying { .. }))
+    else {
+        panic!("no retry in {:?}", outcome.statuses)
+    };
+    assert!(problem.advice.contains("clock"), "{}", problem.advice);
+}
+
+#[test]
+fn shards_of_all_clients_cover_the_training_split_once() {
+    let spec = ShardSpec::new(0, 5, 3).unwrap();
+    let (train, shards) = spec.training_split().unwrap();
+    let mut all: Vec<usize> = shards.concat();
+    all.sort_unstable();
+    assert_eq!(all, (0..train.len()).collect::<Vec<_>>());
+    assert_eq!(ShardSpec::new(4, 5, 3).unwrap().shard().unwrap().len(), shards[4].len());
+    assert!(matches!(ShardSpec::new(5, 5, 3), Err(Error::InvalidSetting { .. })));
+    assert!(matches!(ShardSpec::new(0, 65, 3), Err(Error::InvalidSetting { .. })));
+}
+
+fn message(arrays: &Arrays) -> Received {
+    Received {
+        metadata: Default::default(),
+        arrays: arrays.iter().map(|(n, s, v)| ("arrays".into(), n.clone(), s.clone(), v.clone())).collect(),
+        config: Vec::new(),
+    }
+}
+
+fn mlp_arrays() -> Arrays {
+    vec![
+        ("0.weight".into(), vec![3, 2], vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+        ("0.bias".into(), vec![3], vec![0.0, 0.1, 0.2]),
+        ("1.weight".into(), vec![1, 3], vec![1.0, -1.0, 0.5]),
+        ("1.bias".into(), vec![1], vec![0.25]),
+    ]
+}
+
+#[test]
+fn a_model_read_from_a_message_gives_back_the_same_arrays_and_wrong_shapes_are_refused() {
+    let arrays = mlp_arrays();
+    assert_eq!(arrays_of(&model_from(&message(&arrays)).unwrap()), arrays);
+    let mut wrong = mlp_arrays();
+    wrong[3].1 = vec![2];
+    wrong[3].2 = vec![0.0, 0.0];
+    assert!(matches!(model_from(&message(&wrong)), Err(Error::Flower { .. })));
+    assert!(matches!(model_from(&message(&Vec::new())), Err(Error::Flower { .. })));
+}
+
+#[test]
+fn client_dp_without_noise_bounds_the_update_by_the_clip_and_its_noise_is_fresh() {
+    let global = mlp_arrays();
+    let trained: Arrays =
+        global.iter().map(|(n, s, v)| (n.clone(), s.clone(), v.iter().map(|x| x + 1.0).collect())).collect();
+    let delta_norm = |sent: &Arrays| {
+        sent.iter()
+            .zip(&global)
+            .flat_map(|((_, _, a), (_, _, b))| a.iter().zip(b).map(|(x, y)| f64::from(x - y).powi(2)))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let clipped = ClientDp::new(0.5, 0.0).unwrap().privatise(&global, &trained).unwrap();
+    assert!((delta_norm(&clipped) - 0.5).abs() < 1e-5, "{}", delta_norm(&clipped));
+    // Under the clip, the update passes unchanged.
+    let small = ClientDp::new(100.0, 0.0).unwrap().privatise(&global, &trained).unwrap();
+    assert_eq!(small, trained);
+    let noisy = ClientDp::new(0.5, 1.0).unwrap();
+    assert_ne!(noisy.privatise(&global, &trained).unwrap(), noisy.privatise(&global, &trained).unwrap());
+    assert!(matches!(ClientDp::new(0.0, 1.0), Err(Error::InvalidSetting { .. })));
+    assert!(matches!(ClientDp::new(1.0, f64::NAN), Err(Error::InvalidSetting { .. })));
+}
