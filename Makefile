@@ -50,7 +50,8 @@ test-e2e:
 
 # The pinned flwr in its own virtualenv (scripts/flower_setup.sh): the Fleet protocol the browser
 # client speaks, what a real SuperLink on loopback accepts and refuses, src/flower/'s objects
-# checked with Flower's own classes, and a real FedAvg run with two native minisyft nodes.
+# checked with Flower's own classes, a real FedAvg run with two native minisyft nodes, and one
+# with three headless browser tabs as its clients (needs dist/: make build).
 test-flower:
 	scripts/flower_setup.sh
 	.venv-flower/bin/python tests/flower/protocol_pin.py

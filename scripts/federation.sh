@@ -35,16 +35,34 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
-echo "The page: trunk serve on http://$HOST:8080 (first build takes a minute or two)"
-setsid trunk serve --release --address "$HOST" > "$FLWR_HOME/trunk.log" 2>&1 &
+# Browsers give WebCrypto (the tab's key) only to secure contexts: http on localhost is one, a
+# LAN address is not. Served beyond loopback, the page gets https with a self-signed certificate
+# (each student accepts it once); the SuperLink itself stays on loopback behind the page's proxy.
+tls=()
+scheme=http
+if [ "$HOST" != 127.0.0.1 ] && [ "$HOST" != localhost ]; then
+  mkdir -p "$FLWR_HOME/tls"
+  if [ ! -f "$FLWR_HOME/tls/cert.pem" ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=minisyft \
+      -keyout "$FLWR_HOME/tls/key.pem" -out "$FLWR_HOME/tls/cert.pem" 2>/dev/null
+  fi
+  tls=(--tls-cert-path "$FLWR_HOME/tls/cert.pem" --tls-key-path "$FLWR_HOME/tls/key.pem")
+  scheme=https
+fi
+echo "The page: trunk serve on $scheme://$HOST:8080 (first build takes a minute or two; log: $FLWR_HOME/trunk.log)"
+setsid trunk serve --release --address "$HOST" "${tls[@]}" > "$FLWR_HOME/trunk.log" 2>&1 &
 pids+=($!)
 
 echo "The ServerApp: FedAvg for $ROUNDS rounds, waiting for $NODES clients"
 flwr run flower local --run-config "num-server-rounds=$ROUNDS min-nodes=$NODES"
 echo
 echo "Open $NODES tabs, one per client, and press Connect in each Flower panel:"
+page=http://localhost:8080
+if [ "$scheme" = https ]; then
+  page="https://$(hostname -I 2>/dev/null | awk '{print $1}'):8080"
+fi
 for i in $(seq 0 $((NODES - 1))); do
-  echo "  http://localhost:8080/?fl_client=$i&fl_clients=$NODES"
+  echo "  $page/?fl_client=$i&fl_clients=$NODES"
 done
 echo
 echo "Following the run (flwr ls local shows it; Ctrl-C stops everything):"
