@@ -117,11 +117,19 @@ fn an_unreachable_superlink_is_retried_with_backoff_and_the_advice_says_to_start
 
 #[test]
 fn a_superlink_of_another_protocol_stops_the_node_with_what_to_run() {
-    let outcome = check(100.0, |_, _| Err(status(404)));
-    let problem = outcome.result.expect_err("404 is not retried");
+    let outcome = check(100.0, |_, _| Err(status(415)));
+    let problem = outcome.result.expect_err("415 is not retried");
     assert!(!problem.retried);
     assert!(problem.advice.contains("1.42.0"), "{}", problem.advice);
     assert_eq!(outcome.statuses.last(), Some(&Status::Failed(problem)));
+    assert_eq!(outcome.calls.len(), 1);
+}
+
+#[test]
+fn a_server_that_does_not_pass_the_fleet_api_on_stops_the_node_with_the_proxy_to_set_up() {
+    let outcome = check(100.0, |_, _| Err(status(404)));
+    let problem = outcome.result.expect_err("404 is not retried");
+    assert!(problem.advice.contains("/v1/fleet/"), "{}", problem.advice);
     assert_eq!(outcome.calls.len(), 1);
 }
 

@@ -40,7 +40,12 @@ pub fn diagnose(error: &Error) -> Problem {
              5 s; the SuperLink must run with --insecure and without node authentication.",
             true,
         ),
-        Error::FleetStatus { status: 404 | 405 | 400 | 415 | 422, .. } => (
+        Error::FleetStatus { status: 404 | 405 | 501, .. } => (
+            "Nothing answers the Fleet API here: the page's server must pass /v1/fleet/ on to the \
+             SuperLink (`make federation` does; behind another server, see the README's proxy line).",
+            false,
+        ),
+        Error::FleetStatus { status: 400 | 415 | 422, .. } => (
             "This is not the Fleet API this page speaks (flwr 1.42.0): run the SuperLink from the \
              pinned virtualenv (`make federation`).",
             false,

@@ -28,6 +28,9 @@ const WORKER: &str = "flower_client";
 /// What the panel knows of its node, folded from the node's events.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct NodeView {
+    /// Which connection the view follows: events of an earlier one (its last "stopped", say)
+    /// are ignored.
+    generation: u64,
     status: Option<Status>,
     node_id: Option<u64>,
     log: Vec<LogEntry>,
@@ -38,12 +41,16 @@ struct NodeView {
 }
 
 impl Reducible for NodeView {
-    type Action = Option<NodeEvent>;
+    /// A connection's event, or `None`: a new connection begins.
+    type Action = (u64, Option<NodeEvent>);
 
-    fn reduce(self: Rc<Self>, event: Option<NodeEvent>) -> Rc<Self> {
+    fn reduce(self: Rc<Self>, (generation, event): (u64, Option<NodeEvent>)) -> Rc<Self> {
+        if event.is_some() && generation != self.generation {
+            return self;
+        }
         let mut view = (*self).clone();
         match event {
-            None => view = NodeView::default(),
+            None => view = NodeView { generation, ..NodeView::default() },
             Some(NodeEvent::Status(status)) => {
                 if let Status::Waiting { node_id } | Status::Working { node_id, .. } = status {
                     view.node_id = Some(node_id);
@@ -97,10 +104,11 @@ fn bytes(n: usize) -> String {
 }
 
 /// Starts this tab's node; `stop` ends it; every event goes to `view`.
-fn connect(settings: &FlowerSettings, stop: Rc<Cell<bool>>, view: UseReducerDispatcher<NodeView>) {
+fn connect(settings: &FlowerSettings, generation: u64, stop: Rc<Cell<bool>>, view: UseReducerDispatcher<NodeView>) {
     let settings = settings.clone();
+    view.dispatch((generation, None));
     wasm_bindgen_futures::spawn_local(async move {
-        let report = |event: NodeEvent| view.dispatch(Some(event));
+        let report = |event: NodeEvent| view.dispatch((generation, Some(event)));
         report(NodeEvent::Status(Status::Connecting));
         let prepared = async {
             let spec = settings.shard()?;
@@ -144,6 +152,10 @@ pub fn flower_panel() -> Html {
     let view = use_reducer(NodeView::default);
     let stop = use_state(|| Rc::new(Cell::new(true)));
 
+    // A node that stopped or failed by itself frees the button.
+    if !stop.get() && matches!(view.status, Some(Status::Stopped | Status::Failed(_))) {
+        Cell::set(&stop, true);
+    }
     let running = !stop.get();
     let on_input = |key: &'static str| {
         let (settings, refused) = (settings.clone(), refused.clone());
@@ -165,8 +177,7 @@ pub fn flower_panel() -> Html {
                 return;
             }
             let flag = Rc::new(Cell::new(false));
-            view.dispatch(None);
-            connect(&settings, flag.clone(), view.dispatcher());
+            connect(&settings, view.generation + 1, flag.clone(), view.dispatcher());
             stop.set(flag);
         })
     };
@@ -174,11 +185,6 @@ pub fn flower_panel() -> Html {
         let stop = stop.clone();
         Callback::from(move |_| Cell::set(&stop, true))
     };
-    // A node that stopped or failed by itself frees the button.
-    if running && matches!(view.status, Some(Status::Stopped | Status::Failed(_))) {
-        Cell::set(&stop, true);
-    }
-
     let (state, text) = status_text(&view.status);
     let problem: Option<&Problem> = match &view.status {
         Some(Status::Retrying { problem, .. } | Status::Failed(problem)) => Some(problem),

@@ -59,7 +59,13 @@ impl FlowerSettings {
         match key {
             "client" => {
                 let client = number(0, MAX_CLIENTS - 1)?;
-                ShardSpec::new(client, self.clients, self.seed)?;
+                if client >= self.clients {
+                    return Err(refuse(
+                        key,
+                        value,
+                        &format!("0 to {} (one of {} clients)", self.clients - 1, self.clients),
+                    ));
+                }
                 self.client = client;
             }
             "clients" => {

@@ -1,0 +1,137 @@
+//! One pulled message served end to end (`src/flower/node.rs`) against a scripted SuperLink that
+//! holds the message's objects, with the real client (`ShardClient`: a shard on an in-process
+//! minisyft worker, training through the playground's plan): a train message gets a reply with
+//! the trained arrays in the shapes sent; one the node cannot serve gets a Flower error reply at
+//! once, so the ServerApp counts a failure instead of waiting out the reply's ttl.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use minisyft::flower::client::{ShardClient, ShardSpec};
+use minisyft::flower::fleet::{Pulled, Request};
+use minisyft::flower::node::{handle, Handled};
+use minisyft::flower::objects::{Builder, Metadata, ObjectTree};
+use minisyft::flower::protobuf::Writer;
+use minisyft::flower::received::read_message;
+use minisyft::runtime::block_on;
+use minisyft::{Result, Syft};
+
+/// A train message as FedAvg sends one: the arrays in an ArrayRecord, the message's objects.
+fn train_message(arrays: &[(&str, &[usize], &[f32])]) -> (Pulled, BTreeMap<String, Vec<u8>>) {
+    let mut builder = Builder::default();
+    let record = builder.array_record(arrays);
+    let content = builder.record_dict(vec![("arrays", record)]);
+    let metadata = Metadata {
+        run_id: 7,
+        src_node_id: 1,
+        dst_node_id: 99,
+        group_id: String::new(),
+        ttl: 3600.0,
+        message_type: "train".into(),
+        created_at: 1_800_000_000.0,
+        ..Metadata::default()
+    };
+    let tree = builder.message(&metadata, content);
+    let metadata = Metadata { message_id: tree.id.clone(), ..metadata };
+    (Pulled { metadata, tree }, builder.objects)
+}
+
+fn answer_to_push(ids: &[String]) -> Vec<u8> {
+    let mut w = Writer::default();
+    for id in ids {
+        w.string(3, id);
+    }
+    w.string(4, "session");
+    w.bytes
+}
+
+/// Serves `pulled` with objects `held`; every Fleet request made, and what `handle` returned.
+fn check(pulled: &Pulled, held: &BTreeMap<String, Vec<u8>>) -> (Vec<Request>, Result<Handled>) {
+    let requests = RefCell::new(Vec::new());
+    let call = |request: Request| {
+        let answer = match &request {
+            Request::PullObject { object_id, .. } => {
+                let mut w = Writer::default();
+                w.bool(1, true).bool(2, true).bytes(3, held.get(object_id).map_or(&[][..], Vec::as_slice));
+                w.bytes
+            }
+            Request::PushMessages { tree, .. } => {
+                let mut ids = vec![tree.id.clone()];
+                let mut stack: Vec<&ObjectTree> = tree.children.iter().collect();
+                while let Some(t) = stack.pop() {
+                    ids.push(t.id.clone());
+                    stack.extend(&t.children);
+                }
+                answer_to_push(&ids)
+            }
+            _ => Vec::new(),
+        };
+        requests.borrow_mut().push(request);
+        async move { Ok(answer) }
+    };
+    let (syft, _runtime) = Syft::in_process(0);
+    let worker = syft.create_worker("client_0").expect("a worker");
+    let mut trainer = ShardClient::new(worker, &ShardSpec::new(0, 2, 0).expect("a shard"), None).expect("a client");
+    let handled = block_on(handle(call, || async {}, 99, pulled, &mut trainer, &|| 1_800_000_001.0));
+    (requests.into_inner(), handled)
+}
+
+/// A reply as pushed: its error (if it is one), its objects, and the Message object's id.
+struct Pushed {
+    error: Option<(i64, String)>,
+    objects: BTreeMap<String, Vec<u8>>,
+    root: String,
+}
+
+fn pushed_reply(requests: &[Request]) -> Option<Pushed> {
+    let (error, root) = requests.iter().find_map(|r| match r {
+        Request::PushMessages { error, tree, .. } => Some((error.clone(), tree.id.clone())),
+        _ => None,
+    })?;
+    let objects = requests
+        .iter()
+        .filter_map(|r| match r {
+            Request::PushObject { object_id, content, .. } => Some((object_id.clone(), content.clone())),
+            _ => None,
+        })
+        .collect();
+    Some(Pushed { error, objects, root })
+}
+
+#[test]
+fn a_train_message_is_answered_with_the_trained_arrays_in_the_shapes_sent() {
+    let (w0, b0, w1, b1) = (vec![0.1f32; 16], vec![0.0f32; 8], vec![0.2f32; 8], vec![0.0f32]);
+    let arrays: [(&str, &[usize], &[f32]); 4] =
+        [("0.weight", &[8, 2], &w0), ("0.bias", &[8], &b0), ("1.weight", &[1, 8], &w1), ("1.bias", &[1], &b1)];
+    let (pulled, held) = train_message(&arrays);
+    let (requests, handled) = check(&pulled, &held);
+    let handled = handled.expect("served");
+    assert_eq!(handled.failure, None);
+    assert!(handled.summary.starts_with("trained on 150 examples"), "{}", handled.summary);
+    assert!(requests.iter().any(|r| matches!(r, Request::ConfirmMessageReceived { .. })));
+    let Pushed { error, objects, root } = pushed_reply(&requests).expect("a reply pushed");
+    assert_eq!(error, None);
+    let reply = read_message(&root, &objects).expect("the reply reads back");
+    let shapes: Vec<(String, Vec<usize>)> = reply.arrays.iter().map(|(_, n, s, _)| (n.clone(), s.clone())).collect();
+    let sent: Vec<(String, Vec<usize>)> = arrays.iter().map(|(n, s, _)| (n.to_string(), s.to_vec())).collect();
+    assert_eq!(shapes, sent);
+    assert_ne!(reply.arrays[0].3, w0, "training moved the weights");
+    assert_eq!(reply.metadata.reply_to_message_id, pulled.metadata.message_id);
+    assert_eq!(reply.metadata.dst_node_id, 1);
+}
+
+#[test]
+fn a_message_the_node_cannot_serve_gets_an_error_reply_at_once() {
+    let wrong = vec![0.0f32; 6];
+    let (pulled, held) = train_message(&[("0.weight", &[3, 2], &wrong), ("0.bias", &[2], &wrong[..2])]);
+    let (requests, handled) = check(&pulled, &held);
+    let handled = handled.expect("answered, with an error");
+    let failure = handled.failure.expect("a failure");
+    assert!(failure.contains("0.weight"), "{failure}");
+    let Pushed { error, objects, root } = pushed_reply(&requests).expect("a reply pushed");
+    let (code, reason) = error.expect("an error reply");
+    assert_eq!((code, reason), (2, failure));
+    assert_eq!(objects.keys().cloned().collect::<Vec<_>>(), [root], "the Message object alone");
+}
