@@ -230,18 +230,26 @@ async fn bench_encode_decode_of_one_command() {
         }),
     );
     // The messages are built before the clock starts: encoding is what is timed, not cloning.
-    let messages: Vec<ToWorker> = (0..N).map(|_| ToWorker::Envelopes(vec![envelope.clone()])).collect();
-    let start = now();
-    let frames: Vec<Vec<u8>> = messages.into_iter().map(|m| minisyft::protocol::binary::encode(m).unwrap()).collect();
-    let encode_bytes = (now() - start) * 1000.0 / N as f64;
-    let start = now();
-    for frame in &frames {
-        let _: ToWorker = minisyft::protocol::binary::decode(frame).unwrap();
-    }
-    let decode_bytes = (now() - start) * 1000.0 / N as f64;
+    let measure = || {
+        let messages: Vec<ToWorker> = (0..N).map(|_| ToWorker::Envelopes(vec![envelope.clone()])).collect();
+        let start = now();
+        let frames: Vec<Vec<u8>> =
+            messages.into_iter().map(|m| minisyft::protocol::binary::encode(m).unwrap()).collect();
+        let encode = (now() - start) * 1000.0 / N as f64;
+        let start = now();
+        for frame in &frames {
+            let _: ToWorker = minisyft::protocol::binary::decode(frame).unwrap();
+        }
+        (encode, (now() - start) * 1000.0 / N as f64, frames[0].len())
+    };
+    // Two passes let the engine's optimising compiler finish with the codec; then the median of five.
+    measure();
+    measure();
+    let mut runs: Vec<(f64, f64, usize)> = (0..5).map(|_| measure()).collect();
+    runs.sort_by(|a, b| (a.0 + a.1).total_cmp(&(b.0 + b.1)));
+    let (encode_bytes, decode_bytes, length) = runs[2];
     console_log!(
-        "one execute command ({} bytes), codec alone: encode {encode_bytes:.2} us + decode {decode_bytes:.2} us = {:.2} us (target <= 1)",
-        frames[0].len(),
+        "one execute command ({length} bytes), codec alone (median of 5 after warm-up): encode {encode_bytes:.2} us + decode {decode_bytes:.2} us = {:.2} us (target <= 1)",
         encode_bytes + decode_bytes
     );
     let messages: Vec<ToWorker> = (0..N).map(|_| ToWorker::Envelopes(vec![envelope.clone()])).collect();
