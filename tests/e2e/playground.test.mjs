@@ -121,6 +121,8 @@ test('64 clients: the stores stay readable, and the page stays responsive while 
   const longTasks = await page.evaluate(() => window.longTasks);
   await page.click('.pg-stores summary');
   assert.equal(await page.locator('.pg-store').count(), 64);
+  const order = await page.locator('.pg-store').evaluateAll(tiles => tiles.map(t => t.dataset.worker));
+  assert.deepEqual(order.slice(0, 12), Array.from({ length: 12 }, (_, i) => `client_${i}`), 'tiles in the clients\' order');
   const summary = await page.locator('.pg-stores summary').textContent();
   assert.match(summary, /^64 workers' stores: \d+ tensors \(\d+ values\), 64 plans/);
   await page.locator('.playground-panel').screenshot({ path: 'tests/e2e/screenshots/playground-64.png' });

@@ -41,7 +41,13 @@ impl StoreSummary {
 pub async fn summarise(syft: &Syft) -> Vec<StoreSummary> {
     // A worker found gone shows as gone below; settling cannot fail otherwise.
     let _ = syft.settle().await;
-    let workers = syft.worker_ids();
+    let mut workers = syft.worker_ids();
+    // client_2 before client_10: the name's text, then its number.
+    workers.sort_by_key(|w| {
+        let digits = w.len() - w.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let (name, number) = w.split_at(w.len() - digits);
+        (name.to_owned(), number.parse::<u64>().unwrap_or(0))
+    });
     let read = join_all(workers.iter().map(|w| syft.inspect(w))).await;
     workers
         .iter()
