@@ -101,11 +101,10 @@ impl BrowserFleet {
         raw_to_der(&Uint8Array::new(&raw).to_vec())
     }
 
-    /// One Fleet call; no answer in 30 s, or a status other than 200, is an error naming both.
-    pub async fn call(&self, request: Request) -> Result<Vec<u8>> {
+    /// The call's URL and its request, signed now (the SuperLink takes a signature for about
+    /// five minutes).
+    async fn prepare(&self, request: &Request) -> Result<(String, RequestInit)> {
         let name = request.name();
-        let unreachable =
-            |reason: String| Error::FleetUnreachable { call: name.to_owned(), address: self.address(), reason };
         let stamp = String::from(js_sys::Date::new_0().to_iso_string());
         let signature = base64(&self.sign(&stamp).await?);
         let headers = Headers::new().map_err(|e| flower_error(name, e))?;
@@ -117,18 +116,34 @@ impl BrowserFleet {
         ] {
             headers.set(key, &value).map_err(|e| flower_error(name, e))?;
         }
-        let controller = AbortController::new().map_err(|e| flower_error(name, e))?;
         let init = RequestInit::new();
         init.set_method("POST");
         init.set_headers(&headers);
         init.set_body(&Uint8Array::from(request.encode().as_slice()));
+        Ok((format!("{}/v1/fleet/{name}", self.origin), init))
+    }
+
+    /// `request`, signed now, to be sent later with `keepalive` so it outlives the page: a
+    /// closing tab's goodbye, fetched on `pagehide`, when nothing asynchronous runs any more.
+    pub async fn presigned(&self, request: Request) -> Result<web_sys::Request> {
+        let (url, init) = self.prepare(&request).await?;
+        Reflect::set(&init, &"keepalive".into(), &true.into()).map_err(|e| flower_error(request.name(), e))?;
+        web_sys::Request::new_with_str_and_init(&url, &init).map_err(|e| flower_error(request.name(), e))
+    }
+
+    /// One Fleet call; no answer in 30 s, or a status other than 200, is an error naming both.
+    pub async fn call(&self, request: Request) -> Result<Vec<u8>> {
+        let name = request.name();
+        let unreachable =
+            |reason: String| Error::FleetUnreachable { call: name.to_owned(), address: self.address(), reason };
+        let (url, init) = self.prepare(&request).await?;
+        let controller = AbortController::new().map_err(|e| flower_error(name, e))?;
         init.set_signal(Some(&controller.signal()));
         let window = web_sys::window().ok_or_else(|| flower_error(name, "no window".into()))?;
         let abort = Closure::once_into_js(move || controller.abort());
         let timer = window
             .set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), CALL_TIMEOUT_MS)
             .map_err(|e| flower_error(name, e))?;
-        let url = format!("{}/v1/fleet/{name}", self.origin);
         let answered = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await;
         let response = match answered {
             Ok(response) => response,

@@ -3,6 +3,7 @@
 //! `fetch` through the page's origin; the panel shows the node id, where the node is, and every
 //! Flower message in and out with its size. Settings come from the form or the address (`fl_…`).
 
+mod goodbye;
 mod settings;
 
 use std::cell::Cell;
@@ -133,10 +134,22 @@ fn connect(settings: &FlowerSettings, generation: u64, stop: Rc<Cell<bool>>, vie
             ),
             bytes: 0,
         }));
+        let fleet = Rc::new(fleet);
+        let goodbye = goodbye::Goodbye::start(fleet.clone());
+        let report = |event: NodeEvent| {
+            match &event {
+                NodeEvent::Status(Status::Waiting { node_id } | Status::Working { node_id, .. }) => {
+                    goodbye.node(Some(*node_id))
+                }
+                NodeEvent::Status(Status::Stopped | Status::Failed(_)) => goodbye.node(None),
+                _ => {}
+            }
+            report(event);
+        };
         let now = || js_sys::Date::now() / 1000.0;
         let stopped = || stop.get();
         let around = Surroundings { now: &now, stop: &stopped, report: &report };
-        let fleet = &fleet;
+        let fleet = fleet.as_ref();
         let call = move |request| fleet.call(request);
         let sleep = |seconds: f64| yew::platform::time::sleep(Duration::from_secs_f64(seconds.max(0.0)));
         // The outcome is in the events (Stopped or Failed).
