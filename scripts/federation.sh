@@ -19,21 +19,30 @@ printf '[superlink.local]\naddress = "127.0.0.1:%s"\ninsecure = true\n' "$SUPERL
 export PATH=$VENV_BIN:$PATH
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -- -"$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
+# The SuperLink and trunk lead process groups of their own (setsid): each goes with its children.
+cleanup() { for pid in "${pids[@]}"; do kill -- -"$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$SUPERLINK_PORT") 2>/dev/null; then
-  echo "Port $SUPERLINK_PORT is taken (a SuperLink from an earlier run?): stop it first." >&2
-  exit 1
-fi
+for port in "$SUPERLINK_PORT" 8080; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "Port $port is taken (a SuperLink or a page server from an earlier run?): stop it first." >&2
+    exit 1
+  fi
+done
 echo "SuperLink on 127.0.0.1:$SUPERLINK_PORT (log: $FLWR_HOME/superlink.log)"
 setsid flower-superlink --insecure --host 127.0.0.1 --port "$SUPERLINK_PORT" \
   --disable-runtime-dependency-installation > "$FLWR_HOME/superlink.log" 2>&1 &
 pids+=($!)
+up=
 for _ in $(seq 1 150); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$SUPERLINK_PORT") 2>/dev/null && break
+  if (exec 3<>"/dev/tcp/127.0.0.1/$SUPERLINK_PORT") 2>/dev/null; then up=1; break; fi
   sleep 0.2
 done
+if [ -z "$up" ]; then
+  echo "The SuperLink did not start within 30 s; its log: $FLWR_HOME/superlink.log" >&2
+  exit 1
+fi
 
 # Browsers give WebCrypto (the tab's key) only to secure contexts: http on localhost is one, a
 # LAN address is not. Served beyond loopback, the page gets https with a self-signed certificate
@@ -42,7 +51,7 @@ tls=()
 scheme=http
 if [ "$HOST" != 127.0.0.1 ] && [ "$HOST" != localhost ]; then
   mkdir -p "$FLWR_HOME/tls"
-  if [ ! -f "$FLWR_HOME/tls/cert.pem" ]; then
+  if ! openssl x509 -checkend 86400 -noout -in "$FLWR_HOME/tls/cert.pem" >/dev/null 2>&1; then
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=minisyft \
       -keyout "$FLWR_HOME/tls/key.pem" -out "$FLWR_HOME/tls/cert.pem" 2>/dev/null
   fi
@@ -54,22 +63,27 @@ setsid trunk serve --release --address "$HOST" "${tls[@]}" > "$FLWR_HOME/trunk.l
 pids+=($!)
 
 echo "The ServerApp: FedAvg for $ROUNDS rounds, waiting for $NODES clients"
-flwr run flower local --run-config "num-server-rounds=$ROUNDS min-nodes=$NODES"
+started=$(flwr run flower local --run-config "num-server-rounds=$ROUNDS min-nodes=$NODES" 2>&1) || {
+  echo "$started" >&2
+  exit 1
+}
+echo "$started"
+run_id=$(grep -oE 'started run [0-9]+' <<< "$started" | grep -oE '[0-9]+$' || true)
 echo
 echo "Open $NODES tabs, one per client, and press Connect in each Flower panel:"
 page=http://localhost:8080
 if [ "$scheme" = https ]; then
-  page="https://$(hostname -I 2>/dev/null | awk '{print $1}'):8080"
+  address=$(hostname -I 2>/dev/null | awk '{print $1}' || true)
+  page="https://${address:-THIS-MACHINE}:8080"
 fi
 for i in $(seq 0 $((NODES - 1))); do
   echo "  $page/?fl_client=$i&fl_clients=$NODES"
 done
 echo
 echo "Following the run (flwr ls local shows it; Ctrl-C stops everything):"
-sleep 2
-run_id=$(flwr ls local --format json | "$VENV_BIN/python" -c \
-  'import json,sys; runs=json.load(sys.stdin).get("runs",[]); print(runs[-1]["run-id"] if runs else "")')
+# In the background, so that Ctrl-C reaches the trap at once rather than after `flwr log` ends.
 if [ -n "$run_id" ]; then
-  flwr log "$run_id" local --stream || true
+  flwr log "$run_id" local --stream &
+  pids+=($!)
 fi
 wait

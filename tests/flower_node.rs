@@ -135,3 +135,17 @@ fn a_message_the_node_cannot_serve_gets_an_error_reply_at_once() {
     assert_eq!((code, reason), (2, failure));
     assert_eq!(objects.keys().cloned().collect::<Vec<_>>(), [root], "the Message object alone");
 }
+
+#[test]
+fn a_message_whose_objects_do_not_match_their_ids_gets_an_error_reply_too() {
+    let (w, b) = (vec![0.1f32; 2], vec![0.0f32]);
+    let (pulled, mut held) = train_message(&[("0.weight", &[1, 2], &w), ("0.bias", &[1], &b)]);
+    let Some(chunk) = held.values_mut().find(|content| content.starts_with(b"ArrayChunk")) else {
+        panic!("no chunk in the message")
+    };
+    chunk.push(0);
+    let (requests, handled) = check(&pulled, &held);
+    let failure = handled.expect("answered, with an error").failure.expect("a failure");
+    assert!(failure.contains("does not hash to its id"), "{failure}");
+    assert!(matches!(pushed_reply(&requests), Some(Pushed { error: Some((2, _)), .. })));
+}

@@ -81,15 +81,15 @@ fn status(status: u16) -> Error {
 }
 
 #[test]
-fn a_node_joins_beats_every_eight_seconds_and_leaves_when_stopped() {
-    let outcome = check(30.0, healthy);
+fn a_node_joins_beats_every_24_seconds_and_leaves_when_stopped() {
+    let outcome = check(80.0, healthy);
     assert_eq!(outcome.result, Ok(()));
     let names: Vec<&str> = outcome.calls.iter().map(|(_, n)| *n).collect();
     assert_eq!(&names[..2], ["register-node", "activate-node"]);
     assert_eq!(&names[names.len() - 2..], ["deactivate-node", "unregister-node"]);
     let beats: Vec<f64> = outcome.calls.iter().filter(|(_, n)| *n == "send-node-heartbeat").map(|(t, _)| *t).collect();
     assert_eq!(beats.len(), 3, "{beats:?}");
-    assert!(beats.windows(2).all(|w| (8.0..9.0).contains(&(w[1] - w[0]))), "{beats:?}");
+    assert!(beats.windows(2).all(|w| (24.0..25.0).contains(&(w[1] - w[0]))), "{beats:?}");
     assert!(outcome.statuses.contains(&Status::Waiting { node_id: 42 }));
     assert_eq!(outcome.statuses.last(), Some(&Status::Stopped));
 }
@@ -153,6 +153,34 @@ fn a_superlink_that_forgets_the_node_is_rejoined_with_the_same_key() {
 }
 
 #[test]
+fn a_key_registered_once_is_not_registered_again_when_activation_fails() {
+    // Activation fails twice (a proxy's 502); Flower refuses a second registration of a key (412).
+    let outcome = check(10.0, |request, t| match request {
+        Request::ActivateNode { .. } if t < 2.5 => Err(status(502)),
+        other => healthy(other, t),
+    });
+    let names: Vec<&str> = outcome.calls.iter().map(|(_, n)| *n).collect();
+    assert_eq!(names.iter().filter(|n| **n == "register-node").count(), 1, "{names:?}");
+    assert_eq!(names.iter().filter(|n| **n == "activate-node").count(), 3, "{names:?}");
+    assert!(outcome.statuses.contains(&Status::Waiting { node_id: 42 }));
+}
+
+#[test]
+fn a_call_that_keeps_failing_after_joining_backs_off_further_each_time() {
+    // Joining works every time; every pull fails (500): the waits must still grow.
+    let outcome = check(40.0, |request, t| match request {
+        Request::PullMessages { .. } => Err(status(500)),
+        other => healthy(other, t),
+    });
+    let waits: Vec<f64> = outcome
+        .statuses
+        .iter()
+        .filter_map(|s| if let Status::Retrying { seconds, .. } = s { Some(*seconds) } else { None })
+        .collect();
+    assert_eq!(&waits[..4], [1.0, 2.0, 4.0, 8.0], "{waits:?}");
+}
+
+#[test]
 fn a_signature_refused_is_said_with_the_clock_and_retried() {
     let outcome = check(5.0, |_, _| Err(status(401)));
     let Some(Status::Retrying { problem, .. }) = outcome.statuses.iter().find(|s| matches!(s, Status::Retrying { .. }))
@@ -200,6 +228,9 @@ fn a_model_read_from_a_message_gives_back_the_same_arrays_and_wrong_shapes_are_r
     wrong[3].2 = vec![0.0, 0.0];
     assert!(matches!(model_from(&message(&wrong)), Err(Error::Flower { .. })));
     assert!(matches!(model_from(&message(&Vec::new())), Err(Error::Flower { .. })));
+    let mut poisoned = mlp_arrays();
+    poisoned[0].2[3] = f32::NAN;
+    assert!(matches!(model_from(&message(&poisoned)), Err(Error::Flower { .. })));
 }
 
 #[test]
@@ -221,6 +252,10 @@ fn client_dp_without_noise_bounds_the_update_by_the_clip_and_its_noise_is_fresh(
     assert_eq!(small, trained);
     let noisy = ClientDp::new(0.5, 1.0).unwrap();
     assert_ne!(noisy.privatise(&global, &trained).unwrap(), noisy.privatise(&global, &trained).unwrap());
+    // A NaN in the update would compare false with the clip and let the rest through unclipped.
+    let mut poisoned = trained.clone();
+    poisoned[1].2[0] = f32::NAN;
+    assert!(ClientDp::new(0.5, 0.0).unwrap().privatise(&global, &poisoned).is_err());
     assert!(matches!(ClientDp::new(0.0, 1.0), Err(Error::InvalidSetting { .. })));
     assert!(matches!(ClientDp::new(1.0, f64::NAN), Err(Error::InvalidSetting { .. })));
 }

@@ -116,6 +116,10 @@ impl ClientDp {
             ));
         }
         let norm = deltas.iter().flat_map(|(.., d)| d.iter()).map(|v| v * v).sum::<f64>().sqrt();
+        // A NaN would compare false with the clip and leave everything else unclipped.
+        if !norm.is_finite() {
+            return Err(error("dp", "an update that is not finite cannot be clipped: nothing is sent"));
+        }
         let factor = if norm > self.clip { self.clip / norm } else { 1.0 };
         let std = self.noise_multiplier * self.clip;
         deltas
@@ -187,6 +191,9 @@ pub fn model_from(received: &Received) -> Result<Mlp> {
         for (suffix, tensor) in [("weight", &linear.weight), ("bias", &linear.bias)] {
             let name = format!("{layer}.{suffix}");
             let (_, _, shape, values) = array(&name).ok_or_else(|| error("train", format!("no array {name:?}")))?;
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(error("train", format!("{name} holds values that are not finite")));
+            }
             if *shape != tensor.shape() {
                 return Err(error("train", format!("{name} is {shape:?}, the model needs {:?}", tensor.shape())));
             }

@@ -10,7 +10,7 @@ use super::error;
 use super::fleet::{self, Pulled, Request};
 use super::objects::{object_id, Builder, Metadata, Metric, ObjectTree};
 use super::received::{read_message, Received};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Named arrays: (name, shape, values).
 pub type Arrays = Vec<(String, Vec<usize>, Vec<f32>)>;
@@ -46,6 +46,8 @@ const CLIENT_APP_RAISED_EXCEPTION: i64 = 2;
 
 /// How many times a not-yet-available object is asked for before giving up.
 const PULL_ATTEMPTS: usize = 300;
+/// Bytes of all of one message's objects (FedAvg's for the playground's model: a few KiB).
+const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
 /// Handles `pulled` as node `node_id`; `now` is the time in seconds since 1970 and `wait` pauses
 /// between attempts.
@@ -65,37 +67,18 @@ where
 {
     let incoming = &pulled.metadata;
     let run_id = incoming.run_id;
-    let mut objects = BTreeMap::new();
-    for id in pulled.tree.post_order() {
-        if objects.contains_key(id) {
-            continue;
-        }
-        let mut attempts = 0;
-        let content = loop {
-            let request = Request::PullObject { node_id, run_id, object_id: id.to_owned() };
-            let object = fleet::pulled_object(&call(request).await?)?;
-            if !object.found {
-                return Err(error("pull-object", format!("object {id} is not on the SuperLink")));
-            }
-            if object.available {
-                break object.content;
-            }
-            attempts += 1;
-            if attempts == PULL_ATTEMPTS {
-                return Err(error("pull-object", format!("object {id} never became available")));
-            }
-            wait().await;
-        };
-        if object_id(&content) != id {
-            return Err(error("pull-object", format!("object {id} does not hash to its id")));
-        }
-        objects.insert(id.to_owned(), content);
-    }
+    // Once pulled, the message counts as delivered: whatever goes wrong from here on (but the
+    // SuperLink itself) is answered with an error reply.
+    let objects = match pull_objects(&call, &wait, node_id, pulled).await {
+        Ok(objects) => Ok(objects),
+        Err(error @ (Error::FleetUnreachable { .. } | Error::FleetStatus { .. })) => return Err(error),
+        Err(error) => Err(error),
+    };
     call(Request::ConfirmMessageReceived { node_id, run_id, message_object_id: incoming.message_id.clone() }).await?;
     let mut builder = Builder::default();
     // A message this node cannot serve gets an error reply at once, as a SuperNode sends when its
     // ClientApp raises: the ServerApp counts a failure instead of waiting out the reply's ttl.
-    let received = read_message(&pulled.tree.id, &objects);
+    let received = objects.as_ref().map_err(Clone::clone).and_then(|objects| read_message(&pulled.tree.id, objects));
     // FedAvg names the round in the config; the metadata's group is often empty.
     let round = match &received {
         Ok(received) => match super::client::config_number(received, "server-round", f64::NAN) {
@@ -155,11 +138,60 @@ where
     Ok(Handled {
         message_type: incoming.message_type.clone(),
         round,
-        received_bytes: objects.values().map(Vec::len).sum(),
+        received_bytes: objects.as_ref().map_or(0, |objects| objects.values().map(Vec::len).sum()),
         sent_bytes,
         summary: done,
         failure,
     })
+}
+
+/// The message's objects, children first, each checked against its id; a SuperLink still
+/// assembling one is asked again after `wait`, a bounded number of times.
+async fn pull_objects<Call, Reply, Wait, Waited>(
+    call: &Call,
+    wait: &Wait,
+    node_id: u64,
+    pulled: &Pulled,
+) -> Result<BTreeMap<String, Vec<u8>>>
+where
+    Call: Fn(Request) -> Reply,
+    Reply: std::future::Future<Output = Result<Vec<u8>>>,
+    Wait: Fn() -> Waited,
+    Waited: std::future::Future<Output = ()>,
+{
+    let run_id = pulled.metadata.run_id;
+    let mut objects = BTreeMap::new();
+    let mut total = 0usize;
+    for id in pulled.tree.post_order() {
+        if objects.contains_key(id) {
+            continue;
+        }
+        let mut attempts = 0;
+        let content = loop {
+            let request = Request::PullObject { node_id, run_id, object_id: id.to_owned() };
+            let object = fleet::pulled_object(&call(request).await?)?;
+            if !object.found {
+                return Err(error("pull-object", format!("object {id} is not on the SuperLink")));
+            }
+            if object.available {
+                break object.content;
+            }
+            attempts += 1;
+            if attempts == PULL_ATTEMPTS {
+                return Err(error("pull-object", format!("object {id} never became available")));
+            }
+            wait().await;
+        };
+        if object_id(&content) != id {
+            return Err(error("pull-object", format!("object {id} does not hash to its id")));
+        }
+        total += content.len();
+        if total > MAX_MESSAGE_BYTES {
+            return Err(error("pull-object", format!("a message past {MAX_MESSAGE_BYTES} bytes of objects")));
+        }
+        objects.insert(id.to_owned(), content);
+    }
+    Ok(objects)
 }
 
 /// Trains or evaluates as `message_type` asks; the reply's content and a few words on it.

@@ -9,9 +9,11 @@ use super::fleet::{self, Request};
 use super::node::{handle, Trainer};
 use crate::error::Error;
 
-/// Seconds between heartbeats the SuperLink is told to expect: Flower's minimum, so a closed tab
-/// is offline after 2 × 10 s.
-pub const HEARTBEAT_INTERVAL: f64 = 10.0;
+/// Seconds between heartbeats the SuperLink is told to expect: Flower's default. A node is offline
+/// after 2 × 30 s without one — long enough for a message served between two beats (pulling its
+/// objects waits at most 30 s) and for a hidden tab whose timers the browser slows; a tab that
+/// closes says goodbye at once (the page's `pagehide`), so only a crash waits the full minute.
+pub const HEARTBEAT_INTERVAL: f64 = 30.0;
 /// Flower's own nodes beat at 0.8 of the interval.
 const BEAT_EVERY: f64 = 0.8 * HEARTBEAT_INTERVAL;
 /// Seconds between pulls when no message is waiting.
@@ -35,11 +37,14 @@ pub fn diagnose(error: &Error) -> Problem {
     let (advice, retried) = match error {
         Error::FleetUnreachable { .. } => (NOT_RUNNING, true),
         Error::FleetStatus { status: 502..=504, .. } => (NOT_RUNNING, true),
-        Error::FleetStatus { status: 401 | 403, .. } => (
-            "The SuperLink refused this tab's signature. Its clock and this computer's must agree within \
-             5 s; the SuperLink must run with --insecure and without node authentication.",
+        Error::FleetStatus { status: 401, .. } => (
+            "The SuperLink refused this node: it does not know its key (it restarted? joining again), or the \
+             signature's time is off — this computer's clock may be at most 5 s ahead of the SuperLink's.",
             true,
         ),
+        Error::FleetStatus { status: 403, .. } => {
+            ("The SuperLink refused the call: the run it belongs to is not running (any more).", true)
+        }
         Error::FleetStatus { status: 404 | 405 | 501, .. } => (
             "Nothing answers the Fleet API here: the page's server must pass /v1/fleet/ on to the \
              SuperLink (`make federation` does; behind another server, see the README's proxy line).",
@@ -60,7 +65,7 @@ pub fn diagnose(error: &Error) -> Problem {
             false,
         ),
         Error::Flower { what, .. } if what == "heartbeat" => {
-            ("The SuperLink no longer knows this node (it restarted?): joining again.", true)
+            ("The SuperLink marked this node offline (beats came too late, or it restarted): joining again.", true)
         }
         Error::Flower { .. } | Error::MalformedMessage { .. } => (
             "A reply this page cannot read: the SuperLink is not flwr 1.42.0, or something between \
@@ -152,17 +157,18 @@ where
     T: Trainer,
 {
     let mut node: Option<u64> = None;
+    let mut registered = false;
+    // Failed attempts in a row; only a pull that worked starts the backoff over.
     let mut attempt = 0;
     let outcome = loop {
         if (around.stop)() {
             break Ok(());
         }
         (around.report)(Event::Status(Status::Connecting));
-        let served = match connect(&call, public_key_pem, node, around).await {
+        let served = match connect(&call, public_key_pem, node, &mut registered, around).await {
             Ok(node_id) => {
                 node = Some(node_id);
-                attempt = 0;
-                serve(&call, &sleep, node_id, trainer, around).await
+                serve(&call, &sleep, node_id, trainer, &mut attempt, around).await
             }
             Err(error) => Err(error),
         };
@@ -209,6 +215,7 @@ async fn connect<Call, Reply>(
     call: &Call,
     public_key_pem: &[u8],
     known: Option<u64>,
+    registered: &mut bool,
     around: &Surroundings<'_>,
 ) -> crate::Result<u64>
 where
@@ -221,11 +228,14 @@ where
             return Ok(node_id);
         }
     }
-    match call(Request::RegisterNode { public_key_pem: public_key_pem.to_vec() }).await {
-        Ok(_) => around.log(Direction::Note, "registered this tab's public key".into(), 0),
-        // Registered before a failure: the SuperLink refuses the key a second time.
-        Err(Error::FleetStatus { .. }) if known.is_some() => {}
-        Err(error) => return Err(error),
+    if !*registered {
+        match call(Request::RegisterNode { public_key_pem: public_key_pem.to_vec() }).await {
+            Ok(_) => around.log(Direction::Note, "registered this tab's public key".into(), 0),
+            // The key is registered already (an answer lost on the way): go on to activate.
+            Err(Error::FleetStatus { status: 412 | 409, .. }) => {}
+            Err(error) => return Err(error),
+        }
+        *registered = true;
     }
     let request =
         Request::ActivateNode { public_key_pem: public_key_pem.to_vec(), heartbeat_interval: HEARTBEAT_INTERVAL };
@@ -243,6 +253,7 @@ async fn serve<Call, Reply, Sleep, Slept, T>(
     sleep: &Sleep,
     node_id: u64,
     trainer: &mut T,
+    attempt: &mut usize,
     around: &Surroundings<'_>,
 ) -> crate::Result<()>
 where
@@ -267,6 +278,7 @@ where
             last_beat = (around.now)();
         }
         let pulled = fleet::pulled_messages(&call(Request::PullMessages { node_id }).await?)?;
+        *attempt = 0;
         if pulled.is_empty() {
             sleep(POLL_EVERY).await;
             continue;

@@ -201,7 +201,8 @@ pub fn bounded<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
 ) -> Result<T, Error> {
     let expected = format!("a number from {low} to {high}");
     let parsed: T = value.parse().map_err(|_| refuse(key, value, &expected))?;
-    if parsed < low || parsed > high {
+    // Written so that a NaN, which compares false with everything, is refused too.
+    if !(parsed >= low && parsed <= high) {
         return Err(refuse(key, value, &expected));
     }
     Ok(parsed)

@@ -34,11 +34,15 @@ export async function serveWithFleetProxy(fleetPort) {
         res.writeHead(answer.statusCode, answer.headers);
         answer.pipe(res);
       });
-      upstream.on('error', () => { res.writeHead(502); res.end('the SuperLink did not answer'); });
+      upstream.on('error', () => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end('the SuperLink did not answer');
+      });
       req.pipe(upstream);
       return;
     }
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    let path;
+    try { path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, ''); } catch { res.writeHead(400); res.end(); return; }
     const file = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
     if (!file.startsWith(dist)) { res.writeHead(403); res.end(); return; }
     readFile(file, (error, body) => {

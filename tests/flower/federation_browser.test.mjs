@@ -80,11 +80,11 @@ test('browser tabs are the clients of a real Flower FedAvg run, and survive one 
   assert.equal(build.status, 0);
   const logFile = openSync(join(home, 'superlink.log'), 'w');
   const superlink = spawn(join(venv, 'flower-superlink'), ['--insecure', '--host', '127.0.0.1', '--port', String(port),
-    '--disable-runtime-dependency-installation'], { cwd: home, env, detached: true,
-    stdio: ['ignore', logFile, logFile] });
-  const server = await serveWithFleetProxy(port);
-  const browser = await launch();
+    '--disable-runtime-dependency-installation'], { cwd: home, env, detached: true, stdio: ['ignore', logFile, logFile] });
+  let server, browser;
   try {
+    server = await serveWithFleetProxy(port);
+    browser = await launch();
     await until('the SuperLink', async () => {
       try { await fetch(`http://127.0.0.1:${port}/`); return true; } catch { return false; }
     }, 60);
@@ -160,8 +160,8 @@ print(json.dumps({n: [list(a.shape), a.numpy().flatten().tolist()] for n, a in i
     await until('a stopped tab', async () => (await panel(tabs[0].page).getAttribute('data-status')) === 'stopped', 30);
     for (const { errors } of tabs) assert.deepEqual(errors.filter(e => !/Failed to load resource/.test(e)), []);
   } finally {
-    await browser.close();
-    server.stop();
+    await browser?.close();
+    server?.stop();
     try { process.kill(-superlink.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
 });

@@ -6,9 +6,9 @@
 //! WebCrypto, and a reload makes a new node.
 
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
-use wasm_bindgen::{prelude::Closure, JsCast, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, CryptoKey, Headers, RequestInit, Response, SubtleCrypto};
+use web_sys::{AbortSignal, CryptoKey, Headers, RequestInit, Response, SubtleCrypto};
 
 use crate::encoding::base64;
 use crate::error::{Error, Result};
@@ -18,7 +18,7 @@ use crate::flower::signature::{raw_to_der, spki_to_pem};
 /// Responses larger than this are refused (an array chunk is at most 5 MiB).
 const MAX_RESPONSE_BYTES: u32 = 64 * 1024 * 1024;
 /// A call without an answer after this long has failed.
-const CALL_TIMEOUT_MS: i32 = 30_000;
+const CALL_TIMEOUT_MS: u32 = 30_000;
 
 fn flower_error(what: &str, value: JsValue) -> Error {
     let reason = value
@@ -137,28 +137,23 @@ impl BrowserFleet {
         let unreachable =
             |reason: String| Error::FleetUnreachable { call: name.to_owned(), address: self.address(), reason };
         let (url, init) = self.prepare(&request).await?;
-        let controller = AbortController::new().map_err(|e| flower_error(name, e))?;
-        init.set_signal(Some(&controller.signal()));
+        // The browser's own timer aborts the fetch and the reading of its body alike.
+        init.set_signal(Some(&AbortSignal::timeout_with_u32(CALL_TIMEOUT_MS)));
         let window = web_sys::window().ok_or_else(|| flower_error(name, "no window".into()))?;
-        let abort = Closure::once_into_js(move || controller.abort());
-        let timer = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), CALL_TIMEOUT_MS)
-            .map_err(|e| flower_error(name, e))?;
         let answered = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await;
-        let response = match answered {
-            Ok(response) => response,
-            Err(error) => {
-                window.clear_timeout_with_handle(timer);
-                return Err(unreachable(flower_error(name, error).to_string()));
-            }
-        };
+        let response = answered.map_err(|error| unreachable(flower_error(name, error).to_string()))?;
         let response: Response = response.dyn_into().map_err(|_| unreachable("not a response".into()))?;
+        let too_long = || Error::Flower { what: name.to_owned(), reason: "a response past the size limit".into() };
+        // Refused before it is read, where the length is announced.
+        let announced = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+        if announced.is_some_and(|length| length > u64::from(MAX_RESPONSE_BYTES)) {
+            return Err(too_long());
+        }
         let body = response.array_buffer().map_err(|e| flower_error(name, e))?;
         let body = JsFuture::from(body).await;
-        window.clear_timeout_with_handle(timer);
         let body: ArrayBuffer = body.map_err(|e| unreachable(flower_error(name, e).to_string()))?.unchecked_into();
         if body.byte_length() > MAX_RESPONSE_BYTES {
-            return Err(Error::Flower { what: name.to_owned(), reason: "a response past the size limit".into() });
+            return Err(too_long());
         }
         let body = Uint8Array::new(&body).to_vec();
         let status = response.status();

@@ -2,7 +2,7 @@
 //! WebCrypto signs asynchronously; so while the node is up, a signed `deactivate-node` for it is
 //! kept ready (signed again every minute: the SuperLink takes a signature for about five), and
 //! `pagehide` sends it with `keepalive`. The SuperLink then marks the node offline at once rather
-//! than 2 × 10 s later, and FedAvg counts the round's missing reply as a failure at once.
+//! than 2 × 30 s later, and FedAvg counts the round's missing reply as a failure at once.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

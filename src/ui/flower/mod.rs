@@ -60,9 +60,9 @@ impl Reducible for NodeView {
             }
             Some(NodeEvent::Log(entry)) => {
                 match entry.direction {
-                    Direction::Received => view.bytes_in += entry.bytes,
+                    Direction::Received => view.bytes_in = view.bytes_in.saturating_add(entry.bytes),
                     Direction::Sent => {
-                        view.bytes_out += entry.bytes;
+                        view.bytes_out = view.bytes_out.saturating_add(entry.bytes);
                         view.trained += usize::from(entry.what.starts_with("reply: trained"));
                         view.evaluated += usize::from(entry.what.starts_with("reply: evaluated"));
                     }
@@ -83,7 +83,11 @@ fn status_text(status: &Option<Status>) -> (&'static str, String) {
         Some(Status::Connecting) => ("connecting", "registering with the SuperLink".into()),
         Some(Status::Waiting { .. }) => ("waiting", "waiting for the ServerApp's next message".into()),
         Some(Status::Working { message_type, round, .. }) => {
-            let doing = if message_type == "train" { "training" } else { "evaluating" };
+            let doing = match message_type.as_str() {
+                "train" => "training",
+                "evaluate" => "evaluating",
+                _ => "answering a message",
+            };
             ("working", if round.is_empty() { doing.to_owned() } else { format!("{doing}, round {round}") })
         }
         Some(Status::Retrying { attempt, seconds, .. }) => {
@@ -195,8 +199,16 @@ pub fn flower_panel() -> Html {
         })
     };
     let on_disconnect = {
-        let stop = stop.clone();
-        Callback::from(move |_| Cell::set(&stop, true))
+        let (stop, view) = (stop.clone(), view.clone());
+        Callback::from(move |_| {
+            Cell::set(&stop, true);
+            // Said at once: the node leaves between two calls, which may take a while.
+            let what = "disconnecting: leaving the SuperLink after the call under way".to_owned();
+            view.dispatch((
+                view.generation,
+                Some(NodeEvent::Log(LogEntry { direction: Direction::Note, what, bytes: 0 })),
+            ));
+        })
     };
     let (state, text) = status_text(&view.status);
     let problem: Option<&Problem> = match &view.status {
@@ -227,7 +239,7 @@ pub fn flower_panel() -> Html {
                 </div>
             </div>
             <p class="note">{ format!(
-                "This tab is client {} of {}: its shard of the circle data (seed {}) stays on a Web Worker; only what the ServerApp asks for leaves it — the trained model{}, the number of examples and the losses. `make federation` starts a SuperLink and Flower's FedAvg with this page; every tab that connects is one client.",
+                "This tab is client {} of {}: its shard of the circle data (seed {}) stays on a Web Worker; only what the ServerApp asks for leaves it — the trained model{}, the number of examples and the losses (evaluated on this shard). `make federation` starts a SuperLink and Flower's FedAvg with this page; every tab that connects is one client.",
                 settings.client, settings.clients, settings.seed,
                 if settings.dp { format!(" (its update clipped to norm {} and noised with σ = {}·{})", settings.clip, settings.noise_multiplier, settings.clip) } else { String::new() }) }</p>
             if !refused.is_empty() {
