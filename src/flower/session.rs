@@ -30,7 +30,8 @@ pub struct Problem {
 }
 
 const NOT_RUNNING: &str = "Is the SuperLink running? `make federation` starts one with this page. \
-     On another machine: check the address, and that the page's server passes /v1/fleet/ on to the SuperLink.";
+     On another machine: check the address, and that the page's server passes /v1/fleet/ on to the SuperLink \
+     (an address on another origin must also allow this page by CORS).";
 
 /// Reads an error as a problem with what to do.
 pub fn diagnose(error: &Error) -> Problem {
