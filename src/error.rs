@@ -124,6 +124,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// The Fleet call itself failed (no answer, or a status other than 200): nothing more can be
+    /// said to the SuperLink until it answers again.
+    pub fn is_fleet_transport(&self) -> bool {
+        matches!(self, Error::FleetUnreachable { .. } | Error::FleetStatus { .. })
+    }
+
     pub(crate) fn shape(op: &str, lhs: &[usize], rhs: &[usize]) -> Self {
         Error::ShapeMismatch { op: op.to_owned(), lhs: lhs.to_vec(), rhs: rhs.to_vec() }
     }

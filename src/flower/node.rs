@@ -10,7 +10,7 @@ use super::error;
 use super::fleet::{self, Pulled, Request};
 use super::objects::{object_id, Builder, Metadata, Metric, ObjectTree};
 use super::received::{read_message, Received};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Named arrays: (name, shape, values).
 pub type Arrays = Vec<(String, Vec<usize>, Vec<f32>)>;
@@ -70,9 +70,8 @@ where
     // Once pulled, the message counts as delivered: whatever goes wrong from here on (but the
     // SuperLink itself) is answered with an error reply.
     let objects = match pull_objects(&call, &wait, node_id, pulled).await {
-        Ok(objects) => Ok(objects),
-        Err(error @ (Error::FleetUnreachable { .. } | Error::FleetStatus { .. })) => return Err(error),
-        Err(error) => Err(error),
+        Err(error) if error.is_fleet_transport() => return Err(error),
+        pulled_or_not => pulled_or_not,
     };
     call(Request::ConfirmMessageReceived { node_id, run_id, message_object_id: incoming.message_id.clone() }).await?;
     let mut builder = Builder::default();

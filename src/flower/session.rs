@@ -305,7 +305,7 @@ where
                     };
                     around.log(Direction::Sent, what, done.sent_bytes);
                 }
-                Err(error @ (Error::FleetUnreachable { .. } | Error::FleetStatus { .. })) => return Err(error),
+                Err(error) if error.is_fleet_transport() => return Err(error),
                 Err(error) => around.log(Direction::Note, format!("{message_type} message not served: {error}"), 0),
             }
         }

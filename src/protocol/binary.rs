@@ -71,16 +71,10 @@ fn too_long(bytes: usize) -> Error {
     Error::malformed(format!("a message of {bytes} bytes (the limit is {MAX_MESSAGE_BYTES})"))
 }
 
-/// Bytes reserved for a header up front.
-const HEADER_CAPACITY: usize = 128;
-
 /// Lays `message` out as a frame, taking its tensors' values out of it (no copy).
 pub fn lay_out<T: Serialize + Payloads>(mut message: T) -> Result<Frame> {
     let payloads: Vec<Values> = message.payloads_mut().into_iter().map(|p| std::mem::take(p.values)).collect();
-    // Most headers (a command or a reply without its tensor values) fit: no regrowth while
-    // postcard writes.
-    let mut header = Vec::with_capacity(HEADER_CAPACITY);
-    header.extend_from_slice(&[WIRE_VERSION, 0, 0, 0, 0]);
+    let mut header = vec![WIRE_VERSION, 0, 0, 0, 0];
     header = postcard::to_extend(&message, header).map_err(|e| Error::malformed(format!("encoding: {e}")))?;
     for values in &payloads {
         let count = u32::try_from(values.len()).map_err(|_| Error::malformed("a tensor too large to send"))?;

@@ -1,6 +1,7 @@
 //! The Flower panel's settings (`fl_…` in the address, or the form): which shard this tab holds,
 //! where the SuperLink is, and client-side DP. Each either works or is refused with a message.
 
+use super::super::url::bounded;
 use crate::error::Error;
 use crate::flower::client::{ClientDp, ShardSpec, MAX_CLIENTS};
 
@@ -54,11 +55,9 @@ impl FlowerSettings {
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
         let value = value.trim();
         let setting = format!("fl_{key}");
-        let number = |low, high| super::super::url::bounded(&setting, value, low, high);
-        let float = |low, high| super::super::url::bounded(&setting, value, low, high);
         match key {
             "client" => {
-                let client = number(0, MAX_CLIENTS - 1)?;
+                let client = bounded(&setting, value, 0, MAX_CLIENTS - 1)?;
                 if client >= self.clients {
                     return Err(refuse(
                         key,
@@ -69,12 +68,12 @@ impl FlowerSettings {
                 self.client = client;
             }
             "clients" => {
-                let clients = number(1, MAX_CLIENTS)?;
+                let clients = bounded(&setting, value, 1, MAX_CLIENTS)?;
                 // The shard must exist among the new number: the last one if it no longer does.
                 self.client = self.client.min(clients - 1);
                 self.clients = clients;
             }
-            "seed" => self.seed = super::super::url::bounded(&setting, value, 0, u64::MAX)?,
+            "seed" => self.seed = bounded(&setting, value, 0, u64::MAX)?,
             "address" => self.address = origin(value)?,
             "dp" => {
                 self.dp = match value {
@@ -83,8 +82,8 @@ impl FlowerSettings {
                     _ => return Err(refuse(key, value, "on or off")),
                 }
             }
-            "clip" => self.clip = float(0.001, 100.0)?,
-            "z" => self.noise_multiplier = float(0.0, 100.0)?,
+            "clip" => self.clip = bounded(&setting, value, 0.001, 100.0)?,
+            "z" => self.noise_multiplier = bounded(&setting, value, 0.0, 100.0)?,
             _ => return Err(refuse(key, value, "client, clients, seed, address, dp, clip or z")),
         }
         Ok(())
