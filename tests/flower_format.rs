@@ -98,3 +98,24 @@ fn hostile_bytes_are_typed_errors_for_every_reader() {
     assert!(npy::decode(&npy::encode(&[1 << 30], &[])).is_err(), "a shape past the limits");
     assert!(json::parse(&"[".repeat(100)).is_err(), "nesting past the limit");
 }
+
+#[test]
+fn an_error_response_is_told_in_one_short_line_an_html_page_by_its_title() {
+    let check = |body: &[u8], expected: &str| {
+        assert_eq!(minisyft::flower::fleet::error_body_summary(body), expected, "{}", String::from_utf8_lossy(body));
+    };
+    // python -m http.server's answer to a POST it cannot serve.
+    check(
+        b"<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 501</p>\n",
+        "Error response",
+    );
+    check(b"<html><body><h1>502 Bad Gateway</h1></body></html>", "an HTML page");
+    check(b"{\"detail\":\n  \"Not Found\"}", "{\"detail\": \"Not Found\"}");
+    check(b"", "");
+    let long = "word ".repeat(100);
+    let summary = minisyft::flower::fleet::error_body_summary(long.as_bytes());
+    assert_eq!(summary.chars().count(), 161, "160 characters and an ellipsis: {summary}");
+    // Not UTF-8, and cut inside a character: still one line, no panic.
+    check(&[0xff, 0xfe, b'o', b'k'], "\u{fffd}\u{fffd}ok");
+    check("é".repeat(200).as_bytes(), &format!("{}…", "é".repeat(160)));
+}

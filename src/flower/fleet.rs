@@ -247,3 +247,25 @@ pub fn push_answer(response: &[u8]) -> Result<PushAnswer> {
     }
     Ok(answer)
 }
+
+/// What an error response's body says, in one short line: an HTML page (a proxy's or a static
+/// server's error page) by its title, anything else with its whitespace collapsed.
+pub fn error_body_summary(body: &[u8]) -> String {
+    const LIMIT: usize = 160;
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let lower = text.to_ascii_lowercase();
+    let title = lower.find("<title>").and_then(|start| {
+        let start = start + "<title>".len();
+        lower[start..].find("</title>").map(|end| text[start..start + end].to_owned())
+    });
+    let summary = match title {
+        Some(title) => title,
+        None if lower.trim_start().starts_with('<') => "an HTML page".to_owned(),
+        None => text.into_owned(),
+    };
+    let summary = summary.split_whitespace().collect::<Vec<_>>().join(" ");
+    match summary.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}…", &summary[..cut]),
+        None => summary,
+    }
+}

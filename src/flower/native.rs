@@ -118,7 +118,7 @@ impl NativeFleet {
         }
         let (status, body) = parse_response(&response).map_err(|reason| error(what, reason))?;
         if status != 200 {
-            let text = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
+            let text = super::fleet::error_body_summary(&body);
             return Err(Error::FleetStatus {
                 call: what.to_owned(),
                 address: self.address.clone(),

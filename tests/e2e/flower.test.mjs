@@ -32,6 +32,11 @@ test('a page whose server does not pass the Fleet API on says so and stops', asy
   const problem = await panel.locator('.fl-problem').innerText();
   assert.match(problem, /register-node: HTTP 501/);
   assert.match(problem, /pass \/v1\/fleet\/ on to the SuperLink/);
+  // The server's error page is named by its title, not poured out; commands are set as code.
+  assert.doesNotMatch(problem, /<!DOCTYPE|<html|`/i, problem);
+  assert.match(problem, /HTTP 501 from .*: Error response/);
+  assert.ok(await panel.locator('.fl-problem .advice code').count() > 0, 'the advice sets its commands as code');
+  await panel.screenshot({ path: 'tests/e2e/screenshots/flower-no-fleet-api.png' });
   // Stopped by itself: Connect is offered again.
   assert.equal(await panel.locator('button.connect').count(), 1);
 });

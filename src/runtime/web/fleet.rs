@@ -21,12 +21,16 @@ const MAX_RESPONSE_BYTES: u32 = 64 * 1024 * 1024;
 const CALL_TIMEOUT_MS: u32 = 30_000;
 
 fn flower_error(what: &str, value: JsValue) -> Error {
-    let reason = value
+    Error::Flower { what: what.to_owned(), reason: js_reason(value) }
+}
+
+/// What a thrown JS value says: an `Error`'s message, or the value itself.
+fn js_reason(value: JsValue) -> String {
+    value
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .or_else(|| value.as_string())
-        .unwrap_or_else(|| format!("{value:?}"));
-    Error::Flower { what: what.to_owned(), reason }
+        .unwrap_or_else(|| format!("{value:?}"))
 }
 
 fn subtle() -> Result<SubtleCrypto> {
@@ -141,7 +145,7 @@ impl BrowserFleet {
         init.set_signal(Some(&AbortSignal::timeout_with_u32(CALL_TIMEOUT_MS)));
         let window = web_sys::window().ok_or_else(|| flower_error(name, "no window".into()))?;
         let answered = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await;
-        let response = answered.map_err(|error| unreachable(flower_error(name, error).to_string()))?;
+        let response = answered.map_err(|error| unreachable(js_reason(error)))?;
         let response: Response = response.dyn_into().map_err(|_| unreachable("not a response".into()))?;
         let too_long = || Error::Flower { what: name.to_owned(), reason: "a response past the size limit".into() };
         // Refused before it is read, where the length is announced.
@@ -151,15 +155,15 @@ impl BrowserFleet {
         }
         let body = response.array_buffer().map_err(|e| flower_error(name, e))?;
         let body = JsFuture::from(body).await;
-        let body: ArrayBuffer = body.map_err(|e| unreachable(flower_error(name, e).to_string()))?.unchecked_into();
+        let body: ArrayBuffer = body.map_err(|e| unreachable(js_reason(e)))?.unchecked_into();
         if body.byte_length() > MAX_RESPONSE_BYTES {
             return Err(too_long());
         }
         let body = Uint8Array::new(&body).to_vec();
         let status = response.status();
         if status != 200 {
-            let text = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
-            return Err(Error::FleetStatus { call: name.to_owned(), address: self.address(), status, body: text });
+            let body = crate::flower::fleet::error_body_summary(&body);
+            return Err(Error::FleetStatus { call: name.to_owned(), address: self.address(), status, body });
         }
         Ok(body)
     }

@@ -238,10 +238,10 @@ pub fn flower_panel() -> Html {
                     else { <button class="connect" onclick={on_connect}>{ "Connect" }</button> }
                 </div>
             </div>
-            <p class="note">{ format!(
+            <p class="note">{ with_code(&format!(
                 "This tab is client {} of {}: its shard of the circle data (seed {}) stays on a Web Worker; only what the ServerApp asks for leaves it — the trained model{}, the number of examples and the losses (evaluated on this shard). `make federation` starts a SuperLink and Flower's FedAvg with this page; every tab that connects is one client.",
                 settings.client, settings.clients, settings.seed,
-                if settings.dp { format!(" (its update clipped to norm {} and noised with σ = {}·{})", settings.clip, settings.noise_multiplier, settings.clip) } else { String::new() }) }</p>
+                if settings.dp { format!(" (its update clipped to norm {} and noised with σ = {}·{})", settings.clip, settings.noise_multiplier, settings.clip) } else { String::new() })) }</p>
             if !refused.is_empty() {
                 <ul class="settings-error" role="alert">{ for refused.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
             }
@@ -251,7 +251,7 @@ pub fn flower_panel() -> Html {
                 { format!(" · {} trained, {} evaluated · {} in, {} out", view.trained, view.evaluated, bytes(view.bytes_in), bytes(view.bytes_out)) }
             </p>
             if let Some(problem) = problem {
-                <div class="fl-problem error" role="alert"><p>{ &problem.error }</p><p class="advice">{ problem.advice }</p></div>
+                <div class="fl-problem error" role="alert"><p>{ &problem.error }</p><p class="advice">{ with_code(problem.advice) }</p></div>
             }
             <div class="fl-log-box"><table class="fl-log">
                 <thead><tr><th>{ "" }</th><th>{ "message" }</th><th>{ "size" }</th></tr></thead>
@@ -269,4 +269,18 @@ pub fn flower_panel() -> Html {
             </table></div>
         </div>
     }
+}
+
+/// Advice text with its `commands` set as code.
+fn with_code(text: &str) -> Html {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                html! { <code>{ part }</code> }
+            } else {
+                html! { { part } }
+            }
+        })
+        .collect()
 }
