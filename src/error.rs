@@ -137,4 +137,9 @@ impl Error {
     pub(crate) fn malformed(reason: impl Into<String>) -> Self {
         Error::MalformedMessage { reason: reason.into() }
     }
+
+    /// Training stopped at `round`: `loss` is not finite or beyond any loss the data can give.
+    pub(crate) fn diverged(round: usize, loss: f64) -> Self {
+        Error::Diverged { round, loss: format!("{loss:.2e}").replace("inf", "infinite") }
+    }
 }

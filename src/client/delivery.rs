@@ -39,6 +39,7 @@ impl Shared {
                     refusals.pop_front();
                 }
                 refusals.push_back((channel.to_owned(), error));
+                self.refusals_received.set(self.refusals_received.get().saturating_add(1));
             }
             // `me` keeps no store and answers no queries: say so, so that nobody waits on it.
             Body::Request { request, .. } => {

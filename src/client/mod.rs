@@ -61,6 +61,8 @@ struct Shared {
     received: RefCell<BTreeMap<WorkerId, u64>>,
     /// Commands workers refused (they have no reply): who refused, and why. Newest last.
     refusals: RefCell<VecDeque<(WorkerId, Error)>>,
+    /// Refusals received in all, including those the bounded log no longer holds.
+    refusals_received: Cell<u64>,
     /// Messages dropped because they claimed to come from another worker than their channel.
     forged: Cell<u64>,
     /// Every message seen so far and the tensor bytes they carried (the log forgets; this does not).
@@ -114,6 +116,7 @@ impl Syft {
             sent: RefCell::new(BTreeMap::new()),
             received: RefCell::new(BTreeMap::new()),
             refusals: RefCell::new(VecDeque::new()),
+            refusals_received: Cell::new(0),
             forged: Cell::new(0),
             traffic: Cell::new(Traffic::default()),
             inspections: RefCell::new(HashMap::new()),
@@ -181,6 +184,19 @@ impl Syft {
     /// Commands workers refused (they have no reply to carry the error), oldest first.
     pub fn refusals(&self) -> Vec<(WorkerId, Error)> {
         self.shared.refusals.borrow().iter().cloned().collect()
+    }
+
+    /// How many refusals have arrived so far: a mark for [`Syft::refusals_since`].
+    pub fn refusal_count(&self) -> u64 {
+        self.shared.refusals_received.get()
+    }
+
+    /// The refusals that arrived after `mark` (as many as the log still holds), oldest first.
+    pub fn refusals_since(&self, mark: u64) -> Vec<(WorkerId, Error)> {
+        let new = self.shared.refusals_received.get().saturating_sub(mark);
+        let refusals = self.shared.refusals.borrow();
+        let skip = refusals.len().saturating_sub(usize::try_from(new).unwrap_or(usize::MAX));
+        refusals.iter().skip(skip).cloned().collect()
     }
 
     /// Every message seen on the wire so far, and its tensor bytes.

@@ -16,15 +16,18 @@
 use crate::client::{Pointer, Syft, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::nn::{squared_error, Linear, Sgd};
-use crate::protocol::WorkerId;
+use crate::protocol::{Values, WireTensor, WorkerId};
 use crate::rng::Rng;
 use crate::tensor::Tensor;
 
-/// A loss above this (or not finite) means training diverged: the toy data's loss starts near 1,
-/// and a learning rate too large for it makes the loss grow by orders of magnitude each round.
+/// A loss above this (or not finite) means training diverged: the toy data's and the
+/// playground's losses start near 1, and a learning rate too large for them makes the loss grow
+/// by orders of magnitude each round.
 pub const DIVERGED_LOSS: f64 = 1e6;
 
 mod modes;
+
+pub use modes::SECURE_AGGREGATION_SCALE;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aggregation {
@@ -86,26 +89,40 @@ pub struct RoundReport {
     pub server_received: Vec<Received>,
 }
 
-/// One value the central server received: from whom, what it is, and its values.
+/// One value the central server received: from whom, what it is, and its values — exactly as
+/// they came: floats, or a secret share's ring elements (64-bit integers that add up, wrapping,
+/// to the fixed-precision value).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Received {
     pub from: WorkerId,
-    /// `weight`, `weight.grad`, `bias`, `bias.grad`, `loss`, or `average weight`/`average bias`.
+    /// `weight`, `weight.grad`, `bias`, `bias.grad`, `loss`, `average weight`/`average bias`, or
+    /// `share of the summed weight`/`bias`.
     pub name: String,
-    pub values: Vec<f32>,
+    pub values: Values,
 }
 
 impl std::fmt::Display for Received {
-    /// `bob: weight.grad [0.1234, -0.5000]`.
+    /// `bob: weight.grad [0.1234, -0.5000]`, or a share's integers in full.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let values: Vec<String> = self.values.iter().map(|v| format!("{v:.4}")).collect();
+        let values: Vec<String> = match &self.values {
+            Values::F32(values) => values.iter().map(|v| format!("{v:.4}")).collect(),
+            Values::I64(values) => values.iter().map(i64::to_string).collect(),
+        };
         write!(f, "{}: {} [{}]", self.from, self.name, values.join(", "))
     }
 }
 
 impl Received {
     fn of(from: &str, name: &str, tensor: &Tensor) -> Received {
-        Received { from: from.to_owned(), name: name.to_owned(), values: tensor.to_f32_vec() }
+        Received { from: from.to_owned(), name: name.to_owned(), values: WireTensor::from_tensor(tensor).values }
+    }
+
+    /// The values as floats, if they are floats (a share is not).
+    pub fn floats(&self) -> Option<&[f32]> {
+        match &self.values {
+            Values::F32(values) => Some(values),
+            Values::I64(_) => None,
+        }
     }
 }
 
@@ -115,10 +132,10 @@ impl RoundReport {
     /// not receive that worker's gradients (every aggregating mode).
     pub fn observation_of(&self, worker: &str) -> Option<crate::privacy::attack::Observation> {
         let value = |name: &str| {
-            self.server_received.iter().find(|r| r.from == worker && r.name == name).map(|r| r.values.clone())
+            self.server_received.iter().find(|r| r.from == worker && r.name == name).and_then(Received::floats)
         };
-        let pair = |v: Vec<f32>| -> Option<[f64; 2]> { Some([f64::from(*v.first()?), f64::from(*v.get(1)?)]) };
-        let one = |v: Vec<f32>| -> Option<f64> { v.first().map(|x| f64::from(*x)) };
+        let pair = |v: &[f32]| -> Option<[f64; 2]> { Some([f64::from(*v.first()?), f64::from(*v.get(1)?)]) };
+        let one = |v: &[f32]| -> Option<f64> { v.first().map(|x| f64::from(*x)) };
         Some(crate::privacy::attack::Observation {
             weight: pair(value("weight")?)?,
             bias: one(value("bias")?)?,
@@ -194,7 +211,7 @@ impl Federation {
         let global_loss = squared_error(&self.model.forward(data)?, target)?.item()?;
         let losses = worker_losses.iter().map(|(_, loss)| *loss).chain([global_loss]);
         if let Some(loss) = losses.into_iter().find(|loss| !loss.is_finite() || *loss > DIVERGED_LOSS) {
-            return Err(Error::Diverged { round: self.round, loss: format!("{loss:e}").replace("inf", "infinite") });
+            return Err(Error::diverged(self.round, loss));
         }
         Ok(RoundReport {
             round: self.round,

@@ -101,7 +101,7 @@ impl Federation {
         let scale = Some(SECURE_AGGREGATION_SCALE);
         let mut received = Vec::new();
         let mut sums: Vec<Tensor> = Vec::new();
-        for pick in [|m: &RemoteLinear| m.weight.data(), |m: &RemoteLinear| m.bias.data()] {
+        for (parameter, pick) in [("weight", pick_weight as PickParameter), ("bias", pick_bias)] {
             let mut total: Option<SharedTensor> = None;
             for copy in &copies {
                 let shared = SharedTensor::from_worker(&pick(copy)?, scale, &holders, None).await?;
@@ -114,7 +114,7 @@ impl Federation {
                 total.ok_or_else(|| Error::Empty { what: "secure aggregation".into(), item: "worker".into() })?;
             let (sum, shares) = total.get_with_shares().await?;
             for (holder, share) in shares {
-                received.push(Received::of(&holder, "share of the sum", &share));
+                received.push(Received::of(&holder, &format!("share of the summed {parameter}"), &share));
             }
             sums.push(sum);
         }
@@ -163,4 +163,15 @@ impl Federation {
         }
         Ok((Vec::new(), received))
     }
+}
+
+/// One parameter of a worker's model copy, as a pointer to its data.
+type PickParameter = fn(&RemoteLinear) -> Result<Pointer>;
+
+fn pick_weight(model: &RemoteLinear) -> Result<Pointer> {
+    model.weight.data()
+}
+
+fn pick_bias(model: &RemoteLinear) -> Result<Pointer> {
+    model.bias.data()
 }

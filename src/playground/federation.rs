@@ -11,6 +11,7 @@
 use super::aggregation::Aggregation;
 use crate::client::{join_at_most, Pointer, Syft, Traffic, WorkerHandle};
 use crate::error::{Error, Result};
+use crate::federated::DIVERGED_LOSS;
 use crate::nn::Mlp;
 use crate::playground::data::DataSet;
 use crate::protocol::WorkerId;
@@ -248,6 +249,10 @@ impl PlaygroundFederation {
         };
         let ((train_loss, train_accuracy), (test_loss, test_accuracy)) =
             (evaluate(&self.train)?, evaluate(&self.test)?);
+        let client_loss = client_losses.iter().map(|(_, loss)| *loss);
+        if let Some(loss) = client_loss.chain([train_loss]).find(|l| !l.is_finite() || *l > DIVERGED_LOSS) {
+            return Err(Error::diverged(self.round, loss));
+        }
         Ok(PlaygroundRound {
             round: self.round,
             participants,

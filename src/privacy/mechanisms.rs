@@ -33,9 +33,31 @@ pub fn fix_precision(tensor: &Tensor, scale: i64) -> Result<Tensor> {
     if scale < 1 {
         return Err(sharing_error("fix_prec", format!("the scale must be at least 1, got {scale}")));
     }
-    let values: Vec<i64> = tensor.to_f32_vec().iter().map(|&v| (f64::from(v) * scale as f64).round() as i64).collect();
+    let values = tensor
+        .to_f32_vec()
+        .iter()
+        .map(|&v| {
+            let fixed = (f64::from(v) * scale as f64).round();
+            // `as i64` would turn NaN into 0 and saturate the rest: a model gone to NaN would
+            // aggregate as zeros and look trained.
+            if fixed.is_finite() && fixed.abs() <= FIXED_PRECISION_LIMIT {
+                Ok(fixed as i64)
+            } else {
+                Err(sharing_error(
+                    "fix_prec",
+                    format!(
+                        "{v} has no fixed-precision form at scale {scale} (at most ±2^53 / scale; has training diverged?)"
+                    ),
+                ))
+            }
+        })
+        .collect::<Result<Vec<i64>>>()?;
     Tensor::from_i64(&tensor.shape(), values)
 }
+
+/// The largest fixed-precision magnitude: 2^53, where f64 still holds every integer, far enough
+/// from 2^63 for the sum of a few hundred clients' shares to open without wrapping.
+const FIXED_PRECISION_LIMIT: f64 = 9_007_199_254_740_992.0;
 
 /// The floats fixed-precision integers stand for (`float_prec()`).
 pub fn float_precision(tensor: &Tensor, scale: i64) -> Result<Tensor> {

@@ -142,3 +142,23 @@ test("the plane is a regression: the seed's Linear(2,1) with squared error learn
   await page.locator('.playground-panel').screenshot({ path: 'tests/e2e/screenshots/playground-plane.png' });
   assert.deepEqual(errors, []);
 });
+
+test('a learning rate too large for the model stops the run with a message, in plain and secure aggregation alike', async () => {
+  for (const mode of ['plain', 'secagg']) {
+    const { page, errors } = await open(browser, `${server.url}?pg_data=plane&pg_hidden=&pg_clients=4&pg_rounds=40&pg_lr=3&pg_mode=${mode}&pg_pace=0`);
+    await page.waitForSelector('.playground');
+    await page.click('.playground button.play');
+    const alert = page.locator('.playground p.error[role="alert"]');
+    await alert.waitFor({ timeout: 60000 });
+    const text = await alert.textContent();
+    assert.match(text, /diverged/, `${mode}: ${text}`);
+    // Stopped: no round runs after the message.
+    const progress = await page.locator('.pg-progress').textContent();
+    assert.notEqual(progress, 'round 40 of 40', mode);
+    await page.waitForTimeout(500);
+    assert.equal(await page.locator('.pg-progress').textContent(), progress, `${mode}: stopped`);
+    if (mode === 'plain') await page.locator('.playground-panel').screenshot({ path: 'tests/e2e/screenshots/playground-diverged.png' });
+    assert.deepEqual(errors, [], mode);
+    await page.close();
+  }
+});

@@ -19,8 +19,11 @@ test('secure aggregation: the server receives only random-looking shares of the 
   const { page, errors } = await open(browser, `${server.url}?mode=secagg&rounds=6&pace=0`);
   await page.waitForSelector('.side .worker[data-worker="bob"]');
   await play(page, 6);
-  const share = 'share of the sum';
-  assert.deepEqual(await received(page), ['bob', 'alice', 'secure_worker', 'bob', 'alice', 'secure_worker'].map(w => `${w}: ${share}`));
+  const shares = p => ['bob', 'alice', 'secure_worker'].map(w => `${w}: share of the summed ${p}`);
+  assert.deepEqual(await received(page), [...shares('weight'), ...shares('bias')]);
+  // A share is shown as the 64-bit integer it is, not rounded to a float.
+  const texts = await page.locator('.received li').allTextContents();
+  assert.ok(texts.every(t => /\[-?\d+(, -?\d+)*\]$/.test(t)), texts.join('\n'));
   assert.equal(await page.locator('.attack-none').count(), 1);
   const totals = await page.locator('.chart .series[data-series="total"] circle').evaluateAll(cs => cs.map(c => Number(c.dataset.loss)));
   assert.ok(totals[5] < totals[0], `the loss falls: ${totals}`);

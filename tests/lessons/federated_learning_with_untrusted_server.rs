@@ -121,7 +121,8 @@ crate::async_test!(me_receives_only_the_average_and_the_global_loss_falls, |_syf
             ]
         );
         // The report lists exactly the values that reached me.
-        let listed: Vec<Vec<f32>> = report.server_received.iter().map(|r| r.values.clone()).collect();
+        let listed: Vec<Vec<f32>> =
+            report.server_received.iter().filter_map(|r| r.floats().map(<[f32]>::to_vec)).collect();
         assert_eq!(listed, received.iter().map(Tensor::to_f32_vec).collect::<Vec<_>>());
 
         assert!(report.global_loss < previous_global, "round {round}: {} >= {previous_global}", report.global_loss);

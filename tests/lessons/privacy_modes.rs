@@ -2,7 +2,8 @@
 //! ends, while `me` receives only shares of the sum; differential privacy clips each update and
 //! gives `me` a noisy average whose noise comes from the cryptographic generator.
 
-use minisyft::federated::{Aggregation, Config, Federation};
+use minisyft::federated::{Aggregation, Config, Federation, SECURE_AGGREGATION_SCALE};
+use minisyft::protocol::Values;
 use minisyft::Syft;
 
 fn config(seed: u64, aggregation: Aggregation) -> Config {
@@ -37,13 +38,31 @@ crate::async_test!(in_secure_aggregation_me_receives_only_shares_of_the_sum, |sy
         assert!(report.worker_losses.is_empty(), "no worker's loss is sent");
         let senders: Vec<(&str, &str)> =
             report.server_received.iter().map(|r| (r.from.as_str(), r.name.as_str())).collect();
-        let per_parameter =
-            [("bob", "share of the sum"), ("alice", "share of the sum"), ("secure_worker", "share of the sum")];
-        assert_eq!(senders, [per_parameter, per_parameter].concat());
+        let shares_of = |parameter: &str| {
+            ["bob", "alice", "secure_worker"].map(|w| (w, format!("share of the summed {parameter}")))
+        };
+        let expected = [shares_of("weight"), shares_of("bias")].concat();
+        assert_eq!(senders, expected.iter().map(|(w, n)| (*w, n.as_str())).collect::<Vec<_>>());
         // A share looks nothing like a model: as fixed precision it stands for an absurd number.
-        for received in &report.server_received {
-            assert!(received.values.iter().all(|v| v.abs() > 1e6), "{received}");
+        // The three shares of a parameter, added as they were made (wrapping), are the sum of the
+        // two workers' fixed-precision values: me can check the model it was given.
+        let shares: Vec<&[i64]> = report
+            .server_received
+            .iter()
+            .map(|r| match &r.values {
+                Values::I64(values) => values.as_slice(),
+                Values::F32(floats) => panic!("{r}: a share as floats {floats:?}"),
+            })
+            .collect();
+        assert!(shares.iter().flat_map(|s| s.iter()).all(|v| v.unsigned_abs() > 1_000_000), "{shares:?}");
+        let opened = |shares: &[&[i64]], i: usize| {
+            let sum = shares.iter().fold(0i64, |sum, share| sum.wrapping_add(share[i]));
+            sum as f64 / SECURE_AGGREGATION_SCALE as f64 / 2.0
+        };
+        for (i, weight) in report.weight.iter().enumerate() {
+            assert!((opened(&shares[0..3], i) - f64::from(*weight)).abs() < 1e-5, "weight[{i}]");
         }
+        assert!((opened(&shares[3..6], 0) - f64::from(report.bias[0])).abs() < 1e-5, "bias");
         assert_ne!(before, report.weight, "the model moved");
     }
 });

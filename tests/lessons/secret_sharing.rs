@@ -30,6 +30,40 @@ crate::async_test!(fixed_precision_adds_and_comes_back_as_floats, |_syft: Syft| 
     assert!(close(&y, &[0.2, 0.4, 0.6], 1e-6), "{y}");
 });
 
+crate::async_test!(
+    fixed_precision_refuses_what_it_cannot_represent_instead_of_making_it_zero,
+    |_syft: Syft| async move {
+        for value in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e13, -1e13] {
+            let refused = Tensor::from([0.5, value]).fix_prec();
+            assert!(
+                matches!(&refused, Err(Error::Sharing { op, reason }) if op == "fix_prec" && reason.contains("diverged")),
+                "{value}: {:?}",
+                refused.map(|x| x.to_string())
+            );
+        }
+        // ±2^53 / 1000 is the edge: just inside it still works.
+        assert_eq!(Tensor::from([9.0e12]).fix_prec().unwrap().float_prec().unwrap(), Tensor::from([9.0e12]));
+    }
+);
+
+crate::async_test!(
+    a_worker_whose_value_has_no_fixed_precision_form_says_so_when_asked_to_share_it,
+    |syft: Syft| async move {
+        let w = workers(&syft, &["bob", "alice", "secure_worker"]);
+        let on_bob = Tensor::from([0.5, f32::NAN]).send(&w[0]).unwrap();
+        let shared = SharedTensor::from_worker(&on_bob, Some(1000), &[&w[0], &w[1], &w[2]], None).await;
+        assert!(
+            matches!(&shared, Err(Error::Sharing { op, reason }) if op == "fix_prec" && reason.contains("NaN")),
+            "{:?}",
+            shared.map(|_| ())
+        );
+        // A value that has one is shared as before, after the refusal.
+        let fine = Tensor::from([0.5, 2.0]).send(&w[0]).unwrap();
+        let shared = SharedTensor::from_worker(&fine, Some(1000), &[&w[0], &w[1], &w[2]], None).await.unwrap();
+        assert_eq!(shared.get().await.unwrap(), Tensor::from([0.5, 2.0]));
+    }
+);
+
 crate::async_test!(fixed_precision_values_shared_add_and_multiply_within_a_thousandth, |syft: Syft| async move {
     let w = workers(&syft, &["bob", "alice", "carol", "crypto_provider"]);
     for holders in [vec![&w[0], &w[1]], vec![&w[0], &w[1], &w[2]]] {

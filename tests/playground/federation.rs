@@ -88,3 +88,43 @@ fn fedprox_keeps_training_and_settings_out_of_range_are_refused() {
         ));
     }
 }
+
+/// The seed's linear model on the plane with a learning rate far too large for it, in `aggregation`
+/// (with a server where the mode needs one): the rounds until the first error, and that error.
+fn diverge(aggregation: minisyft::playground::aggregation::Aggregation) -> (usize, Error) {
+    let (syft, _runtime) = minisyft::Syft::in_process(5);
+    let data = DataSet::generate(DataKind::Plane, 200, 0.05, 5).unwrap();
+    let (train, test) = data.split(0.25, 5);
+    let shards = partition(&train.labels(), 3, Partition::Iid, 5).unwrap();
+    let workers = client_workers(&syft, 3).unwrap();
+    let model = Mlp::regression(2, &[], Elementwise::Tanh, &mut Rng::seeded(5)).unwrap();
+    let config = RunConfig { lr: 3.0, aggregation, ..RunConfig::default() };
+    let mut federation = PlaygroundFederation::new(&workers, &train, &shards, &test, model, config).unwrap();
+    if aggregation.needs_server() {
+        federation = federation.with_server(syft.create_worker("server").unwrap()).unwrap();
+    }
+    for round in 0..50 {
+        if let Err(error) = at_once(federation.round()) {
+            return (round, error);
+        }
+    }
+    panic!("{aggregation:?}: 50 rounds at lr 3 and no error");
+}
+
+#[test]
+fn a_diverging_run_stops_with_a_message_in_every_mode_instead_of_training_on_nan() {
+    use minisyft::playground::aggregation::Aggregation;
+    for aggregation in [Aggregation::Plain, Aggregation::UntrustedServer] {
+        let (rounds, error) = diverge(aggregation);
+        assert!(matches!(error, Error::Diverged { round, .. } if round == rounds + 1), "{aggregation:?}: {error}");
+        assert!(error.to_string().contains("try a smaller learning rate"), "{error}");
+    }
+    // Secure aggregation keeps the clients' losses from everyone: it stops when a client's model
+    // has no fixed-precision form (NaN, or too large), or when the opened model's loss diverges.
+    let (_, error) = diverge(Aggregation::Secure);
+    assert!(
+        matches!(&error, Error::Diverged { .. })
+            || matches!(&error, Error::Sharing { op, reason } if op == "fix_prec" && reason.contains("diverged")),
+        "{error}"
+    );
+}

@@ -47,6 +47,7 @@ impl SharedTensor {
         let Some(first) = pointers.first() else { return Ok(Vec::new()) };
         let syft = first.location().syft().clone();
         link_all(holders, provider)?;
+        let refusals = syft.refusal_count();
         let mut posted = Vec::new();
         for pointer in pointers {
             let owner = pointer.location();
@@ -66,6 +67,13 @@ impl SharedTensor {
         }
         // The shares travel worker to worker: wait until they have landed before using them.
         syft.settle().await?;
+        // An owner that could not share (its value has no fixed-precision form, say) refused the
+        // command; once settled, that refusal has arrived. Its error is the one to report: the
+        // holders would only say that their share was never made.
+        let owners: Vec<String> = pointers.iter().map(|p| p.location().id().to_owned()).collect();
+        if let Some((_, error)) = syft.refusals_since(refusals).into_iter().find(|(w, _)| owners.contains(w)) {
+            return Err(error);
+        }
         Ok(posted
             .into_iter()
             .map(|(ids, _fixed)| {
