@@ -84,10 +84,7 @@ impl Session {
     }
 
     fn missing(name: &str) -> Error {
-        Error::Empty {
-            what: format!("this cell (run the cells above first: `{name}` is not defined)"),
-            item: "earlier cell".into(),
-        }
+        Error::NotDefined { name: name.to_owned() }
     }
 
     pub fn pointer(&self, name: &str) -> Result<&Pointer> {

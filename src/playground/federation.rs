@@ -80,6 +80,8 @@ pub struct PlaygroundRound {
     pub dropped: Vec<WorkerId>,
     /// Clients whose worker failed mid-round, and why: left out of the average.
     pub failed: Vec<(WorkerId, String)>,
+    /// Clients the partition gave no data: they never train (a skewed partition can leave many).
+    pub without_data: Vec<WorkerId>,
     /// Each participant's last local loss, where the mode lets it reach `me`.
     pub client_losses: Vec<(WorkerId, f64)>,
     /// What reached `me` from the clients and the server this round.
@@ -98,6 +100,8 @@ pub struct PlaygroundFederation {
     pub clients: Vec<Client>,
     pub config: RunConfig,
     pub round: usize,
+    /// The workers whose shard was empty: not clients of this federation.
+    pub without_data: Vec<WorkerId>,
     /// The worker that adds up what the clients send, in every mode but the plain one.
     server: Option<WorkerHandle>,
     /// How many clients train at once (all of them unless [`PlaygroundFederation::with_concurrency`]).
@@ -142,9 +146,10 @@ impl PlaygroundFederation {
                 rhs: vec![shards.len()],
             });
         }
-        let mut clients = Vec::new();
+        let (mut clients, mut without_data) = (Vec::new(), Vec::new());
         for (worker, shard) in workers.iter().zip(shards) {
             if shard.is_empty() {
+                without_data.push(worker.id().to_owned());
                 continue;
             }
             let (data, target) = train.subset(shard).tensors()?;
@@ -163,6 +168,7 @@ impl PlaygroundFederation {
             plan: super::training_plan(&model, &config),
             model,
             clients,
+            without_data,
             rng: Rng::seeded(config.seed ^ 0x9E37_79B9),
             config,
             round: 0,
@@ -258,6 +264,7 @@ impl PlaygroundFederation {
             participants,
             dropped: dropped.into_iter().map(name).collect(),
             failed,
+            without_data: self.without_data.clone(),
             client_losses,
             received,
             traffic: self.syft().traffic().since(before),

@@ -266,7 +266,8 @@ pub fn training_panel(props: &TrainingProps) -> Html {
             if let Some(error) = &*error { <p class="error" role="alert">{ error }</p> }
             if mode == Aggregation::DifferentialPrivacy {
                 <p class="epsilon" data-epsilon={epsilon.to_string()}>{ format!(
-                    "privacy spent: ε = {epsilon:.2} for δ = 10⁻⁵ after {} round{} (Rényi-DP accountant of the Gaussian mechanism, z = {}, converted to (ε, δ) by Balle et al. 2020)",
+                    "privacy spent: ε = {} for δ = 10⁻⁵ after {} round{} (Rényi-DP accountant of the Gaussian mechanism, z = {}, converted to (ε, δ) by Balle et al. 2020)",
+                    if epsilon.is_finite() { format!("{epsilon:.2}") } else { "∞ (no noise: no privacy)".to_owned() },
                     reports_now.len(), if reports_now.len() == 1 { "" } else { "s" }, settings.config.noise_multiplier) }</p>
             }
             <LossChart series={[series(&reports_now), earlier_runs.borrow().clone()].concat()} rounds={settings.rounds} />

@@ -50,7 +50,9 @@ impl RunSettings {
         let value = value.trim();
         match key {
             "seed" => {
-                self.config.seed = value.parse().map_err(|_| refuse("seed", value, "a whole number from 0"))?;
+                self.config.seed = value
+                    .parse()
+                    .map_err(|_| refuse("seed", value, "a whole number from 0 to 18446744073709551615"))?;
             }
             "lr" => {
                 let lr: f64 = value.parse().map_err(|_| refuse("lr", value, "a number in (0, 1]"))?;

@@ -162,3 +162,16 @@ test('a learning rate too large for the model stops the run with a message, in p
     await page.close();
   }
 });
+
+test('clients a skewed partition leaves without data are counted and named, not silently skipped', async () => {
+  const { page, errors } = await open(browser, `${server.url}?pg_clients=12&pg_partition=label&pg_alpha=0.01&pg_rounds=1&pg_pace=0`);
+  await page.waitForSelector('.playground');
+  await play(page, 1);
+  const line = page.locator('.pg-without-data');
+  const count = Number(await line.getAttribute('data-without-data'));
+  const participants = Number(await page.locator('.pg-participation').getAttribute('data-participants'));
+  assert.ok(count > 0, 'alpha 0.01 leaves clients empty');
+  assert.equal(count + participants, 12);
+  assert.match(await line.textContent(), new RegExp(`^${count} of 12 clients hold no data \\(the partition gave them none\\) and never train: client_`));
+  assert.deepEqual(errors, []);
+});

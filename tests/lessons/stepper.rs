@@ -106,3 +106,15 @@ fn every_step_shows_the_body_of_the_code_it_runs() {
     let advanced = &lessons.iter().find(|l| l.slug == "advanced_remote_execution").unwrap().steps[0];
     assert!(advanced.rust.contains("bob.add_worker(&alice)?"), "{}", advanced.rust);
 }
+
+crate::async_test!(a_cell_run_before_the_cells_it_needs_names_the_missing_variable, |syft: Syft| async move {
+    let mut session = Session::new(syft);
+    let lesson = all().into_iter().find(|l| l.slug == "basic_remote_execution").expect("the first lesson");
+    let step = lesson.steps.iter().find(|s| s.cell == "In[7]").expect("In[7] prints x_ptr");
+    match (step.run)(&mut session).await {
+        Err(error @ minisyft::Error::NotDefined { .. }) => {
+            assert_eq!(error.to_string(), "`x_ptr` is not defined yet: run the cells above this one first")
+        }
+        other => panic!("{other:?}"),
+    }
+});

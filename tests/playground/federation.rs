@@ -36,6 +36,18 @@ fn a_non_iid_sixteen_client_run_learns_the_circle() {
 }
 
 #[test]
+fn clients_a_skewed_partition_leaves_without_data_are_named_and_never_train() {
+    let reports = run(16, Partition::LabelSkew { alpha: 0.01 }, RunConfig { lr: 0.3, ..RunConfig::default() }, 2);
+    for r in &reports {
+        assert!(!r.without_data.is_empty(), "alpha 0.01 leaves clients empty");
+        assert_eq!(r.participants.len() + r.dropped.len() + r.without_data.len(), 16);
+        assert!(r.without_data.iter().all(|w| !r.participants.contains(w)), "{r:?}");
+    }
+    let even = run(4, Partition::Iid, RunConfig { lr: 0.3, ..RunConfig::default() }, 1);
+    assert!(even[0].without_data.is_empty());
+}
+
+#[test]
 fn dropped_clients_are_left_out_and_named_and_a_run_repeats_from_its_seed() {
     let config = RunConfig { seed: 11, dropout: 0.5, lr: 0.3, ..RunConfig::default() };
     let reports = run(6, Partition::Iid, config.clone(), 6);

@@ -125,6 +125,16 @@ fn client_series(reports: &[PlaygroundRound], pick: fn((f64, f64, f64)) -> f64) 
     reports.iter().filter_map(|r| spread(r).map(|s| (r.round, pick(s)))).collect()
 }
 
+/// The first few names, and how many more.
+fn names_in_short(names: &[String]) -> String {
+    const SHOWN: usize = 6;
+    let first = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    match names.len().saturating_sub(SHOWN) {
+        0 => first,
+        more => format!("{first} and {more} more"),
+    }
+}
+
 fn alpha_of(settings: &PlaygroundSettings) -> f64 {
     match settings.partition {
         crate::playground::partition::Partition::LabelSkew { alpha }
@@ -346,6 +356,11 @@ pub fn playground_panel() -> Html {
                         <p class="pg-participation" data-participants={report.participants.len().to_string()} data-dropped={report.dropped.len().to_string()}>{ format!(
                             "round {}: {} client{} trained{}", report.round, report.participants.len(), if report.participants.len() == 1 { "" } else { "s" },
                             if report.dropped.is_empty() { String::new() } else { format!("; dropped out: {}", report.dropped.join(", ")) }) }</p>
+                        if !report.without_data.is_empty() {
+                            <p class="pg-without-data" data-without-data={report.without_data.len().to_string()}>{ format!(
+                                "{} of {} clients hold no data (the partition gave them none) and never train: {}",
+                                report.without_data.len(), settings.clients, names_in_short(&report.without_data)) }</p>
+                        }
                         if !report.failed.is_empty() {
                             <p class="pg-failed error" data-failed={report.failed.len().to_string()}>{ format!("failed mid-round and left out: {}",
                                 report.failed.iter().map(|(w, why)| format!("{w} ({why})")).collect::<Vec<_>>().join(", ")) }</p>
