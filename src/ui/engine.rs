@@ -27,22 +27,35 @@ pub struct Engine {
     pub training_busy: Busy,
 }
 
-/// A guard flag: an action that finds it set does nothing.
+/// A guard flag: an action that finds it set does nothing. A reset that comes while it is set
+/// is remembered: the action in flight discards its result and drops its run when it ends, so a
+/// setting changed mid-round is never lost (the round would otherwise put the old run back).
 #[derive(Default)]
-pub struct Busy(Cell<bool>);
+pub struct Busy {
+    busy: Cell<bool>,
+    reset_requested: Cell<bool>,
+}
 
 impl Busy {
     /// Marks it busy; false if it already was (the caller then does nothing).
     pub fn begin(&self) -> bool {
-        !self.0.replace(true)
+        !self.busy.replace(true)
     }
 
-    pub fn end(&self) {
-        self.0.set(false);
+    /// Ends the action; true if a reset came meanwhile (the caller drops what it made).
+    #[must_use]
+    pub fn end(&self) -> bool {
+        self.busy.set(false);
+        self.reset_requested.replace(false)
     }
 
     pub fn is_busy(&self) -> bool {
-        self.0.get()
+        self.busy.get()
+    }
+
+    /// A reset while busy: done by the action in flight when it ends.
+    pub fn request_reset(&self) {
+        self.reset_requested.set(self.busy.get());
     }
 }
 

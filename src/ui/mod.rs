@@ -8,6 +8,7 @@
 mod attack;
 mod chart;
 mod engine;
+mod field;
 mod flower;
 mod graph;
 mod lessons_panel;
@@ -99,7 +100,8 @@ pub fn app() -> Html {
             let (handle, snapshot, outputs, busy) = (handle.clone(), snapshot.clone(), outputs.clone(), busy.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let results = run_steps(&handle, lesson, steps).await;
-                handle.0.lessons_busy.end();
+                // Nothing resets the lessons while they run (their buttons are disabled).
+                let _ = handle.0.lessons_busy.end();
                 let mut all = (*outputs).clone();
                 all.extend(results);
                 outputs.set(all);

@@ -7,6 +7,8 @@ use std::time::Duration;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::ui::field::Field;
+
 use super::attack::AttackView;
 use super::chart::{LossChart, Series};
 use super::engine::EngineHandle;
@@ -131,7 +133,14 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                 *run_label.borrow_mut() = run_name(&settings);
                 let result = one_round(&engine, &settings).await;
                 stores.set(Snapshot::take(&engine.0.training).await);
-                engine.0.training_busy.end();
+                // Nothing may wait between `end` and keeping the report: a reset in that gap would
+                // clear the reports and then see this round's report land in the new run.
+                if engine.0.training_busy.end() {
+                    // Reset mid-round (a setting changed): this round belonged to the old run.
+                    engine.0.federation.borrow_mut().take();
+                    stores.set(Snapshot::take(&engine.0.training).await);
+                    return false;
+                }
                 let ok = match result {
                     Ok(report) => {
                         reports.borrow_mut().push(report);
@@ -163,9 +172,6 @@ pub fn training_panel(props: &TrainingProps) -> Html {
         );
         Rc::new(move || {
             playing.set(false);
-            if engine.0.training_busy.is_busy() {
-                return;
-            }
             if !reports.borrow().is_empty() {
                 let points = reports.borrow().iter().map(|r| (r.round, r.global_loss)).collect();
                 let mut earlier = earlier_runs.borrow_mut();
@@ -174,11 +180,16 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                 let excess = earlier.len().saturating_sub(4);
                 earlier.drain(..excess);
             }
-            // Dropping the federation drops its pointers, which deletes the data and models on the workers.
-            engine.0.federation.borrow_mut().take();
             reports.borrow_mut().clear();
             error.set(None);
             redraw.force_update();
+            if engine.0.training_busy.is_busy() {
+                // The round in flight drops the run when it ends.
+                engine.0.training_busy.request_reset();
+                return;
+            }
+            // Dropping the federation drops its pointers, which deletes the data and models on the workers.
+            engine.0.federation.borrow_mut().take();
             let (engine, stores) = (engine.clone(), stores.clone());
             wasm_bindgen_futures::spawn_local(async move { stores.set(Snapshot::take(&engine.0.training).await) });
         })
@@ -236,18 +247,18 @@ pub fn training_panel(props: &TrainingProps) -> Html {
     html! {
         <div class="training">
             <div class="controls" role="group" aria-label="training settings">
-                <label>{ "rounds" }<input name="rounds" type="number" min="1" max={MAX_ROUNDS.to_string()} value={settings.rounds.to_string()} onchange={on_input("rounds")} /></label>
-                <label>{ "learning rate" }<input name="lr" type="number" step="any" min="0.001" max="1" value={settings.config.lr.to_string()} onchange={on_input("lr")} /></label>
-                <label>{ "RNG seed" }<input name="seed" type="number" min="0" value={settings.config.seed.to_string()} onchange={on_input("seed")} /></label>
-                <label>{ "pace (ms)" }<input name="pace" type="number" min="0" max={MAX_PACE_MS.to_string()} value={settings.pace_ms.to_string()} onchange={on_input("pace")} /></label>
+                <label>{ "rounds" }<Field name="rounds" kind="number" min="1" max={MAX_ROUNDS.to_string()} value={settings.rounds.to_string()} onchange={on_input("rounds")} /></label>
+                <label>{ "learning rate" }<Field name="lr" kind="number" step="any" min="0.001" max="1" value={settings.config.lr.to_string()} onchange={on_input("lr")} /></label>
+                <label>{ "RNG seed" }<Field name="seed" kind="number" min="0" value={settings.config.seed.to_string()} onchange={on_input("seed")} /></label>
+                <label>{ "pace (ms)" }<Field name="pace" kind="number" min="0" max={MAX_PACE_MS.to_string()} value={settings.pace_ms.to_string()} onchange={on_input("pace")} /></label>
                 <label>{ "aggregation" }
                     <select id="mode" onchange={on_input("mode")}>
                         { for MODES.iter().map(|&m| html! { <option value={mode_name(m)} selected={mode == m}>{ mode_label(m) }</option> }) }
                     </select>
                 </label>
                 if mode == Aggregation::DifferentialPrivacy {
-                    <label>{ "noise z" }<input name="z" type="number" step="any" min="0" max={MAX_NOISE_MULTIPLIER.to_string()} value={settings.config.noise_multiplier.to_string()} onchange={on_input("z")} /></label>
-                    <label>{ "clip S" }<input name="clip" type="number" step="any" min="0" max={MAX_CLIP_NORM.to_string()} value={settings.config.clip_norm.to_string()} onchange={on_input("clip")} /></label>
+                    <label>{ "noise z" }<Field name="z" kind="number" step="any" min="0" max={MAX_NOISE_MULTIPLIER.to_string()} value={settings.config.noise_multiplier.to_string()} onchange={on_input("z")} /></label>
+                    <label>{ "clip S" }<Field name="clip" kind="number" step="any" min="0" max={MAX_CLIP_NORM.to_string()} value={settings.config.clip_norm.to_string()} onchange={on_input("clip")} /></label>
                 }
                 <div class="buttons">
                     if is_playing { <button class="pause" onclick={player.on_pause.clone()}>{ "Pause ❚❚" }</button> }

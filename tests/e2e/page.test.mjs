@@ -157,6 +157,29 @@ test('training steps one round at a time, and reset starts over with the setting
   assert.deepEqual(errors, []);
 });
 
+test('a setting changed while a round is in flight resets the run: the round in flight cannot bring the old run back', async () => {
+  const { page, errors } = await open(browser, `${server.url}?lr=0.1&rounds=500&mode=sendget&pace=0`);
+  await page.waitForSelector('.worker[data-worker="bob"]');
+  for (const mode of ['untrusted', 'sendget', 'untrusted']) {
+    await page.click('.training button.play');
+    // pace 0: rounds run back to back, so the change lands while one is in flight.
+    await page.waitForFunction(() => Number(document.querySelector('.progress')?.textContent.match(/^round (\d+)/)?.[1]) >= 3);
+    await page.locator('#mode').selectOption(mode);
+    // Whether the change landed mid-round or between rounds, no round of the old run lands after it.
+    for (let i = 0; i < 10; i++) {
+      assert.equal(await page.locator('.progress').textContent(), 'round 0 of 500', `switched to ${mode}`);
+      await page.waitForTimeout(30);
+    }
+    assert.equal(await page.locator('.chart .series[data-series="total"] circle').count(), 0);
+  }
+  // The next round runs in the mode chosen last: the server received only averages.
+  await page.click('.training button.step');
+  await page.waitForFunction(() => document.querySelector('.progress')?.textContent === 'round 1 of 500');
+  const names = await page.locator('.received li').evaluateAll(items => items.map(i => i.dataset.name));
+  assert.ok(names.includes('average weight') && !names.includes('weight.grad'), names.join(', '));
+  assert.deepEqual(errors, []);
+});
+
 test('works on a narrow screen and from the keyboard', async () => {
   const { page, errors, warnings } = await open(browser, server.url, { width: 390, height: 844 });
   await page.waitForSelector('.worker[data-worker="bob"]');

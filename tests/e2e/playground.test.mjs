@@ -175,3 +175,23 @@ test('clients a skewed partition leaves without data are counted and named, not 
   assert.match(await line.textContent(), new RegExp(`^${count} of 12 clients hold no data \\(the partition gave them none\\) and never train: client_`));
   assert.deepEqual(errors, []);
 });
+
+test('a setting changed while the playground trains starts a new run: no round of the old one lands in it', async () => {
+  const { page, errors } = await open(browser, `${server.url}?pg_clients=4&pg_rounds=200&pg_pace=0`);
+  await page.waitForSelector('.playground');
+  for (const rounds of ['150', '120']) {
+    await page.click('.playground button.play');
+    await page.waitForFunction(() => Number(document.querySelector('.pg-progress')?.textContent.match(/^round (\d+)/)?.[1]) >= 2, null, { timeout: 60000 });
+    await page.locator('input[name="pg_rounds"]').fill(rounds);
+    await page.locator('input[name="pg_rounds"]').dispatchEvent('change');
+    await page.waitForFunction(r => document.querySelector('.pg-progress')?.textContent.endsWith(`of ${r}`), rounds);
+    for (let i = 0; i < 10; i++) {
+      assert.equal(await page.locator('.pg-progress').textContent(), `round 0 of ${rounds}`);
+      await page.waitForTimeout(30);
+    }
+  }
+  await page.click('.playground button.step');
+  await page.waitForFunction(() => document.querySelector('.pg-progress')?.textContent === 'round 1 of 120');
+  assert.ok(page.url().includes('pg_rounds=120'));
+  assert.deepEqual(errors, []);
+});

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use yew::prelude::*;
 
+use crate::ui::field::Field;
+
 use super::engine::{WORKER_SCRIPT, WORKER_WASM};
 use super::url;
 use crate::flower::client::ShardClient;
@@ -220,9 +222,9 @@ pub fn flower_panel() -> Html {
         <div class="flower" data-status={state} data-node={view.node_id.map(|n| n.to_string()).unwrap_or_default()}
              data-trained={view.trained.to_string()} data-evaluated={view.evaluated.to_string()}>
             <div class="controls" role="group" aria-label="Flower settings">
-                <label>{ "SuperLink" }<input name="fl_address" placeholder="this page's server" value={settings.address.clone()} onchange={on_input("address")} disabled={disabled} /></label>
-                <label>{ "client" }<input name="fl_client" type="number" min="0" max="63" value={settings.client.to_string()} onchange={on_input("client")} disabled={disabled} /></label>
-                <label>{ "of clients" }<input name="fl_clients" type="number" min="1" max="64" value={settings.clients.to_string()} onchange={on_input("clients")} disabled={disabled} /></label>
+                <label>{ "SuperLink" }<Field name="fl_address" placeholder="this page's server" value={settings.address.clone()} onchange={on_input("address")} disabled={disabled} /></label>
+                <label>{ "client" }<Field name="fl_client" kind="number" min="0" max="63" value={settings.client.to_string()} onchange={on_input("client")} disabled={disabled} /></label>
+                <label>{ "of clients" }<Field name="fl_clients" kind="number" min="1" max="64" value={settings.clients.to_string()} onchange={on_input("clients")} disabled={disabled} /></label>
                 <label>{ "client-side DP" }
                     <select name="fl_dp" onchange={on_input("dp")} disabled={disabled}>
                         <option value="off" selected={!settings.dp}>{ "off" }</option>
@@ -230,8 +232,8 @@ pub fn flower_panel() -> Html {
                     </select>
                 </label>
                 if settings.dp {
-                    <label>{ "clip S" }<input name="fl_clip" type="number" step="any" min="0.001" max="100" value={settings.clip.to_string()} onchange={on_input("clip")} disabled={disabled} /></label>
-                    <label>{ "noise z" }<input name="fl_z" type="number" step="any" min="0" max="100" value={settings.noise_multiplier.to_string()} onchange={on_input("z")} disabled={disabled} /></label>
+                    <label>{ "clip S" }<Field name="fl_clip" kind="number" step="any" min="0.001" max="100" value={settings.clip.to_string()} onchange={on_input("clip")} disabled={disabled} /></label>
+                    <label>{ "noise z" }<Field name="fl_z" kind="number" step="any" min="0" max="100" value={settings.noise_multiplier.to_string()} onchange={on_input("z")} disabled={disabled} /></label>
                 }
                 <div class="buttons">
                     if running { <button class="disconnect" onclick={on_disconnect}>{ "Disconnect" }</button> }

@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use yew::prelude::*;
 
+use crate::ui::field::Field;
+
 use super::chart::{LossChart, Series};
 use super::engine::{Busy, WORKER_SCRIPT, WORKER_WASM};
 use super::url;
@@ -179,7 +181,12 @@ pub fn playground_panel() -> Html {
                 let result = one_round(&lab, &settings).await;
                 // The round's last reply and the redraw in tasks of their own.
                 yew::platform::time::sleep(Duration::from_millis(0)).await;
-                lab.busy.end();
+                if lab.busy.end() {
+                    // Reset mid-round (a setting changed): this round belonged to the old run.
+                    lab.federation.borrow_mut().take();
+                    stores.set(summarise(&lab.syft).await);
+                    return false;
+                }
                 let ok = match result {
                     Ok(report) => {
                         reports.borrow_mut().push(report);
@@ -202,15 +209,17 @@ pub fn playground_panel() -> Html {
             (lab.clone(), reports.clone(), player.playing.clone(), error.clone(), stores.clone(), redraw.clone());
         Rc::new(move || {
             playing.set(false);
-            if lab.busy.is_busy() {
-                return;
-            }
-            // Dropping the federation drops its pointers: the shards and plans leave the workers.
-            lab.federation.borrow_mut().take();
             lab.points.borrow_mut().clear();
             reports.borrow_mut().clear();
             error.set(None);
             redraw.force_update();
+            if lab.busy.is_busy() {
+                // The round in flight drops the run when it ends.
+                lab.busy.request_reset();
+                return;
+            }
+            // Dropping the federation drops its pointers: the shards and plans leave the workers.
+            lab.federation.borrow_mut().take();
             let (lab, stores) = (lab.clone(), stores.clone());
             wasm_bindgen_futures::spawn_local(async move { stores.set(summarise(&lab.syft).await) });
         })
@@ -274,7 +283,7 @@ pub fn playground_panel() -> Html {
     html! {
         <div class="playground">
             <div class="controls" role="group" aria-label="playground settings">
-                <label>{ "clients" }<input name="pg_clients" type="number" min="2" max="64" value={settings.clients.to_string()} onchange={on_input("clients")} /></label>
+                <label>{ "clients" }<Field name="pg_clients" kind="number" min="2" max="64" value={settings.clients.to_string()} onchange={on_input("clients")} /></label>
                 <label>{ "data" }
                     <select name="pg_data" onchange={on_input("data")}>
                         { for [("gauss", "gauss"), ("xor", "xor"), ("circle", "circle"), ("spiral", "spiral"), ("plane", "plane (regression)")].iter().map(|(d, l)| html! { <option value={*d} selected={settings.data.name() == *d}>{ *l }</option> }) }
@@ -285,40 +294,40 @@ pub fn playground_panel() -> Html {
                         { for [("iid", "IID"), ("label", "label skew (Dirichlet α)"), ("quantity", "quantity skew")].iter().map(|(v, l)| html! { <option value={*v} selected={partition_name == *v}>{ *l }</option> }) }
                     </select>
                 </label>
-                <label>{ "hidden layers" }<input name="pg_hidden" value={settings.hidden.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")} onchange={on_input("hidden")} /></label>
-                <label>{ "client fraction" }<input name="pg_fraction" type="number" step="any" value={settings.run.fraction.to_string()} onchange={on_input("fraction")} /></label>
-                <label>{ "dropout" }<input name="pg_dropout" type="number" step="any" value={settings.run.dropout.to_string()} onchange={on_input("dropout")} /></label>
+                <label>{ "hidden layers" }<Field name="pg_hidden" value={settings.hidden.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")} onchange={on_input("hidden")} /></label>
+                <label>{ "client fraction" }<Field name="pg_fraction" kind="number" step="any" value={settings.run.fraction.to_string()} onchange={on_input("fraction")} /></label>
+                <label>{ "dropout" }<Field name="pg_dropout" kind="number" step="any" value={settings.run.dropout.to_string()} onchange={on_input("dropout")} /></label>
                 <label>{ "privacy" }
                     <select name="pg_mode" onchange={on_input("mode")}>
                         { for [("plain", "none: models to me"), ("untrusted", "untrusted server"), ("secagg", "secure aggregation"), ("dp", "differential privacy")].iter().map(|(v, l)| html! { <option value={*v} selected={settings.run.aggregation.name() == *v}>{ *l }</option> }) }
                     </select>
                 </label>
-                <label>{ "rounds" }<input name="pg_rounds" type="number" min="1" max="500" value={settings.rounds.to_string()} onchange={on_input("rounds")} /></label>
+                <label>{ "rounds" }<Field name="pg_rounds" kind="number" min="1" max="500" value={settings.rounds.to_string()} onchange={on_input("rounds")} /></label>
                 <details class="more-settings">
                     <summary>{ "more settings" }</summary>
-                    <label>{ "points" }<input name="pg_points" type="number" min="40" max="2000" value={settings.points.to_string()} onchange={on_input("points")} /></label>
-                    <label>{ "noise" }<input name="pg_noise" type="number" step="any" min="0" max="1" value={settings.noise.to_string()} onchange={on_input("noise")} /></label>
-                    <label>{ "Dirichlet α" }<input name="pg_alpha" type="number" step="any" min="0.01" max="1000" value={alpha_of(&settings).to_string()} onchange={on_input("alpha")} /></label>
+                    <label>{ "points" }<Field name="pg_points" kind="number" min="40" max="2000" value={settings.points.to_string()} onchange={on_input("points")} /></label>
+                    <label>{ "noise" }<Field name="pg_noise" kind="number" step="any" min="0" max="1" value={settings.noise.to_string()} onchange={on_input("noise")} /></label>
+                    <label>{ "Dirichlet α" }<Field name="pg_alpha" kind="number" step="any" min="0.01" max="1000" value={alpha_of(&settings).to_string()} onchange={on_input("alpha")} /></label>
                     <label>{ "activation" }
                         <select name="pg_activation" onchange={on_input("activation")}>
                             <option value="tanh" selected={settings.activation != crate::tensor::Elementwise::Relu}>{ "tanh" }</option>
                             <option value="relu" selected={settings.activation == crate::tensor::Elementwise::Relu}>{ "relu" }</option>
                         </select>
                     </label>
-                    <label>{ "local epochs" }<input name="pg_epochs" type="number" min="1" max="20" value={settings.run.local_epochs.to_string()} onchange={on_input("epochs")} /></label>
-                    <label>{ "batch size" }<input name="pg_batch" type="number" min="1" max="1000" value={settings.run.batch_size.to_string()} onchange={on_input("batch")} /></label>
-                    <label>{ "learning rate" }<input name="pg_lr" type="number" step="any" min="0.001" max="5" value={settings.run.lr.to_string()} onchange={on_input("lr")} /></label>
+                    <label>{ "local epochs" }<Field name="pg_epochs" kind="number" min="1" max="20" value={settings.run.local_epochs.to_string()} onchange={on_input("epochs")} /></label>
+                    <label>{ "batch size" }<Field name="pg_batch" kind="number" min="1" max="1000" value={settings.run.batch_size.to_string()} onchange={on_input("batch")} /></label>
+                    <label>{ "learning rate" }<Field name="pg_lr" kind="number" step="any" min="0.001" max="5" value={settings.run.lr.to_string()} onchange={on_input("lr")} /></label>
                     <label>{ "strategy" }
                         <select name="pg_strategy" onchange={on_input("strategy")}>
                             <option value="fedavg" selected={matches!(settings.run.strategy, Strategy::FedAvg)}>{ "FedAvg" }</option>
                             <option value="fedprox" selected={matches!(settings.run.strategy, Strategy::FedProx { .. })}>{ "FedProx" }</option>
                         </select>
                     </label>
-                    <label>{ "FedProx μ" }<input name="pg_mu" type="number" step="any" min="0" max="10" value={mu_of(&settings).to_string()} onchange={on_input("mu")} /></label>
-                    <label>{ "DP clip S" }<input name="pg_clip" type="number" step="any" min="0.001" max="100" value={settings.clip.to_string()} onchange={on_input("clip")} /></label>
-                    <label>{ "DP noise z" }<input name="pg_z" type="number" step="any" min="0" max="100" value={settings.noise_multiplier.to_string()} onchange={on_input("z")} /></label>
-                    <label>{ "pace (ms per round)" }<input name="pg_pace" type="number" min="0" max="2000" value={settings.pace_ms.to_string()} onchange={on_input("pace")} /></label>
-                    <label>{ "seed" }<input name="pg_seed" type="number" min="0" value={settings.run.seed.to_string()} onchange={on_input("seed")} /></label>
+                    <label>{ "FedProx μ" }<Field name="pg_mu" kind="number" step="any" min="0" max="10" value={mu_of(&settings).to_string()} onchange={on_input("mu")} /></label>
+                    <label>{ "DP clip S" }<Field name="pg_clip" kind="number" step="any" min="0.001" max="100" value={settings.clip.to_string()} onchange={on_input("clip")} /></label>
+                    <label>{ "DP noise z" }<Field name="pg_z" kind="number" step="any" min="0" max="100" value={settings.noise_multiplier.to_string()} onchange={on_input("z")} /></label>
+                    <label>{ "pace (ms per round)" }<Field name="pg_pace" kind="number" min="0" max="2000" value={settings.pace_ms.to_string()} onchange={on_input("pace")} /></label>
+                    <label>{ "seed" }<Field name="pg_seed" kind="number" min="0" value={settings.run.seed.to_string()} onchange={on_input("seed")} /></label>
                 </details>
                 <div class="buttons">
                     if is_playing { <button class="pause" onclick={player.on_pause.clone()}>{ "Pause ❚❚" }</button> }
