@@ -141,6 +141,7 @@ pub fn app() -> Html {
             <button class="reset-all" onclick={on_reset} disabled={*busy}>{ "Reset every worker" }</button>
         </header>
         <main class="layout">
+            <div class="lesson-area">
             <section class="panel lessons-panel" aria-label="lessons">
                 <LessonsPanel selected={*selected} outputs={(*outputs).clone()} busy={*busy}
                               on_select={on_select} on_run={on_run} on_run_lesson={on_run_lesson} />
@@ -160,6 +161,7 @@ pub fn app() -> Html {
                     <h2>{ "Messages" }</h2>
                     <MessagesPanel messages={snapshot.messages.clone()} total={snapshot.total_messages} />
                 </section>
+            </div>
             </div>
             <section class="panel training-panel" aria-label="federated training">
                 <h2>{ "Federated training of the toy model" }</h2>
