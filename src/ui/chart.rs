@@ -63,9 +63,10 @@ pub fn loss_chart(props: &ChartProps) -> Html {
                 let thinned = s.points.iter().enumerate().filter(|(k, _)| k % stride == 0 || *k + 1 == s.points.len());
                 let points: Vec<String> = thinned.map(|(_, &(r, l))| format!("{:.1},{:.1}", x(r), y(l))).collect();
                 let dots = if s.points.len() <= DOTS_UP_TO && !s.ghost { s.points.as_slice() } else { &[] };
+                let dashes = s.ghost.then(|| ghost_dashes(props.series[..i].iter().filter(|s| s.ghost).count()));
                 html! {
                     <g class={classes!("series", if s.ghost { "series-ghost".to_owned() } else { format!("series-{i}") })} data-series={s.name.clone()}>
-                        <polyline points={points.join(" ")} />
+                        <polyline points={points.join(" ")} stroke-dasharray={dashes} />
                         { for dots.iter().map(|&(r, l)| html! {
                             <circle class="point" cx={format!("{:.1}", x(r))} cy={format!("{:.1}", y(l))} r="3"
                                     data-round={r.to_string()} data-loss={l.to_string()}><title>{ format!("{} round {r}: {l:.6}", s.name) }</title></circle>
@@ -73,6 +74,20 @@ pub fn loss_chart(props: &ChartProps) -> Html {
                     </g>
                 }
             }) }
+        </svg>
+    }
+}
+
+/// The dash pattern of the `n`th earlier run: each its own, so a line can be matched to its legend.
+pub fn ghost_dashes(n: usize) -> &'static str {
+    ["6 3", "1 3", "10 3 2 3", "2 6"][n % 4]
+}
+
+/// A legend's sample of an earlier run's line.
+pub fn ghost_sample(n: usize) -> Html {
+    html! {
+        <svg class="ghost-sample" width="26" height="8" aria-hidden="true">
+            <line x1="1" y1="4" x2="25" y2="4" stroke-dasharray={ghost_dashes(n)} />
         </svg>
     }
 }

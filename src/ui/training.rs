@@ -283,8 +283,12 @@ pub fn training_panel(props: &TrainingProps) -> Html {
             }
             <LossChart series={[series(&reports_now), earlier_runs.borrow().clone()].concat()} rounds={settings.rounds} />
             <div class="legend">
-                <span class="series-0">{ "bob" }</span><span class="series-1">{ "alice" }</span><span class="series-2">{ "total (whole data set)" }</span>
-                { for earlier_runs.borrow().iter().map(|s| html! { <span class="series-ghost">{ format!("earlier run: {}", s.name) }</span> }) }
+                // secagg and dp send no worker's loss: their legend has no line for one.
+                if matches!(mode, Aggregation::SendGet | Aggregation::UntrustedServer) {
+                    <span class="series-0">{ "bob" }</span><span class="series-1">{ "alice" }</span>
+                }
+                <span class="series-2">{ "total (whole data set)" }</span>
+                { for earlier_runs.borrow().iter().enumerate().map(|(n, s)| html! { <span class="ghost-run">{ super::chart::ghost_sample(n) }{ format!("earlier run: {}", s.name) }</span> }) }
             </div>
             <p class="series-note">{ "bob, alice: each worker's training loss on its own half of the data this round; total: the model the server holds after the round, on all four points." }</p>
             <AttackView workers={observed} aggregating={mode != Aggregation::SendGet} />

@@ -52,6 +52,13 @@ test('earlier runs stay on the chart, so the cost of privacy shows', async () =>
   assert.equal(await page.locator('.training .chart .series-ghost').count(), 1);
   assert.equal(await page.locator('.training .chart .series-ghost').getAttribute('data-series'), 'untrusted, lr 0.1');
   await play(page, 8);
+  // Each earlier run has a line of its own pattern, sampled in the legend; dp sends no worker's
+  // loss, so its legend has no bob or alice.
+  const legend = await page.locator('.training .legend').innerText();
+  assert.match(legend, /earlier run: untrusted, lr 0\.1/);
+  assert.doesNotMatch(legend, /bob|alice/, legend);
+  assert.equal(await page.locator('.training .legend .ghost-sample line').getAttribute('stroke-dasharray'),
+    await page.locator('.training .chart .series-ghost polyline').getAttribute('stroke-dasharray'));
   await shot(page, 'modes-compared');
   assert.deepEqual(errors, []);
 });
