@@ -46,6 +46,11 @@ impl Aggregation {
         }
     }
 
+    /// Whether each client's loss reaches `me` (secure aggregation and DP keep them from it).
+    pub fn reveals_client_losses(&self) -> bool {
+        matches!(self, Aggregation::Plain | Aggregation::UntrustedServer)
+    }
+
     /// Whether the mode needs the `server` worker.
     pub fn needs_server(&self) -> bool {
         !matches!(self, Aggregation::Plain)

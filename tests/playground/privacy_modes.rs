@@ -80,6 +80,14 @@ fn only_the_aggregate_reaches_me_in_the_private_modes() {
     let dp = check(Aggregation::DifferentialPrivacy { clip: 1.0, noise: 0.5 }, 1, |_| {});
     assert_eq!(dp.senders_to_me.keys().collect::<Vec<_>>(), ["server"]);
     assert!(dp.reports[0].received.contains("noisy mean update"));
+    // What the page's legend promises (a client-loss line or none) is what each mode reports.
+    for (run, mode) in
+        [(&plain, Aggregation::Plain), (&untrusted, Aggregation::UntrustedServer), (&secure, Aggregation::Secure)]
+            .into_iter()
+            .chain([(&dp, Aggregation::DifferentialPrivacy { clip: 1.0, noise: 0.5 })])
+    {
+        assert_eq!(!run.reports[0].client_losses.is_empty(), mode.reveals_client_losses(), "{mode:?}");
+    }
 }
 
 #[test]

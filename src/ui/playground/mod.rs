@@ -346,7 +346,7 @@ pub fn playground_panel() -> Html {
                 <Heatmap probabilities={probabilities(&lab)} points={lab.points.borrow().clone()} clients={settings.clients} />
                 <div class="pg-charts">
                     <LossChart series={losses} rounds={settings.rounds} />
-                    <div class="legend"><span class="series-0">{ "train loss" }</span><span class="series-1">{ "test loss (held out, never on a client)" }</span><span class="series-2">{ "clients' last local loss: mean (min, max faint)" }</span></div>
+                    <div class="legend"><span class="series-0">{ "train loss" }</span><span class="series-1">{ "test loss (held out, never on a client)" }</span>if settings.run.aggregation.reveals_client_losses() { <span class="series-2">{ "clients' last local loss: mean (min, max faint)" }</span> }</div>
                     <RoundChart label={if settings.data.is_classification() { "accuracy" } else { "R²" }} columns={accuracy} rounds={settings.rounds} lines={true} top={Some(1.0)} unit={Unit::Percent} />
                     <div class="legend"><span class="series-0">{ if settings.data.is_classification() { "train accuracy" } else { "train R²" } }</span><span class="series-1">{ if settings.data.is_classification() { "test accuracy" } else { "test R²" } }</span></div>
                     <RoundChart label="clients" columns={participation} rounds={settings.rounds} unit={Unit::Count} />
