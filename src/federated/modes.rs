@@ -101,10 +101,11 @@ impl Federation {
         let scale = Some(SECURE_AGGREGATION_SCALE);
         let mut received = Vec::new();
         let mut sums: Vec<Tensor> = Vec::new();
-        for (parameter, pick) in [("weight", pick_weight as PickParameter), ("bias", pick_bias)] {
+        for (index, parameter) in ["weight", "bias"].into_iter().enumerate() {
             let mut total: Option<SharedTensor> = None;
             for copy in &copies {
-                let shared = SharedTensor::from_worker(&pick(copy)?, scale, &holders, None).await?;
+                let data = [&copy.weight, &copy.bias][index].data()?;
+                let shared = SharedTensor::from_worker(&data, scale, &holders, None).await?;
                 total = Some(match total {
                     None => shared,
                     Some(so_far) => so_far.add(&shared)?,
@@ -163,15 +164,4 @@ impl Federation {
         }
         Ok((Vec::new(), received))
     }
-}
-
-/// One parameter of a worker's model copy, as a pointer to its data.
-type PickParameter = fn(&RemoteLinear) -> Result<Pointer>;
-
-fn pick_weight(model: &RemoteLinear) -> Result<Pointer> {
-    model.weight.data()
-}
-
-fn pick_bias(model: &RemoteLinear) -> Result<Pointer> {
-    model.bias.data()
 }
