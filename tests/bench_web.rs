@@ -18,13 +18,14 @@ fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_default()
 }
 
-/// A plain JS worker: echoes what it gets (transferring any buffer back), or counts messages and
+/// A plain JS worker: echoes a bare `ArrayBuffer` as minisyft frames travel (transferred both
+/// ways), or counts messages and
 /// answers "count" with the number seen; `adds` are frames of (result, lhs, rhs) ids it carries
 /// out on its own `Map` of `Float32Array`s (`put` stores one), the op minisyft's bench pipelines.
 fn raw_worker() -> Worker {
-    let script =
-        "let n = 0; const store = new Map(); onmessage = e => { if (e.data === 'count') { postMessage(n); n = 0; } \
-                  else if (e.data && e.data.echo) { postMessage(e.data, e.data.buffer ? [e.data.buffer] : []); } \
+    let script = "let n = 0; const store = new Map(); onmessage = e => { \
+                  if (e.data instanceof ArrayBuffer) { postMessage(e.data, [e.data]); } \
+                  else if (e.data === 'count') { postMessage(n); n = 0; } \
                   else if (e.data && e.data.copy) { const mine = new Float32Array(e.data.copy).slice(); \
                     const out = mine.slice(); postMessage({ copy: out.buffer }, [out.buffer]); } \
                   else if (e.data && e.data.batch) { const b = new Uint8Array(e.data.batch); \
@@ -53,17 +54,6 @@ async fn round_trip(worker: &Worker, message: &JsValue, transfer: &Array) -> JsV
     });
     worker.post_message_with_transfer(message, transfer).unwrap();
     JsFuture::from(promise).await.unwrap()
-}
-
-fn echo_message(buffer: Option<&JsValue>) -> (JsValue, Array) {
-    let message = js_sys::Object::new();
-    js_sys::Reflect::set(&message, &"echo".into(), &true.into()).unwrap();
-    let transfer = Array::new();
-    if let Some(buffer) = buffer {
-        js_sys::Reflect::set(&message, &"buffer".into(), buffer).unwrap();
-        transfer.push(buffer);
-    }
-    (message.into(), transfer)
 }
 
 /// The bytes of minisyft's reply to a `get` of an `n`-float tensor.
@@ -115,27 +105,32 @@ async fn bench_get_round_trip_vs_raw_echo() {
     let bob = syft.create_worker("bob").unwrap();
     let x = Tensor::from([1., 2., 3., 4., 5.]);
     x.send(&bob).unwrap().get().await.unwrap();
-    // Trials alternate between the two, so a busy moment of the machine falls on both alike; the
-    // first pair warms up and is dropped; each side's median trial is reported.
+    // The two alternate in blocks of BLOCK round trips, so that a busy moment of this shared
+    // machine falls on both alike (its speed moves several-fold between seconds); a trial is N of
+    // each; the first trial warms up and is dropped; each side's median trial is reported.
+    const BLOCK: usize = 20;
     let (mut raw_trials, mut get_trials) = (Vec::new(), Vec::new());
     for trial in 0..TRIALS + 1 {
-        let start = now();
-        for _ in 0..N {
-            let buffer = js_sys::ArrayBuffer::new(reply_bytes as u32);
-            let (message, transfer) = echo_message(Some(&buffer));
-            round_trip(&raw, &message, &transfer).await;
-        }
-        let raw_us = (now() - start) * 1000.0 / N as f64;
         let pointers: Vec<_> = (0..N).map(|_| x.send(&bob).unwrap()).collect();
         bob.objects().await.unwrap();
-        let start = now();
-        for pointer in &pointers {
-            pointer.get().await.unwrap();
+        let (mut raw_ms, mut get_ms) = (0.0, 0.0);
+        for block in pointers.chunks(BLOCK) {
+            let start = now();
+            for _ in 0..block.len() {
+                // A bare ArrayBuffer, transferred both ways: what a minisyft frame is.
+                let buffer = js_sys::ArrayBuffer::new(reply_bytes as u32);
+                round_trip(&raw, &buffer, &Array::of1(&buffer)).await;
+            }
+            raw_ms += now() - start;
+            let start = now();
+            for pointer in block {
+                pointer.get().await.unwrap();
+            }
+            get_ms += now() - start;
         }
-        let get_us = (now() - start) * 1000.0 / N as f64;
         if trial > 0 {
-            raw_trials.push(raw_us);
-            get_trials.push(get_us);
+            raw_trials.push(raw_ms * 1000.0 / N as f64);
+            get_trials.push(get_ms * 1000.0 / N as f64);
         }
     }
     report(
@@ -267,8 +262,7 @@ async fn bench_one_mib_tensor_vs_raw_transfer() {
         let start = now();
         for _ in 0..N {
             let buffer = Float32Array::new_with_length(FLOATS as u32).buffer();
-            let (message, transfer) = echo_message(Some(&buffer));
-            round_trip(&raw, &message, &transfer).await;
+            round_trip(&raw, &buffer, &Array::of1(&buffer)).await;
         }
         let raw_ms = (now() - start) / N as f64;
         let start = now();
@@ -332,7 +326,7 @@ async fn bench_toy_federated_training() {
 #[ignore]
 async fn bench_encode_decode_of_one_command() {
     use minisyft::protocol::{Body, Command, Envelope, Op, Operand};
-    use minisyft::runtime::web::wire::{from_js, to_js, ToWorker};
+    use minisyft::runtime::web::wire::{from_js, ToWorker};
     use minisyft::tensor::BinaryOp;
     const N: usize = 20000;
     let envelope = Envelope::new(
@@ -368,10 +362,14 @@ async fn bench_encode_decode_of_one_command() {
     );
     let messages: Vec<ToWorker> = (0..N).map(|_| ToWorker::Envelopes(vec![envelope.clone()])).collect();
     let start = now();
-    let encoded: Vec<JsValue> = messages.into_iter().map(|m| to_js(m).unwrap().0).collect();
+    // As `wire::post` does for a small frame: encoded in wasm, copied out into a buffer of its own.
+    let encoded: Vec<JsValue> = messages
+        .into_iter()
+        .map(|m| js_sys::Uint8Array::from(minisyft::protocol::binary::encode(m).unwrap().as_slice()).buffer().into())
+        .collect();
     let encode = (now() - start) * 1000.0 / N as f64;
     let start = now();
-    for js in encoded {
+    for js in &encoded {
         let _: ToWorker = from_js(js).unwrap();
     }
     let decode = (now() - start) * 1000.0 / N as f64;

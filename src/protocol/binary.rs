@@ -9,7 +9,8 @@
 //! The message is postcard (varints, no field names, a byte per enum level); each tensor's values
 //! sit raw and little-endian at an 8-byte-aligned offset, in the order of [`Payloads::payloads_mut`],
 //! so that a transport can copy them straight between a typed-array view of the buffer and the
-//! tensor's own `Vec`: across the wasm boundary once per hop, with no staging copy. Anything else —
+//! tensor's own `Vec` (`runtime::web::wire` does for large frames; small ones cross whole and are
+//! decoded from bytes). Anything else —
 //! another version, a short or long frame, a count past the limits — is a typed error, never a panic.
 
 use serde::de::DeserializeOwned;
@@ -25,6 +26,10 @@ pub const WIRE_VERSION: u8 = 1;
 
 /// Version byte and header length.
 pub const PREFIX_BYTES: usize = 5;
+
+// The values are copied as they lie in memory, which the frame's little-endian layout matches.
+#[cfg(not(target_endian = "little"))]
+compile_error!("minisyft's wire frame copies tensor values as they lie in memory: little-endian only");
 
 const F32: u8 = 0;
 const I64: u8 = 1;
@@ -96,19 +101,28 @@ pub fn lay_out<T: Serialize + Payloads>(mut message: T) -> Result<Frame> {
     Ok(Frame { header, values, total: offset })
 }
 
-/// The frame as bytes (natively; a Web Worker transport writes the parts straight into a buffer).
+/// The frame as bytes, in one allocation.
 pub fn encode<T: Serialize + Payloads>(message: T) -> Result<Vec<u8>> {
-    let Frame { header, values, total } = lay_out(message)?;
-    let mut frame = header;
-    for (placement, values) in values {
-        frame.resize(placement.offset, 0);
-        match values {
-            Values::F32(v) => frame.extend(v.iter().flat_map(|x| x.to_le_bytes())),
-            Values::I64(v) => frame.extend(v.iter().flat_map(|x| x.to_le_bytes())),
+    lay_out(message)?.into_bytes()
+}
+
+impl Frame {
+    /// The frame as bytes, in one allocation.
+    pub fn into_bytes(self) -> Result<Vec<u8>> {
+        let Frame { header, values, total } = self;
+        let mut frame = header;
+        frame.resize(total, 0);
+        for (placement, values) in values {
+            let bytes = frame
+                .get_mut(placement.offset..placement.offset + placement.byte_len())
+                .ok_or_else(|| Error::malformed("tensor values laid out past the end of the message"))?;
+            match values {
+                Values::F32(v) => bytes.copy_from_slice(bytemuck::cast_slice(&v)),
+                Values::I64(v) => bytes.copy_from_slice(bytemuck::cast_slice(&v)),
+            }
         }
+        Ok(frame)
     }
-    frame.resize(total, 0);
-    Ok(frame)
 }
 
 /// How many bytes of a frame of `total` bytes starting with `prefix` (at least
@@ -187,14 +201,13 @@ pub fn decode<T: DeserializeOwned + Payloads>(frame: &[u8]) -> Result<T> {
             .get(placement.offset..placement.offset + placement.byte_len())
             .ok_or_else(|| Error::malformed("tensor values past the end of the message"))?;
         Ok(if placement.is_f32 {
-            Values::F32(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+            let mut values = vec![0f32; placement.count];
+            bytemuck::cast_slice_mut(&mut values).copy_from_slice(bytes);
+            Values::F32(values)
         } else {
-            Values::I64(
-                bytes
-                    .chunks_exact(8)
-                    .map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
-                    .collect(),
-            )
+            let mut values = vec![0i64; placement.count];
+            bytemuck::cast_slice_mut(&mut values).copy_from_slice(bytes);
+            Values::I64(values)
         })
     })?;
     Ok(message)

@@ -2,8 +2,11 @@
 //! huge and overflowing shapes, cycles, unknown ids and impersonations at a worker and at the
 //! client. Nothing may panic, every request must be answered, and memory stays within the limits.
 //! Natively a million messages (`MINISYFT_HOSTILE_MESSAGES` changes the count); in wasm fewer.
-//! `bytes.rs` does the same to the binary wire form: frames of hostile messages, mangled.
+//! `bytes.rs` does the same to the binary wire form: frames of hostile messages, mangled;
+//! `boundary.rs` (in the browser) to what `postMessage` delivers: JS values that are not frames.
 
+#[cfg(target_arch = "wasm32")]
+mod boundary;
 mod bytes;
 mod generator;
 

@@ -8,7 +8,7 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageChannel, MessageEvent, Worker};
 
-use super::wire::{to_js, ToWorker};
+use super::wire::{self, to_js, ToWorker};
 use crate::error::{Error, Result};
 use crate::protocol::Envelope;
 use crate::runtime::{Event, MessageEvent as Trace, Sink, Transport};
@@ -218,10 +218,20 @@ impl WebWorkers {
     }
 
     fn send(&self, worker: &str, message: ToWorker) {
-        let Ok((js, transfer)) = to_js(message) else { return };
-        self.send_js(worker, js, transfer);
+        let mut state = self.state.borrow_mut();
+        let Some(handle) = state.workers.get_mut(worker) else { return };
+        handle.posted += 1;
+        let sent = if handle.ready {
+            wire::post(&handle.worker, message)
+        } else {
+            to_js(message).map(|queued| handle.queue.push(queued))
+        };
+        if let Err(error) = sent {
+            web_sys::console::error_1(&format!("minisyft: cannot send a message to {worker}: {error}").into());
+        }
     }
 
+    /// A message already in its buffer, with a transfer list of its own (a `Connect`'s port).
     fn send_js(&self, worker: &str, js: JsValue, transfer: Array) {
         let mut state = self.state.borrow_mut();
         let Some(handle) = state.workers.get_mut(worker) else { return };

@@ -1,11 +1,14 @@
 //! What crosses `postMessage`: one typed enum per direction, each as one binary frame
 //! ([`binary`](crate::protocol::binary): a version byte, postcard, the tensors' raw values) in an
-//! `ArrayBuffer` that is transferred, not cloned. No JS object is built or walked per message.
+//! `ArrayBuffer` that is transferred, not cloned. No JS object is built or walked per message; a
+//! small frame crosses the wasm boundary whole, in one JS call each way.
 
-use js_sys::{Array, ArrayBuffer, BigInt64Array, Float32Array, Uint8Array};
+use std::cell::RefCell;
+
+use js_sys::{Array, ArrayBuffer, BigInt64Array, Float32Array, Function, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::protocol::binary::{self, Payloads};
@@ -94,11 +97,94 @@ impl Payloads for FromWorker {
     }
 }
 
-/// The message as one transferred `ArrayBuffer`, and its transfer list. The header is copied
-/// out of wasm memory once, and each tensor's values straight from its `Vec` into its place in
-/// the buffer; the transfer itself copies nothing.
+/// Frames up to this size cross whole: one JS call out (copied into a buffer of its own and
+/// posted), one in (copied into this thread's scratch buffer and decoded there). Per-call glue, not
+/// the codec, was most of a small message's cost (README, `get`). A larger frame — a big tensor —
+/// has its header and each tensor's values copied straight between the buffer and the tensor's own
+/// `Vec`, so that its values are never staged in a frame in wasm memory.
+pub const WHOLE_FRAME_BYTES: usize = 64 * 1024;
+
+/// The JS functions the boundary needs, made once per thread; wasm-bindgen hands a `&[u8]` to
+/// JS as a view of wasm memory, not a copy.
+struct Boundary {
+    post_frame: PostFrame,
+    post_buffer: PostBuffer,
+    copy_frame: CopyFrame,
+    /// Where small frames land to be decoded (kept: no allocation per message).
+    scratch: RefCell<Vec<u8>>,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(extends = Function)]
+    type PostFrame;
+    #[wasm_bindgen(method, js_name = call)]
+    fn call(this: &PostFrame, this_arg: &JsValue, target: &JsValue, frame: &[u8]) -> bool;
+
+    #[wasm_bindgen(extends = Function)]
+    type PostBuffer;
+    #[wasm_bindgen(method, js_name = call)]
+    fn call(this: &PostBuffer, this_arg: &JsValue, target: &JsValue, buffer: &JsValue) -> bool;
+
+    #[wasm_bindgen(extends = Function)]
+    type CopyFrame;
+    #[wasm_bindgen(method, js_name = call)]
+    fn call(this: &CopyFrame, this_arg: &JsValue, data: &JsValue, into: &mut [u8]) -> f64;
+}
+
+impl Boundary {
+    fn new() -> Boundary {
+        let post = "try { target.postMessage(buffer, [buffer]); return true; } catch (_) { return false; }";
+        Boundary {
+            // `slice` copies the view into a buffer of its own, which is then transferred, not cloned.
+            post_frame: Function::new_with_args(
+                "target, frame",
+                &format!("const buffer = frame.slice().buffer; {post}"),
+            )
+            .unchecked_into(),
+            post_buffer: Function::new_with_args("target, buffer", post).unchecked_into(),
+            // The frame's length (-1 for anything but an ArrayBuffer), copied into `into` if it fits.
+            copy_frame: Function::new_with_args(
+                "data, into",
+                "if (!(data instanceof ArrayBuffer)) return -1; \
+                 if (data.byteLength <= into.length) into.set(new Uint8Array(data)); return data.byteLength;",
+            )
+            .unchecked_into(),
+            scratch: RefCell::new(vec![0; WHOLE_FRAME_BYTES]),
+        }
+    }
+}
+
+thread_local! {
+    static BOUNDARY: Boundary = Boundary::new();
+}
+
+/// Encodes `message` and posts it to `target` (a `Worker`, the worker's own global scope or a
+/// `MessagePort`) as one transferred `ArrayBuffer`.
+pub fn post<T: Serialize + Payloads>(target: &JsValue, message: T) -> Result<()> {
+    let frame = binary::lay_out(message)?;
+    let posted = if frame.total <= WHOLE_FRAME_BYTES {
+        let bytes = frame.into_bytes()?;
+        BOUNDARY.with(|boundary| boundary.post_frame.call(&JsValue::UNDEFINED, target, &bytes))
+    } else {
+        let buffer = buffer_of(frame);
+        BOUNDARY.with(|boundary| boundary.post_buffer.call(&JsValue::UNDEFINED, target, &buffer))
+    };
+    posted.then_some(()).ok_or_else(|| Error::malformed("postMessage refused the message (is the receiver closed?)"))
+}
+
+/// The message as one `ArrayBuffer` and a transfer list holding it, for a message that carries
+/// more than its frame (a `MessagePort` pushed onto the list) or waits to be posted.
 pub fn to_js<T: Serialize + Payloads>(value: T) -> Result<(JsValue, Array)> {
-    let binary::Frame { header, values, total } = binary::lay_out(value)?;
+    let buffer = buffer_of(binary::lay_out(value)?);
+    let transfer = Array::of1(&buffer);
+    Ok((buffer, transfer))
+}
+
+/// The frame in a new `ArrayBuffer`: the header copied out of wasm memory once, and each
+/// tensor's values straight from its `Vec` into its place in the buffer.
+fn buffer_of(frame: binary::Frame) -> JsValue {
+    let binary::Frame { header, values, total } = frame;
     let bytes = Uint8Array::new_with_length(total as u32);
     bytes.subarray(0, header.len() as u32).copy_from(&header);
     let buffer = bytes.buffer();
@@ -113,16 +199,33 @@ pub fn to_js<T: Serialize + Payloads>(value: T) -> Result<(JsValue, Array)> {
             }
         }
     }
-    let transfer = Array::of1(&buffer);
-    Ok((buffer.into(), transfer))
+    buffer.into()
 }
 
-/// A message from its `ArrayBuffer`: the header copied into wasm memory, then each tensor's values
-/// straight from the buffer into the tensor's own `Vec` (one copy across the boundary).
-pub fn from_js<T: DeserializeOwned + Payloads>(value: JsValue) -> Result<T> {
-    let buffer = value.dyn_into::<ArrayBuffer>().map_err(|_| Error::malformed("a message is one ArrayBuffer"))?;
+/// A message from its `ArrayBuffer`, its values crossing into wasm memory once. Anything but an
+/// `ArrayBuffer`, or one past the size limit, is refused before anything is allocated.
+pub fn from_js<T: DeserializeOwned + Payloads>(value: &JsValue) -> Result<T> {
+    let small = BOUNDARY.with(|boundary| {
+        let mut scratch =
+            boundary.scratch.try_borrow_mut().map_err(|_| Error::malformed("a message within a message"))?;
+        let length = boundary.copy_frame.call(&JsValue::UNDEFINED, value, &mut scratch);
+        if length < 0.0 {
+            return Err(Error::malformed("a message is one ArrayBuffer"));
+        }
+        // `None`: too large for the scratch buffer, and not copied.
+        scratch.get(..length as usize).map(binary::decode).transpose()
+    })?;
+    match small {
+        Some(message) => Ok(message),
+        None => from_large_buffer(value.unchecked_ref()),
+    }
+}
+
+/// A frame too large for the scratch buffer: the header copied into wasm memory, then each
+/// tensor's values straight from the buffer into the tensor's own `Vec`.
+fn from_large_buffer<T: DeserializeOwned + Payloads>(buffer: &ArrayBuffer) -> Result<T> {
     let total = buffer.byte_length() as usize;
-    let bytes = Uint8Array::new(&buffer);
+    let bytes = Uint8Array::new(buffer);
     let prefix = bytes.subarray(0, binary::PREFIX_BYTES.min(total) as u32).to_vec();
     let header_len = binary::header_len(&prefix, total)?;
     let header = bytes.subarray(0, header_len as u32).to_vec();
@@ -131,9 +234,9 @@ pub fn from_js<T: DeserializeOwned + Payloads>(value: JsValue) -> Result<T> {
         // decode_header checked that every placement lies inside the buffer, 8-byte aligned.
         let (offset, count) = (placement.offset as u32, placement.count as u32);
         Ok(if placement.is_f32 {
-            Values::F32(Float32Array::new_with_byte_offset_and_length(&buffer, offset, count).to_vec())
+            Values::F32(Float32Array::new_with_byte_offset_and_length(buffer, offset, count).to_vec())
         } else {
-            Values::I64(BigInt64Array::new_with_byte_offset_and_length(&buffer, offset, count).to_vec())
+            Values::I64(BigInt64Array::new_with_byte_offset_and_length(buffer, offset, count).to_vec())
         })
     })?;
     Ok(message)

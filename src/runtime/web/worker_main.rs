@@ -8,7 +8,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 
-use super::wire::{from_js, to_js, FromWorker, PeerMessage, ToWorker};
+use super::wire::{self, from_js, FromWorker, PeerMessage, ToWorker};
 use crate::limits::MAX_BATCH;
 use crate::protocol::{Body, Command, Envelope, ME};
 use crate::runtime::MessageEvent as Trace;
@@ -23,9 +23,7 @@ struct State {
 }
 
 fn post_to_page(scope: &DedicatedWorkerGlobalScope, message: FromWorker) {
-    if let Ok((js, transfer)) = to_js(message) {
-        let _ = scope.post_message_with_transfer(&js, &transfer);
-    }
+    let _ = wire::post(scope, message);
 }
 
 impl State {
@@ -64,11 +62,8 @@ impl State {
         }
         let trace = Trace::of(&envelope);
         let Some(port) = self.peers.get(&envelope.to) else { return Err(envelope) };
-        match to_js::<PeerMessage>(envelope) {
-            Ok((js, transfer)) => {
-                let _ = port.post_message_with_transferable(&js, &transfer);
-                post_to_page(&self.scope, FromWorker::Trace(trace));
-            }
+        match wire::post::<PeerMessage>(port, envelope) {
+            Ok(()) => post_to_page(&self.scope, FromWorker::Trace(trace)),
             Err(error) => post_to_page(&self.scope, FromWorker::Rejected { reason: error.to_string() }),
         }
         Ok(())
@@ -91,7 +86,7 @@ pub fn run_worker() {
     let on_message = {
         let state = Rc::clone(&state);
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let message = match from_js::<ToWorker>(event.data()) {
+            let message = match from_js::<ToWorker>(&event.data()) {
                 Ok(message) => message,
                 Err(error) => {
                     post_to_page(&state.borrow().scope, FromWorker::Rejected { reason: error.to_string() });
@@ -121,9 +116,7 @@ pub fn run_worker() {
                     if to_page {
                         post_to_page(&state.scope, FromWorker::Envelope(envelope));
                     } else if let Some(port) = state.peers.get(&envelope.to) {
-                        if let Ok((js, transfer)) = to_js::<PeerMessage>(envelope) {
-                            let _ = port.post_message_with_transferable(&js, &transfer);
-                        }
+                        let _ = wire::post::<PeerMessage>(port, envelope);
                     }
                 }
                 ToWorker::Connect { peer } => connect(&state, &peer, event.ports().get(0)),
@@ -165,9 +158,11 @@ fn connect(state: &Rc<RefCell<State>>, peer: &str, port: JsValue) {
         let state = Rc::clone(state);
         // Whatever arrives on this port comes from `peer`: that is the sender the worker trusts.
         let peer = peer.to_owned();
-        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| match from_js::<PeerMessage>(event.data()) {
-            Ok(envelope) => state.borrow_mut().handle(&peer, envelope),
-            Err(error) => post_to_page(&state.borrow().scope, FromWorker::Rejected { reason: error.to_string() }),
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            match from_js::<PeerMessage>(&event.data()) {
+                Ok(envelope) => state.borrow_mut().handle(&peer, envelope),
+                Err(error) => post_to_page(&state.borrow().scope, FromWorker::Rejected { reason: error.to_string() }),
+            }
         })
     };
     port.set_onmessage(Some(handler.as_ref().unchecked_ref()));

@@ -8,7 +8,7 @@ use web_sys::{MessageChannel, MessageEvent};
 
 use super::{now_ms, WebWorkers, FLUSH_SLICE_MS};
 use crate::limits::MAX_BATCH;
-use crate::runtime::web::wire::{to_js, ToWorker};
+use crate::runtime::web::wire::ToWorker;
 
 impl WebWorkers {
     /// Sends everything batched in the order it was posted, each run of envelopes to one worker
@@ -31,11 +31,8 @@ impl WebWorkers {
                 }
                 (worker, envelopes)
             };
-            match to_js(ToWorker::Envelopes(run.1)) {
-                Ok((js, transfer)) => self.send_js(&run.0, js, transfer),
-                Err(error) => web_sys::console::error_1(&format!("minisyft: cannot encode a message: {error}").into()),
-            }
-            if now_ms() - started >= FLUSH_SLICE_MS && !self.state.borrow().batch.is_empty() {
+            self.send(&run.0, ToWorker::Envelopes(run.1));
+            if !self.state.borrow().batch.is_empty() && now_ms() - started >= FLUSH_SLICE_MS {
                 self.flush_later();
                 return;
             }

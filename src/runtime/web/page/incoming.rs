@@ -4,7 +4,7 @@
 
 use web_sys::MessageEvent;
 
-use super::super::wire::{from_js, start_failure, to_js, FromWorker, ToWorker};
+use super::super::wire::{self, from_js, start_failure, FromWorker, ToWorker};
 use super::{now_ms, WebWorkers};
 use crate::runtime::{Event, MessageEvent as Trace};
 
@@ -26,12 +26,13 @@ impl WebWorkers {
             handle.heard += 1;
         }
         let data = event.data();
-        if let Some(reason) = start_failure(&data) {
-            self.gone(name, format!("it failed to start: {reason}"));
-            return;
-        }
-        let message = match from_js::<FromWorker>(data) {
+        let message = match from_js::<FromWorker>(&data) {
             Ok(message) => message,
+            // The loader's report is the one message that is not a frame: looked for only then.
+            Err(_) if let Some(reason) = start_failure(&data) => {
+                self.gone(name, format!("it failed to start: {reason}"));
+                return;
+            }
             Err(error) => {
                 web_sys::console::error_1(&format!("minisyft: undecodable message from {name}: {error}").into());
                 return;
@@ -67,10 +68,9 @@ impl WebWorkers {
     }
 
     fn on_ready(&self, name: &str) {
-        let Ok((init, none)) = to_js(ToWorker::Init { name: name.to_owned() }) else { return };
         let mut state = self.state.borrow_mut();
         let Some(handle) = state.workers.get_mut(name) else { return };
-        let _ = handle.worker.post_message_with_transfer(&init, &none);
+        let _ = wire::post(&handle.worker, ToWorker::Init { name: name.to_owned() });
         for (js, transfer) in handle.queue.drain(..) {
             let _ = handle.worker.post_message_with_transfer(&js, &transfer);
         }
