@@ -36,6 +36,27 @@ async fn one_round(engine: &EngineHandle, settings: &RunSettings) -> Result<Roun
     report
 }
 
+/// What the noise costs, in this run's numbers: the model has three numbers (the seed's
+/// `Linear(2, 1)`) and two workers' clipped updates are summed before the noise is added.
+fn dp_tradeoff(z: f64, clip: f64, reports: &[RoundReport]) -> String {
+    let mut text = format!(
+        "Noise against signal: each round secure_worker adds noise of standard deviation z·S = {} to each of the model's 3 numbers, \
+         while the two clipped updates it sums have a norm of at most 2·S = {} together. From z ≈ 1 the noise is as large as \
+         what the workers learned, and the model can end worse than it started: that is the price of a small ε. A smaller z (say 0.1) learns again, at a larger ε.",
+        z * clip,
+        2.0 * clip
+    );
+    if let (Some(first), Some(last)) = (reports.first(), reports.last().filter(|_| reports.len() > 1)) {
+        if last.global_loss > first.global_loss {
+            text.push_str(&format!(
+                " In this run the total loss has risen from {:.3} after round 1 to {:.3}.",
+                first.global_loss, last.global_loss
+            ));
+        }
+    }
+    text
+}
+
 fn series(reports: &[RoundReport]) -> Vec<Series> {
     // bob, alice, total, always in this order (their colours), even when a mode sends no worker's loss.
     let mut all: Vec<Series> =
@@ -280,6 +301,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                     "privacy spent: ε = {} for δ = 10⁻⁵ after {} round{} (Rényi-DP accountant of the Gaussian mechanism, z = {}, converted to (ε, δ) by Balle et al. 2020)",
                     if epsilon.is_finite() { format!("{epsilon:.2}") } else { "∞ (no noise: no privacy)".to_owned() },
                     reports_now.len(), if reports_now.len() == 1 { "" } else { "s" }, settings.config.noise_multiplier) }</p>
+                <p class="note dp-tradeoff">{ dp_tradeoff(settings.config.noise_multiplier, settings.config.clip_norm, &reports_now) }</p>
             }
             <LossChart series={[series(&reports_now), earlier_runs.borrow().clone()].concat()} rounds={settings.rounds} />
             <div class="legend">
@@ -290,7 +312,11 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                 <span class="series-2">{ "total (whole data set)" }</span>
                 { for earlier_runs.borrow().iter().enumerate().map(|(n, s)| html! { <span class="ghost-run">{ super::chart::ghost_sample(n) }{ format!("earlier run: {}", s.name) }</span> }) }
             </div>
-            <p class="series-note">{ "bob, alice: each worker's training loss on its own half of the data this round; total: the model the server holds after the round, on all four points." }</p>
+            <p class="series-note">{ if matches!(mode, Aggregation::SendGet | Aggregation::UntrustedServer) {
+                "bob, alice: each worker's training loss on its own half of the data this round; total: the model the server holds after the round, on all four points."
+            } else {
+                "total: the model the server holds after the round, on all four points (no worker's own loss is sent in this mode)."
+            } }</p>
             <AttackView workers={observed} aggregating={mode != Aggregation::SendGet} />
             <details class="training-stores" open=true>
                 <summary>{ "The training's own workers and their stores (separate from the lessons' bob and alice, so neither can break the other)" }</summary>

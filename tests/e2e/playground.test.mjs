@@ -21,6 +21,8 @@ test('a non-IID run of 16 clients on Web Workers draws its decision boundary and
   assert.match(await page.locator('.heatmap image.cells').getAttribute('href'), /^data:image\/bmp;base64,Qk/);
   const clients = await page.locator('.heatmap .point').evaluateAll(ps => new Set(ps.map(p => p.dataset.client)).size);
   assert.ok(clients >= 12, `points of ${clients} clients`);
+  // The map says what its colours mean: the two classes, the unsure middle, a client's points.
+  assert.match(await page.locator('.map-legend').textContent(), /class 0.*unsure.*class 1.*one colour per client/);
   assert.equal(await page.locator('.pg-participation').getAttribute('data-participants'), '8');
   const accuracy = Number(await page.locator('.pg-accuracy').getAttribute('data-test-accuracy'));
   assert.ok(accuracy > 0.6, `test accuracy ${accuracy}`);
@@ -139,6 +141,7 @@ test("the plane is a regression: the seed's Linear(2,1) with squared error learn
   assert.match(text, /^squared error: train [\d.]+, test [\d.]+; R²: train [\d.-]+, test [\d.-]+$/);
   const r2 = Number(await page.locator('.pg-accuracy').getAttribute('data-test-accuracy'));
   assert.ok(r2 > 0.9, `test R² ${r2}`);
+  assert.match(await page.locator('.map-legend').textContent(), /prediction −1\.5.*prediction \+1\.5/);
   await page.locator('.playground-panel').screenshot({ path: 'tests/e2e/screenshots/playground-plane.png' });
   assert.deepEqual(errors, []);
 });

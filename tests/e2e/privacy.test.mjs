@@ -39,6 +39,9 @@ test('differential privacy: a noisy average only, and the privacy spent after ea
   assert.deepEqual(await received(page), ['secure_worker: noisy average update of weight', 'secure_worker: noisy average update of bias']);
   // z = 2 and 10 rounds: ε = 8.08 for δ = 1e-5 with Balle et al.'s conversion.
   assert.match(await page.locator('.epsilon').textContent(), /^privacy spent: ε = 8\.08 for δ = 10⁻⁵ after 10 rounds/);
+  // What the noise costs, in the run's own settings.
+  assert.match(await page.locator('.dp-tradeoff').textContent(), /standard deviation z·S = 2 to each of the model's 3 numbers.*at most 2·S = 2 together/);
+  assert.doesNotMatch(await page.locator('.training .series-note').textContent(), /bob|alice/);
   await shot(page, 'training-dp');
   assert.deepEqual(errors, []);
 });

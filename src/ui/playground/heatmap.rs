@@ -15,6 +15,8 @@ pub struct HeatmapProps {
     /// (point, client).
     pub points: Vec<([f32; 2], usize)>,
     pub clients: usize,
+    /// Classification (class 0 / class 1) or regression (low / high), for the legend.
+    pub classification: bool,
 }
 
 /// The cell centres, in the order `probabilities` lists them.
@@ -25,6 +27,12 @@ pub fn grid_points() -> Vec<f32> {
             (0..GRID).flat_map(move |col| [-6.0 + step * (col as f32 + 0.5), 6.0 - step * (row as f32 + 0.5)])
         })
         .collect()
+}
+
+/// A cell's colour as CSS, for the legend's swatches.
+fn css_colour(p: f32) -> String {
+    let [r, g, b] = cell_colour(p);
+    format!("rgb({r}, {g}, {b})")
 }
 
 fn cell_colour(p: f32) -> [u8; 3] {
@@ -69,15 +77,26 @@ fn bitmap(probabilities: &[f32]) -> String {
 
 #[function_component(Heatmap)]
 pub fn heatmap(props: &HeatmapProps) -> Html {
+    let (low, high) =
+        if props.classification { ("class 0", "class 1") } else { ("prediction −1.5", "prediction +1.5") };
+    let swatch = |p: f32| html! { <i class="swatch" style={format!("background: {}", css_colour(p))}></i> };
     html! {
-        <svg class="heatmap" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
-             aria-label="the global model's decision boundary, with each client's points">
-            if props.probabilities.len() == GRID * GRID {
-                <image class="cells" href={bitmap(&props.probabilities)} x="0" y="0" width={SIZE.to_string()} height={SIZE.to_string()}
-                       preserveAspectRatio="none" data-grid={GRID.to_string()} />
-            }
-            <Points points={props.points.clone()} clients={props.clients} />
-        </svg>
+        <figure class="pg-map">
+            <svg class="heatmap" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
+                 aria-label="the global model's decision boundary, with each client's points">
+                if props.probabilities.len() == GRID * GRID {
+                    <image class="cells" href={bitmap(&props.probabilities)} x="0" y="0" width={SIZE.to_string()} height={SIZE.to_string()}
+                           preserveAspectRatio="none" data-grid={GRID.to_string()} />
+                }
+                <Points points={props.points.clone()} clients={props.clients} />
+            </svg>
+            <figcaption class="map-legend">
+                <span>{ swatch(0.0) }{ low }</span>
+                <span>{ swatch(0.5) }{ "unsure" }</span>
+                <span>{ swatch(1.0) }{ high }</span>
+                <span><i class="dot"></i>{ "a training point, one colour per client" }</span>
+            </figcaption>
+        </figure>
     }
 }
 

@@ -343,7 +343,8 @@ pub fn playground_panel() -> Html {
             if let Some(error) = &*error { <p class="error" role="alert">{ error }</p> }
             <p class="pg-progress" aria-live="polite">{ format!("round {} of {}", reports_now.len(), settings.rounds) }</p>
             <div class="pg-pictures">
-                <Heatmap probabilities={probabilities(&lab)} points={lab.points.borrow().clone()} clients={settings.clients} />
+                <Heatmap probabilities={probabilities(&lab)} points={lab.points.borrow().clone()} clients={settings.clients}
+                         classification={settings.data.is_classification()} />
                 <div class="pg-charts">
                     <LossChart series={losses} rounds={settings.rounds} />
                     <div class="legend"><span class="series-0">{ "train loss" }</span><span class="series-1">{ "test loss (held out, never on a client)" }</span>if settings.run.aggregation.reveals_client_losses() { <span class="series-2">{ "clients' last local loss: mean (min, max faint)" }</span> }</div>
