@@ -64,8 +64,9 @@ pub fn attack_view(props: &AttackProps) -> Html {
                             let verdict = if error < 0.01 { "restored" } else if error.is_finite() { "not yet" } else { "" };
                             html! {
                                 <tr data-worker={name.clone()} data-error={error.to_string()}>
-                                    <td>{ name }</td><td>{ seen }</td><td><code>{ text }</code></td><td><code>{ rows_text(&truth) }</code></td>
-                                    <td class={classes!("verdict", (error < 0.01).then_some("restored"))}>{ if error.is_finite() { format!("{error:.4} {verdict}") } else { "–".into() } }</td>
+                                    <td data-label="worker">{ name }</td><td data-label="rounds seen">{ seen }</td>
+                                    <td data-label="reconstructed"><code>{ text }</code></td><td data-label="true"><code>{ rows_text(&truth) }</code></td>
+                                    <td data-label="largest error" class={classes!("verdict", (error < 0.01).then_some("restored"))}>{ if error.is_finite() { format!("{error:.4} {verdict}") } else { "–".into() } }</td>
                                 </tr>
                             }
                         }) }

@@ -85,3 +85,15 @@ test("PySyft's next lesson: a shared value is one object spread over its holders
   await shot(page, 'lesson-secret_sharing');
   assert.deepEqual(errors, []);
 });
+
+test("on a phone the attacker's table is a card per worker, and nothing in it spills past the screen", async () => {
+  const { page, errors } = await open(browser, `${server.url}?mode=sendget&rounds=6&pace=0`, { width: 390, height: 844 });
+  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await play(page, 6);
+  const spilling = await page.locator('.attack *').evaluateAll(es => es.filter(e => e.getBoundingClientRect().right > innerWidth + 1).length);
+  assert.equal(spilling, 0);
+  assert.equal(await page.locator('.attack-table thead').isVisible(), false);
+  assert.equal(await page.locator('.attack-table tr[data-worker="bob"] td[data-label="largest error"]').evaluate(td => getComputedStyle(td, '::before').content), '"largest error"');
+  await page.locator('.attack').screenshot({ path: 'tests/e2e/screenshots/attack-phone.png' });
+  assert.deepEqual(errors, []);
+});
