@@ -61,3 +61,13 @@ pub fn use_player(step: Step, pace: Duration) -> Player {
     };
     Player { playing, on_play, on_step, on_pause }
 }
+
+/// A run's progress line: the rounds done, and when the last one failed (its error is shown
+/// beside), which round that was, so "round 2" next to "diverged at round 3" reads as one story.
+pub fn progress(done: usize, rounds: usize, failed: bool) -> String {
+    if failed {
+        format!("round {done} of {rounds} — stopped: round {} failed", done + 1)
+    } else {
+        format!("round {done} of {rounds}")
+    }
+}

@@ -288,7 +288,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                     <button class="reset" onclick={on_reset}>{ "Reset" }</button>
                 </div>
             </div>
-            <p class="progress" aria-live="polite" data-mode={mode_name(mode)}>{ format!("round {} of {}", reports_now.len(), settings.rounds) }</p>
+            <p class="progress" aria-live="polite" data-mode={mode_name(mode)}>{ super::player::progress(reports_now.len(), settings.rounds, error.is_some()) }</p>
             <p class="training-stats" data-messages={messages.to_string()} data-memory={memory.to_string()}>
                 { format!("{messages} messages so far (the log keeps the newest {}); page memory {:.1} MB", crate::client::EVENT_LOG_LIMIT, memory as f64 / 1e6) }
             </p>
@@ -335,7 +335,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                     if let Some(report) = latest {
                         <p class="weights">{ format!("weight = [{:.4}, {:.4}], bias = {:.4}", report.weight.first().copied().unwrap_or_default(), report.weight.get(1).copied().unwrap_or_default(), report.bias.first().copied().unwrap_or_default()) }</p>
                         <p>{ format!("loss on the whole data set: {:.6}", report.global_loss) }</p>
-                    } else { <p>{ "Press Play or Step to train." }</p> }
+                    } else if error.is_none() { <p>{ "Press Play or Step to train." }</p> }
                     <table class="predictions">
                         <thead><tr><th>{ "input" }</th><th>{ "target" }</th><th>{ "prediction" }</th></tr></thead>
                         <tbody>

@@ -43,8 +43,10 @@ for (const lr of ['1', '0.9']) {
     await page.click('.training button.play');
     const error = page.locator('.training p.error');
     await error.waitFor({ timeout: 60000 });
-    assert.match(await error.textContent(), /^diverged at round \d+: the loss is .+ — try a smaller learning rate$/);
-    assert.match(await progress(page), /^round \d+ of 80$/);
+    const failed = (await error.textContent()).match(/^diverged at round (\d+): the loss is .+ — try a smaller learning rate$/);
+    assert.ok(failed, await error.textContent());
+    // The progress line tells the same story: the rounds done, and the one that failed.
+    assert.equal(await progress(page), `round ${failed[1] - 1} of 80 — stopped: round ${failed[1]} failed`);
     await page.waitForSelector('.training button.play');
     // The chart is drawn, with finite coordinates only.
     const coordinates = await page.locator('.chart polyline').evaluateAll(ls => ls.map(l => l.getAttribute('points')).join(' '));

@@ -155,9 +155,15 @@ test('a learning rate too large for the model stops the run with a message, in p
     await alert.waitFor({ timeout: 60000 });
     const text = await alert.textContent();
     assert.match(text, /diverged/, `${mode}: ${text}`);
-    // Stopped: no round runs after the message.
+    // Stopped: no round runs after the message, and the progress line names the failed round.
     const progress = await page.locator('.pg-progress').textContent();
-    assert.notEqual(progress, 'round 40 of 40', mode);
+    const [, done, failed] = progress.match(/^round (\d+) of 40 — stopped: round (\d+) failed$/) ?? [];
+    assert.equal(Number(failed), Number(done) + 1, `${mode}: ${progress}`);
+    // Where the message names the round (the loss check; secure aggregation may refuse to share
+    // the diverged model first), it is the same round.
+    const named = text.match(/diverged at round (\d+)/);
+    if (named) assert.equal(named[1], failed, mode);
+    if (failed === '1') assert.equal(await page.locator('.playground').getByText('Press Play or Step').count(), 0, `${mode}: no invitation to start beside a failed run`);
     await page.waitForTimeout(500);
     assert.equal(await page.locator('.pg-progress').textContent(), progress, `${mode}: stopped`);
     if (mode === 'plain') await page.locator('.playground-panel').screenshot({ path: 'tests/e2e/screenshots/playground-diverged.png' });

@@ -341,7 +341,7 @@ pub fn playground_panel() -> Html {
                 <ul class="settings-error" role="alert">{ for refused.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
             }
             if let Some(error) = &*error { <p class="error" role="alert">{ error }</p> }
-            <p class="pg-progress" aria-live="polite">{ format!("round {} of {}", reports_now.len(), settings.rounds) }</p>
+            <p class="pg-progress" aria-live="polite">{ super::player::progress(reports_now.len(), settings.rounds, error.is_some()) }</p>
             <div class="pg-pictures">
                 <Heatmap probabilities={probabilities(&lab)} points={lab.points.borrow().clone()} clients={settings.clients}
                          classification={settings.data.is_classification()} />
@@ -380,7 +380,7 @@ pub fn playground_panel() -> Html {
                         if let Some((min, mean, max)) = client_spread {
                             <p class="pg-clients">{ format!("clients' last local loss: min {min:.4}, mean {mean:.4}, max {max:.4}") }</p>
                         }
-                    } else { <p>{ "Press Play or Step: the clients start as Web Workers and get their shards." }</p> }
+                    } else if error.is_none() { <p>{ "Press Play or Step: the clients start as Web Workers and get their shards." }</p> }
                 </div>
             </div>
             <PlaygroundStores stores={(*stores).clone()} />
