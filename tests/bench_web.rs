@@ -133,6 +133,9 @@ async fn bench_get_round_trip_vs_raw_echo() {
             get_trials.push(get_ms * 1000.0 / N as f64);
         }
     }
+    // The ratio of each block pair, too: the spread says how much of a run's ratio is the machine.
+    let pair_ratios: Vec<f64> = get_trials.iter().zip(&raw_trials).map(|(g, r)| g / r).collect();
+    let (low, high) = pair_ratios.iter().fold((f64::INFINITY, 0.0f64), |(l, h), r| (l.min(*r), h.max(*r)));
     report(
         &format!("get of a 5-element tensor vs a raw echo of {reply_bytes} bytes each way"),
         median(get_trials),
@@ -140,6 +143,7 @@ async fn bench_get_round_trip_vs_raw_echo() {
         "us",
         "<= 1.3",
     );
+    console_log!("  (trial by trial: ratio {low:.2}-{high:.2}, median {:.2})", median(pair_ratios));
     const TIMES: usize = 2000;
     let empty = syft.create_worker("empty").unwrap();
     // The first answer waits for the new worker's wasm to start; that is not a round trip.
