@@ -80,6 +80,9 @@ pub fn pointer_graph(props: &GraphProps) -> Html {
                     <path d="M0,0 L10,5 L0,10 z" />
                 </marker>
             </defs>
+            // Arrows first: an arrow that crosses another worker's column passes under its boxes,
+            // so every id stays readable however many chains there are.
+            { for arrows }
             { for workers.iter().enumerate().map(|(c, w)| {
                 let x = 10.0 + c as f64 * COLUMN;
                 html! {
@@ -108,7 +111,6 @@ pub fn pointer_graph(props: &GraphProps) -> Html {
                     </g>
                 }
             }) }
-            { for arrows }
         </svg>
     }
 }

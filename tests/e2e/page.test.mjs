@@ -76,6 +76,13 @@ test('every lesson runs on the Web Workers and the panels show the stores, chain
   assert.equal(await objects(page, 'alice', 'pointer').count(), 1);
   assert.match(await objects(page, 'alice', 'pointer').first().textContent(), /-> bob:\d+/);
   assert.ok(await page.locator('.graph .arrow[data-from^="alice:"][data-to^="bob:"]').count() >= 1);
+  // Arrows pass under the boxes (in SVG what comes later is drawn on top), so an arrow crossing
+  // another worker's column never hides an id.
+  assert.ok(await page.locator('.graph').evaluate(g => {
+    const arrows = g.querySelectorAll('.arrow'), nodes = g.querySelectorAll('.node');
+    return arrows.length > 0 && nodes.length > 0
+      && (arrows[arrows.length - 1].compareDocumentPosition(nodes[0]) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+  }));
   await shot(page, 'chain-alice-points-at-bob');
 
   await runStep(page, 'pointer_chain_operations', 'In[89]–In[92]');
