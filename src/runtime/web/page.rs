@@ -220,14 +220,16 @@ impl WebWorkers {
     fn send(&self, worker: &str, message: ToWorker) {
         let mut state = self.state.borrow_mut();
         let Some(handle) = state.workers.get_mut(worker) else { return };
-        handle.posted += 1;
         let sent = if handle.ready {
             wire::post(&handle.worker, message)
         } else {
             to_js(message).map(|queued| handle.queue.push(queued))
         };
-        if let Err(error) = sent {
-            web_sys::console::error_1(&format!("minisyft: cannot send a message to {worker}: {error}").into());
+        match sent {
+            Ok(()) => handle.posted += 1,
+            Err(error) => {
+                web_sys::console::error_1(&format!("minisyft: cannot send a message to {worker}: {error}").into())
+            }
         }
     }
 
