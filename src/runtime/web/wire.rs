@@ -143,11 +143,14 @@ impl Boundary {
             )
             .unchecked_into(),
             post_buffer: Function::new_with_args("target, buffer", post).unchecked_into(),
-            // The frame's length (-1 for anything but an ArrayBuffer), copied into `into` if it fits.
+            // The frame's length, copied into `into` if it fits; -1 for anything but a live
+            // ArrayBuffer. One view gives both the length and the bytes (a look-alike object's
+            // `byteLength` is not believed), and nothing may throw: a throw would pass through wasm
+            // without releasing the scratch buffer.
             copy_frame: Function::new_with_args(
                 "data, into",
-                "if (!(data instanceof ArrayBuffer)) return -1; \
-                 if (data.byteLength <= into.length) into.set(new Uint8Array(data)); return data.byteLength;",
+                "try { if (!(data instanceof ArrayBuffer)) return -1; const bytes = new Uint8Array(data); \
+                 if (bytes.length <= into.length) into.set(bytes); return bytes.length; } catch (_) { return -1; }",
             )
             .unchecked_into(),
             scratch: RefCell::new(vec![0; WHOLE_FRAME_BYTES]),
@@ -170,7 +173,7 @@ pub fn post<T: Serialize + Payloads>(target: &JsValue, message: T) -> Result<()>
         let buffer = buffer_of(frame);
         BOUNDARY.with(|boundary| boundary.post_buffer.call(&JsValue::UNDEFINED, target, &buffer))
     };
-    posted.then_some(()).ok_or_else(|| Error::malformed("postMessage refused the message (is the receiver closed?)"))
+    posted.then_some(()).ok_or_else(|| Error::malformed("postMessage could not send the message's buffer"))
 }
 
 /// The message as one `ArrayBuffer` and a transfer list holding it, for a message that carries
