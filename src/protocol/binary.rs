@@ -194,21 +194,20 @@ pub fn fill<T: Payloads>(
     Ok(())
 }
 
+/// Values from their bytes, as one copy (`bytes` holds a whole number of them: a placement's).
+fn read_values<V: bytemuck::Pod>(bytes: &[u8]) -> Vec<V> {
+    let mut values = vec![V::zeroed(); bytes.len() / std::mem::size_of::<V>()];
+    bytemuck::cast_slice_mut(&mut values).copy_from_slice(bytes);
+    values
+}
+
 pub fn decode<T: DeserializeOwned + Payloads>(frame: &[u8]) -> Result<T> {
     let (mut message, placements) = decode_header::<T>(frame, frame.len())?;
     fill(&mut message, &placements, |placement| {
         let bytes = frame
             .get(placement.offset..placement.offset + placement.byte_len())
             .ok_or_else(|| Error::malformed("tensor values past the end of the message"))?;
-        Ok(if placement.is_f32 {
-            let mut values = vec![0f32; placement.count];
-            bytemuck::cast_slice_mut(&mut values).copy_from_slice(bytes);
-            Values::F32(values)
-        } else {
-            let mut values = vec![0i64; placement.count];
-            bytemuck::cast_slice_mut(&mut values).copy_from_slice(bytes);
-            Values::I64(values)
-        })
+        Ok(if placement.is_f32 { Values::F32(read_values(bytes)) } else { Values::I64(read_values(bytes)) })
     })?;
     Ok(message)
 }

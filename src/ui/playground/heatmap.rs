@@ -8,6 +8,10 @@ use yew::prelude::*;
 pub const GRID: usize = 24;
 const SIZE: f64 = 300.0;
 
+/// A regression's predictions are drawn on the same scale, from -REGRESSION_SPAN (class 0's
+/// colour) to +REGRESSION_SPAN (class 1's): the plane's values lie within it.
+pub const REGRESSION_SPAN: f32 = 1.5;
+
 #[derive(Properties, PartialEq)]
 pub struct HeatmapProps {
     /// `GRID × GRID` probabilities, row by row from the top (y = 6) to the bottom (y = -6).
@@ -77,8 +81,11 @@ fn bitmap(probabilities: &[f32]) -> String {
 
 #[function_component(Heatmap)]
 pub fn heatmap(props: &HeatmapProps) -> Html {
-    let (low, high) =
-        if props.classification { ("class 0", "class 1") } else { ("prediction −1.5", "prediction +1.5") };
+    let (low, high) = if props.classification {
+        ("class 0".to_owned(), "class 1".to_owned())
+    } else {
+        (format!("prediction −{REGRESSION_SPAN}"), format!("prediction +{REGRESSION_SPAN}"))
+    };
     let swatch = |p: f32| html! { <i class="swatch" style={format!("background: {}", css_colour(p))}></i> };
     html! {
         <figure class="pg-map">

@@ -26,7 +26,7 @@ use crate::rng::Rng;
 use crate::runtime::web::WebWorkers;
 use crate::tensor::Tensor;
 use crate::{Result, Syft};
-use heatmap::{grid_points, Heatmap, GRID};
+use heatmap::{grid_points, Heatmap, GRID, REGRESSION_SPAN};
 use round_charts::{Column, RoundChart, Unit};
 pub use settings::PlaygroundSettings;
 use stores::{summarise, PlaygroundStores, StoreSummary};
@@ -108,8 +108,9 @@ fn probabilities(lab: &Lab) -> Vec<f32> {
         .unwrap_or_default();
     match federation.model.task {
         Task::Classification => predictions,
-        // The plane's values lie within ±1.5: drawn on the same blue–orange scale.
-        Task::Regression => predictions.into_iter().map(|v| (v / 3.0 + 0.5).clamp(0.0, 1.0)).collect(),
+        Task::Regression => {
+            predictions.into_iter().map(|v| (v / (2.0 * REGRESSION_SPAN) + 0.5).clamp(0.0, 1.0)).collect()
+        }
     }
 }
 
