@@ -100,6 +100,9 @@ async fn check_dead_end(call: for<'a> fn(&'a Pointer, &'a Pointer, &'a WorkerHan
     let on_bob = Tensor::from([1., 2.]).requiring_grad().unwrap().send(&bob).unwrap();
     let chain = Tensor::from([3., 4.]).requiring_grad().unwrap().send(&bob).unwrap().send(&alice).unwrap();
     alice.objects().await.unwrap();
+    // bob has started and holds the chain's end before it hangs: a worker still starting gets the
+    // page's queued messages and a peer's port messages in no set order (see the closing note).
+    bob.objects().await.unwrap();
     transport.hang("bob", 2000.0);
     check_gone(call(&chain, &on_bob, &alice).await.unwrap_err(), "bob", "did not answer");
     assert_eq!(syft.gone_reason("alice"), None);
