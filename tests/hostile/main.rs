@@ -5,9 +5,11 @@
 //! `bytes.rs` does the same to the binary wire form: frames of hostile messages, mangled;
 //! `boundary.rs` (in the browser) to what `postMessage` delivers: JS values that are not frames.
 
+mod allocator;
 #[cfg(target_arch = "wasm32")]
 mod boundary;
 mod bytes;
+mod directed;
 mod generator;
 
 use generator::{lesson_corpus, Generator, PARTIES};
