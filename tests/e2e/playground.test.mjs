@@ -204,3 +204,34 @@ test('a setting changed while the playground trains starts a new run: no round o
   assert.ok(page.url().includes('pg_rounds=120'));
   assert.deepEqual(errors, []);
 });
+
+test('a link made by the form reproduces the run: form → address → a new page', async () => {
+  const { page, errors } = await open(browser, `${server.url}?pg_clients=4&pg_rounds=3&pg_seed=5`);
+  await page.waitForSelector('.playground');
+  const set = async (name, value) => {
+    const field = page.locator(`.playground [name="${name}"]`);
+    if (await field.evaluate(f => f.tagName) === 'SELECT') await field.selectOption(value);
+    else { await field.fill(value); await field.dispatchEvent('change'); }
+  };
+  await set('pg_hidden', '16,8');
+  await set('pg_strategy', 'fedprox');
+  await set('pg_mu', '0.1');
+  await set('pg_lr', '0.05');
+  await page.waitForFunction(() => location.search.includes('pg_lr=0.05') && location.search.includes('pg_mu=0.1'));
+  const link = page.url();
+  assert.doesNotMatch(decodeURIComponent(link), /[\\\s]/, `the link has no backslash or space: ${link}`);
+  await play(page, 3);
+  const original = await page.locator('.pg-accuracy').textContent();
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  const again = await open(browser, link);
+  await again.page.waitForSelector('.playground');
+  assert.equal(await again.page.locator('.playground .settings-error').count(), 0, 'no setting of the link is refused');
+  assert.equal(await again.page.locator('.playground [name="pg_hidden"]').inputValue(), '16,8');
+  assert.equal(await again.page.locator('.playground [name="pg_strategy"]').inputValue(), 'fedprox');
+  await play(again.page, 3);
+  assert.equal(await again.page.locator('.pg-accuracy').textContent(), original);
+  assert.deepEqual(again.errors, []);
+  await again.page.close();
+});
