@@ -59,6 +59,12 @@ pub enum Error {
     WrongObjectKind { id: ObjectId, worker: WorkerId, expected: String, found: String },
 
     #[error(
+        "object {id} is asked for twice in one get: a get takes the object from its worker, so each \
+         pointer is fetched once (nothing was fetched)"
+    )]
+    FetchedTwice { id: ObjectId },
+
+    #[error(
         "pointer {id} no longer owns its object: it was fetched, sent on or moved (use the pointer that was returned)"
     )]
     PointerReleased { id: ObjectId },

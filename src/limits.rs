@@ -27,7 +27,18 @@ pub const MAX_NAME_BYTES: usize = 64;
 pub const MAX_PLAN_STEPS: usize = 4096;
 pub const MAX_PLAN_REGISTERS: usize = 4096;
 /// Steps one run of a plan may take, loops unrolled.
-pub const MAX_PLAN_WORK: u64 = 1_000_000;
+pub const MAX_PLAN_RUN_STEPS: u64 = 1_000_000;
+/// Elements one run of a plan may touch: every step's inputs and result (an `mm` its multiply-adds,
+/// a `backward` its whole history). About half a second in a browser.
+pub const MAX_PLAN_RUN_ELEMENTS: u64 = 1 << 29;
+/// Objects one peer may keep in another worker's store (`me`, who created the worker, has the whole
+/// store); a peer cannot crowd out the others.
+pub const MAX_OBJECTS_PER_PEER: usize = 10_000;
+/// Elements one peer may keep in another worker's store, histories included.
+pub const MAX_ELEMENTS_PER_PEER: u64 = 1 << 24;
+/// Elements of one Beaver triple's shares, every part for every holder together (what one
+/// request may make a crypto provider draw and send).
+pub const MAX_TRIPLE_ELEMENTS: u64 = 1 << 22;
 /// Bytes of one message frame on the wire (a batch of envelopes with their tensors' values).
 pub const MAX_MESSAGE_BYTES: usize = 1 << 28;
 /// Envelopes in one batch posted to a Web Worker.

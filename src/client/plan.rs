@@ -161,6 +161,21 @@ impl Syft {
     pub async fn get_many(&self, pointers: &[&Pointer]) -> Result<Vec<Tensor>> {
         let Some(first) = pointers.first() else { return Ok(Vec::new()) };
         let location = first.location();
+        // Refused here, before anything is asked: a get takes its objects, so none may be named
+        // twice, and one request reaches one worker.
+        let mut seen = std::collections::BTreeSet::new();
+        for pointer in pointers {
+            if !seen.insert(pointer.id_at_location()) {
+                return Err(Error::FetchedTwice { id: pointer.id_at_location() });
+            }
+            if pointer.location() != location {
+                return Err(Error::DifferentWorkers {
+                    op: "get many".into(),
+                    lhs_worker: location.id().to_owned(),
+                    rhs_worker: pointer.location().id().to_owned(),
+                });
+            }
+        }
         let ids: Vec<u64> = pointers.iter().map(|p| p.id_at_location()).collect();
         match self.request(location.id(), Query::GetMany { ids: ids.clone() }).await? {
             Answer::Objects(objects) if objects.len() == ids.len() => {

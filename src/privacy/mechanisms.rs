@@ -117,6 +117,31 @@ pub enum Product {
     Mm,
 }
 
+/// The elements of a Beaver triple's three parts for operands of these shapes, checked before
+/// anything is drawn: shapes that fit the product, within the tensor and `mm` limits.
+pub fn triple_elements(product: Product, lhs: &[usize], rhs: &[usize]) -> Result<u64> {
+    let (a, b) = (checked_elements(lhs)?, checked_elements(rhs)?);
+    let c = match product {
+        Product::Mul => {
+            let shape =
+                crate::tensor::broadcast_shape(lhs, rhs).ok_or_else(|| Error::shape("beaver triple", lhs, rhs))?;
+            checked_elements(&shape)?
+        }
+        Product::Mm => match (lhs, rhs) {
+            ([m, k], [k2, n]) if k == k2 => {
+                let work = (*m as u64).saturating_mul(*k as u64).saturating_mul(*n as u64);
+                if work > crate::limits::MAX_MM_WORK {
+                    let what = "multiply-adds of a Beaver triple's mm";
+                    return Err(crate::limits::exceeded(what, crate::limits::MAX_MM_WORK, work));
+                }
+                checked_elements(&[*m, *n])?
+            }
+            _ => return Err(Error::shape("beaver triple", lhs, rhs)),
+        },
+    };
+    Ok(a as u64 + b as u64 + c as u64)
+}
+
 /// A Beaver triple (a, b, c = a·b) of uniformly random ring elements, for operands of these shapes.
 pub fn triple(product: Product, lhs: &[usize], rhs: &[usize]) -> Result<[Tensor; 3]> {
     let random = |shape: &[usize]| -> Result<Tensor> {

@@ -95,6 +95,20 @@ impl Worker {
         candidate
     }
 
+    /// `worker.clear_objects()`: a peer deletes what it may use; `me`, who created this worker,
+    /// empties the whole store (as PySyft's does), so no peer can leave it objects it cannot clear.
+    /// Pointers `me` may use pass the delete along their chains.
+    pub(super) fn clear_objects(&mut self, from: &str) {
+        let ids: Vec<ObjectId> =
+            self.objects.iter().filter(|(_, e)| from == ME || e.access.allows(from)).map(|(&id, _)| id).collect();
+        for id in ids {
+            if self.delete(from, id).is_err() {
+                // Not `me`'s to pass along (a peer's pointer): it goes from this store only.
+                self.remove(id);
+            }
+        }
+    }
+
     /// Removes `id`; a pointer passes the delete on to its location, so dropping a pointer to a
     /// pointer empties the whole chain.
     pub(super) fn delete(&mut self, from: &str, id: ObjectId) -> Result<()> {

@@ -20,7 +20,9 @@ pub use access::Access;
 
 use crate::error::{Error, Result};
 use crate::ids::{ObjectId, RequestId, WorkerId, ME};
-use crate::limits::{self, MAX_CHAIN_HOPS, MAX_STORE_ELEMENTS, MAX_STORE_OBJECTS};
+use crate::limits::{
+    self, MAX_CHAIN_HOPS, MAX_ELEMENTS_PER_PEER, MAX_OBJECTS_PER_PEER, MAX_STORE_ELEMENTS, MAX_STORE_OBJECTS,
+};
 use crate::protocol::{Body, Envelope, Inspected, Listed, WireObject, WireTensor};
 use crate::tensor::Tensor;
 
@@ -107,6 +109,8 @@ pub struct Worker {
     objects: BTreeMap<ObjectId, Entry>,
     /// Sum of [`Stored::cost`] over the store.
     stored_elements: u64,
+    /// Objects and elements each peer owns here (`me` has the whole store): a peer's quota.
+    kept_by_peer: BTreeMap<WorkerId, (usize, u64)>,
     known: BTreeSet<WorkerId>,
     gone: BTreeMap<WorkerId, String>,
     waiting: HashMap<RequestId, Waiting>,
@@ -124,6 +128,7 @@ impl Worker {
             id: id.into(),
             objects: BTreeMap::new(),
             stored_elements: 0,
+            kept_by_peer: BTreeMap::new(),
             known: BTreeSet::new(),
             gone: BTreeMap::new(),
             waiting: HashMap::new(),
@@ -314,14 +319,17 @@ impl Worker {
         }
     }
 
-    /// Keeps `entry` under `id` (replacing what was there) within the store's limits.
+    /// Keeps `entry` under `id` (replacing what was there) within the store's limits and, for an
+    /// entry a peer owns, within that peer's quota.
     fn put(&mut self, id: ObjectId, entry: Entry) -> Result<()> {
-        let replaced = self.objects.get(&id).map_or(0, |old| old.object.cost());
-        let count = self.objects.len() + usize::from(replaced == 0);
+        let replaced = self.objects.get(&id);
+        let replaced_cost = replaced.map_or(0, |old| old.object.cost());
+        let count = self.objects.len() + usize::from(replaced.is_none());
         if count > MAX_STORE_OBJECTS {
             return Err(limits::exceeded("objects in a store", MAX_STORE_OBJECTS as u64, count as u64));
         }
-        let elements = (self.stored_elements - replaced).saturating_add(entry.object.cost());
+        let cost = entry.object.cost();
+        let elements = (self.stored_elements - replaced_cost).saturating_add(cost);
         if elements > MAX_STORE_ELEMENTS {
             return Err(limits::exceeded("elements in a store", MAX_STORE_ELEMENTS, elements));
         }
@@ -331,14 +339,45 @@ impl Worker {
                 return Err(limits::exceeded("elements kept by one tensor's history", limits::MAX_GRAPH_ELEMENTS, got));
             }
         }
-        self.stored_elements = elements;
+        let owner = entry.access.owner();
+        if owner != ME {
+            let (mut objects, mut kept) = self.kept_by_peer.get(owner).copied().unwrap_or((0, 0));
+            if let Some(old) = replaced.filter(|old| old.access.owner() == owner) {
+                objects -= 1;
+                kept -= old.object.cost();
+            }
+            if objects + 1 > MAX_OBJECTS_PER_PEER {
+                let got = objects as u64 + 1;
+                return Err(limits::exceeded("objects one party keeps in a store", MAX_OBJECTS_PER_PEER as u64, got));
+            }
+            if kept.saturating_add(cost) > MAX_ELEMENTS_PER_PEER {
+                let got = kept.saturating_add(cost);
+                return Err(limits::exceeded("elements one party keeps in a store", MAX_ELEMENTS_PER_PEER, got));
+            }
+        }
+        self.remove(id);
+        self.stored_elements = self.stored_elements.saturating_add(cost);
+        if owner != ME {
+            let (objects, kept) = self.kept_by_peer.entry(owner.to_owned()).or_default();
+            *objects += 1;
+            *kept = kept.saturating_add(cost);
+        }
         self.objects.insert(id, entry);
         Ok(())
     }
 
     fn remove(&mut self, id: ObjectId) -> Option<Entry> {
         let entry = self.objects.remove(&id)?;
-        self.stored_elements -= entry.object.cost();
+        let cost = entry.object.cost();
+        self.stored_elements -= cost;
+        let owner = entry.access.owner();
+        if let Some((objects, kept)) = self.kept_by_peer.get_mut(owner) {
+            *objects -= 1;
+            *kept -= cost;
+            if *objects == 0 {
+                self.kept_by_peer.remove(owner);
+            }
+        }
         Some(entry)
     }
 }

@@ -5,7 +5,7 @@
 use super::{execute, Access, Entry, Stored, Worker};
 use crate::error::{Error, Result};
 use crate::ids::ObjectId;
-use crate::limits::{self, MAX_PLAN_REGISTERS, MAX_PLAN_STEPS, MAX_PLAN_WORK};
+use crate::limits::{self, MAX_PLAN_REGISTERS, MAX_PLAN_RUN_ELEMENTS, MAX_PLAN_RUN_STEPS, MAX_PLAN_STEPS};
 use crate::protocol::{Answer, Listed, Plan, PlanStep, Slot, WireTensor};
 use crate::tensor::Tensor;
 
@@ -28,11 +28,12 @@ fn validate(plan: &Plan) -> Result<usize> {
     if plan.steps.len() > MAX_PLAN_STEPS {
         return Err(limits::exceeded("steps in a plan", MAX_PLAN_STEPS as u64, plan.steps.len() as u64));
     }
+    // Saturating: a message may name register u64::MAX.
     let mut highest = plan.inputs;
     let mut loop_ends = 0usize;
     for (i, step) in plan.steps.iter().enumerate() {
         for slot in registers(step) {
-            highest = highest.max(slot + 1);
+            highest = highest.max(slot.saturating_add(1));
         }
         if let PlanStep::ForEachBatch { body, batch_size, .. } = step {
             if i < loop_ends {
@@ -41,14 +42,14 @@ fn validate(plan: &Plan) -> Result<usize> {
             if *batch_size == 0 {
                 return Err(malformed("a batch of no rows"));
             }
-            loop_ends = (i + 1).saturating_add(*body as usize);
+            loop_ends = (i + 1).saturating_add(usize::try_from(*body).unwrap_or(usize::MAX));
             if loop_ends > plan.steps.len() {
                 return Err(malformed("a loop body past the last step"));
             }
         }
     }
     for &slot in &plan.outputs {
-        highest = highest.max(slot + 1);
+        highest = highest.max(slot.saturating_add(1));
     }
     if highest > MAX_PLAN_REGISTERS as u64 {
         return Err(limits::exceeded("registers of a plan", MAX_PLAN_REGISTERS as u64, highest));
@@ -56,41 +57,90 @@ fn validate(plan: &Plan) -> Result<usize> {
     Ok(highest as usize)
 }
 
+/// A running plan. Besides its steps, a run counts the elements it touches (its CPU) and the
+/// elements its registers keep alive with their histories (its memory): a few steps over large
+/// tensors cost more than many over small ones, and either stops the run before the worker does.
 struct Machine {
     registers: Vec<Option<Tensor>>,
-    work: u64,
+    /// What each register keeps alive (its tensor's history included), and their sum: an upper
+    /// bound on the run's memory, since histories the registers share are counted once each.
+    held: Vec<u64>,
+    held_total: u64,
+    steps: u64,
+    elements: u64,
 }
 
 impl Machine {
+    fn new(registers: usize) -> Machine {
+        Machine { registers: vec![None; registers], held: vec![0; registers], held_total: 0, steps: 0, elements: 0 }
+    }
+
     fn read(&self, slot: Slot) -> Result<Tensor> {
         self.registers
-            .get(slot as usize)
+            .get(slot_index(slot))
             .and_then(Clone::clone)
             .ok_or_else(|| malformed(format!("register {slot} is read before it is written")))
     }
 
     fn write(&mut self, slot: Slot, tensor: Tensor) -> Result<()> {
-        let register = self.registers.get_mut(slot as usize).ok_or_else(|| malformed(format!("no register {slot}")))?;
+        let index = slot_index(slot);
+        let kept = tensor.graph_elements();
+        if kept > limits::MAX_GRAPH_ELEMENTS {
+            return Err(limits::exceeded("elements kept by one tensor's history", limits::MAX_GRAPH_ELEMENTS, kept));
+        }
+        let (Some(register), Some(held)) = (self.registers.get_mut(index), self.held.get_mut(index)) else {
+            return Err(malformed(format!("no register {slot}")));
+        };
+        let total = (self.held_total - *held).saturating_add(kept);
+        if total > limits::MAX_GRAPH_ELEMENTS {
+            let what = "elements a plan run's registers keep alive with their history";
+            return Err(limits::exceeded(what, limits::MAX_GRAPH_ELEMENTS, total));
+        }
         *register = Some(tensor);
+        *held = kept;
+        self.held_total = total;
+        Ok(())
+    }
+
+    /// Counts one step that touched `elements`.
+    fn spend(&mut self, elements: u64) -> Result<()> {
+        self.steps += 1;
+        if self.steps > MAX_PLAN_RUN_STEPS {
+            return Err(limits::exceeded("steps one plan run takes", MAX_PLAN_RUN_STEPS, self.steps));
+        }
+        self.elements = self.elements.saturating_add(elements);
+        if self.elements > MAX_PLAN_RUN_ELEMENTS {
+            return Err(limits::exceeded("elements one plan run touches", MAX_PLAN_RUN_ELEMENTS, self.elements));
+        }
         Ok(())
     }
 
     fn step(&mut self, step: &PlanStep) -> Result<()> {
-        self.work += 1;
-        if self.work > MAX_PLAN_WORK {
-            return Err(limits::exceeded("steps one plan run takes", MAX_PLAN_WORK, self.work));
-        }
         match step {
             PlanStep::Op { out, op } => {
                 let inputs = op.inputs().into_iter().map(|slot| self.read(slot)).collect::<Result<Vec<_>>>()?;
                 let result = execute::op(op, &inputs)?;
+                let touched = inputs.iter().chain([&result]).map(|t| t.numel() as u64).sum::<u64>();
+                let multiply_adds = match (op, inputs.as_slice()) {
+                    (crate::protocol::Op::Mm { .. }, [lhs, _]) => {
+                        (result.numel() as u64).saturating_mul(lhs.shape().get(1).copied().unwrap_or(0) as u64)
+                    }
+                    _ => 0,
+                };
+                self.spend(touched.saturating_add(multiply_adds))?;
                 self.write(*out, result)
             }
             PlanStep::InPlace { op } => {
                 let inputs = op.inputs().into_iter().map(|slot| self.read(slot)).collect::<Result<Vec<_>>>()?;
+                self.spend(inputs.iter().map(|t| t.numel() as u64).sum())?;
                 execute::in_place(op, &inputs)
             }
-            PlanStep::Backward { slot } => self.read(*slot)?.backward(),
+            PlanStep::Backward { slot } => {
+                let tensor = self.read(*slot)?;
+                // Backpropagation visits the whole history, and makes a gradient as large.
+                self.spend(tensor.graph_elements().saturating_mul(2))?;
+                tensor.backward()
+            }
             PlanStep::ForEachBatch { .. } => Err(malformed("a loop where its body was expected")),
         }
     }
@@ -100,28 +150,31 @@ impl Machine {
         while let Some(step) = steps.get(i) {
             match step {
                 PlanStep::ForEachBatch { data, target, x, y, batch_size, epochs, body } => {
-                    let body_steps =
-                        steps.get(i + 1..i + 1 + *body as usize).ok_or_else(|| malformed("a short loop body"))?;
+                    let body = usize::try_from(*body).unwrap_or(usize::MAX);
+                    let body_steps = steps
+                        .get(i + 1..)
+                        .and_then(|rest| rest.get(..body))
+                        .ok_or_else(|| malformed("a short loop body"))?;
                     let (data, target) = (self.read(*data)?, self.read(*target)?);
                     let rows = data.shape().first().copied().unwrap_or(0);
+                    let batch_size = usize::try_from(*batch_size).unwrap_or(usize::MAX);
                     for _ in 0..*epochs {
                         let mut start = 0;
                         while start < rows {
-                            let end = start.saturating_add(*batch_size as usize).min(rows);
-                            self.write(*x, data.rows(start, Some(end))?)?;
-                            self.write(*y, target.rows(start, Some(end))?)?;
+                            let end = start.saturating_add(batch_size).min(rows);
+                            let (batch, batch_target) = (data.rows(start, Some(end))?, target.rows(start, Some(end))?);
+                            self.spend((batch.numel() + batch_target.numel()) as u64)?;
+                            self.write(*x, batch)?;
+                            self.write(*y, batch_target)?;
                             for step in body_steps {
                                 self.step(step)?;
                             }
                             start = end;
                         }
                         // An empty data set still costs a step, so no loop is free.
-                        self.work += 1;
-                        if self.work > MAX_PLAN_WORK {
-                            return Err(limits::exceeded("steps one plan run takes", MAX_PLAN_WORK, self.work));
-                        }
+                        self.spend(0)?;
                     }
-                    i += 1 + *body as usize;
+                    i += 1 + body;
                 }
                 step => {
                     self.step(step)?;
@@ -131,6 +184,12 @@ impl Machine {
         }
         Ok(())
     }
+}
+
+/// A register's index; one past any register for a number no `usize` holds (validated plans have
+/// none, but a read is checked all the same).
+fn slot_index(slot: Slot) -> usize {
+    usize::try_from(slot).unwrap_or(usize::MAX)
 }
 
 impl Worker {
@@ -176,7 +235,7 @@ impl Worker {
         let super::queries::Resolved::Local(tensors) = resolved else {
             return Err(malformed("its inputs must be tensors held here, not pointers"));
         };
-        let mut machine = Machine { registers: vec![None; validate(&plan)?], work: 0 };
+        let mut machine = Machine::new(validate(&plan)?);
         for (slot, tensor) in tensors.into_iter().enumerate() {
             machine.write(slot as Slot, tensor)?;
         }
@@ -198,7 +257,12 @@ impl Worker {
         if ids.len() > MAX_PLAN_REGISTERS {
             return Err(limits::exceeded("objects fetched at once", MAX_PLAN_REGISTERS as u64, ids.len() as u64));
         }
+        // Everything is checked before anything is removed: a refused batch changes nothing.
+        let mut seen = std::collections::BTreeSet::new();
         for &id in ids {
+            if !seen.insert(id) {
+                return Err(Error::FetchedTwice { id });
+            }
             match &self.entry_for(from, "get", id)?.object {
                 Stored::Tensor(_) => {}
                 Stored::Error(error) => return Err(error.clone()),

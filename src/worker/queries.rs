@@ -25,11 +25,7 @@ impl Worker {
             Query::GetMany { ids } => Some(self.get_many(from, &ids)),
             Query::Counters => Some(Ok(Answer::Counters { received: self.received.clone(), sent: self.sent.clone() })),
             Query::ClearObjects => {
-                let mine: Vec<ObjectId> =
-                    self.objects.iter().filter(|(_, e)| e.access.allows(from)).map(|(&id, _)| id).collect();
-                for id in mine {
-                    let _ = self.delete(from, id);
-                }
+                self.clear_objects(from);
                 Some(Ok(Answer::Done))
             }
             Query::RemoteGet { id } => match self.entry_for(from, "remote_get", id) {

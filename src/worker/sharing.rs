@@ -5,7 +5,8 @@
 
 use super::{Access, Entry, Stored, Worker};
 use crate::error::{Error, Result};
-use crate::ids::{ObjectId, WorkerId};
+use crate::ids::{ObjectId, WorkerId, ME};
+use crate::limits::{self, MAX_TRIPLE_ELEMENTS};
 use crate::privacy::mechanisms::{self, Product};
 use crate::protocol::{Body, Command, WireObject, WireTensor};
 use crate::tensor::Tensor;
@@ -37,6 +38,18 @@ impl Worker {
         shapes: (&[usize], &[usize]),
         holders: &[(WorkerId, [ObjectId; 3])],
     ) -> Result<()> {
+        // Only the party that sets shared values up asks for their triples: a peer that could
+        // would make this worker draw and send shares for anyone, into stores it does not own.
+        if from != ME {
+            return Err(Error::Sharing {
+                op: "beaver triple".into(),
+                reason: format!("only me (the page that set the shared values up) may ask for triples; {from} may not"),
+            });
+        }
+        let elements = mechanisms::triple_elements(product, shapes.0, shapes.1)?.saturating_mul(holders.len() as u64);
+        if elements > MAX_TRIPLE_ELEMENTS {
+            return Err(limits::exceeded("elements of a Beaver triple's shares", MAX_TRIPLE_ELEMENTS, elements));
+        }
         if holders.iter().any(|(holder, _)| *holder == self.id) {
             return Err(Error::Sharing {
                 op: "beaver triple".into(),
