@@ -43,6 +43,28 @@ fn the_server_restores_every_workers_rows_from_send_get_gradients_within_five_ro
     }
 }
 
+/// What the server received can only grow, so what it reconstructs must not get worse: once the
+/// rows are restored they stay restored, round after round, however long training runs (the page
+/// once fitted only the latest rounds, which say nothing once the model has converged).
+#[test]
+fn the_reconstruction_never_gets_worse_with_more_rounds_over_two_hundred_rounds_for_every_seed() {
+    const CHECKED: [usize; 9] = [5, 10, 20, 40, 60, 80, 120, 160, 200];
+    for seed in 0..20 {
+        let seen = observations(seed, Aggregation::SendGet, 200);
+        for (worker, observed) in seen.iter().enumerate() {
+            assert_eq!(observed.len(), 200);
+            for rounds in CHECKED {
+                let reconstruction = reconstruct(&observed[..rounds]).unwrap();
+                let error = reconstruction.error_against(truth(worker));
+                assert!(
+                    error < 0.01,
+                    "seed {seed}, worker {worker}, {rounds} rounds: {error} off ({reconstruction:?})"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn one_round_is_not_enough_to_pin_the_rows_down() {
     // Four equations in six unknowns: many rows explain one round; the fit says nothing certain.

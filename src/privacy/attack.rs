@@ -58,12 +58,23 @@ fn sorted(mut rows: [([f64; 2], f64); 2]) -> [([f64; 2], f64); 2] {
 const UNKNOWNS: usize = 6;
 const STARTS: usize = 24;
 const ITERATIONS: usize = 200;
+/// Rounds the fit uses at most: a few informative ones pin the rows down, and the cost stays flat.
+pub const ROUNDS_USED: usize = 8;
 
-/// The two rows that best explain `observations`, or `None` with no observation to go on.
+/// The two rows that best explain `observations` (every round the server received, in order), or
+/// `None` with no observation to go on.
+///
+/// The fit uses the [`ROUNDS_USED`] most informative rounds, not the latest: once training has
+/// converged a round's gradients are nearly zero and its model the same as the round before, so
+/// late rounds pin nothing down — a fit of them alone got worse as training went on. A round
+/// says the more, the further the model it was sent was from fitting the worker's rows: the
+/// larger its gradients and loss. What the server received only grows, and so does what it keeps.
 pub fn reconstruct(observations: &[Observation]) -> Option<Reconstruction> {
     if observations.is_empty() {
         return None;
     }
+    let observations = most_informative(observations);
+    let observations = observations.as_slice();
     // A fixed seed: the attack is a demonstration and must repeat exactly.
     let mut rng = Rng::seeded(0xA77AC);
     let mut best: Option<([f64; UNKNOWNS], f64)> = None;
@@ -83,6 +94,23 @@ pub fn reconstruct(observations: &[Observation]) -> Option<Reconstruction> {
         rows: sorted([([p[0], p[1]], p[2]), ([p[3], p[4]], p[5])]),
         residual: (cost / equations).sqrt(),
     })
+}
+
+/// The [`ROUNDS_USED`] rounds with the largest gradients and loss, in the order they came.
+fn most_informative(observations: &[Observation]) -> Vec<Observation> {
+    let information = |o: &Observation| {
+        let size = o.grad_weight[0].powi(2) + o.grad_weight[1].powi(2) + o.grad_bias.powi(2) + o.loss.abs();
+        if size.is_finite() {
+            size
+        } else {
+            0.0
+        }
+    };
+    let mut ranked: Vec<usize> = (0..observations.len()).collect();
+    ranked.sort_by(|&a, &b| information(&observations[b]).total_cmp(&information(&observations[a])).then(a.cmp(&b)));
+    ranked.truncate(ROUNDS_USED);
+    ranked.sort_unstable();
+    ranked.into_iter().map(|i| observations[i].clone()).collect()
 }
 
 /// Residuals of every equation and their derivatives by the six unknowns

@@ -8,9 +8,6 @@ use yew::prelude::*;
 use crate::federated::toy_data;
 use crate::privacy::attack::{reconstruct, Observation};
 
-/// The fit uses the latest rounds only: a few pin the rows down, and the cost stays flat.
-pub const ROUNDS_USED: usize = 8;
-
 #[derive(Properties, PartialEq)]
 pub struct AttackProps {
     /// For each worker, with the index of its first row in the toy data: what the server observed.
@@ -39,10 +36,7 @@ pub fn attack_view(props: &AttackProps) -> Html {
     let fits = use_memo(props.workers.clone(), |workers| {
         workers
             .iter()
-            .map(|(name, first, seen)| {
-                let recent = &seen[seen.len().saturating_sub(ROUNDS_USED)..];
-                (name.clone(), *first, seen.len(), reconstruct(recent))
-            })
+            .map(|(name, first, seen)| (name.clone(), *first, seen.len(), reconstruct(seen)))
             .collect::<Vec<_>>()
     });
     html! {
