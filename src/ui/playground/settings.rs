@@ -189,8 +189,8 @@ impl PlaygroundSettings {
         let hidden: Vec<String> = self.hidden.iter().map(ToString::to_string).collect();
         let activation = if self.activation == Elementwise::Relu { "relu" } else { "tanh" };
         format!(
-            "pg_clients={}&pg_data={}&pg_points={}&pg_noise={}&pg_partition={partition}&pg_alpha={alpha}&pg_hidden={}\\
-             &pg_activation={activation}&pg_fraction={}&pg_dropout={}&pg_epochs={}&pg_batch={}&pg_lr={}&pg_strategy={strategy}\\
+            "pg_clients={}&pg_data={}&pg_points={}&pg_noise={}&pg_partition={partition}&pg_alpha={alpha}&pg_hidden={}\
+             &pg_activation={activation}&pg_fraction={}&pg_dropout={}&pg_epochs={}&pg_batch={}&pg_lr={}&pg_strategy={strategy}\
              &pg_mu={mu}&pg_mode={}&pg_clip={}&pg_z={}&pg_pace={}&pg_rounds={}&pg_seed={}",
             self.clients,
             self.data.name(),
