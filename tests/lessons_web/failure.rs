@@ -1,10 +1,46 @@
 //! A worker that panics or is terminated surfaces as a typed error to every pending and later call
 //! on it; the other workers go on with their stores intact.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use minisyft::federated::{Config, Federation};
 use minisyft::runtime::web::WebWorkers;
 use minisyft::{Error, Pointer, Syft, Tensor, WorkerHandle};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test;
+
+/// Every uncaught error the page reports while it listens: a handler of a dead worker must not
+/// throw ("closure invoked recursively or after being dropped").
+struct UncaughtErrors {
+    seen: Rc<RefCell<Vec<String>>>,
+    listener: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+impl UncaughtErrors {
+    fn listen() -> UncaughtErrors {
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let record = Rc::clone(&seen);
+        let listener = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+            record.borrow_mut().push(event.message());
+        });
+        let window = web_sys::window().unwrap();
+        window.add_event_listener_with_callback("error", listener.as_ref().unchecked_ref()).unwrap();
+        UncaughtErrors { seen, listener }
+    }
+
+    /// Waits `ms` for late events, then checks none was an uncaught error.
+    async fn check_none_after(self, ms: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        let window = web_sys::window().unwrap();
+        window.remove_event_listener_with_callback("error", self.listener.as_ref().unchecked_ref()).unwrap();
+        assert_eq!(*self.seen.borrow(), Vec::<String>::new(), "uncaught errors on the page");
+    }
+}
 
 fn check_gone(error: Error, worker: &str, why: &str) {
     match error {
@@ -17,6 +53,7 @@ fn check_gone(error: Error, worker: &str, why: &str) {
 }
 
 async fn check_failure(kill: impl FnOnce(&WebWorkers), why: &str) {
+    let uncaught = UncaughtErrors::listen();
     let transport = crate::transport();
     let syft = Syft::new(transport.clone(), 1);
     let bob = syft.create_worker("bob").unwrap();
@@ -39,6 +76,8 @@ async fn check_failure(kill: impl FnOnce(&WebWorkers), why: &str) {
     assert_eq!(alice.objects().await.unwrap().len(), 1);
     assert_eq!(on_alice.add(&on_alice).unwrap().get().await.unwrap(), Tensor::from([6., 8.]));
     assert_eq!(on_alice.get().await.unwrap(), Tensor::from([3., 4.]));
+    // What the dead worker's last events (a panic's trap, a message in flight) find on the page.
+    uncaught.check_none_after(300).await;
 }
 
 #[wasm_bindgen_test]
