@@ -14,6 +14,7 @@ use crate::tensor::BinaryOp;
 
 pub mod binary;
 pub(crate) mod ops;
+pub use ops::{Parameter, ParameterSource};
 mod plan;
 mod wire_tensor;
 pub use plan::{Plan, PlanStep, Slot};
@@ -155,6 +156,7 @@ pub enum Operand {
 }
 
 ops::unary_ops!(op_enum);
+ops::unary_ops!(op_every);
 
 impl Op {
     /// Every stored object the op reads, in a fixed order (left operand first).

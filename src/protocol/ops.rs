@@ -1,6 +1,7 @@
 //! Every remote op is declared once, here. `unary_ops!` is the list of the ops that read one stored
 //! tensor (with public parameters); it hands the list to a macro that expands it — into the
-//! protocol's `Op` enum with its `inputs_mut` and `name` (below), into the worker's evaluation
+//! protocol's `Op` enum with its `inputs_mut` and `name` (below), the list of every op
+//! ([`Op::every`], which the hostile-message generator draws from), into the worker's evaluation
 //! (`worker/execute.rs`), into the methods of `Pointer` (`client/pointer.rs`) and into the steps
 //! a `PlanBuilder` records (`client/plan.rs`). The two ops
 //! that read two stored operands, `Binary` and `Mm`, are written out where they differ.
@@ -137,3 +138,63 @@ macro_rules! op_plan_methods {
     };
 }
 pub(crate) use op_plan_methods;
+
+/// Where [`Op::every`] takes each op's public parameters from: a generator draws them at random.
+pub trait ParameterSource {
+    fn float(&mut self) -> f64;
+    fn integer(&mut self) -> i64;
+    fn index(&mut self) -> usize;
+    fn present(&mut self) -> bool;
+}
+
+/// A parameter type of an op in the list.
+pub trait Parameter: Sized {
+    fn draw(source: &mut dyn ParameterSource) -> Self;
+}
+
+impl Parameter for f64 {
+    fn draw(source: &mut dyn ParameterSource) -> f64 {
+        source.float()
+    }
+}
+
+impl Parameter for i64 {
+    fn draw(source: &mut dyn ParameterSource) -> i64 {
+        source.integer()
+    }
+}
+
+impl Parameter for usize {
+    fn draw(source: &mut dyn ParameterSource) -> usize {
+        source.index()
+    }
+}
+
+impl Parameter for Option<usize> {
+    fn draw(source: &mut dyn ParameterSource) -> Option<usize> {
+        source.present().then(|| source.index())
+    }
+}
+
+/// `Op::every`: one of each op, for generators and for tests that must cover the whole list.
+macro_rules! op_every {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $name:literal ($($param:ident : $ty:ty),*) |$x:ident| $eval:expr; )*) => {
+        impl Op {
+            /// Every op: each binary op of `lhs` and `rhs`, `mm`, then each unary op of `lhs` with
+            /// its parameters drawn from `source`.
+            pub fn every(lhs: ObjectId, rhs: ObjectId, source: &mut dyn $crate::protocol::ops::ParameterSource) -> Vec<Op> {
+                let mut ops: Vec<Op> = crate::tensor::BinaryOp::ALL
+                    .into_iter()
+                    .map(|op| Op::Binary { op, lhs, rhs: Operand::Object(rhs) })
+                    .collect();
+                ops.push(Op::Mm { lhs, rhs });
+                $( ops.push(Op::$variant {
+                    input: lhs,
+                    $($param: <$ty as $crate::protocol::ops::Parameter>::draw(source)),*
+                }); )*
+                ops
+            }
+        }
+    };
+}
+pub(crate) use op_every;

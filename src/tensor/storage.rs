@@ -37,6 +37,9 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// Every elementwise binary op.
+    pub const ALL: [BinaryOp; 4] = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div];
+
     pub fn name(self) -> &'static str {
         match self {
             BinaryOp::Add => "add",

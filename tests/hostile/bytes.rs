@@ -3,7 +3,6 @@
 
 use minisyft::protocol::binary::{decode, encode, WIRE_VERSION};
 use minisyft::protocol::Envelope;
-use minisyft::rng::Rng;
 use minisyft::Error;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -25,7 +24,7 @@ fn check(frame: &[u8]) -> Result<Envelope, Error> {
 
 #[test]
 fn every_generated_message_round_trips_through_its_frame() {
-    let mut generator = Generator { rng: Rng::seeded(11), corpus: lesson_corpus() };
+    let mut generator = Generator::new(11);
     for _ in 0..message_count(100_000, 5_000) {
         let envelope = generator.envelope("bob", "alice");
         // Some generated tensors are over the limits on purpose: those must not encode.
@@ -38,7 +37,7 @@ fn every_generated_message_round_trips_through_its_frame() {
 
 #[test]
 fn mangled_frames_are_typed_errors_and_never_panic() {
-    let mut generator = Generator { rng: Rng::seeded(12), corpus: lesson_corpus() };
+    let mut generator = Generator::new(12);
     let frames: Vec<Vec<u8>> = generator.corpus.clone().into_iter().filter_map(|e| encode(e).ok()).collect();
     let (mut refused, total) = (0, message_count(300_000, 10_000));
     for i in 0..total {

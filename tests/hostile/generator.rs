@@ -3,9 +3,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use minisyft::limits::{MAX_PLAN_REGISTERS, MAX_PLAN_STEPS};
 use minisyft::protocol::{
-    Answer, Body, Command, Envelope, InPlaceOp, Listed, ObjectKind, Op, Operand, Plan, PlanStep, Product, Query,
-    Values, WireGrad, WireObject, WireTensor, ME,
+    Answer, Body, Command, Envelope, InPlaceOp, Listed, ObjectKind, Op, Operand, ParameterSource, Plan, PlanStep,
+    Product, Query, Values, WireGrad, WireObject, WireTensor, ME,
 };
 use minisyft::rng::Rng;
 use minisyft::runtime::{InProcess, Sink, Transport};
@@ -21,9 +22,54 @@ pub(crate) struct Generator {
     pub(crate) rng: Rng,
     /// Valid messages seen in a lesson run, to mutate.
     pub(crate) corpus: Vec<Envelope>,
+    /// The rest of a scenario under way: messages that only do harm together (store large
+    /// operands, then a plan over them, then run it), with the channel each comes on.
+    pending: std::collections::VecDeque<(&'static str, Envelope)>,
+}
+
+/// Side of the large operands of a scenario: the sizes in a release build, smaller
+/// unoptimised (where one 4096 × 4096 add takes seconds); the limits hit are the same kinds.
+const LARGE: usize = if cfg!(debug_assertions) { 256 } else { 4096 };
+/// Epochs of a scenario's long loop: to the element limit in release, a few unoptimised.
+const LONG: u64 = if cfg!(debug_assertions) { 4 } else { 1_000_000 };
+/// One message in this many starts a scenario.
+const SCENARIO_EVERY: u64 = 40_000;
+
+impl ParameterSource for Generator {
+    fn float(&mut self) -> f64 {
+        [0.0, 1.0, -1.0, 2.0, 0.5, 1e9, 1e300, f64::NAN, f64::INFINITY][self.below(9) as usize]
+    }
+
+    fn integer(&mut self) -> i64 {
+        [1000, 0, -5, -1, 3, i64::MAX, i64::MIN][self.below(7) as usize]
+    }
+
+    fn index(&mut self) -> usize {
+        self.size()
+    }
+
+    fn present(&mut self) -> bool {
+        self.chance(50)
+    }
 }
 
 impl Generator {
+    pub(crate) fn new(seed: u64) -> Generator {
+        Generator { rng: Rng::seeded(seed), corpus: lesson_corpus(), pending: Default::default() }
+    }
+
+    /// The next message for `to`, and the channel it comes on (`me`, bob or alice).
+    pub(crate) fn message_to(&mut self, to: &str) -> (&'static str, Envelope) {
+        if self.pending.is_empty() && self.below(SCENARIO_EVERY) == 0 {
+            self.scenario(to);
+        }
+        if let Some(next) = self.pending.pop_front() {
+            return next;
+        }
+        let channel = PARTIES[self.below(3) as usize];
+        (channel, self.envelope(channel, to))
+    }
+
     pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.rng.next_u64() % n.max(1)
     }
@@ -54,7 +100,123 @@ impl Generator {
             1 => 1 << 31,
             2 => 1 << (usize::BITS - 2),
             3 => 0,
+            4 => 4096,
             _ => 1 + self.below(4) as usize,
+        }
+    }
+
+    /// A register number: mostly small, sometimes at the extremes (the last one a plan may use,
+    /// the first it may not, the last a message can name).
+    fn slot(&mut self) -> u64 {
+        match self.below(40) {
+            0 => u64::MAX - self.below(2),
+            1 => MAX_PLAN_REGISTERS as u64 - self.below(2),
+            2 => self.rng.next_u64(),
+            _ => self.below(6),
+        }
+    }
+
+    /// Messages that do harm only together, queued to come one after another: large operands,
+    /// then a plan over them, then its run; a triple of a large shape; a batch get naming one
+    /// object twice among others' objects and unknown ids.
+    fn scenario(&mut self, to: &str) {
+        let asker = if self.chance(70) { ME } else { "alice" };
+        let large = |shape: &[usize], requires_grad: bool| {
+            let count = shape.iter().product();
+            WireObject::Tensor(WireTensor {
+                shape: shape.to_vec(),
+                dtype: DType::Float32,
+                values: Values::F32(vec![0.5; count]),
+                requires_grad,
+                grad: None,
+            })
+        };
+        let add =
+            |out, lhs, rhs| PlanStep::Op { out, op: Op::Binary { op: BinaryOp::Add, lhs, rhs: Operand::Object(rhs) } };
+        let [a, b, c, plan, out] = [self.id(), self.id(), self.id(), self.id(), self.id()];
+        let mut messages = Vec::new();
+        match self.below(5) {
+            // A growing history: r0 = r0 + r1, again and again.
+            0 => {
+                messages.push(Body::Command(Command::Store { id: a, object: large(&[LARGE, 1], true) }));
+                messages.push(Body::Command(Command::Store { id: b, object: large(&[1, LARGE], false) }));
+                let steps = (0..1 + self.below(MAX_PLAN_STEPS as u64)).map(|_| add(0, 0, 1)).collect();
+                messages.push(Body::Command(Command::StorePlan {
+                    id: plan,
+                    plan: Plan { inputs: 2, steps, outputs: vec![0] },
+                }));
+                messages.push(Body::Request {
+                    request: self.rng.next_u64(),
+                    query: Query::RunPlan { plan, inputs: vec![a, b], outputs: vec![out] },
+                });
+            }
+            // A long loop over a large broadcast add.
+            1 => {
+                messages.push(Body::Command(Command::Store { id: a, object: large(&[LARGE, 1], false) }));
+                messages.push(Body::Command(Command::Store { id: b, object: large(&[LARGE, 1], false) }));
+                messages.push(Body::Command(Command::Store { id: c, object: large(&[1, LARGE], false) }));
+                let steps = vec![
+                    PlanStep::ForEachBatch {
+                        data: 0,
+                        target: 1,
+                        x: 3,
+                        y: 4,
+                        batch_size: LARGE as u64,
+                        epochs: LONG,
+                        body: 1,
+                    },
+                    add(5, 3, 2),
+                ];
+                messages.push(Body::Command(Command::StorePlan {
+                    id: plan,
+                    plan: Plan { inputs: 3, steps, outputs: vec![5] },
+                }));
+                messages.push(Body::Request {
+                    request: self.rng.next_u64(),
+                    query: Query::RunPlan { plan, inputs: vec![a, b, c], outputs: vec![out] },
+                });
+            }
+            // Loops inside loops, and loops whose body runs past the end.
+            2 => {
+                let depth = 1 + self.below(8);
+                let steps = (0..depth)
+                    .map(|_| PlanStep::ForEachBatch {
+                        data: 0,
+                        target: 0,
+                        x: 1,
+                        y: 2,
+                        batch_size: 1,
+                        epochs: u64::MAX,
+                        body: if self.chance(50) { depth } else { u64::MAX },
+                    })
+                    .collect();
+                messages.push(Body::Command(Command::StorePlan {
+                    id: plan,
+                    plan: Plan { inputs: 1, steps, outputs: vec![] },
+                }));
+            }
+            // A triple of large shapes, from `me` or a stranger.
+            3 => {
+                let (lhs, rhs) = match self.below(3) {
+                    0 => (vec![1 << 24], vec![1 << 24]),
+                    1 => (vec![LARGE, LARGE], vec![LARGE, LARGE]),
+                    _ => (vec![LARGE, 1], vec![1, LARGE]),
+                };
+                let product = if self.chance(50) { Product::Mul } else { Product::Mm };
+                let holders = vec![("alice".to_owned(), [a, b, c]), ("carol".to_owned(), [plan, out, a ^ 1])];
+                messages.push(Body::Command(Command::Triple { product, lhs, rhs, holders }));
+            }
+            // A batch get: an object twice, another party's object, an unknown id.
+            _ => {
+                messages.push(Body::Command(Command::Store { id: a, object: large(&[2], false) }));
+                messages.push(Body::Request {
+                    request: self.rng.next_u64(),
+                    query: Query::GetMany { ids: vec![a, self.id(), a, u64::MAX] },
+                });
+            }
+        }
+        for body in messages {
+            self.pending.push_back((asker, Envelope::new(asker, to, body)));
         }
     }
 
@@ -98,33 +260,24 @@ impl Generator {
         }
     }
 
+    /// Any op of the list (`Op::every`), on ids from the pool, with drawn parameters.
     fn op(&mut self) -> Op {
-        let binary = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div][self.below(4) as usize];
-        let input = self.id();
-        match self.below(17) {
-            0 => Op::Binary { op: binary, lhs: input, rhs: self.operand() },
-            1 => Op::Neg { input },
-            2 => Op::Pow { input, exponent: [2.0, 0.5, -1.0, 1e9][self.below(4) as usize] },
-            3 => Op::Mm { lhs: input, rhs: self.id() },
-            4 => Op::Sum { input },
-            5 => Op::Mean { input },
-            6 => Op::T { input },
-            7 => Op::Select { input, index: self.size() },
-            8 => Op::Rows { input, start: self.size(), end: self.chance(50).then(|| self.size()) },
-            9 => Op::Clone { input },
-            10 => Op::Data { input },
-            11 => Op::Grad { input },
-            12 => Op::FixPrecision { input, scale: [1000, 0, -5, i64::MAX][self.below(4) as usize] },
-            13 => Op::FloorDiv { input, divisor: [1000, 0, -1, i64::MAX][self.below(4) as usize] },
-            14 => Op::ClipNorm { input, max_norm: [1.0, 0.0, -1.0, f64::NAN][self.below(4) as usize] },
-            15 => Op::GaussianNoise { input, std: [1.0, 0.0, -1.0, f64::INFINITY][self.below(4) as usize] },
-            _ => Op::Binary { op: binary, lhs: input, rhs: Operand::Object(input) },
+        let (lhs, rhs) = (self.id(), if self.chance(20) { u64::MAX } else { self.id() });
+        let mut every = Op::every(lhs, rhs, self);
+        let mut op = every.swap_remove(self.below(every.len() as u64) as usize);
+        if let Op::Binary { rhs, .. } = &mut op {
+            match self.below(3) {
+                0 => *rhs = self.operand(),
+                1 => *rhs = Operand::Object(lhs),
+                _ => {}
+            }
         }
+        op
     }
 
     /// A random plan: ops over small register numbers, sometimes out of range, loops included.
     fn plan(&mut self) -> Plan {
-        let slot = |g: &mut Self| if g.chance(5) { g.rng.next_u64() } else { g.below(6) };
+        let slot = Self::slot;
         let steps = (0..self.below(6))
             .map(|_| match self.below(4) {
                 0 => {
@@ -163,7 +316,7 @@ impl Generator {
             1 => Query::RemoteGet { id },
             2 => Query::Backward { id },
             3 => {
-                let op = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div][self.below(4) as usize];
+                let op = BinaryOp::ALL[self.below(4) as usize];
                 Query::InPlace { op: InPlaceOp::Binary { op, target: id, rhs: self.operand() } }
             }
             4 => Query::InPlace { op: InPlaceOp::Zero { target: id } },

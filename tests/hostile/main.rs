@@ -1,6 +1,10 @@
 //! Hostile messages: a generator throws random messages, mutations of the lesson's own messages,
 //! huge and overflowing shapes, cycles, unknown ids and impersonations at a worker and at the
-//! client. Nothing may panic, every request must be answered, and memory stays within the limits.
+//! client, and scenarios of several messages that only do harm together (large operands, then a
+//! plan over them; triples of huge shapes; batch gets naming an object twice). Nothing may panic
+//! or abort, every request must be answered, memory stays within the limits, and no message makes
+//! the worker hold more than 512 MiB or allocate more than 4 GiB (`allocator.rs`). `make test`
+//! runs it unoptimised and in release (where integer overflow wraps instead of panicking).
 //! Natively a million messages (`MINISYFT_HOSTILE_MESSAGES` changes the count); in wasm fewer.
 //! `bytes.rs` does the same to the binary wire form: frames of hostile messages, mangled;
 //! `boundary.rs` (in the browser) to what `postMessage` delivers: JS values that are not frames.
@@ -12,10 +16,9 @@ mod bytes;
 mod directed;
 mod generator;
 
-use generator::{lesson_corpus, Generator, PARTIES};
+use generator::Generator;
 use minisyft::limits::{MAX_STORE_ELEMENTS, MAX_STORE_OBJECTS, MAX_WAITING_REQUESTS};
 use minisyft::protocol::{Body, Command, Envelope, ME};
-use minisyft::rng::Rng;
 use minisyft::runtime::InProcess;
 use minisyft::worker::Worker;
 use minisyft::{Syft, Tensor};
@@ -35,7 +38,7 @@ pub(crate) fn message_count(native: usize, wasm: usize) -> usize {
 #[test]
 fn a_worker_survives_a_million_hostile_messages_answers_every_request_and_stays_within_its_limits() {
     let total = message_count(1_000_000, 20_000);
-    let mut generator = Generator { rng: Rng::seeded(2024), corpus: lesson_corpus() };
+    let mut generator = Generator::new(2024);
     let mut bob = Worker::new("bob");
     bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::AddWorker { worker: "alice".into() })));
     let (mut requests, mut answered) = (0u64, 0u64);
@@ -45,14 +48,14 @@ fn a_worker_survives_a_million_hostile_messages_answers_every_request_and_stays_
             bob = Worker::new("bob");
             bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::AddWorker { worker: "alice".into() })));
         }
-        let channel = PARTIES[generator.below(3) as usize];
-        let envelope = generator.envelope(channel, "bob");
+        let (channel, envelope) = generator.message_to("bob");
         let asked = match &envelope.body {
             Body::Request { request, .. } => Some(*request),
             _ => None,
         };
         let waiting_before = bob.waiting_requests();
-        let out = bob.handle(channel, envelope);
+        let (out, usage) = allocator::measure(|| bob.handle(channel, envelope));
+        assert!(usage.within_ceilings(), "message {i} from {channel} went over the ceilings: {usage:?}");
         if let Some(request) = asked {
             requests += 1;
             let replied =
@@ -80,7 +83,7 @@ fn a_worker_survives_a_million_hostile_messages_answers_every_request_and_stays_
 #[test]
 fn the_client_survives_hostile_messages_from_its_workers_and_keeps_working() {
     let total = message_count(200_000, 5_000);
-    let mut generator = Generator { rng: Rng::seeded(7), corpus: lesson_corpus() };
+    let mut generator = Generator::new(7);
     let runtime = InProcess::new();
     let syft = Syft::new(runtime.clone(), 3);
     let bob = syft.create_worker("bob").unwrap();
@@ -90,7 +93,9 @@ fn the_client_survives_hostile_messages_from_its_workers_and_keeps_working() {
     for _ in 0..total {
         let channel = ["bob", "alice"][generator.below(2) as usize];
         let to = if generator.chance(80) { ME } else { ["bob", "alice"][generator.below(2) as usize] };
-        runtime.inject(channel, generator.envelope(channel, to));
+        let envelope = generator.envelope(channel, to);
+        let ((), usage) = allocator::measure(|| runtime.inject(channel, envelope));
+        assert!(usage.within_ceilings(), "a message from {channel} to {to} went over the ceilings: {usage:?}");
     }
     assert!(syft.refusals().len() <= 1000);
     // The client still works, and what `me` stored is untouched.
