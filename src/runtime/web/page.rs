@@ -65,8 +65,6 @@ struct Handle {
     unanswered: usize,
     waiting_since: Option<f64>,
     ping_sent: Option<f64>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
 fn now_ms() -> f64 {
@@ -182,9 +180,6 @@ impl WebWorkers {
 
     /// Terminates a worker as a crash would; every pending and later call on it fails at once.
     pub fn terminate(&self, worker: &str) {
-        if let Some(handle) = self.state.borrow_mut().workers.remove(worker) {
-            handle.worker.terminate();
-        }
         self.gone(worker, "the worker was terminated".into());
     }
 
@@ -193,12 +188,13 @@ impl WebWorkers {
         self.send(worker, ToWorker::Panic);
     }
 
+    /// `worker` is gone: terminated, its peers and the client told, once (a dead worker's late
+    /// events find it gone already and change nothing).
     fn gone(&self, worker: &str, reason: String) {
         let sink = {
             let mut state = self.state.borrow_mut();
-            if let Some(handle) = state.workers.remove(worker) {
-                handle.worker.terminate();
-            }
+            let Some(handle) = state.workers.remove(worker) else { return };
+            handle.worker.terminate();
             state.sink.clone()
         };
         let others: Vec<String> = self.state.borrow().workers.keys().cloned().collect();
@@ -307,8 +303,12 @@ impl Transport for WebWorkers {
                 }
             })
         };
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        // Owned by the JS side, not by the handle: a terminated worker still delivers the error
+        // events it raised (a panic's trap after its `Panicked`), and a handler dropped with its
+        // handle would then throw on the page. These outlive the handle and do nothing once the
+        // worker is gone from the transport (or the transport is dropped).
+        worker.set_onmessage(Some(on_message.into_js_value().unchecked_ref()));
+        worker.set_onerror(Some(on_error.into_js_value().unchecked_ref()));
         if let Some(module) = self.shared_module() {
             shared_module::hand_over(&module, &worker);
         }
@@ -323,8 +323,6 @@ impl Transport for WebWorkers {
             unanswered: 0,
             waiting_since: None,
             ping_sent: None,
-            _on_message: on_message,
-            _on_error: on_error,
         };
         self.state.borrow_mut().workers.insert(name.to_owned(), handle);
         Ok(())
