@@ -40,3 +40,19 @@ test('a page whose server does not pass the Fleet API on says so and stops', asy
   // Stopped by itself: Connect is offered again.
   assert.equal(await panel.locator('button.connect').count(), 1);
 });
+
+test('Connect pressed again and again, and after a playground run, throws nothing on the page', async () => {
+  const { page, errors } = await open(browser, `${server.url}?fl_client=1&fl_clients=2&pg_clients=4&pg_rounds=1&pg_pace=0`);
+  const panel = page.locator('.flower');
+  await page.waitForSelector('.playground');
+  await page.click('.playground button.play');
+  await page.waitForFunction(() => document.querySelector('.pg-progress')?.textContent === 'round 1 of 1', null, { timeout: 60000 });
+  for (let i = 0; i < 8; i++) {
+    await panel.locator('button.connect').click();
+    await page.waitForFunction(() => document.querySelector('.flower')?.dataset.status === 'failed', null, { timeout: 30000 });
+  }
+  // Late events of the node's worker (it is dropped as soon as the session stops).
+  await page.waitForTimeout(500);
+  const thrown = errors.filter(e => !/501|Failed to load resource/.test(e));
+  assert.deepEqual(thrown, [], 'no closure dropped while still registered, nothing uncaught');
+});

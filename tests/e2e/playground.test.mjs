@@ -213,6 +213,7 @@ test('a link made by the form reproduces the run: form → address → a new pag
     if (await field.evaluate(f => f.tagName) === 'SELECT') await field.selectOption(value);
     else { await field.fill(value); await field.dispatchEvent('change'); }
   };
+  await page.click('.playground .more-settings summary');
   await set('pg_hidden', '16,8');
   await set('pg_strategy', 'fedprox');
   await set('pg_mu', '0.1');
