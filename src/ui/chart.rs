@@ -44,9 +44,14 @@ pub fn loss_chart(props: &ChartProps) -> Html {
         let v = if loss > 0.0 { loss.log10().clamp(low, high) } else { low };
         10.0 + (high - v) / (high - low) * (HEIGHT - BOTTOM - 10.0)
     };
-    let ticks: Vec<i32> = (low as i32..=high as i32).collect();
+    // Before the first round there is no scale to label: the axes say so instead of inventing one.
+    let empty = props.series.iter().all(|s| s.points.is_empty());
+    let ticks: Vec<i32> = if empty { Vec::new() } else { (low as i32..=high as i32).collect() };
     html! {
-        <svg class="chart" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label="loss per round, log scale">
+        <svg class={classes!("chart", empty.then_some("empty"))} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label="loss per round, log scale">
+            if empty {
+                <text class="no-data" x={(WIDTH / 2.0).to_string()} y={((HEIGHT - BOTTOM) / 2.0).to_string()} text-anchor="middle">{ "no rounds yet" }</text>
+            }
             { for ticks.iter().map(|&t| html! {
                 <g class="tick">
                     <line x1={LEFT.to_string()} x2={(WIDTH - 10.0).to_string()} y1={y(10f64.powi(t)).to_string()} y2={y(10f64.powi(t)).to_string()} />

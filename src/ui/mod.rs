@@ -66,6 +66,36 @@ async fn run_steps(engine: &EngineHandle, lesson: usize, steps: Vec<usize>) -> V
     outputs
 }
 
+/// Settings of the page's address that were refused, said on the first screen (each panel says
+/// its own again beside its form, far below): a shared link that did not reproduce must not look
+/// as if it did.
+#[function_component(RefusedAddress)]
+fn refused_address() -> Html {
+    let refused = use_memo((), |_| {
+        let query = url::current_query();
+        let mut refused: Vec<(&'static str, String)> = Vec::new();
+        refused.extend(url::RunSettings::from_query(&query).1.iter().map(|e| ("#training", e.to_string())));
+        refused.extend(
+            playground::settings::PlaygroundSettings::from_query(&query)
+                .1
+                .iter()
+                .map(|e| ("#playground", e.to_string())),
+        );
+        refused
+            .extend(flower::settings::FlowerSettings::from_query(&query).1.iter().map(|e| ("#flower", e.to_string())));
+        refused
+    });
+    if refused.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <aside class="address-refused" role="alert">
+            <p>{ "Some settings in this page's address were refused; their defaults are used instead:" }</p>
+            <ul>{ for refused.iter().map(|(panel, reason)| html! { <li><a href={*panel}>{ reason.clone() }</a></li> }) }</ul>
+        </aside>
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let engine = use_state(|| Engine::start(0));
@@ -135,14 +165,21 @@ pub fn app() -> Html {
 
     html! {
         <>
+        <nav class="skip-links" aria-label="skip to">
+            <a href="#lessons">{ "Skip to the lessons" }</a>
+            <a href="#training">{ "Skip to training" }</a>
+            <a href="#playground">{ "Skip to the playground" }</a>
+            <a href="#flower">{ "Skip to Flower" }</a>
+        </nav>
         <header class="top">
             <h1>{ "minisyft" }</h1>
             <p class="tagline">{ "PySyft's federated-learning lesson, live: every worker below is a real Web Worker with its own object store." }</p>
             <button class="reset-all" onclick={on_reset} disabled={*busy}>{ "Reset every worker" }</button>
         </header>
+        <RefusedAddress />
         <main class="layout">
             <div class="lesson-area">
-            <section class="panel lessons-panel" aria-label="lessons">
+            <section class="panel lessons-panel" id="lessons" aria-label="lessons">
                 <LessonsPanel selected={*selected} outputs={(*outputs).clone()} busy={*busy}
                               on_select={on_select} on_run={on_run} on_run_lesson={on_run_lesson} />
             </section>
@@ -163,15 +200,15 @@ pub fn app() -> Html {
                 </section>
             </div>
             </div>
-            <section class="panel training-panel" aria-label="federated training">
+            <section class="panel training-panel" id="training" aria-label="federated training">
                 <h2>{ "Federated training of the toy model" }</h2>
                 <TrainingPanel engine={handle} />
             </section>
-            <section class="panel playground-panel" aria-label="federated playground">
+            <section class="panel playground-panel" id="playground" aria-label="federated playground">
                 <h2>{ "Federated playground: many clients, real data, any model" }</h2>
                 <PlaygroundPanel />
             </section>
-            <section class="panel flower-panel" aria-label="Flower federation">
+            <section class="panel flower-panel" id="flower" aria-label="Flower federation">
                 <h2>{ "Beyond this page: this tab as a client of a real Flower federation" }</h2>
                 <FlowerPanel />
             </section>

@@ -219,6 +219,20 @@ pub fn training_panel(props: &TrainingProps) -> Html {
         let reset = reset.clone();
         Callback::from(move |_| reset())
     };
+    // Back and Forward: the settings the address now has, if they are not the ones in use.
+    let in_use = use_mut_ref(|| initial.0.to_query());
+    *in_use.borrow_mut() = settings.to_query();
+    {
+        let (settings, refused, reset, in_use) = (settings.clone(), refused.clone(), reset.clone(), in_use.clone());
+        url::use_address_moves(Rc::new(move || {
+            let (next, errors) = url::read();
+            if next.to_query() != *in_use.borrow() {
+                refused.set(errors.iter().map(Error::to_string).collect());
+                settings.set(next);
+                reset();
+            }
+        }));
+    }
     let on_input = |key: &'static str| {
         let (settings, refused, reset) = (settings.clone(), refused.clone(), reset.clone());
         Callback::from(move |event: Event| {

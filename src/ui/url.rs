@@ -185,9 +185,33 @@ pub fn write_part(playground: bool, part: &str) {
         "?{}",
         kept.into_iter().chain([part.to_owned()]).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("&")
     );
-    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
+    // A history entry per change: Back undoes a setting (the panels re-read the address on
+    // `popstate`, `use_address_moves`), rather than leaving the page.
+    if query != current_query() {
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
+        }
     }
+}
+
+/// Calls `on_move` whenever Back or Forward moves through the page's own history entries (each
+/// settings change made one), so a panel can take its settings from the address again.
+#[yew::hook]
+pub fn use_address_moves(on_move: std::rc::Rc<dyn Fn()>) {
+    use wasm_bindgen::JsCast;
+    yew::use_effect_with((), move |_| {
+        let listener = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || on_move());
+        let window = web_sys::window();
+        if let Some(window) = &window {
+            let _ = window.add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
+        }
+        move || {
+            if let Some(window) = window {
+                let _ = window.remove_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
+            }
+            drop(listener);
+        }
+    });
 }
 
 pub fn write(settings: &RunSettings) {

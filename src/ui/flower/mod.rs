@@ -4,7 +4,7 @@
 //! Flower message in and out with its size. Settings come from the form or the address (`fl_…`).
 
 mod goodbye;
-mod settings;
+pub(crate) mod settings;
 
 use std::cell::Cell;
 use std::rc::Rc;

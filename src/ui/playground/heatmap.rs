@@ -16,8 +16,8 @@ pub const REGRESSION_SPAN: f32 = 1.5;
 pub struct HeatmapProps {
     /// `GRID × GRID` probabilities, row by row from the top (y = 6) to the bottom (y = -6).
     pub probabilities: Vec<f32>,
-    /// (point, client).
-    pub points: Vec<([f32; 2], usize)>,
+    /// (point, client, its target on the colour scale).
+    pub points: Vec<([f32; 2], usize, f32)>,
     pub clients: usize,
     /// Classification (class 0 / class 1) or regression (low / high), for the legend.
     pub classification: bool,
@@ -81,12 +81,21 @@ fn bitmap(probabilities: &[f32]) -> String {
 
 #[function_component(Heatmap)]
 pub fn heatmap(props: &HeatmapProps) -> Html {
-    let (low, high) = if props.classification {
-        ("class 0".to_owned(), "class 1".to_owned())
+    // A classifier's middle colour is where it cannot tell; a regression's is a prediction of 0.
+    let (low, middle, high) = if props.classification {
+        ("class 0".to_owned(), "unsure".to_owned(), "class 1".to_owned())
     } else {
-        (format!("prediction −{REGRESSION_SPAN}"), format!("prediction +{REGRESSION_SPAN}"))
+        (format!("prediction −{REGRESSION_SPAN}"), "prediction 0".to_owned(), format!("prediction +{REGRESSION_SPAN}"))
     };
     let swatch = |p: f32| html! { <i class="swatch" style={format!("background: {}", css_colour(p))}></i> };
+    // Points by client (who holds what: the partition) or by their own target (what the model
+    // should say there: where it errs).
+    let by_target = use_state(|| false);
+    let toggle = {
+        let by_target = by_target.clone();
+        Callback::from(move |_| by_target.set(!*by_target))
+    };
+    let what = if props.classification { "class" } else { "target" };
     html! {
         <figure class="pg-map">
             <svg class="heatmap" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
@@ -95,13 +104,20 @@ pub fn heatmap(props: &HeatmapProps) -> Html {
                     <image class="cells" href={bitmap(&props.probabilities)} x="0" y="0" width={SIZE.to_string()} height={SIZE.to_string()}
                            preserveAspectRatio="none" data-grid={GRID.to_string()} />
                 }
-                <Points points={props.points.clone()} clients={props.clients} />
+                <Points points={props.points.clone()} clients={props.clients} by_target={*by_target} />
             </svg>
             <figcaption class="map-legend">
                 <span>{ swatch(0.0) }{ low }</span>
-                <span>{ swatch(0.5) }{ "unsure" }</span>
+                <span>{ swatch(0.5) }{ middle }</span>
                 <span>{ swatch(1.0) }{ high }</span>
-                <span><i class="dot"></i>{ "a training point, one colour per client" }</span>
+                if *by_target {
+                    <span><i class="dot dot-outlined"></i>{ format!("a training point, coloured by its {what}") }</span>
+                } else {
+                    <span><i class="dot"></i>{ "a training point, one colour per client" }</span>
+                }
+                <button class="points-by" onclick={toggle} aria-pressed={by_target.to_string()}>
+                    { if *by_target { "colour points by client".to_owned() } else { format!("colour points by {what}") } }
+                </button>
             </figcaption>
         </figure>
     }
@@ -109,9 +125,13 @@ pub fn heatmap(props: &HeatmapProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct PointsProps {
-    points: Vec<([f32; 2], usize)>,
+    points: Vec<([f32; 2], usize, f32)>,
     clients: usize,
+    by_target: bool,
 }
+
+/// Colour buckets of the points coloured by target (a path each).
+const TARGET_SHADES: usize = 11;
 
 /// The points on their own component: they stay the same round after round, so Yew skips
 /// re-rendering them while the cells change. One path per client (a circle per point inside it):
@@ -126,18 +146,30 @@ fn points(props: &PointsProps) -> Html {
             t * SIZE
         }
     };
-    let mut paths = vec![String::new(); props.clients.max(1)];
-    for (point, client) in &props.points {
-        if let Some(path) = paths.get_mut(*client) {
+    let groups = if props.by_target { TARGET_SHADES } else { props.clients.max(1) };
+    let mut paths = vec![String::new(); groups];
+    for (point, client, target) in &props.points {
+        let group = if props.by_target {
+            (target.clamp(0.0, 1.0) * (TARGET_SHADES - 1) as f32).round() as usize
+        } else {
+            *client
+        };
+        if let Some(path) = paths.get_mut(group) {
             let (x, y) = (at(point[0], false), at(point[1], true));
             path.push_str(&format!("M{:.1},{:.1}m-3,0a3,3 0 1,0 6,0a3,3 0 1,0 -6,0", x, y));
         }
     }
     html! {
-        <g class="points">
-            { for paths.iter().enumerate().filter(|(_, d)| !d.is_empty()).map(|(client, d)| {
-                let hue = (client as f64 * 360.0 / props.clients.max(1) as f64) as u32;
-                html! { <path class="point" d={d.clone()} fill={format!("hsl({hue}, 70%, 45%)")} data-client={client.to_string()} /> }
+        <g class={classes!("points", props.by_target.then_some("by-target"))}>
+            { for paths.iter().enumerate().filter(|(_, d)| !d.is_empty()).map(|(group, d)| {
+                if props.by_target {
+                    // Outlined: a point the model gets right has the colour of the map under it.
+                    let shade = group as f32 / (TARGET_SHADES - 1) as f32;
+                    html! { <path class="point" d={d.clone()} fill={css_colour(shade)} stroke="#1d2733" stroke-width="1" data-target={format!("{shade:.1}")} /> }
+                } else {
+                    let hue = (group as f64 * 360.0 / props.clients.max(1) as f64) as u32;
+                    html! { <path class="point" d={d.clone()} fill={format!("hsl({hue}, 70%, 45%)")} data-client={group.to_string()} /> }
+                }
             }) }
         </g>
     }

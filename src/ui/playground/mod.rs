@@ -4,7 +4,7 @@
 
 mod heatmap;
 mod round_charts;
-mod settings;
+pub(crate) mod settings;
 mod stores;
 
 use std::cell::RefCell;
@@ -35,9 +35,14 @@ use stores::{summarise, PlaygroundStores, StoreSummary};
 struct Lab {
     syft: Syft,
     federation: RefCell<Option<PlaygroundFederation>>,
-    /// Training points and the client each belongs to, for the picture.
-    points: RefCell<Vec<([f32; 2], usize)>>,
+    /// Training points, the client each belongs to, and its target on the map's colour scale.
+    points: RefCell<Vec<([f32; 2], usize, f32)>>,
     busy: Busy,
+}
+
+/// A regression's value on the map's colour scale: −span … +span to 0 … 1.
+fn colour_of_prediction(value: f32) -> f32 {
+    (value / (2.0 * REGRESSION_SPAN) + 0.5).clamp(0.0, 1.0)
 }
 
 fn start_run(lab: &Lab, settings: &PlaygroundSettings) -> Result<PlaygroundFederation> {
@@ -48,7 +53,11 @@ fn start_run(lab: &Lab, settings: &PlaygroundSettings) -> Result<PlaygroundFeder
     let workers = client_workers(&lab.syft, settings.clients)?;
     let mut points = Vec::new();
     for (client, shard) in shards.iter().enumerate() {
-        points.extend(shard.iter().filter_map(|&i| train.points.get(i).map(|p| (*p, client))));
+        points.extend(shard.iter().filter_map(|&i| {
+            let target = *train.targets.get(i)?;
+            let colour = if settings.data.is_classification() { target } else { colour_of_prediction(target) };
+            train.points.get(i).map(|p| (*p, client, colour))
+        }));
     }
     *lab.points.borrow_mut() = points;
     // The plane is a regression: the same network without the sigmoid, with squared error (with
@@ -108,9 +117,7 @@ fn probabilities(lab: &Lab) -> Vec<f32> {
         .unwrap_or_default();
     match federation.model.task {
         Task::Classification => predictions,
-        Task::Regression => {
-            predictions.into_iter().map(|v| (v / (2.0 * REGRESSION_SPAN) + 0.5).clamp(0.0, 1.0)).collect()
-        }
+        Task::Regression => predictions.into_iter().map(colour_of_prediction).collect(),
     }
 }
 
@@ -229,6 +236,20 @@ pub fn playground_panel() -> Html {
         let reset = reset.clone();
         Callback::from(move |_| reset())
     };
+    // Back and Forward: the settings the address now has, if they are not the ones in use.
+    let in_use = use_mut_ref(|| initial.0.to_query());
+    *in_use.borrow_mut() = settings.to_query();
+    {
+        let (settings, refused, reset, in_use) = (settings.clone(), refused.clone(), reset.clone(), in_use.clone());
+        url::use_address_moves(Rc::new(move || {
+            let (next, errors) = PlaygroundSettings::from_query(&url::current_query());
+            if next.to_query() != *in_use.borrow() {
+                refused.set(errors.iter().map(ToString::to_string).collect());
+                settings.set(next);
+                reset();
+            }
+        }));
+    }
     let on_input = |key: &'static str| {
         let (settings, refused, reset) = (settings.clone(), refused.clone(), reset.clone());
         Callback::from(move |event: Event| {

@@ -82,9 +82,15 @@ pub fn round_chart(props: &RoundChartProps) -> Html {
             }) }</g> }
         }) }
     };
+    // Before the first round a scale of zeros ("0 B, 0 B, 0 B") says nothing: say there is no data.
+    let empty = props.columns.iter().all(|c| c.values.is_empty());
+    let ticks: &[f64] = if empty { &[] } else { &[0.0, 0.5, 1.0] };
     html! {
-        <svg class="chart round-chart" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label={props.label}>
-            { for [0.0, 0.5, 1.0].iter().map(|f| html! {
+        <svg class={classes!("chart", "round-chart", empty.then_some("empty"))} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label={props.label}>
+            if empty {
+                <text class="no-data" x={((WIDTH + LEFT) / 2.0).to_string()} y={((HEIGHT - BOTTOM) / 2.0).to_string()} text-anchor="middle">{ "no rounds yet" }</text>
+            }
+            { for ticks.iter().map(|f| html! {
                 <g class="tick">
                     <line x1={LEFT.to_string()} x2={(WIDTH - 10.0).to_string()} y1={y(top * f).to_string()} y2={y(top * f).to_string()} />
                     <text x={(LEFT - 6.0).to_string()} y={(y(top * f) + 4.0).to_string()} text-anchor="end">{ props.unit.format(top * f) }</text>
