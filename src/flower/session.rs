@@ -48,7 +48,7 @@ pub fn diagnose(error: &Error) -> Problem {
         }
         Error::FleetStatus { status: 404 | 405 | 501, .. } => (
             "Nothing answers the Fleet API here: the page's server must pass /v1/fleet/ on to the \
-             SuperLink (`make federation` does; behind another server, see the README's proxy line).",
+             SuperLink (`make federation` does; behind another server, see docs/flower.md for the proxy line).",
             false,
         ),
         Error::FleetStatus { status: 400 | 415 | 422, .. } => (
