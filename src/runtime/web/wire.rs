@@ -99,9 +99,9 @@ impl Payloads for FromWorker {
 
 /// Frames up to this size cross whole: one JS call out (copied into a buffer of its own and
 /// posted), one in (copied into this thread's scratch buffer and decoded there). Per-call glue, not
-/// the codec, was most of a small message's cost (docs/performance.md, `get`). A larger frame — a big tensor —
-/// has its header and each tensor's values copied straight between the buffer and the tensor's own
-/// `Vec`, so that its values are never staged in a frame in wasm memory.
+/// the codec, was most of a small message's cost (docs/performance.md, `get`). A larger frame — a
+/// big tensor — has its header and each tensor's values copied straight between the buffer and the
+/// tensor's own `Vec`, so that its values are never staged in a frame in wasm memory.
 pub const WHOLE_FRAME_BYTES: usize = 64 * 1024;
 
 /// The JS functions the boundary needs, made once per thread; wasm-bindgen hands a `&[u8]` to
