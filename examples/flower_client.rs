@@ -43,14 +43,14 @@ fn expected_losses(
     rounds: usize,
     initial: &minisyft::flower::received::Received,
 ) -> minisyft::Result<Vec<f64>> {
-    use minisyft::flower::client::{config_number, model_from, ShardSpec};
+    use minisyft::flower::client::{model_from, ShardSpec};
     use minisyft::playground::federation::{client_workers, PlaygroundFederation, RunConfig};
     let (train, shards) = ShardSpec::new(0, clients, 0)?.training_split()?;
     let (syft, _runtime) = minisyft::Syft::in_process(0);
     let workers = client_workers(&syft, clients)?;
     let config = RunConfig {
-        lr: config_number(initial, "lr", 0.3),
-        local_epochs: config_number(initial, "local-epochs", 2.0) as usize,
+        lr: initial.config_number("lr", 0.3),
+        local_epochs: initial.config_number("local-epochs", 2.0) as usize,
         batch_size: 16,
         ..RunConfig::default()
     };

@@ -8,6 +8,7 @@ pub mod flower;
 pub mod ids;
 pub mod lessons;
 pub mod limits;
+pub mod mechanisms;
 pub mod nn;
 pub mod playground;
 pub mod privacy;

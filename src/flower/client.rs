@@ -9,7 +9,7 @@
 
 use super::error;
 use super::node::{Arrays, Trainer};
-use super::received::{ConfigValue, Received};
+use super::received::Received;
 use crate::error::{Error, Result};
 use crate::nn::Mlp;
 use crate::playground::data::{DataKind, DataSet};
@@ -157,21 +157,6 @@ impl ShardClient {
     }
 }
 
-/// A number from the message's config (`default` when absent).
-pub fn config_number(received: &Received, key: &str, default: f64) -> f64 {
-    received
-        .config
-        .iter()
-        .find(|(_, k, _)| k == key)
-        .map(|(_, _, v)| match v {
-            ConfigValue::Float(v) => *v,
-            ConfigValue::Integer(v) => *v as f64,
-            ConfigValue::Unsigned(v) => *v as f64,
-            _ => f64::NAN,
-        })
-        .unwrap_or(default)
-}
-
 /// The playground's MLP (2 inputs, tanh, one sigmoid output) with the message's arrays
 /// `0.weight`, `0.bias`, `1.weight`, …; shapes are checked against the network they describe.
 pub fn model_from(received: &Received) -> Result<Mlp> {
@@ -220,8 +205,8 @@ impl Trainer for ShardClient {
     async fn train(&mut self, received: &Received) -> Result<(Arrays, i64, f64)> {
         let model = model_from(received)?;
         let global = arrays_of(&model);
-        let lr = config_number(received, "lr", 0.3);
-        let epochs = config_number(received, "local-epochs", 2.0);
+        let lr = received.config_number("lr", 0.3);
+        let epochs = received.config_number("local-epochs", 2.0);
         if !(1.0..=100.0).contains(&epochs) || epochs.fract() != 0.0 {
             return Err(Error::InvalidSetting {
                 setting: "local-epochs".into(),
@@ -232,7 +217,7 @@ impl Trainer for ShardClient {
         let key = (lr.to_bits(), epochs as usize, global.iter().map(|(_, shape, _)| shape.clone()).collect());
         let federation = match self.federation.take() {
             Some((mut federation, old)) if old == key => {
-                federation.model = model;
+                federation.setup.model = model;
                 (federation, old)
             }
             _ => {
@@ -249,7 +234,7 @@ impl Trainer for ShardClient {
             return Err(Error::WorkerGone { worker: worker.clone(), reason: reason.clone() });
         }
         let loss = report.client_losses.first().map_or(report.train_loss, |(_, l)| *l);
-        let trained = arrays_of(&federation.model);
+        let trained = arrays_of(&federation.setup.model);
         let trained = match &self.dp {
             Some(dp) => dp.privatise(&global, &trained)?,
             None => trained,

@@ -17,6 +17,8 @@
 //! - [`signature`]: WebCrypto's raw signatures and SPKI keys in the forms the SuperLink wants.
 //! - [`native`]: a Fleet transport without a browser (HTTP over TCP, P-384 signatures).
 
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
 pub mod client;
 pub mod fleet;
 pub mod json;

@@ -80,7 +80,7 @@ where
     let received = objects.as_ref().map_err(Clone::clone).and_then(|objects| read_message(&pulled.tree.id, objects));
     // FedAvg names the round in the config; the metadata's group is often empty.
     let round = match &received {
-        Ok(received) => match super::client::config_number(received, "server-round", f64::NAN) {
+        Ok(received) => match received.config_number("server-round", f64::NAN) {
             round if round.is_finite() => format!("{round}"),
             _ => incoming.group_id.clone(),
         },

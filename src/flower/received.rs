@@ -31,6 +31,22 @@ pub struct Received {
     pub config: Vec<(String, String, ConfigValue)>,
 }
 
+impl Received {
+    /// A number from the message's config (`default` when absent, NaN when it is not a number).
+    pub fn config_number(&self, key: &str, default: f64) -> f64 {
+        self.config
+            .iter()
+            .find(|(_, k, _)| k == key)
+            .map(|(_, _, v)| match v {
+                ConfigValue::Float(v) => *v,
+                ConfigValue::Integer(v) => *v as f64,
+                ConfigValue::Unsigned(v) => *v as f64,
+                _ => f64::NAN,
+            })
+            .unwrap_or(default)
+    }
+}
+
 fn typed(objects: &BTreeMap<String, Vec<u8>>, id: &str, kind: &str) -> Result<Object> {
     let content = objects.get(id).ok_or_else(|| error("message", format!("object {id} was not pulled")))?;
     if object_id(content) != id {

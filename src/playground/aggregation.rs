@@ -12,8 +12,9 @@
 //!   `me` receives the noisy mean update (central DP: unweighted, so one client moves the sum by
 //!   at most S whatever its size).
 
-use super::federation::PlaygroundFederation;
 use super::local_training::Trained;
+pub use super::setup::Aggregation;
+use super::setup::Setup;
 use crate::client::{join_all, Pointer, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::privacy::sharing::SharedTensor;
@@ -22,45 +23,6 @@ use crate::tensor::Tensor;
 
 /// Fixed precision of the shared models: 6 fractional digits, as in the lesson's secure mode.
 const SECURE_AGGREGATION_SCALE: i64 = 1_000_000;
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Aggregation {
-    Plain,
-    UntrustedServer,
-    Secure,
-    DifferentialPrivacy {
-        /// S: the bound on each client's update norm.
-        clip: f64,
-        /// z: the noise's standard deviation is z·S.
-        noise: f64,
-    },
-}
-
-impl Aggregation {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Aggregation::Plain => "plain",
-            Aggregation::UntrustedServer => "untrusted",
-            Aggregation::Secure => "secagg",
-            Aggregation::DifferentialPrivacy { .. } => "dp",
-        }
-    }
-
-    /// Whether each client's loss reaches `me` (secure aggregation and DP keep them from it).
-    pub fn reveals_client_losses(&self) -> bool {
-        matches!(self, Aggregation::Plain | Aggregation::UntrustedServer)
-    }
-
-    /// Whether the mode needs the `server` worker.
-    pub fn needs_server(&self) -> bool {
-        !matches!(self, Aggregation::Plain)
-    }
-
-    /// Whether each client sends its update (trained − global) rather than its model.
-    pub(super) fn needs_update(&self) -> bool {
-        matches!(self, Aggregation::DifferentialPrivacy { .. })
-    }
-}
 
 /// The next global parameters and what `me` learned on the way.
 pub(super) struct Aggregated {
@@ -71,7 +33,7 @@ pub(super) struct Aggregated {
     pub received: String,
 }
 
-impl PlaygroundFederation {
+impl Setup {
     pub(super) async fn aggregate(&self, trained: &[Trained]) -> Result<Aggregated> {
         let total: usize = trained.iter().map(|t| self.clients[t.client].examples).sum();
         let weight = |t: &Trained| self.clients[t.client].examples as f64 / total.max(1) as f64;

@@ -8,8 +8,9 @@
 //! run's privacy mode (`aggregation.rs`), evaluate the new global model on `me`'s held-out data.
 //! A client whose worker fails mid-round is left out and the round completes with the rest.
 
-use super::aggregation::Aggregation;
-use crate::client::{join_at_most, Pointer, Syft, Traffic, WorkerHandle};
+use super::setup::Setup;
+pub use super::setup::{Client, RunConfig, Strategy};
+use crate::client::{join_at_most, Syft, Traffic, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::federated::DIVERGED_LOSS;
 use crate::nn::Mlp;
@@ -17,58 +18,6 @@ use crate::playground::data::DataSet;
 use crate::protocol::WorkerId;
 use crate::rng::Rng;
 use crate::tensor::Tensor;
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Strategy {
-    FedAvg,
-    /// FedProx: each client adds μ/2·‖w − w_global‖² to its loss.
-    FedProx {
-        mu: f64,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunConfig {
-    pub seed: u64,
-    /// Share of the clients sampled each round, in (0, 1].
-    pub fraction: f64,
-    /// Chance that a sampled client drops out of the round.
-    pub dropout: f64,
-    pub local_epochs: usize,
-    pub batch_size: usize,
-    pub lr: f64,
-    pub strategy: Strategy,
-    /// Train with a plan stored on each client (two round trips a round) instead of op by op.
-    pub use_plans: bool,
-    /// What leaves the clients and who adds it up.
-    pub aggregation: Aggregation,
-}
-
-impl Default for RunConfig {
-    fn default() -> RunConfig {
-        RunConfig {
-            seed: 0,
-            fraction: 1.0,
-            dropout: 0.0,
-            local_epochs: 1,
-            batch_size: 32,
-            lr: 0.1,
-            strategy: Strategy::FedAvg,
-            use_plans: true,
-            aggregation: Aggregation::Plain,
-        }
-    }
-}
-
-/// One client: a worker and its shard of the training data, which never leaves it.
-pub struct Client {
-    pub worker: WorkerHandle,
-    pub(super) data: Pointer,
-    pub(super) target: Pointer,
-    pub examples: usize,
-    /// The training plan, stored on the worker the first time the client trains.
-    pub(super) plan: std::cell::RefCell<Option<Pointer>>,
-}
 
 /// What one round did.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,18 +45,13 @@ pub struct PlaygroundRound {
 }
 
 pub struct PlaygroundFederation {
-    pub model: Mlp,
-    pub clients: Vec<Client>,
-    pub config: RunConfig,
+    /// The model, clients, configuration, plan and server a round works with.
+    pub setup: Setup,
     pub round: usize,
     /// The workers whose shard was empty: not clients of this federation.
     pub without_data: Vec<WorkerId>,
-    /// The worker that adds up what the clients send, in every mode but the plain one.
-    server: Option<WorkerHandle>,
     /// How many clients train at once (all of them unless [`PlaygroundFederation::with_concurrency`]).
     concurrency: usize,
-    /// The local training as a plan, built once and stored on each client the first time it trains.
-    pub(super) plan: crate::protocol::Plan,
     rng: Rng,
     train: (Tensor, Tensor),
     test: (Tensor, Tensor),
@@ -165,14 +109,10 @@ impl PlaygroundFederation {
             return Err(Error::Empty { what: "a federation".into(), item: "client with data".into() });
         }
         Ok(PlaygroundFederation {
-            plan: super::training_plan(&model, &config),
-            model,
-            clients,
-            without_data,
             rng: Rng::seeded(config.seed ^ 0x9E37_79B9),
-            config,
+            setup: Setup { plan: super::training_plan(&model, &config), model, clients, config, server: None },
+            without_data,
             round: 0,
-            server: None,
             concurrency: usize::MAX,
             train: train.tensors()?,
             test: test.tensors()?,
@@ -181,14 +121,15 @@ impl PlaygroundFederation {
 
     /// Samples the round's clients, then the ones among them that drop out.
     fn sample(&mut self) -> (Vec<usize>, Vec<usize>) {
-        let count = ((self.clients.len() as f64 * self.config.fraction).ceil() as usize).clamp(1, self.clients.len());
-        let mut order: Vec<usize> = (0..self.clients.len()).collect();
+        let count = ((self.setup.clients.len() as f64 * self.setup.config.fraction).ceil() as usize)
+            .clamp(1, self.setup.clients.len());
+        let mut order: Vec<usize> = (0..self.setup.clients.len()).collect();
         crate::playground::data::shuffle(&mut order, &mut self.rng);
         order.truncate(count);
         order.sort_unstable();
         let (mut kept, mut dropped) = (Vec::new(), Vec::new());
         for i in order {
-            if self.rng.next_f64() < self.config.dropout {
+            if self.rng.next_f64() < self.setup.config.dropout {
                 dropped.push(i);
             } else {
                 kept.push(i);
@@ -199,10 +140,10 @@ impl PlaygroundFederation {
 
     /// The worker that aggregates in every mode but the plain one (`server` on the page).
     pub fn with_server(mut self, server: WorkerHandle) -> Result<PlaygroundFederation> {
-        for client in &self.clients {
+        for client in &self.setup.clients {
             client.worker.add_worker(&server)?;
         }
-        self.server = Some(server);
+        self.setup.server = Some(server);
         Ok(self)
     }
 
@@ -213,23 +154,15 @@ impl PlaygroundFederation {
         self
     }
 
-    pub(super) fn server(&self) -> Result<&WorkerHandle> {
-        self.server.as_ref().ok_or_else(|| Error::InvalidSetting {
-            setting: "aggregation".into(),
-            value: self.config.aggregation.name().into(),
-            expected: "a server worker (PlaygroundFederation::with_server)".into(),
-        })
-    }
-
     /// One round; with every sampled client dropped or failed, the model stays as it was.
     pub async fn round(&mut self) -> Result<PlaygroundRound> {
-        if self.config.aggregation.needs_server() {
-            self.server()?;
+        if self.setup.config.aggregation.needs_server() {
+            self.setup.server()?;
         }
         let before = self.syft().traffic();
         let (sampled, dropped) = self.sample();
-        let outcomes = join_at_most(self.concurrency, sampled.iter().map(|&i| self.train_client(i))).await;
-        let name = |i: usize| self.clients[i].worker.id().to_owned();
+        let outcomes = join_at_most(self.concurrency, sampled.iter().map(|&i| self.setup.train_client(i))).await;
+        let name = |i: usize| self.setup.clients[i].worker.id().to_owned();
         let mut trained = Vec::new();
         let mut failed = Vec::new();
         for (&i, outcome) in sampled.iter().zip(outcomes) {
@@ -242,7 +175,7 @@ impl PlaygroundFederation {
         let (client_losses, received) = if trained.is_empty() {
             (Vec::new(), "nothing: no client trained".to_owned())
         } else {
-            let aggregated = self.aggregate(&trained).await?;
+            let aggregated = self.setup.aggregate(&trained).await?;
             self.load(&aggregated.parameters)?;
             (aggregated.client_losses, aggregated.received)
         };
@@ -250,8 +183,8 @@ impl PlaygroundFederation {
         drop(trained);
         self.round += 1;
         let evaluate = |(x, y): &(Tensor, Tensor)| -> Result<(f64, f64)> {
-            let p = self.model.forward(x)?;
-            Ok((self.model.loss(&p, y)?.item()?, self.model.score(&p, y)))
+            let p = self.setup.model.forward(x)?;
+            Ok((self.setup.model.loss(&p, y)?.item()?, self.setup.model.score(&p, y)))
         };
         let ((train_loss, train_accuracy), (test_loss, test_accuracy)) =
             (evaluate(&self.train)?, evaluate(&self.test)?);
@@ -276,12 +209,12 @@ impl PlaygroundFederation {
     }
 
     fn syft(&self) -> &Syft {
-        self.clients[0].worker.syft()
+        self.setup.clients[0].worker.syft()
     }
 
     /// Makes `parameters` the global model's.
     fn load(&self, parameters: &[Tensor]) -> Result<()> {
-        let model = self.model.parameters();
+        let model = self.setup.model.parameters();
         if parameters.len() != model.len() {
             return Err(Error::malformed(format!("{} parameters for a model of {}", parameters.len(), model.len())));
         }

@@ -4,7 +4,7 @@
 //! parameters and the last batch's loss stay on the worker, behind pointers: what leaves it is
 //! the aggregation's business (`aggregation.rs`).
 
-use super::federation::{Client, PlaygroundFederation, RunConfig, Strategy};
+use super::setup::{Client, RunConfig, Setup, Strategy};
 use crate::client::Pointer;
 use crate::error::{Error, Result};
 use crate::nn::{Mlp, Task};
@@ -21,7 +21,7 @@ pub(super) struct Trained {
     pub start: Vec<Pointer>,
 }
 
-impl PlaygroundFederation {
+impl Setup {
     pub(super) async fn train_client(&self, index: usize) -> Result<Trained> {
         let client = self.clients.get(index).ok_or_else(|| Error::malformed("no such client"))?;
         let worker = &client.worker;

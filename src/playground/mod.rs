@@ -7,5 +7,6 @@ pub mod data;
 pub mod federation;
 mod local_training;
 pub mod partition;
+pub mod setup;
 
 pub use local_training::training_plan;

@@ -5,6 +5,5 @@
 
 pub mod accountant;
 pub mod attack;
-pub mod mechanisms;
-pub mod secure_random;
+pub use crate::mechanisms::{self, secure_random};
 pub mod sharing;

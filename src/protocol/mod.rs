@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-pub use crate::privacy::mechanisms::Product;
+pub use crate::mechanisms::Product;
 use crate::tensor::BinaryOp;
 
 pub mod binary;

@@ -43,13 +43,13 @@ macro_rules! unary_ops {
             /// `exp(x)` elementwise.
             Exp exp "exp" () |x| Ok(x.exp());
             /// `fix_prec()` on the worker: `round(x · scale)` as integers.
-            FixPrecision fix_precision "fix_prec" (scale: i64) |x| $crate::privacy::mechanisms::fix_precision(x, scale);
+            FixPrecision fix_precision "fix_prec" (scale: i64) |x| $crate::mechanisms::fix_precision(x, scale);
             /// Integer floor division by a public number (truncation after a fixed-point product).
-            FloorDiv floor_div "floor_div" (divisor: i64) |x| $crate::privacy::mechanisms::floor_div(x, divisor);
+            FloorDiv floor_div "floor_div" (divisor: i64) |x| $crate::mechanisms::floor_div(x, divisor);
             /// Scaled down to norm at most `max_norm` (the Gaussian mechanism's clipping).
-            ClipNorm clip_norm "clip_norm" (max_norm: f64) |x| $crate::privacy::mechanisms::clip_norm(x, max_norm);
+            ClipNorm clip_norm "clip_norm" (max_norm: f64) |x| $crate::mechanisms::clip_norm(x, max_norm);
             /// Plus Gaussian noise of standard deviation `std`, drawn by the worker's cryptographic generator.
-            GaussianNoise gaussian_noise "gaussian_noise" (std: f64) |x| $crate::privacy::mechanisms::gaussian_noise(x, std);
+            GaussianNoise gaussian_noise "gaussian_noise" (std: f64) |x| $crate::mechanisms::gaussian_noise(x, std);
         }
     };
 }

@@ -7,7 +7,7 @@ use super::{Access, Entry, Stored, Worker};
 use crate::error::{Error, Result};
 use crate::ids::{ObjectId, WorkerId, ME};
 use crate::limits::{self, MAX_TRIPLE_ELEMENTS};
-use crate::privacy::mechanisms::{self, Product};
+use crate::mechanisms::{self, Product};
 use crate::protocol::{Body, Command, WireObject, WireTensor};
 use crate::tensor::Tensor;
 

@@ -23,7 +23,7 @@ async fn with_plans_a_client_costs_at_most_four_messages_each_way_a_round() {
     let mut federation = PlaygroundFederation::new(&workers, &train, &shards, &test, model, config).unwrap();
     // The first round also stores the plan on each client.
     let first = federation.round().await.unwrap();
-    let names: Vec<String> = federation.clients.iter().map(|c| c.worker.id().to_owned()).collect();
+    let names: Vec<String> = federation.setup.clients.iter().map(|c| c.worker.id().to_owned()).collect();
     let before: Vec<(u64, u64)> = names.iter().map(|n| transport.message_counts(n).unwrap()).collect();
     const ROUNDS: u64 = 3;
     let mut last = first.clone();

@@ -41,7 +41,7 @@ fn check(aggregation: Aggregation, rounds: usize, before: impl Fn(&minisyft::run
     for event in syft.events().iter().filter(|e| e.to == "me" && e.bytes > 0) {
         *senders_to_me.entry(event.from.clone()).or_default() += event.bytes;
     }
-    let parameters = federation.model.parameters().iter().map(Tensor::to_f32_vec).collect();
+    let parameters = federation.setup.model.parameters().iter().map(Tensor::to_f32_vec).collect();
     // Nothing of a round stays behind: each live client keeps its data, targets and plan.
     for worker in syft.worker_ids() {
         let Ok(entries) = at_once(syft.inspect(&worker)) else { continue };

@@ -8,7 +8,6 @@
 //! - [`worker_main`]: the worker side: a [`Worker`](crate::worker::Worker) state machine behind
 //!   `onmessage`, with a MessagePort per directly connected peer.
 
-pub mod fleet;
 mod page;
 pub mod wire;
 mod worker_main;

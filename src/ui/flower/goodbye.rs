@@ -11,8 +11,8 @@ use std::time::Duration;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 
+use crate::flower::browser::BrowserFleet;
 use crate::flower::fleet::Request;
-use crate::runtime::web::fleet::BrowserFleet;
 
 /// Seconds a goodbye is kept before it is signed again.
 const SIGN_AGAIN_AFTER: f64 = 60.0;

@@ -16,9 +16,9 @@ use crate::ui::field::Field;
 
 use super::engine::{WORKER_SCRIPT, WORKER_WASM};
 use super::url;
+use crate::flower::browser::BrowserFleet;
 use crate::flower::client::ShardClient;
 use crate::flower::session::{self, diagnose, Direction, Event as NodeEvent, LogEntry, Problem, Status, Surroundings};
-use crate::runtime::web::fleet::BrowserFleet;
 use crate::runtime::web::WebWorkers;
 use crate::Syft;
 pub use settings::FlowerSettings;

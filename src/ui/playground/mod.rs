@@ -112,10 +112,10 @@ fn probabilities(lab: &Lab) -> Vec<f32> {
     let federation = lab.federation.borrow();
     let Some(federation) = federation.as_ref() else { return Vec::new() };
     let predictions = Tensor::from_f32(&[GRID * GRID, 2], grid_points())
-        .and_then(|grid| federation.model.forward(&grid))
+        .and_then(|grid| federation.setup.model.forward(&grid))
         .map(|p| p.to_f32_vec())
         .unwrap_or_default();
-    match federation.model.task {
+    match federation.setup.model.task {
         Task::Classification => predictions,
         Task::Regression => predictions.into_iter().map(colour_of_prediction).collect(),
     }

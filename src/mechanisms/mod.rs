@@ -1,10 +1,14 @@
 //! The arithmetic behind the privacy modes, on plain tensors: fixed precision, splitting into
 //! additive shares of the ring of 64-bit integers, Beaver triples, truncation, and the Gaussian
 //! mechanism's clipping and noise. Workers run these as ops; `me` uses them locally.
+//!
+//! A layer of its own, below the protocol (which names these as ops) and the worker (which runs
+//! them); `crate::privacy` builds the privacy modes on top and re-exports this module.
+
+pub mod secure_random;
 
 use ndarray::ArrayD;
 
-use super::secure_random;
 use crate::error::{Error, Result};
 use crate::limits::checked_elements;
 use crate::tensor::{Storage, Tensor};
