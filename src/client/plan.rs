@@ -120,6 +120,7 @@ impl PlanBuilder {
 }
 
 crate::protocol::ops::unary_ops!(op_plan_methods);
+crate::tensor::elementwise_functions!(crate::protocol::ops::elementwise_plan_methods);
 
 impl Plan {
     /// Stores this plan on `worker`; the pointer runs it there.

@@ -120,6 +120,14 @@ impl Pointer {
         self.syft.untrack_pointer(self.id);
     }
 
+    /// Runs any op of the list (`Op::every`) on this pointer's worker and points at the result;
+    /// the op names its operands by their ids there ([`Pointer::id_at_location`]), and the worker
+    /// checks this party may use each. The typed methods (`add`, `tanh`, …) build the op for you;
+    /// this is for code that goes through the whole list, as the remote-versus-local test does.
+    pub fn run(&self, op: Op) -> Result<Pointer> {
+        self.execute(op)
+    }
+
     fn execute(&self, op: Op) -> Result<Pointer> {
         self.check_owned()?;
         self.syft.check_alive(&self.location)?;
@@ -298,6 +306,7 @@ impl Pointer {
 }
 
 crate::protocol::ops::unary_ops!(op_pointer_methods);
+crate::tensor::elementwise_functions!(crate::protocol::ops::elementwise_pointer_methods);
 
 impl Drop for Pointer {
     fn drop(&mut self) {

@@ -157,6 +157,7 @@ pub enum Operand {
 
 ops::unary_ops!(op_enum);
 ops::unary_ops!(op_every);
+ops::unary_ops!(op_evaluate);
 
 impl Op {
     /// Every stored object the op reads, in a fixed order (left operand first).

@@ -32,16 +32,6 @@ macro_rules! unary_ops {
             Data data "data" () |x| Ok(x.data());
             /// `.grad`: the accumulated gradient, sharing its storage (so `grad.mul_(0.)` clears it).
             Grad grad "grad" () |x| x.grad().ok_or($crate::error::Error::NoGradient);
-            /// `tanh(x)` elementwise.
-            Tanh tanh "tanh" () |x| Ok(x.tanh());
-            /// `max(x, 0)` elementwise.
-            Relu relu "relu" () |x| Ok(x.relu());
-            /// `1 / (1 + exp(-x))` elementwise.
-            Sigmoid sigmoid "sigmoid" () |x| Ok(x.sigmoid());
-            /// The natural logarithm, elementwise.
-            Log log "log" () |x| Ok(x.log());
-            /// `exp(x)` elementwise.
-            Exp exp "exp" () |x| Ok(x.exp());
             /// `fix_prec()` on the worker: `round(x · scale)` as integers.
             FixPrecision fix_precision "fix_prec" (scale: i64) |x| $crate::mechanisms::fix_precision(x, scale);
             /// Integer floor division by a public number (truncation after a fixed-point product).
@@ -65,6 +55,8 @@ macro_rules! op_enum {
             Binary { op: crate::tensor::BinaryOp, lhs: ObjectId, rhs: Operand },
             /// Matrix product.
             Mm { lhs: ObjectId, rhs: ObjectId },
+            /// An elementwise function of the tensor list (`elementwise_functions!`).
+            Elementwise { input: ObjectId, function: crate::tensor::Elementwise },
             $( $(#[$doc])* $variant { input: ObjectId, $($param: $ty),* }, )*
         }
 
@@ -75,6 +67,7 @@ macro_rules! op_enum {
                 match self {
                     Op::Binary { lhs, rhs: Operand::Object(rhs), .. } | Op::Mm { lhs, rhs } => vec![lhs, rhs],
                     Op::Binary { lhs, rhs: Operand::Scalar(_), .. } => vec![lhs],
+                    Op::Elementwise { input, .. } => vec![input],
                     $( Op::$variant { input, .. } => vec![input], )*
                 }
             }
@@ -83,6 +76,7 @@ macro_rules! op_enum {
                 match self {
                     Op::Binary { op, .. } => op.name(),
                     Op::Mm { .. } => "mm",
+                    Op::Elementwise { function, .. } => function.name(),
                     $( Op::$variant { .. } => $name, )*
                 }
             }
@@ -91,17 +85,37 @@ macro_rules! op_enum {
 }
 pub(crate) use op_enum;
 
-/// The worker's evaluation of a unary op on its one input.
+/// What an op computes, on local tensors: the worker's evaluation, and the local side of every
+/// remote-versus-local check.
 macro_rules! op_evaluate {
     ($( $(#[$doc:meta])* $variant:ident $method:ident $name:literal ($($param:ident : $ty:ty),*) |$x:ident| $eval:expr; )*) => {
-        /// `op` on `input`, for the unary ops (`None` for `Binary` and `Mm`).
-        pub(super) fn unary(op: &Op, input: &Tensor) -> Option<Result<Tensor>> {
+        impl Op {
+            /// The op on `operands`, given in the order of [`Op::inputs`].
+            pub fn evaluate(&self, operands: &[crate::tensor::Tensor]) -> crate::error::Result<crate::tensor::Tensor> {
+                use crate::error::Error;
+                let first = operands.first().ok_or_else(|| Error::malformed("an op without operands"))?;
+                let second = || operands.get(1).ok_or_else(|| Error::malformed("a binary op without its right operand"));
+                if let Some(result) = unary(self, first) {
+                    return result;
+                }
+                match *self {
+                    Op::Binary { op, rhs: Operand::Scalar(scalar), .. } => first.binary(op, scalar),
+                    Op::Binary { op, rhs: Operand::Object(_), .. } => first.binary(op, second()?),
+                    Op::Mm { .. } => first.mm(second()?),
+                    _ => Err(Error::malformed(format!("{} is not a binary op", self.name()))),
+                }
+            }
+        }
+
+        /// `op` on `input`, for the ops of one operand (`None` for `Binary` and `Mm`).
+        fn unary(op: &Op, input: &crate::tensor::Tensor) -> Option<crate::error::Result<crate::tensor::Tensor>> {
             match op {
                 $( Op::$variant { $($param,)* .. } => {
                     $( let $param = *$param; )*
                     let $x = input;
                     Some($eval)
                 } )*
+                Op::Elementwise { function, .. } => Some(Ok(input.elementwise(*function))),
                 Op::Binary { .. } | Op::Mm { .. } => None,
             }
         }
@@ -188,6 +202,7 @@ macro_rules! op_every {
                     .map(|op| Op::Binary { op, lhs, rhs: Operand::Object(rhs) })
                     .collect();
                 ops.push(Op::Mm { lhs, rhs });
+                ops.extend(crate::tensor::Elementwise::ALL.iter().map(|&function| Op::Elementwise { input: lhs, function }));
                 $( ops.push(Op::$variant {
                     input: lhs,
                     $($param: <$ty as $crate::protocol::ops::Parameter>::draw(source)),*
@@ -198,3 +213,33 @@ macro_rules! op_every {
     };
 }
 pub(crate) use op_every;
+
+/// `pointer.tanh()`, …: each elementwise function of the tensor's list as a method of `Pointer`.
+macro_rules! elementwise_pointer_methods {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $backward:literal |$x:ident, $y:ident| $value:expr, $derivative:expr; )*) => {
+        impl Pointer {
+            $(
+                $(#[$doc])*
+                pub fn $method(&self) -> Result<Pointer> {
+                    self.execute(Op::Elementwise { input: self.id_at_location, function: $crate::tensor::Elementwise::$variant })
+                }
+            )*
+        }
+    };
+}
+pub(crate) use elementwise_pointer_methods;
+
+/// `builder.tanh(x)`, …: each elementwise function of the tensor's list as a plan step.
+macro_rules! elementwise_plan_methods {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $backward:literal |$x:ident, $y:ident| $value:expr, $derivative:expr; )*) => {
+        impl PlanBuilder {
+            $(
+                $(#[$doc])*
+                pub fn $method(&mut self, input: Slot) -> Slot {
+                    self.op(Op::Elementwise { input, function: $crate::tensor::Elementwise::$variant })
+                }
+            )*
+        }
+    };
+}
+pub(crate) use elementwise_plan_methods;

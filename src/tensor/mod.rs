@@ -18,6 +18,7 @@ use ndarray::{ArrayD, IxDyn};
 use crate::error::{Error, Result};
 pub use backprop::GradFn;
 pub use ops::Rhs;
+pub(crate) use storage::elementwise_functions;
 pub use storage::{broadcast_shape, BinaryOp, DType, Elementwise, Storage};
 
 thread_local! {

@@ -83,26 +83,6 @@ impl Tensor {
         Tensor::result(value, &[self], || GradFn::Elementwise { function: f, input: self.clone() })
     }
 
-    pub fn tanh(&self) -> Tensor {
-        self.elementwise(Elementwise::Tanh)
-    }
-
-    pub fn relu(&self) -> Tensor {
-        self.elementwise(Elementwise::Relu)
-    }
-
-    pub fn sigmoid(&self) -> Tensor {
-        self.elementwise(Elementwise::Sigmoid)
-    }
-
-    pub fn log(&self) -> Tensor {
-        self.elementwise(Elementwise::Log)
-    }
-
-    pub fn exp(&self) -> Tensor {
-        self.elementwise(Elementwise::Exp)
-    }
-
     /// `self ** exponent` for a scalar exponent.
     pub fn pow(&self, exponent: f64) -> Tensor {
         let value = self.node.storage.borrow().pow(exponent);
@@ -199,3 +179,19 @@ impl Tensor {
         Ok(())
     }
 }
+
+/// `tensor.tanh()`, …: each elementwise function of the list as a method.
+macro_rules! elementwise_tensor_methods {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $backward:literal |$x:ident, $y:ident| $value:expr, $derivative:expr; )*) => {
+        impl Tensor {
+            $(
+                $(#[$doc])*
+                pub fn $method(&self) -> Tensor {
+                    self.elementwise(Elementwise::$variant)
+                }
+            )*
+        }
+    };
+}
+
+super::elementwise_functions!(elementwise_tensor_methods);

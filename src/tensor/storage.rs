@@ -69,56 +69,83 @@ impl BinaryOp {
     }
 }
 
-/// The elementwise functions a network needs, each with its derivative: one list, so that a new one
-/// is one arm here (and one line of `unary_ops!` to run it remotely).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Elementwise {
-    Tanh,
-    Relu,
-    Sigmoid,
-    Log,
-    Exp,
-}
-
-impl Elementwise {
-    pub fn apply(self, x: f32) -> f32 {
-        match self {
-            Elementwise::Tanh => x.tanh(),
-            Elementwise::Relu => x.max(0.0),
-            Elementwise::Sigmoid => 1.0 / (1.0 + (-x).exp()),
-            Elementwise::Log => x.ln(),
-            Elementwise::Exp => x.exp(),
+/// Every elementwise function, declared once: `Variant method "Backward name" |x, y| value,
+/// derivative;`, where `y` is the value at `x` (so `exp`'s derivative is `y`). The list expands
+/// into [`Elementwise`] with its kernels (below), `Tensor`'s methods (`tensor/ops.rs`), and the
+/// remote side: `Op::Elementwise`, `Op::every`, `Pointer`'s and `PlanBuilder`'s methods.
+///
+/// Adding one is one line here, whose value and derivative `tests/tensor.rs` checks against
+/// finite differences and `tests/lessons/remote_arithmetic.rs` runs remotely.
+macro_rules! elementwise_functions {
+    ($($expand:tt)*) => {
+        $($expand)*! {
+            /// `tanh(x)` elementwise.
+            Tanh tanh "TanhBackward0" |x, y| x.tanh(), 1.0 - y * y;
+            /// `max(x, 0)` elementwise.
+            Relu relu "ReluBackward0" |x, y| x.max(0.0), if x > 0.0 { 1.0 } else { 0.0 };
+            /// `1 / (1 + exp(-x))` elementwise.
+            Sigmoid sigmoid "SigmoidBackward0" |x, y| 1.0 / (1.0 + (-x).exp()), y * (1.0 - y);
+            /// The natural logarithm, elementwise.
+            Log log "LogBackward0" |x, y| x.ln(), 1.0 / x;
+            /// `exp(x)` elementwise.
+            Exp exp "ExpBackward0" |x, y| x.exp(), y;
         }
-    }
+    };
+}
+pub(crate) use elementwise_functions;
 
-    /// d(apply)/dx at `x`, where `y = apply(x)`.
-    pub fn derivative(self, x: f32, y: f32) -> f32 {
-        match self {
-            Elementwise::Tanh => 1.0 - y * y,
-            Elementwise::Relu => {
-                if x > 0.0 {
-                    1.0
-                } else {
-                    0.0
+/// [`Elementwise`] and its kernels, from the list.
+macro_rules! elementwise_enum {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $backward:literal |$x:ident, $y:ident| $value:expr, $derivative:expr; )*) => {
+        /// The elementwise functions a network needs, each with its derivative
+        /// (`elementwise_functions!`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        pub enum Elementwise {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Elementwise {
+            /// Every function of the list.
+            pub const ALL: &'static [Elementwise] = &[$( Elementwise::$variant ),*];
+
+            /// Its name as a method (`tanh`), on tensors, pointers and plans alike.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Elementwise::$variant => stringify!($method), )*
                 }
             }
-            Elementwise::Sigmoid => y * (1.0 - y),
-            Elementwise::Log => 1.0 / x,
-            Elementwise::Exp => y,
-        }
-    }
 
-    /// PyTorch's name for the backward node, shown as `grad_fn=<TanhBackward0>`.
-    pub fn backward_name(self) -> &'static str {
-        match self {
-            Elementwise::Tanh => "TanhBackward0",
-            Elementwise::Relu => "ReluBackward0",
-            Elementwise::Sigmoid => "SigmoidBackward0",
-            Elementwise::Log => "LogBackward0",
-            Elementwise::Exp => "ExpBackward0",
+            pub fn apply(self, x: f32) -> f32 {
+                match self {
+                    $( Elementwise::$variant => {
+                        let $x = x;
+                        $value
+                    } )*
+                }
+            }
+
+            /// d(apply)/dx at `x`, where `y = apply(x)`.
+            pub fn derivative(self, x: f32, y: f32) -> f32 {
+                match self {
+                    $( Elementwise::$variant => {
+                        let ($x, $y) = (x, y);
+                        let _ = ($x, $y);
+                        $derivative
+                    } )*
+                }
+            }
+
+            /// PyTorch's name for the backward node, shown as `grad_fn=<TanhBackward0>`.
+            pub fn backward_name(self) -> &'static str {
+                match self {
+                    $( Elementwise::$variant => $backward, )*
+                }
+            }
         }
-    }
+    };
 }
+
+elementwise_functions!(elementwise_enum);
 
 /// The shape two operands broadcast to (NumPy rules), or `None` when they do not fit.
 pub fn broadcast_shape(lhs: &[usize], rhs: &[usize]) -> Option<Vec<usize>> {

@@ -7,20 +7,8 @@ use crate::tensor::Tensor;
 
 /// `tensors` are the op's inputs, in the order of [`Op::inputs`].
 pub(super) fn op(op: &Op, tensors: &[Tensor]) -> Result<Tensor> {
-    let first = tensors.first().ok_or_else(|| Error::malformed("an op without operands"))?;
-    let second = || tensors.get(1).ok_or_else(|| Error::malformed("a binary op without its right operand"));
-    if let Some(result) = unary(op, first) {
-        return result;
-    }
-    match *op {
-        Op::Binary { op, rhs: Operand::Scalar(scalar), .. } => first.binary(op, scalar),
-        Op::Binary { op, rhs: Operand::Object(_), .. } => first.binary(op, second()?),
-        Op::Mm { .. } => first.mm(second()?),
-        _ => Err(Error::malformed(format!("{} is not a binary op", op.name()))),
-    }
+    op.evaluate(tensors)
 }
-
-crate::protocol::ops::unary_ops!(op_evaluate);
 
 pub(super) fn in_place(op: &InPlaceOp, tensors: &[Tensor]) -> Result<()> {
     let target = tensors.first().ok_or_else(|| Error::malformed("an in-place op without a target"))?;
