@@ -295,3 +295,18 @@ fn a_tensor_given_up_hands_over_its_storage_only_when_nothing_else_holds_it() {
     let transposed = Tensor::from([[1., 2.], [3., 4.]]).t().unwrap();
     assert_eq!(WireTensor::from_owned_tensor(transposed).values, Values::F32(vec![1., 3., 2., 4.]), "row-major");
 }
+
+#[test]
+fn operators_are_the_methods_with_results() {
+    let a = Tensor::from([[1., 2.], [3., 4.]]);
+    let b = Tensor::from([[0.5, -1.], [2., 0.25]]);
+    assert_eq!((&a + &b).unwrap(), a.add(&b).unwrap());
+    assert_eq!((&a - &b).unwrap(), a.sub(&b).unwrap());
+    assert_eq!((&a * 2.0).unwrap(), a.mul(2.0).unwrap());
+    assert_eq!((&a / 2).unwrap(), a.div(2.0).unwrap());
+    assert_eq!(-&a, a.neg());
+    // A chain reads as PySyft's `(x + y) * 2`, each step's error typed.
+    assert_eq!((&(&a + &b).unwrap() * 2.0).unwrap(), Tensor::from([[3., 2.], [10., 8.5]]));
+    let wrong = Tensor::from([1., 2., 3.]);
+    assert!(matches!(&a + &wrong, Err(Error::ShapeMismatch { .. })));
+}

@@ -41,6 +41,18 @@ impl<'a> From<&'a Tensor> for Operand<'a> {
     }
 }
 
+impl From<i32> for Operand<'_> {
+    fn from(value: i32) -> Self {
+        Operand::Scalar(value.into())
+    }
+}
+
+impl From<i64> for Operand<'_> {
+    fn from(value: i64) -> Self {
+        Operand::Scalar(value as f64)
+    }
+}
+
 impl From<f64> for Operand<'_> {
     fn from(value: f64) -> Self {
         Operand::Scalar(value)
@@ -307,6 +319,38 @@ impl Pointer {
 
 crate::protocol::ops::unary_ops!(op_pointer_methods);
 crate::tensor::elementwise_functions!(crate::protocol::ops::elementwise_pointer_methods);
+
+/// `&x + &y`, `&x * 2.0`, …: the binary methods as operators (they run where the data is, with no
+/// round trip), with the result a `Result` (the operands may be on different workers).
+macro_rules! pointer_operators {
+    ($( $trait:ident $method:ident $op:ident; )*) => {
+        $(
+            impl<'b, R: Into<Operand<'b>>> std::ops::$trait<R> for &Pointer {
+                type Output = Result<Pointer>;
+
+                fn $method(self, rhs: R) -> Result<Pointer> {
+                    self.binary(BinaryOp::$op, rhs)
+                }
+            }
+        )*
+    };
+}
+
+pointer_operators! {
+    Add add Add;
+    Sub sub Sub;
+    Mul mul Mul;
+    Div div Div;
+}
+
+/// `-&x`.
+impl std::ops::Neg for &Pointer {
+    type Output = Result<Pointer>;
+
+    fn neg(self) -> Result<Pointer> {
+        Pointer::neg(self)
+    }
+}
 
 impl Drop for Pointer {
     fn drop(&mut self) {

@@ -23,6 +23,12 @@ impl From<f64> for Rhs<'_> {
     }
 }
 
+impl From<i32> for Rhs<'_> {
+    fn from(value: i32) -> Self {
+        Rhs::Scalar(value.into())
+    }
+}
+
 impl From<i64> for Rhs<'_> {
     fn from(value: i64) -> Self {
         Rhs::Scalar(value as f64)
@@ -195,3 +201,35 @@ macro_rules! elementwise_tensor_methods {
 }
 
 super::elementwise_functions!(elementwise_tensor_methods);
+
+/// `&a + &b`, `&a * 2.0`, `&a - 1`, …: the binary methods as operators, with the result a
+/// `Result` (shapes may not fit), as candle's are.
+macro_rules! tensor_operators {
+    ($( $trait:ident $method:ident $op:ident; )*) => {
+        $(
+            impl<'b, R: Into<Rhs<'b>>> std::ops::$trait<R> for &Tensor {
+                type Output = Result<Tensor>;
+
+                fn $method(self, rhs: R) -> Result<Tensor> {
+                    self.binary(BinaryOp::$op, rhs)
+                }
+            }
+        )*
+    };
+}
+
+tensor_operators! {
+    Add add Add;
+    Sub sub Sub;
+    Mul mul Mul;
+    Div div Div;
+}
+
+/// `-&a` (it cannot fail).
+impl std::ops::Neg for &Tensor {
+    type Output = Tensor;
+
+    fn neg(self) -> Tensor {
+        Tensor::neg(self)
+    }
+}

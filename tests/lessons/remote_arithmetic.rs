@@ -84,6 +84,20 @@ crate::async_test!(every_op_of_the_list_runs_remotely_and_matches_the_local_resu
     }
 });
 
+crate::async_test!(operators_on_pointers_run_where_the_data_is, |syft: Syft| async move {
+    let bob = syft.create_worker("bob").unwrap();
+    let alice = syft.create_worker("alice").unwrap();
+    let (x, y) = (Tensor::from([1., 2., 3.]).send(&bob).unwrap(), Tensor::from([1., 1., 1.]).send(&bob).unwrap());
+    let z = (&(&x + &y).unwrap() * 2.0).unwrap();
+    assert_eq!(z.location(), bob);
+    assert_eq!(z.get().await.unwrap(), Tensor::from([4., 6., 8.]));
+    assert_eq!((-&x).unwrap().get().await.unwrap(), Tensor::from([-1., -2., -3.]));
+    assert_eq!((&x / 2).unwrap().get().await.unwrap(), Tensor::from([0.5, 1., 1.5]));
+    let elsewhere = Tensor::from([1., 1., 1.]).send(&alice).unwrap();
+    assert!(matches!(&x - &elsewhere, Err(minisyft::Error::DifferentWorkers { .. })));
+    assert!(matches!(&x * &Tensor::from([2., 2., 2.]), Err(minisyft::Error::LocalTensorWithPointer { .. })));
+});
+
 crate::async_test!(seed_in_37_to_42_backward_on_bob_brings_x_back_with_its_grad, |syft: Syft| async move {
     let bob = syft.create_worker("bob").unwrap();
     let x = Tensor::from([1., 2., 3., 4., 5.]).requiring_grad().unwrap().send(&bob).unwrap();
