@@ -320,28 +320,8 @@ impl Pointer {
 crate::protocol::ops::unary_ops!(op_pointer_methods);
 crate::tensor::elementwise_functions!(crate::protocol::ops::elementwise_pointer_methods);
 
-/// `&x + &y`, `&x * 2.0`, …: the binary methods as operators (they run where the data is, with no
-/// round trip), with the result a `Result` (the operands may be on different workers).
-macro_rules! pointer_operators {
-    ($( $trait:ident $method:ident $op:ident; )*) => {
-        $(
-            impl<'b, R: Into<Operand<'b>>> std::ops::$trait<R> for &Pointer {
-                type Output = Result<Pointer>;
-
-                fn $method(self, rhs: R) -> Result<Pointer> {
-                    self.binary(BinaryOp::$op, rhs)
-                }
-            }
-        )*
-    };
-}
-
-pointer_operators! {
-    Add add Add;
-    Sub sub Sub;
-    Mul mul Mul;
-    Div div Div;
-}
+// `&x + &y`, `&x * 2.0`, …: they run where the data is, with no round trip.
+crate::tensor::binary_operators!(Pointer, Operand, Result<Pointer>);
 
 /// `-&x`.
 impl std::ops::Neg for &Pointer {

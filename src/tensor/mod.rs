@@ -17,6 +17,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use crate::error::{Error, Result};
 pub use backprop::GradFn;
+pub(crate) use ops::binary_operators;
 pub use ops::Rhs;
 pub(crate) use storage::elementwise_functions;
 pub use storage::{broadcast_shape, BinaryOp, DType, Elementwise, Storage};

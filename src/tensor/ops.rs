@@ -202,28 +202,28 @@ macro_rules! elementwise_tensor_methods {
 
 super::elementwise_functions!(elementwise_tensor_methods);
 
-/// `&a + &b`, `&a * 2.0`, `&a - 1`, …: the binary methods as operators, with the result a
-/// `Result` (shapes may not fit), as candle's are.
-macro_rules! tensor_operators {
-    ($( $trait:ident $method:ident $op:ident; )*) => {
+/// `&a + &b`, `&a * 2.0`, `&a - 1`, …: a type's binary methods as operators, with the result a
+/// `Result` (shapes may not fit, operands may be on different workers), as candle's are. One list
+/// for tensors and pointers: `binary_operators!(Type, OperandType, Output)`.
+macro_rules! binary_operators {
+    ($self_ty:ty, $rhs:ident, $output:ty) => {
+        $crate::tensor::binary_operators!(@each $self_ty, $rhs, $output; Add add Add, Sub sub Sub, Mul mul Mul, Div div Div);
+    };
+    (@each $self_ty:ty, $rhs:ident, $output:ty; $( $trait:ident $method:ident $op:ident ),*) => {
         $(
-            impl<'b, R: Into<Rhs<'b>>> std::ops::$trait<R> for &Tensor {
-                type Output = Result<Tensor>;
+            impl<'b, R: Into<$rhs<'b>>> std::ops::$trait<R> for &$self_ty {
+                type Output = $output;
 
-                fn $method(self, rhs: R) -> Result<Tensor> {
-                    self.binary(BinaryOp::$op, rhs)
+                fn $method(self, rhs: R) -> $output {
+                    self.binary($crate::tensor::BinaryOp::$op, rhs)
                 }
             }
         )*
     };
 }
+pub(crate) use binary_operators;
 
-tensor_operators! {
-    Add add Add;
-    Sub sub Sub;
-    Mul mul Mul;
-    Div div Div;
-}
+binary_operators!(Tensor, Rhs, Result<Tensor>);
 
 /// `-&a` (it cannot fail).
 impl std::ops::Neg for &Tensor {
