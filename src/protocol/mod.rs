@@ -41,6 +41,70 @@ impl Envelope {
     }
 }
 
+/// What a message is, for the message log and the tests that read it; shown as the log shows it
+/// (`execute add`, `reply error`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageKind {
+    Store,
+    /// An op, by its name in the op list.
+    Execute(String),
+    Delete,
+    AddWorker,
+    Relocated,
+    Delegate,
+    Share,
+    Triple,
+    StorePlan,
+    Refused,
+    Get,
+    RemoteGet,
+    Backward,
+    /// An in-place op on a pointer, by its name (`sub_`).
+    InPlace(String),
+    Objects,
+    ClearObjects,
+    Counters,
+    RunPlan,
+    GetMany,
+    ReplyObject,
+    ReplyObjects,
+    ReplyDone,
+    ReplyCounters,
+    ReplyError,
+}
+
+impl std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            MessageKind::Execute(op) => return write!(f, "execute {op}"),
+            MessageKind::InPlace(op) => return f.write_str(op),
+            MessageKind::Store => "store",
+            MessageKind::Delete => "delete",
+            MessageKind::AddWorker => "add_worker",
+            MessageKind::Relocated => "relocated",
+            MessageKind::Delegate => "delegate",
+            MessageKind::Share => "share",
+            MessageKind::Triple => "beaver triple",
+            MessageKind::StorePlan => "store plan",
+            MessageKind::Refused => "refused",
+            MessageKind::Get => "get",
+            MessageKind::RemoteGet => "remote_get",
+            MessageKind::Backward => "backward",
+            MessageKind::Objects => "objects",
+            MessageKind::ClearObjects => "clear_objects",
+            MessageKind::Counters => "counters",
+            MessageKind::RunPlan => "run plan",
+            MessageKind::GetMany => "get many",
+            MessageKind::ReplyObject => "reply object",
+            MessageKind::ReplyObjects => "reply objects",
+            MessageKind::ReplyDone => "reply done",
+            MessageKind::ReplyCounters => "reply counters",
+            MessageKind::ReplyError => "reply error",
+        };
+        f.write_str(text)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Body {
     Command(Command),
@@ -261,34 +325,34 @@ impl Envelope {
     }
 
     /// A short name of what the message does, for the message log.
-    pub fn kind(&self) -> String {
+    pub fn kind(&self) -> MessageKind {
         match &self.body {
-            Body::Command(Command::Store { .. }) => "store".into(),
-            Body::Command(Command::Execute { op, .. }) => format!("execute {}", op.name()),
-            Body::Command(Command::Delete { .. }) => "delete".into(),
-            Body::Command(Command::AddWorker { .. }) => "add_worker".into(),
-            Body::Command(Command::Relocated { .. }) => "relocated".into(),
-            Body::Command(Command::Delegate { .. }) => "delegate".into(),
-            Body::Command(Command::Share { .. }) => "share".into(),
-            Body::Command(Command::Triple { .. }) => "beaver triple".into(),
-            Body::Command(Command::StorePlan { .. }) => "store plan".into(),
-            Body::Refused { .. } => "refused".into(),
+            Body::Command(Command::Store { .. }) => MessageKind::Store,
+            Body::Command(Command::Execute { op, .. }) => MessageKind::Execute(op.name().to_owned()),
+            Body::Command(Command::Delete { .. }) => MessageKind::Delete,
+            Body::Command(Command::AddWorker { .. }) => MessageKind::AddWorker,
+            Body::Command(Command::Relocated { .. }) => MessageKind::Relocated,
+            Body::Command(Command::Delegate { .. }) => MessageKind::Delegate,
+            Body::Command(Command::Share { .. }) => MessageKind::Share,
+            Body::Command(Command::Triple { .. }) => MessageKind::Triple,
+            Body::Command(Command::StorePlan { .. }) => MessageKind::StorePlan,
+            Body::Refused { .. } => MessageKind::Refused,
             Body::Request { query, .. } => match query {
-                Query::Get { .. } => "get".into(),
-                Query::RemoteGet { .. } => "remote_get".into(),
-                Query::Backward { .. } => "backward".into(),
-                Query::InPlace { op } => op.name(),
-                Query::Objects => "objects".into(),
-                Query::ClearObjects => "clear_objects".into(),
-                Query::Counters => "counters".into(),
-                Query::RunPlan { .. } => "run plan".into(),
-                Query::GetMany { .. } => "get many".into(),
+                Query::Get { .. } => MessageKind::Get,
+                Query::RemoteGet { .. } => MessageKind::RemoteGet,
+                Query::Backward { .. } => MessageKind::Backward,
+                Query::InPlace { op } => MessageKind::InPlace(op.name()),
+                Query::Objects => MessageKind::Objects,
+                Query::ClearObjects => MessageKind::ClearObjects,
+                Query::Counters => MessageKind::Counters,
+                Query::RunPlan { .. } => MessageKind::RunPlan,
+                Query::GetMany { .. } => MessageKind::GetMany,
             },
-            Body::Reply { answer: Ok(Answer::Object(_)), .. } => "reply object".into(),
-            Body::Reply { answer: Ok(Answer::Objects(_)), .. } => "reply objects".into(),
-            Body::Reply { answer: Ok(Answer::Done), .. } => "reply done".into(),
-            Body::Reply { answer: Ok(Answer::Counters { .. }), .. } => "reply counters".into(),
-            Body::Reply { answer: Err(_), .. } => "reply error".into(),
+            Body::Reply { answer: Ok(Answer::Object(_)), .. } => MessageKind::ReplyObject,
+            Body::Reply { answer: Ok(Answer::Objects(_)), .. } => MessageKind::ReplyObjects,
+            Body::Reply { answer: Ok(Answer::Done), .. } => MessageKind::ReplyDone,
+            Body::Reply { answer: Ok(Answer::Counters { .. }), .. } => MessageKind::ReplyCounters,
+            Body::Reply { answer: Err(_), .. } => MessageKind::ReplyError,
         }
     }
 

@@ -14,7 +14,7 @@ pub use in_process::block_on;
 pub use in_process::InProcess;
 
 use crate::error::Result;
-use crate::protocol::{Envelope, Inspected, ObjectId, WorkerId};
+use crate::protocol::{Envelope, Inspected, MessageKind, ObjectId, WorkerId};
 
 /// One message seen on the wire: who to whom, what, which ids and how many tensor bytes;
 /// never tensor values.
@@ -22,7 +22,7 @@ use crate::protocol::{Envelope, Inspected, ObjectId, WorkerId};
 pub struct MessageEvent {
     pub from: WorkerId,
     pub to: WorkerId,
-    pub kind: String,
+    pub kind: MessageKind,
     pub ids: Vec<ObjectId>,
     pub bytes: usize,
     /// For an error reply or a refusal: the error, as text.
@@ -45,7 +45,10 @@ impl MessageEvent {
     /// True for the page looking at stores (listings, message counters) rather than for the
     /// lesson's own work; the timeline hides these.
     pub fn is_inspection(&self) -> bool {
-        matches!(self.kind.as_str(), "objects" | "reply objects" | "counters" | "reply counters")
+        matches!(
+            self.kind,
+            MessageKind::Objects | MessageKind::ReplyObjects | MessageKind::Counters | MessageKind::ReplyCounters
+        )
     }
 
     /// True for traffic between two workers, which never passes through the page.

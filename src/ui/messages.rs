@@ -24,7 +24,7 @@ pub fn messages_panel(props: &MessagesProps) -> Html {
                 { for props.messages.iter().rev().map(|m| html! {
                     <li class={classes!("message", if m.is_worker_to_worker() { "direct" } else { "via-page" })}>
                         <span class="route">{ format!("{} → {}", m.from, m.to) }</span>
-                        <span class="kind">{ &m.kind }</span>
+                        <span class="kind">{ m.kind.to_string() }</span>
                         <span class="ids">{ m.ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ") }</span>
                         <span class="bytes">{ if m.bytes > 0 { format!("{} B", m.bytes) } else { String::new() } }</span>
                     </li>

@@ -6,7 +6,7 @@
 use minisyft::federated::{Aggregation, Config, Federation};
 use minisyft::limits::{MAX_CHAIN_HOPS, MAX_WAITING_REQUESTS};
 use minisyft::protocol::{
-    Answer, Body, Command, Envelope, InPlaceOp, ObjectKind, Op, Operand, Query, WireObject, WireTensor, ME,
+    Answer, Body, Command, Envelope, InPlaceOp, MessageKind, ObjectKind, Op, Operand, Query, WireObject, WireTensor, ME,
 };
 use minisyft::runtime::block_on;
 use minisyft::tensor::BinaryOp;
@@ -201,7 +201,7 @@ fn a_pointer_cycle_ends_in_a_typed_error_after_a_bounded_number_of_hops() {
             })
             .unwrap();
     }
-    let hops = syft.events().into_iter().filter(|e| e.kind == "backward").count();
+    let hops = syft.events().into_iter().filter(|e| e.kind == MessageKind::Backward).count();
     assert!(hops <= MAX_CHAIN_HOPS as usize + 1, "{hops} hops");
     let answered = syft
         .events()
@@ -238,7 +238,10 @@ fn me_answers_requests_and_refuses_commands_it_cannot_take() {
     runtime.inject("bob", Envelope::new("bob", ME, Body::Request { request: 3, query: Query::Objects }));
     runtime.inject("bob", Envelope::new("bob", ME, Body::Command(Command::Delete { id: 3 })));
     let from_me: Vec<_> = syft.events().into_iter().filter(|e| e.from == ME && e.to == "bob").collect();
-    assert_eq!(from_me.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["reply error", "refused"]);
+    assert_eq!(
+        from_me.iter().map(|e| e.kind.clone()).collect::<Vec<_>>(),
+        [MessageKind::ReplyError, MessageKind::Refused]
+    );
     // A worker's message that claims to be another's is dropped and counted.
     runtime.inject("bob", Envelope::new("alice", ME, Body::Reply { request: 1, answer: Ok(Answer::Done) }));
     assert_eq!(syft.forged_messages(), 1);

@@ -5,6 +5,7 @@ use minisyft::nn::Mlp;
 use minisyft::playground::data::{DataKind, DataSet};
 use minisyft::playground::federation::{client_workers, PlaygroundFederation, RunConfig, Strategy};
 use minisyft::playground::partition::{partition, Partition};
+use minisyft::protocol::MessageKind;
 use minisyft::rng::Rng;
 use minisyft::tensor::Elementwise;
 use minisyft::{Error, Tensor};
@@ -26,8 +27,18 @@ fn run(config: RunConfig, rounds: usize) -> (Vec<minisyft::playground::federatio
     let requests = syft
         .events()
         .iter()
-        .filter(|e| e.from == "me" && !matches!(e.kind.as_str(), "store" | "delete" | "delegate" | "store plan"))
-        .filter(|e| !e.kind.starts_with("execute") && e.kind != "counters")
+        .filter(|e| {
+            e.from == "me"
+                && !matches!(
+                    e.kind,
+                    MessageKind::Store
+                        | MessageKind::Delete
+                        | MessageKind::Delegate
+                        | MessageKind::StorePlan
+                        | MessageKind::Execute(_)
+                        | MessageKind::Counters
+                )
+        })
         .count();
     (reports, requests / (4 * rounds))
 }
