@@ -81,8 +81,29 @@ pub enum Error {
     #[error("messages were still under way after {waves} waves of counters")]
     NotSettled { waves: usize },
 
+    /// What a message's bytes got wrong: it cannot be decoded, or says something that cannot be.
     #[error("malformed message: {reason}")]
     MalformedMessage { reason: String },
+
+    /// A plan that cannot run: registers read before written, loops in loops, a body past the end.
+    #[error("plan: {reason}")]
+    InvalidPlan { reason: String },
+
+    /// A reply of another kind than the request asks for (a peer that does not follow the protocol).
+    #[error("expected {expected} in the answer, got {got}")]
+    UnexpectedAnswer { expected: String, got: String },
+
+    /// Something only another party may do.
+    #[error("{party} may not {action}")]
+    NotAllowed { party: WorkerId, action: String },
+
+    /// The browser refused something minisyft needs (a worker script, a MessageChannel, a post).
+    #[error("the browser could not {what}: {reason}")]
+    Browser { what: String, reason: String },
+
+    /// A broken invariant of minisyft's own, never a user's or a message's doing: please report it.
+    #[error("internal error (a bug in minisyft, please report it): {what}")]
+    Internal { what: String },
 
     #[error("a message in wire version {found}, but this side speaks version {expected}: reload the page (a cached worker is stale)")]
     WireVersion { found: u8, expected: u8 },
@@ -142,6 +163,22 @@ impl Error {
 
     pub(crate) fn malformed(reason: impl Into<String>) -> Self {
         Error::MalformedMessage { reason: reason.into() }
+    }
+
+    pub(crate) fn internal(what: impl Into<String>) -> Self {
+        Error::Internal { what: what.into() }
+    }
+
+    pub(crate) fn unexpected_answer(expected: impl Into<String>, got: impl std::fmt::Debug) -> Self {
+        let got = format!("{got:?}");
+        // The answer's kind, not its contents (which may be a whole store).
+        let kind = got.split(['(', ' ', '{']).next().unwrap_or_default().to_owned();
+        Error::UnexpectedAnswer { expected: expected.into(), got: kind }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn browser(what: &str, reason: impl std::fmt::Debug) -> Self {
+        Error::Browser { what: what.to_owned(), reason: format!("{reason:?}") }
     }
 
     /// Training stopped at `round`: `loss` is not finite or beyond any loss the data can give.

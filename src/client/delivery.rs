@@ -43,11 +43,17 @@ impl Shared {
             }
             // `me` keeps no store and answers no queries: say so, so that nobody waits on it.
             Body::Request { request, .. } => {
-                let error = Error::malformed(format!("{ME} keeps no store and answers no requests"));
+                let error = Error::NotAllowed {
+                    party: envelope.from.clone(),
+                    action: format!("ask {ME}: it keeps no store and answers no requests"),
+                };
                 self.send(Envelope::new(ME, channel, Body::Reply { request, answer: Err(error) }));
             }
             Body::Command(_) => {
-                let error = Error::malformed(format!("{ME} keeps no store and takes no commands"));
+                let error = Error::NotAllowed {
+                    party: envelope.from.clone(),
+                    action: format!("command {ME}: it keeps no store and takes no commands"),
+                };
                 self.send(Envelope::new(ME, channel, Body::Refused { error }));
             }
         }
@@ -149,7 +155,7 @@ impl<T> Future for SlotFuture<T> {
     fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
         let mut slots = (self.slots)(&self.shared).borrow_mut();
         let Some(slot) = slots.get_mut(&self.key) else {
-            return Poll::Ready(Err(Error::malformed("an answer was awaited twice")));
+            return Poll::Ready(Err(Error::internal("an answer was awaited twice")));
         };
         match slot.answer.take() {
             Some(answer) => {

@@ -321,6 +321,6 @@ impl Syft {
 pub(crate) fn expect_done(answer: Answer) -> Result<()> {
     match answer {
         Answer::Done => Ok(()),
-        other => Err(Error::malformed(format!("expected done, got {other:?}"))),
+        other => Err(Error::unexpected_answer("done", other)),
     }
 }

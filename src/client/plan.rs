@@ -187,11 +187,11 @@ impl Syft {
                     .into_iter()
                     .map(|(_, listed)| match listed {
                         Listed::Tensor(tensor) => tensor.into_tensor(),
-                        _ => Err(Error::malformed("get many answered with something other than a tensor")),
+                        other => Err(Error::unexpected_answer("a tensor (get many)", other)),
                     })
                     .collect()
             }
-            other => Err(Error::malformed(format!("expected {} tensors, got {other:?}", ids.len()))),
+            other => Err(Error::unexpected_answer(format!("{} tensors", ids.len()), other)),
         }
     }
 }

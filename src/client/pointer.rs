@@ -239,7 +239,7 @@ impl Pointer {
                 self.disown();
                 Ok(object)
             }
-            other => Err(Error::malformed(format!("expected an object, got {other:?}"))),
+            other => Err(Error::unexpected_answer("an object", other)),
         }
     }
 
@@ -247,7 +247,7 @@ impl Pointer {
     pub async fn get(&self) -> Result<Tensor> {
         match self.fetch(ObjectKind::Tensor).await? {
             WireObject::Tensor(tensor) => tensor.into_tensor(),
-            WireObject::Pointer { .. } => Err(Error::malformed("asked for a tensor, got a pointer")),
+            WireObject::Pointer { .. } => Err(Error::unexpected_answer("a tensor", "Pointer")),
         }
     }
 
@@ -260,7 +260,7 @@ impl Pointer {
             WireObject::Pointer { location, id_at_location } => {
                 Ok(Pointer::new(self.syft.clone(), self.id_at_location, &location, id_at_location))
             }
-            WireObject::Tensor(_) => Err(Error::malformed("asked for a pointer, got a tensor")),
+            WireObject::Tensor(_) => Err(Error::unexpected_answer("a pointer", "Tensor")),
         }
     }
 

@@ -38,7 +38,7 @@ impl Syft {
                     Ok(Answer::Counters { received, sent }) => {
                         reports.insert(worker, (sent, received));
                     }
-                    Ok(other) => return Err(Error::malformed(format!("expected counters, got {other:?}"))),
+                    Ok(other) => return Err(Error::unexpected_answer("counters", other)),
                     Err(Error::WorkerGone { .. }) => continue,
                     Err(error) => return Err(error),
                 }

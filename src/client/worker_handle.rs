@@ -38,7 +38,7 @@ impl WorkerHandle {
         }
         match self.syft.request(&self.id, Query::Objects).await? {
             Answer::Objects(objects) => Ok(objects.into_iter().map(|(id, l)| StoreEntry::from_listed(id, l)).collect()),
-            other => Err(Error::malformed(format!("expected a listing, got {other:?}"))),
+            other => Err(Error::unexpected_answer("a listing", other)),
         }
     }
 

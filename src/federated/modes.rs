@@ -120,7 +120,8 @@ impl Federation {
             sums.push(sum);
         }
         let count = copies.len() as f64;
-        let [weight, bias] = <[Tensor; 2]>::try_from(sums).map_err(|_| Error::malformed("two sums"))?;
+        let [weight, bias] =
+            <[Tensor; 2]>::try_from(sums).map_err(|_| Error::internal("the untrusted server's sums are not two"))?;
         self.model.load(&Linear { weight: weight.div(count)?, bias: bias.div(count)? })?;
         Ok((Vec::new(), received))
     }

@@ -91,7 +91,7 @@ pub fn split(tensor: &Tensor, count: usize) -> Result<Vec<Tensor>> {
     let mut shares = Vec::with_capacity(count);
     for _ in 1..count {
         let random = secure_random::ring_elements(last.len())?;
-        let share = ArrayD::from_shape_vec(shape.clone(), random).map_err(|e| Error::malformed(e.to_string()))?;
+        let share = ArrayD::from_shape_vec(shape.clone(), random).map_err(|e| Error::internal(e.to_string()))?;
         last.zip_mut_with(&share, |l, s| *l = l.wrapping_sub(*s));
         shares.push(from_integers(share)?);
     }

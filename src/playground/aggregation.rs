@@ -176,7 +176,7 @@ async fn fetch_model(trained: &Trained) -> Result<(Vec<Tensor>, f64)> {
     pointers.push(&trained.loss);
     let syft = trained.loss.location().syft().clone();
     let mut fetched = syft.get_many(&pointers).await?;
-    let loss = fetched.pop().ok_or_else(|| Error::malformed("a model came back without its loss"))?;
+    let loss = fetched.pop().ok_or_else(|| Error::internal("a model came back without its loss"))?;
     Ok((fetched.iter().map(Tensor::detach).collect(), loss.item()?))
 }
 

@@ -216,7 +216,7 @@ impl PlaygroundFederation {
     fn load(&self, parameters: &[Tensor]) -> Result<()> {
         let model = self.setup.model.parameters();
         if parameters.len() != model.len() {
-            return Err(Error::malformed(format!("{} parameters for a model of {}", parameters.len(), model.len())));
+            return Err(Error::internal(format!("{} parameters for a model of {}", parameters.len(), model.len())));
         }
         for (parameter, value) in model.iter().zip(parameters) {
             parameter.data().set_(value)?;

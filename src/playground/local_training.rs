@@ -23,7 +23,7 @@ pub(super) struct Trained {
 
 impl Setup {
     pub(super) async fn train_client(&self, index: usize) -> Result<Trained> {
-        let client = self.clients.get(index).ok_or_else(|| Error::malformed("no such client"))?;
+        let client = self.clients.get(index).ok_or_else(|| Error::internal(format!("no client {index}")))?;
         let worker = &client.worker;
         let start = if self.config.aggregation.needs_update() { self.send_global_copy(worker)? } else { Vec::new() };
         let (parameters, loss) = if self.config.use_plans {
@@ -100,7 +100,7 @@ impl Setup {
         let outputs = plan.run_plan(&inputs, parameters.len() + 1).await;
         *client.plan.borrow_mut() = Some(plan);
         let mut outputs = outputs?;
-        let loss = outputs.pop().ok_or_else(|| Error::malformed("a plan without outputs"))?;
+        let loss = outputs.pop().ok_or_else(|| Error::internal("the training plan gave no outputs"))?;
         Ok((outputs, loss))
     }
 }

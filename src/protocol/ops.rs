@@ -93,8 +93,8 @@ macro_rules! op_evaluate {
             /// The op on `operands`, given in the order of [`Op::inputs`].
             pub fn evaluate(&self, operands: &[crate::tensor::Tensor]) -> crate::error::Result<crate::tensor::Tensor> {
                 use crate::error::Error;
-                let first = operands.first().ok_or_else(|| Error::malformed("an op without operands"))?;
-                let second = || operands.get(1).ok_or_else(|| Error::malformed("a binary op without its right operand"));
+                let first = operands.first().ok_or_else(|| Error::internal("an op evaluated without its operands"))?;
+                let second = || operands.get(1).ok_or_else(|| Error::internal("a binary op evaluated without its right operand"));
                 if let Some(result) = unary(self, first) {
                     return result;
                 }
@@ -102,7 +102,7 @@ macro_rules! op_evaluate {
                     Op::Binary { op, rhs: Operand::Scalar(scalar), .. } => first.binary(op, scalar),
                     Op::Binary { op, rhs: Operand::Object(_), .. } => first.binary(op, second()?),
                     Op::Mm { .. } => first.mm(second()?),
-                    _ => Err(Error::malformed(format!("{} is not a binary op", self.name()))),
+                    _ => Err(Error::internal(format!("{} is not a binary op", self.name()))),
                 }
             }
         }

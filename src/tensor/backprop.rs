@@ -112,7 +112,7 @@ impl GradFn {
             }
             GradFn::MatMul { lhs, rhs } => {
                 let matrix =
-                    |a: ArrayD<f32>| a.into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()));
+                    |a: ArrayD<f32>| a.into_dimensionality::<Ix2>().map_err(|e| Error::internal(e.to_string()));
                 let g = matrix(grad.clone())?;
                 let dl = g.dot(&matrix(values(rhs))?.t()).into_dyn();
                 let dr = matrix(values(lhs))?.t().dot(&g).into_dyn();

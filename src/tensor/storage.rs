@@ -281,11 +281,11 @@ impl Storage {
         if work > crate::limits::MAX_MM_WORK {
             return Err(crate::limits::exceeded("multiply-adds in one mm", crate::limits::MAX_MM_WORK, work));
         }
-        let two_d = |a: ArrayD<f32>| a.into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()));
+        let two_d = |a: ArrayD<f32>| a.into_dimensionality::<Ix2>().map_err(|e| Error::internal(e.to_string()));
         match (self, rhs) {
             (Storage::I64(a), Storage::I64(b)) => {
-                let a = a.clone().into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()))?;
-                let b = b.clone().into_dimensionality::<Ix2>().map_err(|e| Error::malformed(e.to_string()))?;
+                let a = a.clone().into_dimensionality::<Ix2>().map_err(|e| Error::internal(e.to_string()))?;
+                let b = b.clone().into_dimensionality::<Ix2>().map_err(|e| Error::internal(e.to_string()))?;
                 // Integer products wrap, as PyTorch's do; ndarray's `dot` would panic on overflow.
                 let product = ndarray::Array2::from_shape_fn((n, m), |(i, j)| {
                     (0..k).fold(0i64, |sum, l| sum.wrapping_add(a[(i, l)].wrapping_mul(b[(l, j)])))

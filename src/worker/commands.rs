@@ -60,7 +60,10 @@ impl Worker {
 
     fn add_worker(&mut self, from: &str, worker: WorkerId) -> Result<()> {
         if from != ME {
-            return Err(Error::malformed(format!("{from} may not introduce workers; only {ME} may")));
+            return Err(Error::NotAllowed {
+                party: from.to_owned(),
+                action: format!("introduce workers (only {ME} may)"),
+            });
         }
         if worker.len() > MAX_NAME_BYTES {
             return Err(limits::exceeded("bytes in a worker name", MAX_NAME_BYTES as u64, worker.len() as u64));

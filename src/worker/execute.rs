@@ -11,11 +11,11 @@ pub(super) fn op(op: &Op, tensors: &[Tensor]) -> Result<Tensor> {
 }
 
 pub(super) fn in_place(op: &InPlaceOp, tensors: &[Tensor]) -> Result<()> {
-    let target = tensors.first().ok_or_else(|| Error::malformed("an in-place op without a target"))?;
+    let target = tensors.first().ok_or_else(|| Error::internal("an in-place op evaluated without its target"))?;
     match *op {
         InPlaceOp::Binary { op, rhs: Operand::Scalar(scalar), .. } => target.binary_(op, scalar),
         InPlaceOp::Binary { op, rhs: Operand::Object(_), .. } => {
-            let rhs = tensors.get(1).ok_or_else(|| Error::malformed("an in-place op without its operand"))?;
+            let rhs = tensors.get(1).ok_or_else(|| Error::internal("an in-place op evaluated without its operand"))?;
             target.binary_(op, rhs)
         }
         InPlaceOp::Zero { .. } => target.zero_(),

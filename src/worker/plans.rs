@@ -9,8 +9,8 @@ use crate::limits::{self, MAX_PLAN_REGISTERS, MAX_PLAN_RUN_ELEMENTS, MAX_PLAN_RU
 use crate::protocol::{Answer, Listed, Plan, PlanStep, Slot, WireTensor};
 use crate::tensor::Tensor;
 
-fn malformed(reason: impl Into<String>) -> Error {
-    Error::malformed(format!("plan: {}", reason.into()))
+fn invalid(reason: impl Into<String>) -> Error {
+    Error::InvalidPlan { reason: reason.into() }
 }
 
 /// Every register a step reads or writes.
@@ -37,14 +37,14 @@ fn validate(plan: &Plan) -> Result<usize> {
         }
         if let PlanStep::ForEachBatch { body, batch_size, .. } = step {
             if i < loop_ends {
-                return Err(malformed("a loop inside a loop"));
+                return Err(invalid("a loop inside a loop"));
             }
             if *batch_size == 0 {
-                return Err(malformed("a batch of no rows"));
+                return Err(invalid("a batch of no rows"));
             }
             loop_ends = (i + 1).saturating_add(usize::try_from(*body).unwrap_or(usize::MAX));
             if loop_ends > plan.steps.len() {
-                return Err(malformed("a loop body past the last step"));
+                return Err(invalid("a loop body past the last step"));
             }
         }
     }
@@ -79,7 +79,7 @@ impl Machine {
         self.registers
             .get(slot_index(slot))
             .and_then(Clone::clone)
-            .ok_or_else(|| malformed(format!("register {slot} is read before it is written")))
+            .ok_or_else(|| invalid(format!("register {slot} is read before it is written")))
     }
 
     fn write(&mut self, slot: Slot, tensor: Tensor) -> Result<()> {
@@ -89,7 +89,7 @@ impl Machine {
             return Err(limits::exceeded("elements kept by one tensor's history", limits::MAX_GRAPH_ELEMENTS, kept));
         }
         let (Some(register), Some(held)) = (self.registers.get_mut(index), self.held.get_mut(index)) else {
-            return Err(malformed(format!("no register {slot}")));
+            return Err(invalid(format!("no register {slot}")));
         };
         let total = (self.held_total - *held).saturating_add(kept);
         if total > limits::MAX_GRAPH_ELEMENTS {
@@ -141,7 +141,7 @@ impl Machine {
                 self.spend(tensor.graph_elements().saturating_mul(2))?;
                 tensor.backward()
             }
-            PlanStep::ForEachBatch { .. } => Err(malformed("a loop where its body was expected")),
+            PlanStep::ForEachBatch { .. } => Err(invalid("a loop where its body was expected")),
         }
     }
 
@@ -154,7 +154,7 @@ impl Machine {
                     let body_steps = steps
                         .get(i + 1..)
                         .and_then(|rest| rest.get(..body))
-                        .ok_or_else(|| malformed("a short loop body"))?;
+                        .ok_or_else(|| invalid("a short loop body"))?;
                     let (data, target) = (self.read(*data)?, self.read(*target)?);
                     let rows = data.shape().first().copied().unwrap_or(0);
                     let batch_size = usize::try_from(*batch_size).unwrap_or(usize::MAX);
@@ -223,7 +223,7 @@ impl Worker {
             }
         };
         if inputs.len() as u64 != plan.inputs || outputs.len() != plan.outputs.len() {
-            return Err(malformed(format!(
+            return Err(invalid(format!(
                 "it takes {} inputs and gives {} outputs, not {} and {}",
                 plan.inputs,
                 plan.outputs.len(),
@@ -233,7 +233,7 @@ impl Worker {
         }
         let (resolved, access) = self.resolve(from, "run plan", inputs)?;
         let super::queries::Resolved::Local(tensors) = resolved else {
-            return Err(malformed("its inputs must be tensors held here, not pointers"));
+            return Err(invalid("its inputs must be tensors held here, not pointers"));
         };
         let mut machine = Machine::new(validate(&plan)?);
         for (slot, tensor) in tensors.into_iter().enumerate() {

@@ -89,7 +89,7 @@ impl Worker {
             Continuation::StoreThenReply { id, to, request } => {
                 let answer = match answer {
                     Ok(Answer::Object(object)) => self.replace_pointer(id, object),
-                    Ok(other) => Err(Error::malformed(format!("remote_get expected an object, got {other:?}"))),
+                    Ok(other) => Err(Error::unexpected_answer("an object (remote_get)", other)),
                     Err(error) => Err(error),
                 };
                 self.send(&to, Body::Reply { request, answer });

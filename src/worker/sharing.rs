@@ -64,7 +64,7 @@ impl Worker {
         }
         for (i, (holder, ids)) in holders.iter().enumerate() {
             for (part, id) in split.iter().zip(ids) {
-                let share = part.get(i).cloned().ok_or_else(|| Error::malformed("a missing share"))?;
+                let share = part.get(i).cloned().ok_or_else(|| Error::internal("a share missing from a split"))?;
                 self.give(from, holder, *id, share)?;
             }
         }

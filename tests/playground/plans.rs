@@ -83,7 +83,7 @@ fn a_malformed_plan_is_a_typed_error() {
     for plan in cases {
         let pointer = plan.send(&bob).unwrap();
         let outcome = at_once(pointer.run_plan(&[&x], plan.outputs.len()));
-        let typed = |e: &Error| matches!(e, Error::MalformedMessage { .. } | Error::LimitExceeded { .. });
+        let typed = |e: &Error| matches!(e, Error::InvalidPlan { .. } | Error::LimitExceeded { .. });
         match outcome {
             Err(error) if typed(&error) => {}
             // Refused when stored: the refusal says why, and there is nothing to run.

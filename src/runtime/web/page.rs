@@ -155,8 +155,9 @@ impl WebWorkers {
         let options = web_sys::BlobPropertyBag::new();
         options.set_type("text/javascript");
         let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-            .map_err(|e| Error::malformed(format!("{e:?}")))?;
-        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| Error::malformed(format!("{e:?}")))?;
+            .map_err(|e| Error::browser("make the worker script", e))?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob)
+            .map_err(|e| Error::browser("make the worker script's address", e))?;
         Ok(WebWorkers::new(&url))
     }
 
@@ -166,7 +167,7 @@ impl WebWorkers {
             .and_then(|location| js_sys::Reflect::get(&location, &"origin".into()))
             .ok()
             .and_then(|origin| origin.as_string())
-            .ok_or_else(|| Error::malformed("this global has no location.origin"))?;
+            .ok_or_else(|| Error::browser("find this page's origin", "no location.origin"))?;
         WebWorkers::from_dist(&format!("{origin}/{}", path.trim_start_matches('/')))
     }
 
@@ -345,7 +346,7 @@ impl Transport for WebWorkers {
     }
 
     fn connect(&self, a: &str, b: &str) -> Result<()> {
-        let channel = MessageChannel::new().map_err(|e| Error::malformed(format!("{e:?}")))?;
+        let channel = MessageChannel::new().map_err(|e| Error::browser("make a MessageChannel", e))?;
         for (worker, peer, port) in [(a, b, channel.port1()), (b, a, channel.port2())] {
             let (js, transfer) = to_js(ToWorker::Connect { peer: peer.to_owned() })?;
             transfer.push(&port);

@@ -173,7 +173,7 @@ pub fn post<T: Serialize + Payloads>(target: &JsValue, message: T) -> Result<()>
         let buffer = buffer_of(frame);
         BOUNDARY.with(|boundary| boundary.post_buffer.call(&JsValue::UNDEFINED, target, &buffer))
     };
-    posted.then_some(()).ok_or_else(|| Error::malformed("postMessage could not send the message's buffer"))
+    posted.then_some(()).ok_or_else(|| Error::browser("post a message", "postMessage refused its buffer"))
 }
 
 /// The message as one `ArrayBuffer` and a transfer list holding it, for a message that carries
@@ -209,8 +209,10 @@ fn buffer_of(frame: binary::Frame) -> JsValue {
 /// `ArrayBuffer`, or one past the size limit, is refused before anything is allocated.
 pub fn from_js<T: DeserializeOwned + Payloads>(value: &JsValue) -> Result<T> {
     let small = BOUNDARY.with(|boundary| {
-        let mut scratch =
-            boundary.scratch.try_borrow_mut().map_err(|_| Error::malformed("a message within a message"))?;
+        let mut scratch = boundary
+            .scratch
+            .try_borrow_mut()
+            .map_err(|_| Error::internal("a message decoded within the decoding of another"))?;
         let length = boundary.copy_frame.call(&JsValue::UNDEFINED, value, &mut scratch);
         if length < 0.0 {
             return Err(Error::malformed("a message is one ArrayBuffer"));
