@@ -66,18 +66,6 @@ impl PlanBuilder {
         self.op(Op::Binary { op, lhs, rhs: rhs.into().operand() })
     }
 
-    pub fn add(&mut self, lhs: Slot, rhs: impl Into<Arg>) -> Slot {
-        self.binary(BinaryOp::Add, lhs, rhs)
-    }
-
-    pub fn sub(&mut self, lhs: Slot, rhs: impl Into<Arg>) -> Slot {
-        self.binary(BinaryOp::Sub, lhs, rhs)
-    }
-
-    pub fn mul(&mut self, lhs: Slot, rhs: impl Into<Arg>) -> Slot {
-        self.binary(BinaryOp::Mul, lhs, rhs)
-    }
-
     pub fn mm(&mut self, lhs: Slot, rhs: Slot) -> Slot {
         self.op(Op::Mm { lhs, rhs })
     }
@@ -121,6 +109,7 @@ impl PlanBuilder {
 
 crate::protocol::ops::unary_ops!(op_plan_methods);
 crate::tensor::elementwise_functions!(crate::protocol::ops::elementwise_plan_methods);
+crate::tensor::binary_functions!(crate::protocol::ops::binary_plan_methods);
 
 impl Plan {
     /// Stores this plan on `worker`; the pointer runs it there.

@@ -173,22 +173,6 @@ impl Pointer {
         self.execute(Op::Binary { op, lhs: self.id_at_location, rhs })
     }
 
-    pub fn add<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
-        self.binary(BinaryOp::Add, rhs)
-    }
-
-    pub fn sub<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
-        self.binary(BinaryOp::Sub, rhs)
-    }
-
-    pub fn mul<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
-        self.binary(BinaryOp::Mul, rhs)
-    }
-
-    pub fn div<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
-        self.binary(BinaryOp::Div, rhs)
-    }
-
     pub fn mm<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
         match self.operand("mm", rhs.into())? {
             crate::protocol::Operand::Object(rhs) => self.execute(Op::Mm { lhs: self.id_at_location, rhs }),
@@ -207,22 +191,6 @@ impl Pointer {
         let rhs = self.operand(&format!("{}_", op.name()), rhs)?;
         let op = InPlaceOp::Binary { op, target: self.id_at_location, rhs };
         expect_done(self.syft.request(&self.location, Query::InPlace { op }).await?)
-    }
-
-    pub async fn add_<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<()> {
-        self.in_place(BinaryOp::Add, rhs.into()).await
-    }
-
-    pub async fn sub_<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<()> {
-        self.in_place(BinaryOp::Sub, rhs.into()).await
-    }
-
-    pub async fn mul_<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<()> {
-        self.in_place(BinaryOp::Mul, rhs.into()).await
-    }
-
-    pub async fn div_<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<()> {
-        self.in_place(BinaryOp::Div, rhs.into()).await
     }
 
     pub async fn zero_(&self) -> Result<()> {
@@ -319,6 +287,7 @@ impl Pointer {
 
 crate::protocol::ops::unary_ops!(op_pointer_methods);
 crate::tensor::elementwise_functions!(crate::protocol::ops::elementwise_pointer_methods);
+crate::tensor::binary_functions!(crate::protocol::ops::binary_pointer_methods);
 
 // `&x + &y`, `&x * 2.0`, …: they run where the data is, with no round trip.
 crate::tensor::binary_operators!(Pointer, Operand, Result<Pointer>);

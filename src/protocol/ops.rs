@@ -198,8 +198,8 @@ macro_rules! op_every {
             /// its parameters drawn from `source`.
             pub fn every(lhs: ObjectId, rhs: ObjectId, source: &mut dyn $crate::protocol::ops::ParameterSource) -> Vec<Op> {
                 let mut ops: Vec<Op> = crate::tensor::BinaryOp::ALL
-                    .into_iter()
-                    .map(|op| Op::Binary { op, lhs, rhs: Operand::Object(rhs) })
+                    .iter()
+                    .map(|&op| Op::Binary { op, lhs, rhs: Operand::Object(rhs) })
                     .collect();
                 ops.push(Op::Mm { lhs, rhs });
                 ops.extend(crate::tensor::Elementwise::ALL.iter().map(|&function| Op::Elementwise { input: lhs, function }));
@@ -243,3 +243,41 @@ macro_rules! elementwise_plan_methods {
     };
 }
 pub(crate) use elementwise_plan_methods;
+
+/// `pointer.add(&other)`, `pointer.sub_(1.0).await`, …: each binary op of the tensor's list as a
+/// method of `Pointer` (sync: it only posts), and in place (async: it waits for the worker's answer).
+macro_rules! binary_pointer_methods {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $in_place:ident $backward:literal
+        |$a:ident, $b:ident| $float:expr, $integer:expr; |$g:ident, $ga:ident, $gb:ident| $by_a:expr, $by_b:expr; )*) => {
+        impl Pointer {
+            $(
+                $(#[$doc])*
+                pub fn $method<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
+                    self.binary($crate::tensor::BinaryOp::$variant, rhs)
+                }
+
+                /// In place, on the worker; waits for it to say whether it was done.
+                pub async fn $in_place<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<()> {
+                    self.in_place($crate::tensor::BinaryOp::$variant, rhs.into()).await
+                }
+            )*
+        }
+    };
+}
+pub(crate) use binary_pointer_methods;
+
+/// `builder.add(x, y)`, …: each binary op of the tensor's list as a plan step.
+macro_rules! binary_plan_methods {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $in_place:ident $backward:literal
+        |$a:ident, $b:ident| $float:expr, $integer:expr; |$g:ident, $ga:ident, $gb:ident| $by_a:expr, $by_b:expr; )*) => {
+        impl PlanBuilder {
+            $(
+                $(#[$doc])*
+                pub fn $method(&mut self, lhs: Slot, rhs: impl Into<Arg>) -> Slot {
+                    self.binary($crate::tensor::BinaryOp::$variant, lhs, rhs)
+                }
+            )*
+        }
+    };
+}
+pub(crate) use binary_plan_methods;

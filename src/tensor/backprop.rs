@@ -31,13 +31,9 @@ impl GradFn {
     /// PyTorch's name for the node, shown as `grad_fn=<AddBackward0>`.
     pub fn name(&self) -> &'static str {
         match self {
-            GradFn::Binary { op, .. } | GradFn::Scalar { op, .. } => match op {
-                BinaryOp::Add => "AddBackward0",
-                BinaryOp::Sub if matches!(self, GradFn::Scalar { scalar_first: true, .. }) => "RsubBackward1",
-                BinaryOp::Sub => "SubBackward0",
-                BinaryOp::Mul => "MulBackward0",
-                BinaryOp::Div => "DivBackward0",
-            },
+            // PyTorch names `2 - x` apart (it is `x.rsub(2)` there).
+            GradFn::Scalar { op: BinaryOp::Sub, scalar_first: true, .. } => "RsubBackward1",
+            GradFn::Binary { op, .. } | GradFn::Scalar { op, .. } => op.backward_name(),
             GradFn::Neg { .. } => "NegBackward0",
             GradFn::Pow { .. } => "PowBackward0",
             GradFn::MatMul { .. } => "MmBackward0",
@@ -79,16 +75,7 @@ impl GradFn {
         Ok(match self {
             GradFn::Binary { op, lhs, rhs } => {
                 let (l, r) = (values(lhs), values(rhs));
-                let (dl, dr) = match op {
-                    BinaryOp::Add => (grad.clone(), grad.clone()),
-                    BinaryOp::Sub => (grad.clone(), grad.mapv(|g| -g)),
-                    BinaryOp::Mul => (times(grad, &r, |g, r| g * r)?, times(grad, &l, |g, l| g * l)?),
-                    BinaryOp::Div => {
-                        let dl = times(grad, &r, |g, r| g / r)?;
-                        let l_over_r2 = times(&l, &r, |l, r| l / (r * r))?;
-                        (dl, times(grad, &l_over_r2, |g, q| -g * q)?)
-                    }
-                };
+                let (dl, dr) = derivatives(*op, grad, &l, &r)?;
                 vec![
                     (lhs, reduce_to_shape(dl, lhs.node.storage.borrow().shape())),
                     (rhs, reduce_to_shape(dr, rhs.node.storage.borrow().shape())),
@@ -96,12 +83,12 @@ impl GradFn {
             }
             GradFn::Scalar { op, input, scalar, scalar_first } => {
                 let s = *scalar;
-                let g = match (op, scalar_first) {
-                    (BinaryOp::Add, _) | (BinaryOp::Sub, false) => grad.clone(),
-                    (BinaryOp::Sub, true) => grad.mapv(|g| -g),
-                    (BinaryOp::Mul, _) => grad.mapv(|g| g * s),
-                    (BinaryOp::Div, false) => grad.mapv(|g| g / s),
-                    (BinaryOp::Div, true) => times(grad, &values(input), move |g, x| -g * s / (x * x))?,
+                // d(x op s)/dx is the derivative by the left operand; d(s op x)/dx by the right.
+                let x = values(input);
+                let g = if *scalar_first {
+                    times(grad, &x, |g, x| op.derivatives(g, s, x).1)?
+                } else {
+                    times(grad, &x, |g, x| op.derivatives(g, x, s).0)?
                 };
                 vec![(input, g)]
             }
@@ -150,6 +137,26 @@ impl GradFn {
 
 fn times(a: &ArrayD<f32>, b: &ArrayD<f32>, f: impl Fn(f32, f32) -> f32) -> Result<ArrayD<f32>> {
     zip_broadcast("backward", a, b, f)
+}
+
+/// The gradients by `l` and by `r` of `l op r` (broadcast to `grad`'s shape), from the op's own
+/// derivatives in the list.
+fn derivatives(
+    op: BinaryOp,
+    grad: &ArrayD<f32>,
+    l: &ArrayD<f32>,
+    r: &ArrayD<f32>,
+) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
+    let shape = grad.raw_dim();
+    let (Some(l), Some(r)) = (l.broadcast(shape.clone()), r.broadcast(shape)) else {
+        return Err(Error::shape("backward", l.shape(), r.shape()));
+    };
+    let mut by_l = ArrayD::zeros(grad.raw_dim());
+    let mut by_r = ArrayD::zeros(grad.raw_dim());
+    ndarray::Zip::from(&mut by_l).and(&mut by_r).and(grad).and(&l).and(&r).for_each(|dl, dr, &g, &a, &b| {
+        (*dl, *dr) = op.derivatives(g, a, b);
+    });
+    Ok((by_l, by_r))
 }
 
 fn broadcast_scalar(grad: &ArrayD<f32>, input: &Tensor, factor: f32) -> ArrayD<f32> {

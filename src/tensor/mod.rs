@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 pub use backprop::GradFn;
 pub(crate) use ops::binary_operators;
 pub use ops::Rhs;
-pub(crate) use storage::elementwise_functions;
+pub(crate) use storage::{binary_functions, elementwise_functions};
 pub use storage::{broadcast_shape, BinaryOp, DType, Elementwise, Storage};
 
 thread_local! {

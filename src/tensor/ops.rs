@@ -62,22 +62,6 @@ impl Tensor {
         })
     }
 
-    pub fn add<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
-        self.binary(BinaryOp::Add, rhs)
-    }
-
-    pub fn sub<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
-        self.binary(BinaryOp::Sub, rhs)
-    }
-
-    pub fn mul<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
-        self.binary(BinaryOp::Mul, rhs)
-    }
-
-    pub fn div<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
-        self.binary(BinaryOp::Div, rhs)
-    }
-
     pub fn neg(&self) -> Tensor {
         let value = self.node.storage.borrow().neg();
         Tensor::result(value, &[self], || GradFn::Neg { input: self.clone() })
@@ -154,22 +138,6 @@ impl Tensor {
         self.node.storage.borrow_mut().assign(&name, new)
     }
 
-    pub fn add_<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<()> {
-        self.binary_(BinaryOp::Add, rhs)
-    }
-
-    pub fn sub_<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<()> {
-        self.binary_(BinaryOp::Sub, rhs)
-    }
-
-    pub fn mul_<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<()> {
-        self.binary_(BinaryOp::Mul, rhs)
-    }
-
-    pub fn div_<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<()> {
-        self.binary_(BinaryOp::Div, rhs)
-    }
-
     pub fn zero_(&self) -> Result<()> {
         self.check_in_place("zero_")?;
         let zeros = self.node.storage.borrow().zeros_like();
@@ -233,3 +201,25 @@ impl std::ops::Neg for &Tensor {
         Tensor::neg(self)
     }
 }
+
+/// `tensor.add(&other)`, `tensor.mul_(2.0)`, …: each binary op of the list as a method, and in place.
+macro_rules! binary_tensor_methods {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $in_place:ident $backward:literal
+        |$a:ident, $b:ident| $float:expr, $integer:expr; |$g:ident, $ga:ident, $gb:ident| $by_a:expr, $by_b:expr; )*) => {
+        impl Tensor {
+            $(
+                $(#[$doc])*
+                pub fn $method<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
+                    self.binary(BinaryOp::$variant, rhs)
+                }
+
+                /// In place (refused on a tensor that requires grad: change its `.data` instead).
+                pub fn $in_place<'a>(&self, rhs: impl Into<Rhs<'a>>) -> Result<()> {
+                    self.binary_(BinaryOp::$variant, rhs)
+                }
+            )*
+        }
+    };
+}
+
+super::binary_functions!(binary_tensor_methods);

@@ -27,47 +27,89 @@ pub enum Storage {
     I64(ArrayD<i64>),
 }
 
-/// The elementwise binary operations, shared by tensor-tensor and tensor-scalar forms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum BinaryOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
+/// Every elementwise binary op, declared once: `Variant method in_place "Backward name" |a, b|
+/// float value, integer value; |g, a, b| gradient by a, gradient by b;` (`g` the gradient of the
+/// result). The list expands into [`BinaryOp`] with its kernels and derivatives (below), the
+/// `Tensor` methods and operators (`tensor/ops.rs`), backpropagation (`tensor/backprop.rs`), and
+/// the remote side: `Pointer`'s and `PlanBuilder`'s methods, `Op::Binary`, `Op::every`.
+macro_rules! binary_functions {
+    ($($expand:tt)*) => {
+        $($expand)*! {
+            /// `a + b`, elementwise with broadcasting.
+            Add add add_ "AddBackward0" |a, b| a + b, a.wrapping_add(b); |g, a, b| g, g;
+            /// `a - b`, elementwise with broadcasting.
+            Sub sub sub_ "SubBackward0" |a, b| a - b, a.wrapping_sub(b); |g, a, b| g, -g;
+            /// `a * b`, elementwise with broadcasting.
+            Mul mul mul_ "MulBackward0" |a, b| a * b, a.wrapping_mul(b); |g, a, b| g * b, g * a;
+            /// `a / b`, elementwise with broadcasting (integers promote to floats, as `/` does in
+            /// PyTorch, so the integer kernel is never reached).
+            Div div div_ "DivBackward0" |a, b| a / b, a.checked_div(b).unwrap_or(0); |g, a, b| g / b, -g * a / (b * b);
+        }
+    };
+}
+pub(crate) use binary_functions;
+
+/// [`BinaryOp`] and its kernels, from the list.
+macro_rules! binary_enum {
+    ($( $(#[$doc:meta])* $variant:ident $method:ident $in_place:ident $backward:literal
+        |$a:ident, $b:ident| $float:expr, $integer:expr; |$g:ident, $ga:ident, $gb:ident| $by_a:expr, $by_b:expr; )*) => {
+        /// The elementwise binary operations, shared by tensor-tensor and tensor-scalar forms
+        /// (`binary_functions!`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        pub enum BinaryOp {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl BinaryOp {
+            /// Every elementwise binary op.
+            pub const ALL: &'static [BinaryOp] = &[$( BinaryOp::$variant ),*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( BinaryOp::$variant => stringify!($method), )*
+                }
+            }
+
+            /// PyTorch's name for the backward node.
+            pub fn backward_name(self) -> &'static str {
+                match self {
+                    $( BinaryOp::$variant => $backward, )*
+                }
+            }
+
+            fn apply_f32(self, a: f32, b: f32) -> f32 {
+                match self {
+                    $( BinaryOp::$variant => {
+                        let ($a, $b) = (a, b);
+                        $float
+                    } )*
+                }
+            }
+
+            fn apply_i64(self, a: i64, b: i64) -> i64 {
+                match self {
+                    $( BinaryOp::$variant => {
+                        let ($a, $b) = (a, b);
+                        $integer
+                    } )*
+                }
+            }
+
+            /// The gradients by `a` and by `b` of `a op b`, given the result's gradient `g`.
+            pub fn derivatives(self, g: f32, a: f32, b: f32) -> (f32, f32) {
+                match self {
+                    $( BinaryOp::$variant => {
+                        let ($g, $ga, $gb) = (g, a, b);
+                        let _ = ($g, $ga, $gb);
+                        ($by_a, $by_b)
+                    } )*
+                }
+            }
+        }
+    };
 }
 
-impl BinaryOp {
-    /// Every elementwise binary op.
-    pub const ALL: [BinaryOp; 4] = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            BinaryOp::Add => "add",
-            BinaryOp::Sub => "sub",
-            BinaryOp::Mul => "mul",
-            BinaryOp::Div => "div",
-        }
-    }
-
-    fn apply_f32(self, a: f32, b: f32) -> f32 {
-        match self {
-            BinaryOp::Add => a + b,
-            BinaryOp::Sub => a - b,
-            BinaryOp::Mul => a * b,
-            BinaryOp::Div => a / b,
-        }
-    }
-
-    fn apply_i64(self, a: i64, b: i64) -> i64 {
-        match self {
-            BinaryOp::Add => a.wrapping_add(b),
-            BinaryOp::Sub => a.wrapping_sub(b),
-            BinaryOp::Mul => a.wrapping_mul(b),
-            // Never reached: integer division promotes to float, as `/` does in PyTorch.
-            BinaryOp::Div => a.checked_div(b).unwrap_or(0),
-        }
-    }
-}
+binary_functions!(binary_enum);
 
 /// Every elementwise function, declared once: `Variant method "Backward name" |x, y| value,
 /// derivative;`, where `y` is the value at `x` (so `exp`'s derivative is `y`). The list expands

@@ -316,7 +316,7 @@ impl Generator {
             1 => Query::RemoteGet { id },
             2 => Query::Backward { id },
             3 => {
-                let op = BinaryOp::ALL[self.below(4) as usize];
+                let op = BinaryOp::ALL[self.below(BinaryOp::ALL.len() as u64) as usize];
                 Query::InPlace { op: InPlaceOp::Binary { op, target: id, rhs: self.operand() } }
             }
             4 => Query::InPlace { op: InPlaceOp::Zero { target: id } },
