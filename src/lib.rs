@@ -23,5 +23,6 @@ pub mod client;
 pub mod runtime;
 
 pub use client::{Pointer, Syft, WorkerHandle};
+pub use ids::{ObjectId, RequestId, WorkerId, ME};
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

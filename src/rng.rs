@@ -30,7 +30,7 @@ impl Rng {
     }
 
     /// An id in the range PySyft draws from (`int(10e10 * random())`), never 0.
-    pub fn object_id(&mut self) -> u64 {
-        1 + self.next_u64() % 100_000_000_000
+    pub fn object_id(&mut self) -> crate::ids::ObjectId {
+        crate::ids::ObjectId(1 + self.next_u64() % 100_000_000_000)
     }
 }

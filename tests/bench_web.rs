@@ -5,6 +5,7 @@
 use js_sys::{Array, Float32Array, Promise};
 use minisyft::federated::{Aggregation, Config, Federation};
 use minisyft::runtime::web::WebWorkers;
+use minisyft::{ObjectId, RequestId};
 use minisyft::{Syft, Tensor};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -61,7 +62,7 @@ fn reply_frame_bytes(n: usize) -> usize {
     use minisyft::protocol::{Answer, Body, Envelope, WireObject, WireTensor};
     let tensor = Tensor::from_f32(&[n], vec![1.0; n]).unwrap();
     let reply = Body::Reply {
-        request: 1_000,
+        request: RequestId(1_000),
         answer: Ok(Answer::Object(WireObject::Tensor(WireTensor::from_tensor(&tensor)))),
     };
     minisyft::protocol::binary::encode(Envelope::new("bob", "me", reply)).unwrap().len()
@@ -70,8 +71,12 @@ fn reply_frame_bytes(n: usize) -> usize {
 /// The bytes of one `x.add(&x)` command's frame.
 fn execute_frame_bytes() -> usize {
     use minisyft::protocol::{Body, Command, Envelope, Op, Operand};
-    let op = Op::Binary { op: minisyft::tensor::BinaryOp::Add, lhs: 1 << 40, rhs: Operand::Object(1 << 40) };
-    let command = Body::Command(Command::Execute { result: 1 << 41, op });
+    let op = Op::Binary {
+        op: minisyft::tensor::BinaryOp::Add,
+        lhs: ObjectId(1 << 40),
+        rhs: Operand::Object(ObjectId(1 << 40)),
+    };
+    let command = Body::Command(Command::Execute { result: ObjectId(1 << 41), op });
     minisyft::protocol::binary::encode(Envelope::new("me", "bob", command)).unwrap().len()
 }
 
@@ -337,8 +342,12 @@ async fn bench_encode_decode_of_one_command() {
         "me",
         "bob",
         Body::Command(Command::Execute {
-            result: 123_456_789,
-            op: Op::Binary { op: BinaryOp::Add, lhs: 987_654_321, rhs: Operand::Object(987_654_321) },
+            result: ObjectId(123_456_789),
+            op: Op::Binary {
+                op: BinaryOp::Add,
+                lhs: ObjectId(987_654_321),
+                rhs: Operand::Object(ObjectId(987_654_321)),
+            },
         }),
     );
     // The messages are built before the clock starts: encoding is what is timed, not cloning.

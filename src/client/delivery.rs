@@ -25,7 +25,7 @@ impl Shared {
     /// A message that came to `me` on `channel`'s channel.
     fn deliver(&self, channel: &str, envelope: Envelope) {
         if !envelope.is_uncounted() {
-            *self.received.borrow_mut().entry(channel.to_owned()).or_default() += 1;
+            *self.received.borrow_mut().entry(channel.into()).or_default() += 1;
         }
         if envelope.from != channel || envelope.to != ME {
             self.forged.set(self.forged.get().saturating_add(1));
@@ -38,7 +38,7 @@ impl Shared {
                 if refusals.len() == REFUSAL_LOG_LIMIT {
                     refusals.pop_front();
                 }
-                refusals.push_back((channel.to_owned(), error));
+                refusals.push_back((channel.into(), error));
                 self.refusals_received.set(self.refusals_received.get().saturating_add(1));
             }
             // `me` keeps no store and answers no queries: say so, so that nobody waits on it.
@@ -102,7 +102,7 @@ impl Shared {
                     let error = Error::WorkerGone { worker: worker.clone(), reason: reason.clone() };
                     self.resolve(&worker, request, Err(error));
                 }
-                let inspections: Vec<u64> = self
+                let inspections: Vec<RequestId> = self
                     .inspections
                     .borrow()
                     .iter()
@@ -136,13 +136,13 @@ impl Shared {
 }
 
 /// Where a future's answer will land: one of the client's tables of slots.
-pub(super) type Slots<T> = fn(&Shared) -> &RefCell<HashMap<u64, Slot<T>>>;
+pub(super) type Slots<T> = fn(&Shared) -> &RefCell<HashMap<RequestId, Slot<T>>>;
 
 /// An answer awaited in a slot of `me`: a query's reply, or an inspection; ready as soon as it
 /// arrives (or the news that the worker is gone does).
 pub struct SlotFuture<T> {
     pub(super) shared: Rc<Shared>,
-    pub(super) key: u64,
+    pub(super) key: RequestId,
     pub(super) slots: Slots<T>,
 }
 

@@ -67,8 +67,8 @@ struct Shared {
     forged: Cell<u64>,
     /// Every message seen so far and the tensor bytes they carried (the log forgets; this does not).
     traffic: Cell<Traffic>,
-    inspections: RefCell<HashMap<u64, Slot<Vec<Inspected>>>>,
-    next_inspection: Cell<u64>,
+    inspections: RefCell<HashMap<RequestId, Slot<Vec<Inspected>>>>,
+    next_inspection: Cell<RequestId>,
     /// Secret-shared values `me` holds: each a group of its pointers to the shares.
     shared_values: RefCell<BTreeMap<u64, Vec<ObjectId>>>,
     next_shared_value: Cell<u64>,
@@ -105,7 +105,7 @@ impl Syft {
         let shared = Rc::new(Shared {
             transport: Box::new(transport),
             slots: RefCell::new(HashMap::new()),
-            next_request: Cell::new(1),
+            next_request: Cell::new(RequestId(1)),
             rng: RefCell::new(Rng::seeded(seed)),
             workers: RefCell::new(BTreeSet::new()),
             links: RefCell::new(BTreeSet::new()),
@@ -120,7 +120,7 @@ impl Syft {
             forged: Cell::new(0),
             traffic: Cell::new(Traffic::default()),
             inspections: RefCell::new(HashMap::new()),
-            next_inspection: Cell::new(1),
+            next_inspection: Cell::new(RequestId(1)),
             shared_values: RefCell::new(BTreeMap::new()),
             next_shared_value: Cell::new(1),
         });
@@ -146,10 +146,10 @@ impl Syft {
     /// `sy.VirtualWorker(hook, id="bob")`: starts a worker with an empty store.
     pub fn create_worker(&self, id: &str) -> Result<WorkerHandle> {
         if self.shared.workers.borrow().contains(id) {
-            return Err(Error::WorkerExists { worker: id.to_owned() });
+            return Err(Error::WorkerExists { worker: id.into() });
         }
         self.shared.transport.spawn(id)?;
-        self.shared.workers.borrow_mut().insert(id.to_owned());
+        self.shared.workers.borrow_mut().insert(id.into());
         Ok(WorkerHandle::new(self.clone(), id))
     }
 
@@ -214,11 +214,8 @@ impl Syft {
     pub async fn inspect(&self, worker: &str) -> Result<Vec<Inspected>> {
         self.check_alive(worker)?;
         let token = self.shared.next_inspection.get();
-        self.shared.next_inspection.set(token + 1);
-        self.shared
-            .inspections
-            .borrow_mut()
-            .insert(token, Slot { worker: worker.to_owned(), answer: None, waker: None });
+        self.shared.next_inspection.set(token.successor());
+        self.shared.inspections.borrow_mut().insert(token, Slot { worker: worker.into(), answer: None, waker: None });
         self.shared.transport.inspect(worker, token);
         SlotFuture { shared: Rc::clone(&self.shared), key: token, slots: |shared| &shared.inspections }.await
     }
@@ -259,7 +256,7 @@ impl Syft {
     }
 
     pub(crate) fn knows(&self, a: &str, b: &str) -> bool {
-        a == b || a == ME || b == ME || self.shared.links.borrow().contains(&(a.to_owned(), b.to_owned()))
+        a == b || a == ME || b == ME || self.shared.links.borrow().contains(&(a.into(), b.into()))
     }
 
     pub(crate) fn link(&self, a: &str, b: &str) -> Result<()> {
@@ -271,8 +268,8 @@ impl Syft {
         }
         self.shared.transport.connect(a, b)?;
         let mut links = self.shared.links.borrow_mut();
-        links.insert((a.to_owned(), b.to_owned()));
-        links.insert((b.to_owned(), a.to_owned()));
+        links.insert((a.into(), b.into()));
+        links.insert((b.into(), a.into()));
         Ok(())
     }
 
@@ -282,9 +279,9 @@ impl Syft {
 
     pub(crate) fn check_alive(&self, worker: &str) -> Result<()> {
         match self.shared.gone.borrow().get(worker) {
-            Some(reason) => Err(Error::WorkerGone { worker: worker.to_owned(), reason: reason.clone() }),
+            Some(reason) => Err(Error::WorkerGone { worker: worker.into(), reason: reason.clone() }),
             None if worker == ME || self.shared.workers.borrow().contains(worker) => Ok(()),
-            None => Err(Error::WorkerGone { worker: worker.to_owned(), reason: "no such worker".into() }),
+            None => Err(Error::WorkerGone { worker: worker.into(), reason: "no such worker".into() }),
         }
     }
 
@@ -298,10 +295,10 @@ impl Syft {
     /// Sends a query and waits for its answer (or for the worker to be found gone).
     pub(crate) fn request(&self, to: &str, query: Query) -> ReplyFuture {
         let request = self.shared.next_request.get();
-        self.shared.next_request.set(request + 1);
+        self.shared.next_request.set(request.successor());
         let answer = self.check_alive(to).err().map(Err);
         let sent = answer.is_none();
-        self.shared.slots.borrow_mut().insert(request, Slot { worker: to.to_owned(), answer, waker: None });
+        self.shared.slots.borrow_mut().insert(request, Slot { worker: to.into(), answer, waker: None });
         if sent {
             self.shared.send(Envelope::new(ME, to, Body::Request { request, query }));
         }
@@ -309,7 +306,7 @@ impl Syft {
     }
 
     pub(crate) fn track_pointer(&self, id: ObjectId, location: &str, id_at_location: ObjectId) {
-        self.shared.pointers.borrow_mut().insert(id, (location.to_owned(), id_at_location));
+        self.shared.pointers.borrow_mut().insert(id, (location.into(), id_at_location));
     }
 
     pub(crate) fn untrack_pointer(&self, id: ObjectId) {

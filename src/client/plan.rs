@@ -4,7 +4,7 @@
 
 use super::{expect_done, Pointer, Syft, WorkerHandle};
 use crate::error::{Error, Result};
-use crate::protocol::{Answer, Command, InPlaceOp, Listed, Op, Operand, Plan, PlanStep, Query, Slot};
+use crate::protocol::{Answer, Command, InPlaceOp, Listed, ObjectId, Op, Operand, Plan, PlanStep, Query, Slot};
 use crate::tensor::{BinaryOp, Tensor};
 
 /// A placeholder's operand: another placeholder or a number.
@@ -46,12 +46,12 @@ pub struct PlanBuilder {
 impl PlanBuilder {
     /// A plan of `inputs` inputs, and their placeholders.
     pub fn new(inputs: u64) -> (PlanBuilder, Vec<Slot>) {
-        (PlanBuilder { inputs, steps: Vec::new(), next: inputs }, (0..inputs).collect())
+        (PlanBuilder { inputs, steps: Vec::new(), next: ObjectId(inputs) }, (0..inputs).map(ObjectId).collect())
     }
 
     fn fresh(&mut self) -> Slot {
         let slot = self.next;
-        self.next += 1;
+        self.next = slot.successor();
         slot
     }
 
@@ -130,12 +130,12 @@ impl Pointer {
         if let Some(other) = inputs.iter().find(|p| p.location() != location) {
             return Err(Error::DifferentWorkers {
                 op: "run plan".into(),
-                lhs_worker: location.id().to_owned(),
-                rhs_worker: other.location().id().to_owned(),
+                lhs_worker: location.id().into(),
+                rhs_worker: other.location().id().into(),
             });
         }
         let syft = location.syft().clone();
-        let ids: Vec<u64> = (0..outputs).map(|_| syft.fresh_id()).collect();
+        let ids: Vec<ObjectId> = (0..outputs).map(|_| syft.fresh_id()).collect();
         let query = Query::RunPlan {
             plan: self.id_at_location(),
             inputs: inputs.iter().map(|p| p.id_at_location()).collect(),
@@ -161,12 +161,12 @@ impl Syft {
             if pointer.location() != location {
                 return Err(Error::DifferentWorkers {
                     op: "get many".into(),
-                    lhs_worker: location.id().to_owned(),
-                    rhs_worker: pointer.location().id().to_owned(),
+                    lhs_worker: location.id().into(),
+                    rhs_worker: pointer.location().id().into(),
                 });
             }
         }
-        let ids: Vec<u64> = pointers.iter().map(|p| p.id_at_location()).collect();
+        let ids: Vec<ObjectId> = pointers.iter().map(|p| p.id_at_location()).collect();
         match self.request(location.id(), Query::GetMany { ids: ids.clone() }).await? {
             Answer::Objects(objects) if objects.len() == ids.len() => {
                 for pointer in pointers {

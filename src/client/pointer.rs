@@ -65,7 +65,7 @@ impl Tensor {
         let syft = worker.syft();
         if worker.is_me() {
             return Err(Error::WrongObjectKind {
-                id: 0,
+                id: ObjectId(0),
                 worker: ME.into(),
                 expected: "a remote worker".into(),
                 found: "me".into(),
@@ -90,7 +90,7 @@ impl Tensor {
 impl Pointer {
     pub(crate) fn new(syft: Syft, id: ObjectId, location: &str, id_at_location: ObjectId) -> Pointer {
         syft.track_pointer(id, location, id_at_location);
-        Pointer { syft, id, location: location.to_owned(), id_at_location, owns: Cell::new(true) }
+        Pointer { syft, id, location: location.into(), id_at_location, owns: Cell::new(true) }
     }
 
     pub fn id(&self) -> ObjectId {
@@ -252,14 +252,14 @@ impl Pointer {
         }
         if !self.syft.knows(worker.id(), &self.location) {
             // Such a pointer could neither be used nor deleted: its object would leak.
-            return Err(Error::UnknownWorker { worker: worker.id().to_owned(), unknown: self.location.clone() });
+            return Err(Error::UnknownWorker { worker: worker.id().into(), unknown: self.location.clone() });
         }
         // The pointer keeps its id on the new worker (seed In[62]), except a result pointer, whose id
         // is the result's own id at the end of the chain and could meet it there.
         let key = if self.id == self.id_at_location { self.syft.fresh_id() } else { self.id };
         // The object's worker learns first that `worker` may use it: `me` posts in order and the
         // page sends to the location before `worker`, so no forwarded op can overtake this.
-        self.location().post(Command::Delegate { id: self.id_at_location, to: worker.id().to_owned() });
+        self.location().post(Command::Delegate { id: self.id_at_location, to: worker.id().into() });
         let object = WireObject::Pointer { location: self.location.clone(), id_at_location: self.id_at_location };
         worker.post(Command::Store { id: key, object });
         self.disown();

@@ -29,7 +29,7 @@ impl Syft {
         let mut previous: Option<Channels> = None;
         for _ in 0..SETTLE_WAVES {
             let mut reports = Reports::new();
-            reports.insert(ME.to_owned(), (self.shared.sent.borrow().clone(), self.shared.received.borrow().clone()));
+            reports.insert(ME.into(), (self.shared.sent.borrow().clone(), self.shared.received.borrow().clone()));
             for worker in self.worker_ids() {
                 if self.check_alive(&worker).is_err() {
                     continue;

@@ -15,7 +15,7 @@ pub struct WorkerHandle {
 
 impl WorkerHandle {
     pub(crate) fn new(syft: Syft, id: &str) -> WorkerHandle {
-        WorkerHandle { syft, id: id.to_owned() }
+        WorkerHandle { syft, id: id.into() }
     }
 
     pub fn id(&self) -> &str {

@@ -114,7 +114,7 @@ impl std::fmt::Display for Received {
 
 impl Received {
     fn of(from: &str, name: &str, tensor: &Tensor) -> Received {
-        Received { from: from.to_owned(), name: name.to_owned(), values: WireTensor::from_tensor(tensor).values }
+        Received { from: from.into(), name: name.to_owned(), values: WireTensor::from_tensor(tensor).values }
     }
 
     /// The values as floats, if they are floats (a share is not).

@@ -36,7 +36,7 @@ impl Federation {
             self.optimizer.step()?;
             let loss = loss.get().await?;
             received.push(Received::of(from, "loss", &loss));
-            losses.push((from.to_owned(), loss.item()?));
+            losses.push((from.into(), loss.item()?));
         }
         Ok((losses, received))
     }
@@ -51,7 +51,7 @@ impl Federation {
             if let Some(loss) = self.train(&remote, shard).await? {
                 let loss = loss.get().await?;
                 received.push(Received::of(shard.worker.id(), "loss", &loss));
-                losses.push((shard.worker.id().to_owned(), loss.item()?));
+                losses.push((shard.worker.id().into(), loss.item()?));
             }
             on_server.push(remote.move_to(server).await?);
         }

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use crate::client::{MultiPointer, Pointer, Syft, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::federated::Federation;
-use crate::protocol::Listed;
+use crate::protocol::{Listed, ObjectId};
 use crate::tensor::Tensor;
 
 pub type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<String>> + 'a>>;
@@ -137,7 +137,7 @@ impl Session {
 }
 
 /// A store entry as the seed prints it.
-pub fn describe(owner: &str, id: u64, listed: &Listed) -> String {
+pub fn describe(owner: &str, id: ObjectId, listed: &Listed) -> String {
     match listed {
         Listed::Tensor(t) => t.to_tensor().map(|t| t.to_string()).unwrap_or_else(|e| e.to_string()),
         Listed::Pointer { location, id_at_location } => {

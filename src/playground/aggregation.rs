@@ -37,7 +37,7 @@ impl Setup {
     pub(super) async fn aggregate(&self, trained: &[Trained]) -> Result<Aggregated> {
         let total: usize = trained.iter().map(|t| self.clients[t.client].examples).sum();
         let weight = |t: &Trained| self.clients[t.client].examples as f64 / total.max(1) as f64;
-        let name = |t: &Trained| self.clients[t.client].worker.id().to_owned();
+        let name = |t: &Trained| WorkerId::from(self.clients[t.client].worker.id());
         match self.config.aggregation {
             Aggregation::Plain => {
                 let fetched = join_all(trained.iter().map(fetch_model)).await;

@@ -93,7 +93,7 @@ impl PlaygroundFederation {
         let (mut clients, mut without_data) = (Vec::new(), Vec::new());
         for (worker, shard) in workers.iter().zip(shards) {
             if shard.is_empty() {
-                without_data.push(worker.id().to_owned());
+                without_data.push(worker.id().into());
                 continue;
             }
             let (data, target) = train.subset(shard).tensors()?;
@@ -162,7 +162,7 @@ impl PlaygroundFederation {
         let before = self.syft().traffic();
         let (sampled, dropped) = self.sample();
         let outcomes = join_at_most(self.concurrency, sampled.iter().map(|&i| self.setup.train_client(i))).await;
-        let name = |i: usize| self.setup.clients[i].worker.id().to_owned();
+        let name = |i: usize| WorkerId::from(self.setup.clients[i].worker.id());
         let mut trained = Vec::new();
         let mut failed = Vec::new();
         for (&i, outcome) in sampled.iter().zip(outcomes) {

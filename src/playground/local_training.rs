@@ -7,6 +7,7 @@
 use super::setup::{Client, RunConfig, Setup, Strategy};
 use crate::client::Pointer;
 use crate::error::{Error, Result};
+use crate::ids::ObjectId;
 use crate::nn::{Mlp, Task};
 use crate::tensor::Elementwise;
 
@@ -134,9 +135,9 @@ pub fn training_plan(model: &Mlp, config: &RunConfig) -> crate::protocol::Plan {
     };
     let (mut plan, slots) = PlanBuilder::new(2 + count * if prox.is_some() { 2 } else { 1 });
     let (data, target) = (slots[0], slots[1]);
-    let parameters: Vec<u64> = slots[2..2 + count as usize].to_vec();
-    let global: Vec<u64> = slots[2 + count as usize..].to_vec();
-    let mut last_loss = 0;
+    let parameters: Vec<ObjectId> = slots[2..2 + count as usize].to_vec();
+    let global: Vec<ObjectId> = slots[2 + count as usize..].to_vec();
+    let mut last_loss = ObjectId(0);
     plan.for_each_batch((data, target), config.batch_size as u64, config.local_epochs as u64, |p, x, y| {
         let layers = parameters.len() / 2;
         let mut h = x;

@@ -12,7 +12,7 @@ mod dealing;
 use super::mechanisms;
 use crate::client::{Pointer, Syft, WorkerHandle};
 use crate::error::{Error, Result};
-use crate::protocol::{Command, Product};
+use crate::protocol::{Command, ObjectId, Product};
 use crate::tensor::Tensor;
 
 /// PySyft's defaults: base 10, 3 fractional digits.
@@ -222,9 +222,9 @@ impl SharedTensor {
         })?;
         let syft = self.syft()?.clone();
         let (lhs_shape, rhs_shape) = (self.shape_now().await?, other.shape_now().await?);
-        let ids: Vec<[u64; 3]> =
+        let ids: Vec<[ObjectId; 3]> =
             self.holders.iter().map(|_| [syft.fresh_id(), syft.fresh_id(), syft.fresh_id()]).collect();
-        let holders = self.holders.iter().zip(&ids).map(|(h, ids)| (h.id().to_owned(), *ids)).collect();
+        let holders = self.holders.iter().zip(&ids).map(|(h, ids)| (h.id().into(), *ids)).collect();
         provider.post(Command::Triple { product, lhs: lhs_shape, rhs: rhs_shape, holders });
         syft.settle().await?;
         let triple: Vec<[Pointer; 3]> = self

@@ -37,7 +37,7 @@ pub struct Envelope {
 
 impl Envelope {
     pub fn new(from: &str, to: &str, body: Body) -> Envelope {
-        Envelope { from: from.to_owned(), to: to.to_owned(), hops: 0, body }
+        Envelope { from: from.into(), to: to.into(), hops: 0, body }
     }
 }
 

@@ -6,10 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{InPlaceOp, Op};
+use super::{InPlaceOp, ObjectId, Op};
 
-/// A register of a running plan.
-pub type Slot = u64;
+/// A register of a running plan. The same type as an object's id because a plan's steps are ops,
+/// whose ids name registers inside a plan and stored objects outside one.
+pub type Slot = ObjectId;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PlanStep {

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::{Event, MessageEvent, Sink, Transport};
 use crate::error::{Error, Result};
-use crate::protocol::{Body, Command, Envelope, WorkerId, ME};
+use crate::protocol::{Body, Command, Envelope, RequestId, WorkerId, ME};
 use crate::worker::Worker;
 
 #[derive(Clone, Default)]
@@ -37,7 +37,7 @@ impl InProcess {
     /// Delivers `envelope` as if it came on `channel`'s channel, whatever it claims: a test hook for
     /// what a compromised worker could send.
     pub fn inject(&self, channel: &str, envelope: Envelope) {
-        self.state.borrow_mut().queue.push_back((channel.to_owned(), envelope));
+        self.state.borrow_mut().queue.push_back((channel.into(), envelope));
         self.pump_if_idle();
     }
 
@@ -55,7 +55,7 @@ impl InProcess {
             state.sink.clone()
         };
         if let Some(sink) = sink {
-            sink(Event::WorkerGone { worker: worker.to_owned(), reason: reason.into() });
+            sink(Event::WorkerGone { worker: worker.into(), reason: reason.into() });
         }
         self.pump_if_idle();
     }
@@ -119,15 +119,15 @@ impl Transport for InProcess {
     fn spawn(&self, worker: &str) -> Result<()> {
         let mut state = self.state.borrow_mut();
         if worker == ME || state.workers.contains_key(worker) {
-            return Err(Error::WorkerExists { worker: worker.to_owned() });
+            return Err(Error::WorkerExists { worker: worker.into() });
         }
-        state.workers.insert(worker.to_owned(), Worker::new(worker));
+        state.workers.insert(worker.into(), Worker::new(worker));
         Ok(())
     }
 
     fn connect(&self, a: &str, b: &str) -> Result<()> {
         for (from, to) in [(a, b), (b, a)] {
-            let command = Body::Command(Command::AddWorker { worker: to.to_owned() });
+            let command = Body::Command(Command::AddWorker { worker: to.into() });
             self.post(Envelope::new(ME, from, command));
         }
         Ok(())
@@ -137,18 +137,18 @@ impl Transport for InProcess {
         self.inject(ME, envelope);
     }
 
-    fn inspect(&self, worker: &str, token: u64) {
+    fn inspect(&self, worker: &str, token: RequestId) {
         let (entries, sink) = {
             let state = self.state.borrow();
             let entries = state
                 .workers
                 .get(worker)
                 .map(Worker::inspect)
-                .ok_or_else(|| Error::WorkerGone { worker: worker.to_owned(), reason: "no such worker".into() });
+                .ok_or_else(|| Error::WorkerGone { worker: worker.into(), reason: "no such worker".into() });
             (entries, state.sink.clone())
         };
         if let Some(sink) = sink {
-            sink(Event::Inspection { worker: worker.to_owned(), token, entries });
+            sink(Event::Inspection { worker: worker.into(), token, entries });
         }
     }
 }

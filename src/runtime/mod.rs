@@ -14,7 +14,7 @@ pub use in_process::block_on;
 pub use in_process::InProcess;
 
 use crate::error::Result;
-use crate::protocol::{Envelope, Inspected, MessageKind, ObjectId, WorkerId};
+use crate::protocol::{Envelope, Inspected, MessageKind, ObjectId, RequestId, WorkerId};
 
 /// One message seen on the wire: who to whom, what, which ids and how many tensor bytes;
 /// never tensor values.
@@ -63,7 +63,7 @@ pub enum Event {
     /// trusts; the envelope's own `from` it only checks).
     Deliver { channel: WorkerId, envelope: Envelope },
     /// The answer to [`Transport::inspect`].
-    Inspection { worker: WorkerId, token: u64, entries: Result<Vec<Inspected>> },
+    Inspection { worker: WorkerId, token: RequestId, entries: Result<Vec<Inspected>> },
     /// A message went over the wire (to, from or between workers).
     Message(MessageEvent),
     /// A worker stopped answering: it panicked, was terminated, or timed out.
@@ -84,5 +84,5 @@ pub trait Transport {
     /// Reads `worker`'s whole store with who may use each entry, outside the protocol: the
     /// simulation's privileged view for the page's inspector and for tests. The answer comes as
     /// [`Event::Inspection`] with the same `token`.
-    fn inspect(&self, worker: &str, token: u64);
+    fn inspect(&self, worker: &str, token: RequestId);
 }

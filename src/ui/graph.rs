@@ -4,6 +4,7 @@
 use yew::prelude::*;
 
 use super::snapshot::{ObjectKindView, WorkerView};
+use crate::ids::ObjectId;
 
 const COLUMN: f64 = 170.0;
 const ROW: f64 = 26.0;
@@ -16,7 +17,7 @@ pub struct GraphProps {
     pub workers: Vec<WorkerView>,
 }
 
-fn position(workers: &[WorkerView], worker: &str, id: u64) -> Option<(f64, f64)> {
+fn position(workers: &[WorkerView], worker: &str, id: ObjectId) -> Option<(f64, f64)> {
     let column = workers.iter().position(|w| w.id == worker)?;
     let row = workers[column].objects.iter().position(|o| o.id == id)?;
     Some((10.0 + column as f64 * COLUMN, TOP + row as f64 * ROW))
@@ -87,14 +88,14 @@ pub fn pointer_graph(props: &GraphProps) -> Html {
                 let x = 10.0 + c as f64 * COLUMN;
                 html! {
                     <g class="column">
-                        <text class="worker-name" x={x.to_string()} y="18">{ &w.id }</text>
+                        <text class="worker-name" x={x.to_string()} y="18">{ w.id.to_string() }</text>
                         { for w.objects.iter().enumerate().map(|(r, o)| {
                             let y = TOP + r as f64 * ROW;
                             let class = match o.kind { ObjectKindView::Tensor { .. } => "tensor", ObjectKindView::Pointer { .. } => "pointer", ObjectKindView::Error => "error", ObjectKindView::Plan { .. } => "plan" };
                             html! {
                                 <g class={classes!("node", class)}>
                                     <rect x={x.to_string()} y={y.to_string()} width={BOX_W.to_string()} height={BOX_H.to_string()} rx="4" />
-                                    <text x={(x + 6.0).to_string()} y={(y + 14.0).to_string()}>{ o.id }</text>
+                                    <text x={(x + 6.0).to_string()} y={(y + 14.0).to_string()}>{ o.id.to_string() }</text>
                                 </g>
                             }
                         }) }

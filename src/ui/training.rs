@@ -63,9 +63,11 @@ fn series(reports: &[RoundReport]) -> Vec<Series> {
         ["bob", "alice"].iter().map(|w| Series { name: (*w).to_owned(), points: Vec::new(), ghost: false }).collect();
     for report in reports {
         for (worker, loss) in &report.worker_losses {
-            match all.iter_mut().find(|s| &s.name == worker) {
+            match all.iter_mut().find(|s| *worker == s.name) {
                 Some(s) => s.points.push((report.round, *loss)),
-                None => all.push(Series { name: worker.clone(), points: vec![(report.round, *loss)], ghost: false }),
+                None => {
+                    all.push(Series { name: worker.to_string(), points: vec![(report.round, *loss)], ghost: false })
+                }
             }
         }
     }
@@ -341,7 +343,7 @@ pub fn training_panel(props: &TrainingProps) -> Html {
                     <h3>{ "What the central server (me) received" }</h3>
                     <p>{ mode_explained(mode) }</p>
                     if let Some(report) = latest {
-                        <ul class="received">{ for report.server_received.iter().map(|r| html! { <li data-from={r.from.clone()} data-name={r.name.clone()}>{ r.to_string() }</li> }) }</ul>
+                        <ul class="received">{ for report.server_received.iter().map(|r| html! { <li data-from={r.from.to_string()} data-name={r.name.clone()}>{ r.to_string() }</li> }) }</ul>
                     }
                 </section>
                 <section class="model">

@@ -23,10 +23,10 @@ fn worker_card(worker: &WorkerView) -> Html {
     let badge = if worker.id == ME { "main thread" } else { "Web Worker" };
     let count = worker.objects.len();
     html! {
-        <section class={classes!("worker", worker.gone.is_some().then_some("gone"))} data-worker={worker.id.clone()}
+        <section class={classes!("worker", worker.gone.is_some().then_some("gone"))} data-worker={worker.id.to_string()}
                  aria-label={format!("{} store", worker.id)}>
             <header>
-                <h3>{ &worker.id }</h3>
+                <h3>{ worker.id.to_string() }</h3>
                 <span class="badge">{ badge }</span>
                 <span class="count">{ if worker.id == ME { format!("{count} pointer{}", if count == 1 { "" } else { "s" }) } else { format!("#objects:{count}") } }</span>
             </header>
@@ -50,8 +50,8 @@ fn worker_card(worker: &WorkerView) -> Html {
                         (owner, delegates) => format!("owner: {owner}, shared with {}", delegates.join(", ")),
                     };
                     html! {
-                        <li class={classes!("object", class)} data-id={object.id.to_string()} data-owner={object.owner.clone()}>
-                            <span class="id">{ object.id }</span>{ value }
+                        <li class={classes!("object", class)} data-id={object.id.to_string()} data-owner={object.owner.to_string()}>
+                            <span class="id">{ object.id.to_string() }</span>{ value }
                             if !access.is_empty() { <span class="access">{ access }</span> }
                         </li>
                     }

@@ -19,7 +19,7 @@ pub struct Access {
 
 impl Access {
     pub fn owned_by(owner: &str) -> Access {
-        Access { owner: owner.to_owned(), delegates: BTreeSet::new() }
+        Access { owner: owner.into(), delegates: BTreeSet::new() }
     }
 
     pub fn owner(&self) -> &str {
@@ -27,7 +27,7 @@ impl Access {
     }
 
     pub fn delegates(&self) -> impl Iterator<Item = &str> {
-        self.delegates.iter().map(String::as_str)
+        self.delegates.iter().map(WorkerId::as_str)
     }
 
     pub fn allows(&self, party: &str) -> bool {
@@ -42,7 +42,7 @@ impl Access {
         if self.delegates.len() >= MAX_DELEGATES {
             return Err(crate::limits::exceeded("parties an object is delegated to", MAX_DELEGATES as u64, 65));
         }
-        self.delegates.insert(party.to_owned());
+        self.delegates.insert(party.into());
         Ok(())
     }
 
@@ -67,16 +67,16 @@ impl Access {
         }
         let mut delegates = shared.unwrap_or_default();
         delegates.remove(asker);
-        Access { owner: asker.to_owned(), delegates }
+        Access { owner: asker.into(), delegates }
     }
 
     /// The error for `asker`, who is not allowed to `action` object `id` on `worker`.
     pub fn denied(&self, asker: &str, action: &str, id: ObjectId, worker: &str) -> Error {
         Error::PermissionDenied {
-            asker: asker.to_owned(),
+            asker: asker.into(),
             action: action.to_owned(),
             id,
-            worker: worker.to_owned(),
+            worker: worker.into(),
             owner: self.owner.clone(),
         }
     }

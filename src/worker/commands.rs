@@ -60,10 +60,7 @@ impl Worker {
 
     fn add_worker(&mut self, from: &str, worker: WorkerId) -> Result<()> {
         if from != ME {
-            return Err(Error::NotAllowed {
-                party: from.to_owned(),
-                action: format!("introduce workers (only {ME} may)"),
-            });
+            return Err(Error::NotAllowed { party: from.into(), action: format!("introduce workers (only {ME} may)") });
         }
         if worker.len() > MAX_NAME_BYTES {
             return Err(limits::exceeded("bytes in a worker name", MAX_NAME_BYTES as u64, worker.len() as u64));
@@ -91,7 +88,7 @@ impl Worker {
     fn free_id(&self, id: ObjectId) -> ObjectId {
         const SALT: u64 = 0x5EED_0FC0_FFEE;
         let mut candidate = id;
-        let mut mix = crate::rng::Rng::seeded(id ^ SALT ^ crate::rng::Rng::seeded(self.id.len() as u64).next_u64());
+        let mut mix = crate::rng::Rng::seeded(id.0 ^ SALT ^ crate::rng::Rng::seeded(self.id.len() as u64).next_u64());
         while self.objects.contains_key(&candidate) {
             candidate = mix.object_id();
         }

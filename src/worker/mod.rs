@@ -132,7 +132,7 @@ impl Worker {
             known: BTreeSet::new(),
             gone: BTreeMap::new(),
             waiting: HashMap::new(),
-            next_request: 1,
+            next_request: RequestId(1),
             outbox: Vec::new(),
             hops: 0,
             received: BTreeMap::new(),
@@ -166,8 +166,8 @@ impl Worker {
             .map(|(&id, entry)| Inspected {
                 id,
                 listed: entry.object.listed(),
-                owner: entry.access.owner().to_owned(),
-                delegates: entry.access.delegates().map(str::to_owned).collect(),
+                owner: entry.access.owner().into(),
+                delegates: entry.access.delegates().map(WorkerId::from).collect(),
             })
             .collect()
     }
@@ -187,7 +187,7 @@ impl Worker {
     /// message it causes this worker to send. The envelope's own `from` is only checked.
     pub fn handle(&mut self, channel: &str, envelope: Envelope) -> Vec<Envelope> {
         if !envelope.is_uncounted() {
-            *self.received.entry(channel.to_owned()).or_default() += 1;
+            *self.received.entry(channel.into()).or_default() += 1;
         }
         match self.admit(channel, &envelope) {
             Ok(()) => {
@@ -214,10 +214,10 @@ impl Worker {
     /// upstream waits forever, and nothing more is forwarded to it.
     pub fn peer_gone(&mut self, peer: &str, reason: &str) -> Vec<Envelope> {
         self.known.remove(peer);
-        self.gone.insert(peer.to_owned(), reason.to_owned());
+        self.gone.insert(peer.into(), reason.to_owned());
         let lost: Vec<RequestId> = self.waiting.iter().filter(|(_, w)| w.on == peer).map(|(&r, _)| r).collect();
         for request in lost {
-            let error = Error::WorkerGone { worker: peer.to_owned(), reason: reason.to_owned() };
+            let error = Error::WorkerGone { worker: peer.into(), reason: reason.to_owned() };
             self.reply(peer, request, Err(error));
         }
         self.take_outbox()
@@ -246,13 +246,13 @@ impl Worker {
     /// Whether a message from `channel` is one this worker takes at all.
     fn admit(&self, channel: &str, envelope: &Envelope) -> Result<()> {
         if envelope.from != channel {
-            return Err(Error::Impersonation { channel: channel.to_owned(), claimed: envelope.from.clone() });
+            return Err(Error::Impersonation { channel: channel.into(), claimed: envelope.from.clone() });
         }
         if envelope.to != self.id {
             return Err(Error::malformed(format!("a message for {} reached {}", envelope.to, self.id)));
         }
         if channel != ME && !self.known.contains(channel) {
-            return Err(Error::UnknownWorker { worker: self.id.clone(), unknown: channel.to_owned() });
+            return Err(Error::UnknownWorker { worker: self.id.clone(), unknown: channel.into() });
         }
         Ok(())
     }
@@ -296,12 +296,12 @@ impl Worker {
     /// Whether this worker can message `worker` now.
     fn reachable(&self, worker: &str) -> Result<()> {
         if let Some(reason) = self.gone.get(worker) {
-            return Err(Error::WorkerGone { worker: worker.to_owned(), reason: reason.clone() });
+            return Err(Error::WorkerGone { worker: worker.into(), reason: reason.clone() });
         }
         if self.known.contains(worker) {
             Ok(())
         } else {
-            Err(Error::UnknownWorker { worker: self.id.clone(), unknown: worker.to_owned() })
+            Err(Error::UnknownWorker { worker: self.id.clone(), unknown: worker.into() })
         }
     }
 
@@ -358,7 +358,7 @@ impl Worker {
         self.remove(id);
         self.stored_elements = self.stored_elements.saturating_add(cost);
         if owner != ME {
-            let (objects, kept) = self.kept_by_peer.entry(owner.to_owned()).or_default();
+            let (objects, kept) = self.kept_by_peer.entry(owner.into()).or_default();
             *objects += 1;
             *kept = kept.saturating_add(cost);
         }

@@ -33,7 +33,7 @@ fn validate(plan: &Plan) -> Result<usize> {
     let mut loop_ends = 0usize;
     for (i, step) in plan.steps.iter().enumerate() {
         for slot in registers(step) {
-            highest = highest.max(slot.saturating_add(1));
+            highest = highest.max(slot.0.saturating_add(1));
         }
         if let PlanStep::ForEachBatch { body, batch_size, .. } = step {
             if i < loop_ends {
@@ -49,7 +49,7 @@ fn validate(plan: &Plan) -> Result<usize> {
         }
     }
     for &slot in &plan.outputs {
-        highest = highest.max(slot.saturating_add(1));
+        highest = highest.max(slot.0.saturating_add(1));
     }
     if highest > MAX_PLAN_REGISTERS as u64 {
         return Err(limits::exceeded("registers of a plan", MAX_PLAN_REGISTERS as u64, highest));
@@ -189,7 +189,7 @@ impl Machine {
 /// A register's index; one past any register for a number no `usize` holds (validated plans have
 /// none, but a read is checked all the same).
 fn slot_index(slot: Slot) -> usize {
-    usize::try_from(slot).unwrap_or(usize::MAX)
+    usize::try_from(slot.0).unwrap_or(usize::MAX)
 }
 
 impl Worker {
@@ -237,7 +237,7 @@ impl Worker {
         };
         let mut machine = Machine::new(validate(&plan)?);
         for (slot, tensor) in tensors.into_iter().enumerate() {
-            machine.write(slot as Slot, tensor)?;
+            machine.write(ObjectId(slot as u64), tensor)?;
         }
         machine.run(&plan.steps)?;
         for (&slot, &id) in plan.outputs.iter().zip(outputs) {

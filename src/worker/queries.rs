@@ -36,7 +36,7 @@ impl Worker {
                 Ok(Entry { object: Stored::Pointer { location, id_at_location }, .. }) => {
                     let (location, id_at_location) = (location.clone(), *id_at_location);
                     let query = Query::Get { id: id_at_location, expected: ObjectKind::Tensor };
-                    let continuation = Continuation::StoreThenReply { id, to: from.to_owned(), request };
+                    let continuation = Continuation::StoreThenReply { id, to: from.into(), request };
                     self.forward(&location, query, continuation)
                 }
             },
@@ -46,7 +46,7 @@ impl Worker {
                     Some(tensors.first().map_or(Err(self.not_found(id)), |t| t.backward().map(|()| Answer::Done)))
                 }
                 Ok((Resolved::Remote { location, ids }, _)) => {
-                    let continuation = Continuation::Relay { to: from.to_owned(), request };
+                    let continuation = Continuation::Relay { to: from.into(), request };
                     let id = ids.first().copied().unwrap_or(id);
                     self.forward(&location, Query::Backward { id }, continuation)
                 }
@@ -55,7 +55,7 @@ impl Worker {
                 Err(error) => Some(Err(error)),
                 Ok((Resolved::Local(tensors), _)) => Some(execute::in_place(&op, &tensors).map(|()| Answer::Done)),
                 Ok((Resolved::Remote { location, ids }, _)) => {
-                    let continuation = Continuation::Relay { to: from.to_owned(), request };
+                    let continuation = Continuation::Relay { to: from.into(), request };
                     self.forward(&location, Query::InPlace { op: execute::rename_in_place(&op, &ids) }, continuation)
                 }
             },
@@ -68,11 +68,11 @@ impl Worker {
             return Some(Err(limits::exceeded("requests waiting on other workers", MAX_WAITING_REQUESTS as u64, got)));
         }
         let request = self.next_request;
-        self.next_request += 1;
+        self.next_request = request.successor();
         if let Err(error) = self.send_on(location, Body::Request { request, query }) {
             return Some(Err(error));
         }
-        self.waiting.insert(request, Waiting { on: location.to_owned(), continuation });
+        self.waiting.insert(request, Waiting { on: location.into(), continuation });
         None
     }
 

@@ -95,7 +95,7 @@ impl Worker {
         }
         let object = WireObject::Tensor(WireTensor::from_tensor(&share));
         self.send(holder, Body::Command(Command::Store { id, object }));
-        self.send(holder, Body::Command(Command::Delegate { id, to: asker.to_owned() }));
+        self.send(holder, Body::Command(Command::Delegate { id, to: asker.into() }));
         Ok(())
     }
 }

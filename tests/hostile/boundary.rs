@@ -6,6 +6,7 @@ use js_sys::{Array, ArrayBuffer, Object, Promise, Reflect, Uint8Array};
 use minisyft::protocol::binary::{decode, encode};
 use minisyft::protocol::{Body, Command, Envelope, WireObject, WireTensor};
 use minisyft::runtime::web::wire::{self, from_js, to_js, WHOLE_FRAME_BYTES};
+use minisyft::ObjectId;
 use minisyft::{Error, Tensor};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -31,7 +32,7 @@ fn store(floats: usize) -> Envelope {
     Envelope::new(
         "me",
         "bob",
-        Body::Command(Command::Store { id: 7, object: WireObject::Tensor(WireTensor::from_tensor(&tensor)) }),
+        Body::Command(Command::Store { id: ObjectId(7), object: WireObject::Tensor(WireTensor::from_tensor(&tensor)) }),
     )
 }
 

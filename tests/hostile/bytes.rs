@@ -4,6 +4,7 @@
 use minisyft::protocol::binary::{decode, encode, WIRE_VERSION};
 use minisyft::protocol::Envelope;
 use minisyft::Error;
+use minisyft::ObjectId;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -84,8 +85,12 @@ fn a_small_command_is_a_few_dozen_bytes_and_a_tensor_adds_its_raw_values() {
         "me",
         "bob",
         Body::Command(Command::Execute {
-            result: 123_456_789,
-            op: Op::Binary { op: BinaryOp::Add, lhs: 987_654_321, rhs: Operand::Object(987_654_321) },
+            result: ObjectId(123_456_789),
+            op: Op::Binary {
+                op: BinaryOp::Add,
+                lhs: ObjectId(987_654_321),
+                rhs: Operand::Object(ObjectId(987_654_321)),
+            },
         }),
     );
     let small = encode(execute).unwrap().len();
@@ -94,7 +99,7 @@ fn a_small_command_is_a_few_dozen_bytes_and_a_tensor_adds_its_raw_values() {
     let store = Envelope::new(
         "me",
         "bob",
-        Body::Command(Command::Store { id: 1, object: WireObject::Tensor(WireTensor::from_tensor(&tensor)) }),
+        Body::Command(Command::Store { id: ObjectId(1), object: WireObject::Tensor(WireTensor::from_tensor(&tensor)) }),
     );
     let framed = encode(store).unwrap().len();
     assert!((4000..4000 + 64).contains(&framed), "{framed} bytes for 1000 f32 values");

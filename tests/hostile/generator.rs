@@ -11,7 +11,7 @@ use minisyft::protocol::{
 use minisyft::rng::Rng;
 use minisyft::runtime::{InProcess, Sink, Transport};
 use minisyft::tensor::{BinaryOp, DType};
-use minisyft::{Error, Syft, Tensor};
+use minisyft::{Error, ObjectId, RequestId, Syft, Tensor, WorkerId};
 
 use super::at_once;
 
@@ -78,20 +78,20 @@ impl Generator {
         self.below(100) < percent
     }
 
-    fn id(&mut self) -> u64 {
-        match self.below(10) {
+    fn id(&mut self) -> ObjectId {
+        ObjectId(match self.below(10) {
             0 => self.rng.next_u64(),
             1 => u64::MAX - self.below(3),
             _ => self.below(48),
-        }
+        })
     }
 
-    fn name(&mut self) -> String {
-        match self.below(20) {
+    fn name(&mut self) -> WorkerId {
+        WorkerId::from(match self.below(20) {
             0 => "x".repeat(70),
             1 => String::new(),
             _ => PARTIES[self.below(PARTIES.len() as u64) as usize].to_owned(),
-        }
+        })
     }
 
     fn size(&mut self) -> usize {
@@ -107,13 +107,13 @@ impl Generator {
 
     /// A register number: mostly small, sometimes at the extremes (the last one a plan may use,
     /// the first it may not, the last a message can name).
-    fn slot(&mut self) -> u64 {
-        match self.below(40) {
+    fn slot(&mut self) -> ObjectId {
+        ObjectId(match self.below(40) {
             0 => u64::MAX - self.below(2),
             1 => MAX_PLAN_REGISTERS as u64 - self.below(2),
             2 => self.rng.next_u64(),
             _ => self.below(6),
-        }
+        })
     }
 
     /// Messages that do harm only together, queued to come one after another: large operands,
@@ -131,8 +131,11 @@ impl Generator {
                 grad: None,
             })
         };
-        let add =
-            |out, lhs, rhs| PlanStep::Op { out, op: Op::Binary { op: BinaryOp::Add, lhs, rhs: Operand::Object(rhs) } };
+        let r = ObjectId;
+        let add = |out, lhs, rhs| PlanStep::Op {
+            out: r(out),
+            op: Op::Binary { op: BinaryOp::Add, lhs: r(lhs), rhs: Operand::Object(r(rhs)) },
+        };
         let [a, b, c, plan, out] = [self.id(), self.id(), self.id(), self.id(), self.id()];
         let mut messages = Vec::new();
         match self.below(5) {
@@ -143,10 +146,10 @@ impl Generator {
                 let steps = (0..1 + self.below(MAX_PLAN_STEPS as u64)).map(|_| add(0, 0, 1)).collect();
                 messages.push(Body::Command(Command::StorePlan {
                     id: plan,
-                    plan: Plan { inputs: 2, steps, outputs: vec![0] },
+                    plan: Plan { inputs: 2, steps, outputs: vec![r(0)] },
                 }));
                 messages.push(Body::Request {
-                    request: self.rng.next_u64(),
+                    request: RequestId(self.rng.next_u64()),
                     query: Query::RunPlan { plan, inputs: vec![a, b], outputs: vec![out] },
                 });
             }
@@ -157,10 +160,10 @@ impl Generator {
                 messages.push(Body::Command(Command::Store { id: c, object: large(&[1, LARGE], false) }));
                 let steps = vec![
                     PlanStep::ForEachBatch {
-                        data: 0,
-                        target: 1,
-                        x: 3,
-                        y: 4,
+                        data: r(0),
+                        target: r(1),
+                        x: r(3),
+                        y: r(4),
                         batch_size: LARGE as u64,
                         epochs: LONG,
                         body: 1,
@@ -169,10 +172,10 @@ impl Generator {
                 ];
                 messages.push(Body::Command(Command::StorePlan {
                     id: plan,
-                    plan: Plan { inputs: 3, steps, outputs: vec![5] },
+                    plan: Plan { inputs: 3, steps, outputs: vec![r(5)] },
                 }));
                 messages.push(Body::Request {
-                    request: self.rng.next_u64(),
+                    request: RequestId(self.rng.next_u64()),
                     query: Query::RunPlan { plan, inputs: vec![a, b, c], outputs: vec![out] },
                 });
             }
@@ -181,10 +184,10 @@ impl Generator {
                 let depth = 1 + self.below(8);
                 let steps = (0..depth)
                     .map(|_| PlanStep::ForEachBatch {
-                        data: 0,
-                        target: 0,
-                        x: 1,
-                        y: 2,
+                        data: r(0),
+                        target: r(0),
+                        x: r(1),
+                        y: r(2),
                         batch_size: 1,
                         epochs: u64::MAX,
                         body: if self.chance(50) { depth } else { u64::MAX },
@@ -203,15 +206,15 @@ impl Generator {
                     _ => (vec![LARGE, 1], vec![1, LARGE]),
                 };
                 let product = if self.chance(50) { Product::Mul } else { Product::Mm };
-                let holders = vec![("alice".to_owned(), [a, b, c]), ("carol".to_owned(), [plan, out, a ^ 1])];
+                let holders = vec![("alice".into(), [a, b, c]), ("carol".into(), [plan, out, ObjectId(a.0 ^ 1)])];
                 messages.push(Body::Command(Command::Triple { product, lhs, rhs, holders }));
             }
             // A batch get: an object twice, another party's object, an unknown id.
             _ => {
                 messages.push(Body::Command(Command::Store { id: a, object: large(&[2], false) }));
                 messages.push(Body::Request {
-                    request: self.rng.next_u64(),
-                    query: Query::GetMany { ids: vec![a, self.id(), a, u64::MAX] },
+                    request: RequestId(self.rng.next_u64()),
+                    query: Query::GetMany { ids: vec![a, self.id(), a, ObjectId(u64::MAX)] },
                 });
             }
         }
@@ -262,7 +265,7 @@ impl Generator {
 
     /// Any op of the list (`Op::every`), on ids from the pool, with drawn parameters.
     fn op(&mut self) -> Op {
-        let (lhs, rhs) = (self.id(), if self.chance(20) { u64::MAX } else { self.id() });
+        let (lhs, rhs) = (self.id(), if self.chance(20) { ObjectId(u64::MAX) } else { self.id() });
         let mut every = Op::every(lhs, rhs, self);
         let mut op = every.swap_remove(self.below(every.len() as u64) as usize);
         if let Op::Binary { rhs, .. } = &mut op {
@@ -349,7 +352,7 @@ impl Generator {
                 }
                 _ => Body::Command(Command::Delegate { id: self.id(), to: self.name() }),
             },
-            8 | 9 => Body::Request { request: self.rng.next_u64(), query: self.query() },
+            8 | 9 => Body::Request { request: RequestId(self.rng.next_u64()), query: self.query() },
             10 => {
                 let answer = match self.below(4) {
                     0 => Ok(Answer::Done),
@@ -357,7 +360,7 @@ impl Generator {
                     2 => Ok(Answer::Objects(vec![(self.id(), Listed::Tensor(self.tensor()))])),
                     _ => Err(Error::NoGradient),
                 };
-                Body::Reply { request: self.below(64), answer }
+                Body::Reply { request: RequestId(self.below(64)), answer }
             }
             _ => Body::Refused { error: Error::NoGradient },
         }
@@ -369,8 +372,8 @@ impl Generator {
             let pick = self.below(self.corpus.len() as u64) as usize;
             let mut envelope = self.corpus[pick].clone();
             self.mutate(&mut envelope);
-            envelope.from = channel.to_owned();
-            envelope.to = to.to_owned();
+            envelope.from = channel.into();
+            envelope.to = to.into();
             return envelope;
         }
         let mut envelope = Envelope::new(channel, to, self.body());
@@ -403,7 +406,7 @@ impl Generator {
                     }
                 }
             }
-            Body::Request { request, .. } => *request = self.rng.next_u64(),
+            Body::Request { request, .. } => *request = RequestId(self.rng.next_u64()),
             body => *body = self.body(),
         }
     }
@@ -427,7 +430,7 @@ pub(crate) fn lesson_corpus() -> Vec<Envelope> {
             self.1.borrow_mut().push(envelope.clone());
             self.0.post(envelope)
         }
-        fn inspect(&self, worker: &str, token: u64) {
+        fn inspect(&self, worker: &str, token: RequestId) {
             self.0.inspect(worker, token)
         }
     }

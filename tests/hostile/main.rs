@@ -21,7 +21,7 @@ use minisyft::limits::{MAX_STORE_ELEMENTS, MAX_STORE_OBJECTS, MAX_WAITING_REQUES
 use minisyft::protocol::{Body, Command, Envelope, ME};
 use minisyft::runtime::InProcess;
 use minisyft::worker::Worker;
-use minisyft::{Syft, Tensor};
+use minisyft::{Syft, Tensor, WorkerId};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -73,7 +73,7 @@ fn a_worker_survives_a_million_hostile_messages_answers_every_request_and_stays_
     }
     // What was forwarded is answered when its peers go.
     let waiting = bob.waiting_requests();
-    let peers: Vec<String> = bob.known_workers().iter().cloned().collect();
+    let peers: Vec<WorkerId> = bob.known_workers().iter().cloned().collect();
     let answers: Vec<Envelope> = peers.iter().flat_map(|peer| bob.peer_gone(peer, "the test ended")).collect();
     assert_eq!(answers.iter().filter(|e| matches!(e.body, Body::Reply { .. })).count(), waiting);
     assert_eq!(bob.waiting_requests(), 0);

@@ -1,5 +1,6 @@
 //! The final project: aggregation without `me` ever receiving an individual model or gradient.
 
+use minisyft::RequestId;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -35,7 +36,7 @@ impl<T: Transport> Transport for Recording<T> {
     fn post(&self, envelope: Envelope) {
         self.inner.post(envelope)
     }
-    fn inspect(&self, worker: &str, token: u64) {
+    fn inspect(&self, worker: &str, token: RequestId) {
         self.inner.inspect(worker, token)
     }
 }

@@ -5,6 +5,7 @@ use minisyft::limits::{MAX_RANK, MAX_STORE_OBJECTS, MAX_TENSOR_ELEMENTS};
 use minisyft::protocol::{Body, Command, Envelope, Op, Values, WireGrad, WireObject, WireTensor, ME};
 use minisyft::tensor::DType;
 use minisyft::worker::{Stored, Worker};
+use minisyft::ObjectId;
 use minisyft::{Error, Tensor};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -12,15 +13,22 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 fn store(bob: &mut Worker, id: u64, shape: Vec<usize>, values: Values) -> Vec<Envelope> {
     let dtype = if matches!(values, Values::F32(_)) { DType::Float32 } else { DType::Int64 };
     let tensor = WireTensor { shape, dtype, values, requires_grad: false, grad: None };
-    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id, object: WireObject::Tensor(tensor) })))
+    bob.handle(
+        ME,
+        Envelope::new(
+            ME,
+            "bob",
+            Body::Command(Command::Store { id: ObjectId(id), object: WireObject::Tensor(tensor) }),
+        ),
+    )
 }
 
 fn execute(bob: &mut Worker, result: u64, op: Op) {
-    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Execute { result, op })));
+    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Execute { result: ObjectId(result), op })));
 }
 
 fn check_limit(bob: &Worker, id: u64, what: &str) {
-    match bob.object(id) {
+    match bob.object(ObjectId(id)) {
         Some(Stored::Error(Error::LimitExceeded { what: w, .. })) => assert!(w.contains(what), "{w}"),
         other => panic!("expected a limit on {what} under {id}, got {other:?}"),
     }
@@ -41,9 +49,9 @@ fn shapes_whose_size_overflows_or_is_huge_are_refused_before_allocation() {
         WireTensor { shape: vec![1], dtype: DType::Float32, values: Values::F32(vec![1.0]), requires_grad: true, grad };
     bob.handle(
         ME,
-        Envelope::new(ME, "bob", Body::Command(Command::Store { id: 4, object: WireObject::Tensor(tensor) })),
+        Envelope::new(ME, "bob", Body::Command(Command::Store { id: ObjectId(4), object: WireObject::Tensor(tensor) })),
     );
-    assert!(matches!(bob.object(4), Some(Stored::Error(Error::MalformedMessage { .. }))));
+    assert!(matches!(bob.object(ObjectId(4)), Some(Stored::Error(Error::MalformedMessage { .. }))));
 }
 
 #[test]
@@ -54,14 +62,18 @@ fn an_mm_or_a_broadcast_that_would_allocate_too_much_is_refused() {
     execute(
         &mut bob,
         3,
-        Op::Binary { op: minisyft::tensor::BinaryOp::Add, lhs: 1, rhs: minisyft::protocol::Operand::Object(2) },
+        Op::Binary {
+            op: minisyft::tensor::BinaryOp::Add,
+            lhs: ObjectId(1),
+            rhs: minisyft::protocol::Operand::Object(ObjectId(2)),
+        },
     );
     check_limit(&bob, 3, "elements of a tensor");
-    execute(&mut bob, 4, Op::Mm { lhs: 1, rhs: 2 });
+    execute(&mut bob, 4, Op::Mm { lhs: ObjectId(1), rhs: ObjectId(2) });
     check_limit(&bob, 4, "elements of a tensor");
     store(&mut bob, 5, vec![1024, 4096], Values::F32(vec![0.5; 1 << 22]));
     store(&mut bob, 6, vec![4096, 1024], Values::F32(vec![0.5; 1 << 22]));
-    execute(&mut bob, 7, Op::Mm { lhs: 5, rhs: 6 });
+    execute(&mut bob, 7, Op::Mm { lhs: ObjectId(5), rhs: ObjectId(6) });
     check_limit(&bob, 7, "multiply-adds");
     assert!(Tensor::zeros(&[MAX_TENSOR_ELEMENTS, 1]).add(&Tensor::zeros(&[1, 2])).is_err());
 }

@@ -1,6 +1,7 @@
 //! Bad input gets a typed error and loses nothing; random command sequences never panic and never
 //! leave a dangling id or a leaked object.
 
+use minisyft::{ObjectId, RequestId};
 use std::collections::BTreeSet;
 
 use minisyft::protocol::{
@@ -14,12 +15,12 @@ use minisyft::{Error, Pointer, Syft, Tensor};
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn request(query: Query) -> Envelope {
-    Envelope::new(ME, "bob", Body::Request { request: 9, query })
+    Envelope::new(ME, "bob", Body::Request { request: RequestId(9), query })
 }
 
 fn reply_error(out: &[Envelope]) -> Error {
     match out {
-        [Envelope { body: Body::Reply { request: 9, answer: Err(error) }, .. }] => error.clone(),
+        [Envelope { body: Body::Reply { request: RequestId(9), answer: Err(error) }, .. }] => error.clone(),
         other => panic!("expected one error reply, got {other:?}"),
     }
 }
@@ -28,7 +29,10 @@ fn reply_error(out: &[Envelope]) -> Error {
 fn a_worker_given_bad_messages_replies_with_typed_errors_and_keeps_its_store() {
     let mut bob = Worker::new("bob");
     let keep = WireTensor::from_tensor(&Tensor::from([1., 2.]));
-    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id: 1, object: WireObject::Tensor(keep) })));
+    bob.handle(
+        ME,
+        Envelope::new(ME, "bob", Body::Command(Command::Store { id: ObjectId(1), object: WireObject::Tensor(keep) })),
+    );
     // A tensor whose bytes do not fit its shape is kept as an error, not a panic.
     let bad = WireTensor {
         shape: vec![3],
@@ -37,30 +41,41 @@ fn a_worker_given_bad_messages_replies_with_typed_errors_and_keeps_its_store() {
         requires_grad: false,
         grad: None,
     };
-    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id: 2, object: WireObject::Tensor(bad) })));
-    assert!(matches!(bob.object(2), Some(Stored::Error(Error::MalformedMessage { .. }))));
-
-    let unknown = reply_error(&bob.handle(ME, request(Query::Get { id: 77, expected: ObjectKind::Tensor })));
-    assert_eq!(unknown, Error::ObjectNotFound { id: 77, worker: "bob".into() });
-    let wrong_kind = reply_error(&bob.handle(ME, request(Query::Get { id: 1, expected: ObjectKind::Pointer })));
-    assert!(matches!(wrong_kind, Error::WrongObjectKind { id: 1, .. }));
-    let shape = Op::Mm { lhs: 1, rhs: 1 };
-    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Execute { result: 3, op: shape })));
-    assert!(matches!(bob.object(3), Some(Stored::Error(Error::WrongRank { .. }))));
-    let in_place = Query::InPlace {
-        op: minisyft::protocol::InPlaceOp::Binary { op: BinaryOp::Add, target: 1, rhs: Operand::Object(99) },
-    };
-    assert_eq!(reply_error(&bob.handle(ME, request(in_place))), Error::ObjectNotFound { id: 99, worker: "bob".into() });
-    assert_eq!(
-        reply_error(&bob.handle(ME, request(Query::RemoteGet { id: 5 }))),
-        Error::ObjectNotFound { id: 5, worker: "bob".into() }
+    bob.handle(
+        ME,
+        Envelope::new(ME, "bob", Body::Command(Command::Store { id: ObjectId(2), object: WireObject::Tensor(bad) })),
     );
-    assert_eq!(reply_error(&bob.handle(ME, request(Query::Backward { id: 1 }))), Error::BackwardWithoutGraph);
+    assert!(matches!(bob.object(ObjectId(2)), Some(Stored::Error(Error::MalformedMessage { .. }))));
+
+    let unknown = reply_error(&bob.handle(ME, request(Query::Get { id: ObjectId(77), expected: ObjectKind::Tensor })));
+    assert_eq!(unknown, Error::ObjectNotFound { id: ObjectId(77), worker: "bob".into() });
+    let wrong_kind =
+        reply_error(&bob.handle(ME, request(Query::Get { id: ObjectId(1), expected: ObjectKind::Pointer })));
+    assert!(matches!(wrong_kind, Error::WrongObjectKind { id: ObjectId(1), .. }));
+    let shape = Op::Mm { lhs: ObjectId(1), rhs: ObjectId(1) };
+    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Execute { result: ObjectId(3), op: shape })));
+    assert!(matches!(bob.object(ObjectId(3)), Some(Stored::Error(Error::WrongRank { .. }))));
+    let in_place = Query::InPlace {
+        op: minisyft::protocol::InPlaceOp::Binary {
+            op: BinaryOp::Add,
+            target: ObjectId(1),
+            rhs: Operand::Object(ObjectId(99)),
+        },
+    };
+    assert_eq!(
+        reply_error(&bob.handle(ME, request(in_place))),
+        Error::ObjectNotFound { id: ObjectId(99), worker: "bob".into() }
+    );
+    assert_eq!(
+        reply_error(&bob.handle(ME, request(Query::RemoteGet { id: ObjectId(5) }))),
+        Error::ObjectNotFound { id: ObjectId(5), worker: "bob".into() }
+    );
+    assert_eq!(reply_error(&bob.handle(ME, request(Query::Backward { id: ObjectId(1) }))), Error::BackwardWithoutGraph);
     // A reply nobody asked for changes nothing.
-    let stray = Envelope::new("alice", "bob", Body::Reply { request: 1234, answer: Ok(Answer::Done) });
+    let stray = Envelope::new("alice", "bob", Body::Reply { request: RequestId(1234), answer: Ok(Answer::Done) });
     assert!(bob.handle("alice", stray).is_empty());
-    assert!(matches!(bob.object(1), Some(Stored::Tensor(t)) if *t == Tensor::from([1., 2.])));
-    assert_eq!(bob.reject(ME, Some(4), Error::MalformedMessage { reason: "x".into() }).len(), 1);
+    assert!(matches!(bob.object(ObjectId(1)), Some(Stored::Tensor(t)) if *t == Tensor::from([1., 2.])));
+    assert_eq!(bob.reject(ME, Some(RequestId(4)), Error::MalformedMessage { reason: "x".into() }).len(), 1);
 }
 
 /// Polls once: over the in-process runtime every reply has arrived when a request returns, so a
@@ -159,7 +174,7 @@ fn random_command_sequences_never_panic_and_leave_no_leaks() {
 /// Every stored pointer leads to an object that exists.
 fn assert_no_dangling(runtime: &minisyft::runtime::InProcess, names: &[&str], seed: u64, when: &str) {
     for name in names {
-        let pointers_in_store: Vec<(String, u64)> = runtime
+        let pointers_in_store: Vec<(minisyft::WorkerId, minisyft::ObjectId)> = runtime
             .with_worker(name, |w| {
                 w.entries()
                     .values()

@@ -36,7 +36,7 @@ pub fn workers(syft: &Syft, names: &[&str]) -> Vec<WorkerHandle> {
 #[derive(Debug, PartialEq)]
 pub enum Entry {
     Tensor(String),
-    Pointer(String, ObjectId),
+    Pointer(minisyft::WorkerId, ObjectId),
     Error(String),
     Plan(usize),
 }

@@ -12,6 +12,7 @@ use minisyft::runtime::block_on;
 use minisyft::tensor::BinaryOp;
 use minisyft::worker::{Stored, Worker};
 use minisyft::{Error, Syft, Tensor};
+use minisyft::{ObjectId, RequestId};
 
 const STOLEN: u64 = 7;
 
@@ -20,7 +21,7 @@ fn bob_with_mes_tensor() -> Worker {
     let mut bob = Worker::new("bob");
     bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::AddWorker { worker: "alice".into() })));
     let tensor = WireObject::Tensor(WireTensor::from_tensor(&Tensor::from([1., 2.])));
-    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id: STOLEN, object: tensor })));
+    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id: ObjectId(STOLEN), object: tensor })));
     bob
 }
 
@@ -41,30 +42,33 @@ fn check_denied(body: Body, action: &str) {
         Error::PermissionDenied {
             asker: "alice".into(),
             action: action.into(),
-            id: STOLEN,
+            id: ObjectId(STOLEN),
             worker: "bob".into(),
             owner: ME.into()
         }
     );
-    assert!(matches!(bob.object(STOLEN), Some(Stored::Tensor(t)) if *t == Tensor::from([1., 2.])), "{action}");
+    assert!(
+        matches!(bob.object(ObjectId(STOLEN)), Some(Stored::Tensor(t)) if *t == Tensor::from([1., 2.])),
+        "{action}"
+    );
 }
 
 fn request(query: Query) -> Body {
-    Body::Request { request: 1, query }
+    Body::Request { request: RequestId(1), query }
 }
 
 #[test]
 fn a_peer_cannot_get_delete_overwrite_change_or_use_what_me_stored() {
-    check_denied(request(Query::Get { id: STOLEN, expected: ObjectKind::Tensor }), "get");
-    check_denied(Body::Command(Command::Delete { id: STOLEN }), "delete");
+    check_denied(request(Query::Get { id: ObjectId(STOLEN), expected: ObjectKind::Tensor }), "get");
+    check_denied(Body::Command(Command::Delete { id: ObjectId(STOLEN) }), "delete");
     let other = WireObject::Tensor(WireTensor::from_tensor(&Tensor::from([9., 9.])));
-    check_denied(Body::Command(Command::Store { id: STOLEN, object: other }), "overwrite");
-    let add = InPlaceOp::Binary { op: BinaryOp::Add, target: STOLEN, rhs: Operand::Scalar(1.0) };
+    check_denied(Body::Command(Command::Store { id: ObjectId(STOLEN), object: other }), "overwrite");
+    let add = InPlaceOp::Binary { op: BinaryOp::Add, target: ObjectId(STOLEN), rhs: Operand::Scalar(1.0) };
     check_denied(request(Query::InPlace { op: add }), "add_");
-    check_denied(request(Query::InPlace { op: InPlaceOp::Zero { target: STOLEN } }), "zero_");
-    check_denied(request(Query::Backward { id: STOLEN }), "backward");
-    check_denied(request(Query::RemoteGet { id: STOLEN }), "remote_get");
-    check_denied(Body::Command(Command::Delegate { id: STOLEN, to: "alice".into() }), "delegate");
+    check_denied(request(Query::InPlace { op: InPlaceOp::Zero { target: ObjectId(STOLEN) } }), "zero_");
+    check_denied(request(Query::Backward { id: ObjectId(STOLEN) }), "backward");
+    check_denied(request(Query::RemoteGet { id: ObjectId(STOLEN) }), "remote_get");
+    check_denied(Body::Command(Command::Delegate { id: ObjectId(STOLEN), to: "alice".into() }), "delegate");
 }
 
 #[test]
@@ -75,24 +79,24 @@ fn a_peer_lists_and_clears_only_its_own_objects() {
         matches!(listing.as_slice(), [Envelope { body: Body::Reply { answer: Ok(Answer::Objects(l)), .. }, .. }] if l.is_empty())
     );
     bob.handle("alice", Envelope::new("alice", "bob", request(Query::ClearObjects)));
-    assert!(bob.object(STOLEN).is_some());
+    assert!(bob.object(ObjectId(STOLEN)).is_some());
     // An op on someone else's object keeps the refusal in place of the result, owned by the asker.
-    let op = Op::Sum { input: STOLEN };
-    bob.handle("alice", Envelope::new("alice", "bob", Body::Command(Command::Execute { result: 99, op })));
-    assert!(matches!(bob.object(99), Some(Stored::Error(Error::PermissionDenied { .. }))));
-    assert_eq!(bob.entries()[&99].access.owner(), "alice");
+    let op = Op::Sum { input: ObjectId(STOLEN) };
+    bob.handle("alice", Envelope::new("alice", "bob", Body::Command(Command::Execute { result: ObjectId(99), op })));
+    assert!(matches!(bob.object(ObjectId(99)), Some(Stored::Error(Error::PermissionDenied { .. }))));
+    assert_eq!(bob.entries()[&ObjectId(99)].access.owner(), "alice");
 }
 
 #[test]
 fn a_message_is_from_its_channel_whatever_it_claims() {
     let mut bob = bob_with_mes_tensor();
-    let forged = Envelope::new(ME, "bob", request(Query::Get { id: STOLEN, expected: ObjectKind::Tensor }));
+    let forged = Envelope::new(ME, "bob", request(Query::Get { id: ObjectId(STOLEN), expected: ObjectKind::Tensor }));
     let out = bob.handle("alice", forged);
     let expected = Error::Impersonation { channel: "alice".into(), claimed: ME.into() };
     assert!(
         matches!(out.as_slice(), [Envelope { to, body: Body::Reply { answer: Err(e), .. }, .. }] if to == "alice" && *e == expected)
     );
-    assert!(bob.object(STOLEN).is_some());
+    assert!(bob.object(ObjectId(STOLEN)).is_some());
     // A worker bob was never introduced to is not a party at all.
     let stranger = Envelope::new("mallory", "bob", request(Query::Objects));
     let out = bob.handle("mallory", stranger);
@@ -113,10 +117,16 @@ fn only_the_worker_a_request_was_forwarded_to_may_answer_it() {
         let add = Body::Command(Command::AddWorker { worker: peer.into() });
         alice.handle(ME, Envelope::new(ME, "alice", add));
     }
-    let pointer = WireObject::Pointer { location: "bob".into(), id_at_location: 5 };
-    alice.handle(ME, Envelope::new(ME, "alice", Body::Command(Command::Store { id: 1, object: pointer })));
-    let out =
-        alice.handle(ME, Envelope::new(ME, "alice", Body::Request { request: 40, query: Query::RemoteGet { id: 1 } }));
+    let pointer = WireObject::Pointer { location: "bob".into(), id_at_location: ObjectId(5) };
+    alice.handle(ME, Envelope::new(ME, "alice", Body::Command(Command::Store { id: ObjectId(1), object: pointer })));
+    let out = alice.handle(
+        ME,
+        Envelope::new(
+            ME,
+            "alice",
+            Body::Request { request: RequestId(40), query: Query::RemoteGet { id: ObjectId(1) } },
+        ),
+    );
     let Some(Envelope { body: Body::Request { request: forwarded, .. }, .. }) = out.first() else {
         panic!("alice forwards the get to bob, got {out:?}")
     };
@@ -124,7 +134,7 @@ fn only_the_worker_a_request_was_forwarded_to_may_answer_it() {
     let reply = Body::Reply { request: *forwarded, answer: Ok(Answer::Object(fake)) };
     assert!(alice.handle("carol", Envelope::new("carol", "alice", reply)).is_empty());
     assert_eq!(alice.waiting_requests(), 1, "carol's answer settled nothing");
-    assert!(matches!(alice.object(1), Some(Stored::Pointer { .. })));
+    assert!(matches!(alice.object(ObjectId(1)), Some(Stored::Pointer { .. })));
 }
 
 #[test]
@@ -142,8 +152,10 @@ fn sending_a_pointer_on_delegates_its_object_and_nothing_else() {
     let sum = chained.add(&chained).unwrap();
     block_on(sum.remote_get()).unwrap();
     assert_eq!(block_on(sum.get()).unwrap(), Tensor::from([2., 4.]));
-    let get =
-        Body::Request { request: 3, query: Query::Get { id: kept.id_at_location(), expected: ObjectKind::Tensor } };
+    let get = Body::Request {
+        request: RequestId(3),
+        query: Query::Get { id: kept.id_at_location(), expected: ObjectKind::Tensor },
+    };
     runtime.inject("alice", Envelope::new("alice", "bob", get));
     assert_eq!(block_on(kept.get()).unwrap(), Tensor::from([5., 5.]));
 }
@@ -156,10 +168,10 @@ fn secure_worker_can_average_what_was_moved_to_it_but_cannot_take_the_training_d
     block_on(federation.round()).unwrap();
     let bob_data = federation.shards[0].data.id_at_location();
     for body in [
-        Body::Request { request: 77, query: Query::Get { id: bob_data, expected: ObjectKind::Tensor } },
+        Body::Request { request: RequestId(77), query: Query::Get { id: bob_data, expected: ObjectKind::Tensor } },
         Body::Command(Command::Delete { id: bob_data }),
-        Body::Request { request: 78, query: Query::InPlace { op: InPlaceOp::Zero { target: bob_data } } },
-        Body::Request { request: 79, query: Query::ClearObjects },
+        Body::Request { request: RequestId(78), query: Query::InPlace { op: InPlaceOp::Zero { target: bob_data } } },
+        Body::Request { request: RequestId(79), query: Query::ClearObjects },
     ] {
         runtime.inject("secure_worker", Envelope::new("secure_worker", "bob", body));
     }
@@ -183,15 +195,21 @@ fn a_pointer_cycle_ends_in_a_typed_error_after_a_bounded_number_of_hops() {
     let (bob, alice) = (syft.create_worker("bob").unwrap(), syft.create_worker("alice").unwrap());
     bob.add_worker(&alice).unwrap();
     let store = |at: &str, to: &str| {
-        let object = WireObject::Pointer { location: to.into(), id_at_location: 1 };
-        runtime.inject(ME, Envelope::new(ME, at, Body::Command(Command::Store { id: 1, object })));
-        runtime.inject(ME, Envelope::new(ME, at, Body::Command(Command::Delegate { id: 1, to: to.into() })));
+        let object = WireObject::Pointer { location: to.into(), id_at_location: ObjectId(1) };
+        runtime.inject(ME, Envelope::new(ME, at, Body::Command(Command::Store { id: ObjectId(1), object })));
+        runtime.inject(ME, Envelope::new(ME, at, Body::Command(Command::Delegate { id: ObjectId(1), to: to.into() })));
     };
     store("bob", "alice");
     store("alice", "bob");
-    runtime
-        .inject(ME, Envelope::new(ME, "bob", Body::Command(Command::Execute { result: 50, op: Op::Sum { input: 1 } })));
-    let backward = Body::Request { request: 1_000, query: Query::Backward { id: 1 } };
+    runtime.inject(
+        ME,
+        Envelope::new(
+            ME,
+            "bob",
+            Body::Command(Command::Execute { result: ObjectId(50), op: Op::Sum { input: ObjectId(1) } }),
+        ),
+    );
+    let backward = Body::Request { request: RequestId(1_000), query: Query::Backward { id: ObjectId(1) } };
     runtime.inject(ME, Envelope::new(ME, "bob", backward));
     for name in ["bob", "alice"] {
         runtime
@@ -214,13 +232,26 @@ fn a_pointer_cycle_ends_in_a_typed_error_after_a_bounded_number_of_hops() {
 fn a_worker_waits_on_at_most_so_many_forwarded_requests() {
     let mut bob = Worker::new("bob");
     bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::AddWorker { worker: "alice".into() })));
-    let pointer = WireObject::Pointer { location: "alice".into(), id_at_location: 1 };
-    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id: 1, object: pointer })));
+    let pointer = WireObject::Pointer { location: "alice".into(), id_at_location: ObjectId(1) };
+    bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id: ObjectId(1), object: pointer })));
     for request in 0..MAX_WAITING_REQUESTS as u64 {
-        bob.handle(ME, Envelope::new(ME, "bob", Body::Request { request, query: Query::Backward { id: 1 } }));
+        bob.handle(
+            ME,
+            Envelope::new(
+                ME,
+                "bob",
+                Body::Request { request: RequestId(request), query: Query::Backward { id: ObjectId(1) } },
+            ),
+        );
     }
-    let out =
-        bob.handle(ME, Envelope::new(ME, "bob", Body::Request { request: 1 << 40, query: Query::Backward { id: 1 } }));
+    let out = bob.handle(
+        ME,
+        Envelope::new(
+            ME,
+            "bob",
+            Body::Request { request: RequestId(1 << 40), query: Query::Backward { id: ObjectId(1) } },
+        ),
+    );
     assert!(matches!(
         out.as_slice(),
         [Envelope { body: Body::Reply { answer: Err(Error::LimitExceeded { .. }), .. }, .. }]
@@ -235,15 +266,15 @@ fn a_worker_waits_on_at_most_so_many_forwarded_requests() {
 fn me_answers_requests_and_refuses_commands_it_cannot_take() {
     let (syft, runtime) = Syft::in_process(1);
     syft.create_worker("bob").unwrap();
-    runtime.inject("bob", Envelope::new("bob", ME, Body::Request { request: 3, query: Query::Objects }));
-    runtime.inject("bob", Envelope::new("bob", ME, Body::Command(Command::Delete { id: 3 })));
+    runtime.inject("bob", Envelope::new("bob", ME, Body::Request { request: RequestId(3), query: Query::Objects }));
+    runtime.inject("bob", Envelope::new("bob", ME, Body::Command(Command::Delete { id: ObjectId(3) })));
     let from_me: Vec<_> = syft.events().into_iter().filter(|e| e.from == ME && e.to == "bob").collect();
     assert_eq!(
         from_me.iter().map(|e| e.kind.clone()).collect::<Vec<_>>(),
         [MessageKind::ReplyError, MessageKind::Refused]
     );
     // A worker's message that claims to be another's is dropped and counted.
-    runtime.inject("bob", Envelope::new("alice", ME, Body::Reply { request: 1, answer: Ok(Answer::Done) }));
+    runtime.inject("bob", Envelope::new("alice", ME, Body::Reply { request: RequestId(1), answer: Ok(Answer::Done) }));
     assert_eq!(syft.forged_messages(), 1);
 }
 
@@ -251,8 +282,8 @@ fn me_answers_requests_and_refuses_commands_it_cannot_take() {
 fn a_worker_keeps_no_pointer_into_mes_store_or_its_own() {
     let mut bob = Worker::new("bob");
     for (id, location) in [(1, ME), (2, "bob")] {
-        let object = WireObject::Pointer { location: location.into(), id_at_location: 9 };
-        bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id, object })));
-        assert!(matches!(bob.object(id), Some(Stored::Error(Error::MalformedMessage { .. }))));
+        let object = WireObject::Pointer { location: location.into(), id_at_location: ObjectId(9) };
+        bob.handle(ME, Envelope::new(ME, "bob", Body::Command(Command::Store { id: ObjectId(id), object })));
+        assert!(matches!(bob.object(ObjectId(id)), Some(Stored::Error(Error::MalformedMessage { .. }))));
     }
 }

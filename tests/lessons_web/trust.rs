@@ -4,6 +4,7 @@
 
 use minisyft::federated::{Aggregation, Config, Federation};
 use minisyft::protocol::{Body, Command, Envelope, ObjectKind, Query, ME};
+use minisyft::RequestId;
 use minisyft::{Syft, Tensor};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -30,8 +31,8 @@ async fn secure_worker_can_average_but_cannot_take_bobs_data_over_web_workers() 
     federation.round().await.unwrap();
     let data = federation.shards[0].data.id_at_location();
     let get = |request| Body::Request { request, query: Query::Get { id: data, expected: ObjectKind::Tensor } };
-    transport.misbehave("secure_worker", Envelope::new("secure_worker", "bob", get(1)), false);
-    transport.misbehave("secure_worker", Envelope::new(ME, "bob", get(2)), false);
+    transport.misbehave("secure_worker", Envelope::new("secure_worker", "bob", get(RequestId(1))), false);
+    transport.misbehave("secure_worker", Envelope::new(ME, "bob", get(RequestId(2))), false);
     transport.misbehave(
         "secure_worker",
         Envelope::new("secure_worker", "bob", Body::Command(Command::Delete { id: data })),
@@ -54,7 +55,8 @@ async fn secure_worker_can_average_but_cannot_take_bobs_data_over_web_workers() 
     assert!(refusals.iter().any(|e| e.contains("claimed to come from me")), "{refusals:?}");
 
     // A forged reply on alice's channel, claiming to be bob's, is dropped by the page.
-    let forged = Envelope::new("bob", ME, Body::Reply { request: 1, answer: Ok(minisyft::protocol::Answer::Done) });
+    let forged =
+        Envelope::new("bob", ME, Body::Reply { request: RequestId(1), answer: Ok(minisyft::protocol::Answer::Done) });
     transport.misbehave("alice", forged, true);
     assert!(eventually(|| syft.forged_messages() == 1).await);
 

@@ -8,6 +8,7 @@ use minisyft::playground::partition::{partition, Partition};
 use minisyft::protocol::MessageKind;
 use minisyft::rng::Rng;
 use minisyft::tensor::Elementwise;
+use minisyft::ObjectId;
 use minisyft::{Error, Tensor};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -64,15 +65,23 @@ fn a_malformed_plan_is_a_typed_error() {
     let bob = syft.create_worker("bob").unwrap();
     let x = Tensor::from([1.0]).send(&bob).unwrap();
     let cases = [
-        Plan { inputs: 1, steps: vec![PlanStep::Op { out: 1, op: Op::Neg { input: 7 } }], outputs: vec![1] },
-        Plan { inputs: 1, steps: vec![PlanStep::Op { out: 1 << 40, op: Op::Neg { input: 0 } }], outputs: vec![] },
+        Plan {
+            inputs: 1,
+            steps: vec![PlanStep::Op { out: ObjectId(1), op: Op::Neg { input: ObjectId(7) } }],
+            outputs: vec![ObjectId(1)],
+        },
+        Plan {
+            inputs: 1,
+            steps: vec![PlanStep::Op { out: ObjectId(1 << 40), op: Op::Neg { input: ObjectId(0) } }],
+            outputs: vec![],
+        },
         Plan {
             inputs: 1,
             steps: vec![PlanStep::ForEachBatch {
-                data: 0,
-                target: 0,
-                x: 1,
-                y: 2,
+                data: ObjectId(0),
+                target: ObjectId(0),
+                x: ObjectId(1),
+                y: ObjectId(2),
                 batch_size: 1,
                 epochs: 1 << 40,
                 body: 0,

@@ -16,7 +16,7 @@ struct Run {
     reports: Vec<PlaygroundRound>,
     parameters: Vec<Vec<f32>>,
     /// Who sent `me` tensor bytes, and how many.
-    senders_to_me: std::collections::BTreeMap<String, usize>,
+    senders_to_me: std::collections::BTreeMap<minisyft::WorkerId, usize>,
 }
 
 /// `rounds` rounds of 5 IID clients on the gauss data, with a `server` worker; `before` may
@@ -75,7 +75,7 @@ fn only_the_aggregate_reaches_me_in_the_private_modes() {
     let secure = check(Aggregation::Secure, 1, |_| {});
     assert!(secure.reports[0].client_losses.is_empty());
     // The committee: the server and the first two participants, each sending shares only.
-    let committee: Vec<&str> = secure.senders_to_me.keys().map(String::as_str).collect();
+    let committee: Vec<&str> = secure.senders_to_me.keys().map(minisyft::WorkerId::as_str).collect();
     assert_eq!(committee, ["client_0", "client_1", "server"]);
     let dp = check(Aggregation::DifferentialPrivacy { clip: 1.0, noise: 0.5 }, 1, |_| {});
     assert_eq!(dp.senders_to_me.keys().collect::<Vec<_>>(), ["server"]);

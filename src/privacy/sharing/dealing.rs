@@ -5,7 +5,7 @@
 use super::{mechanisms, sharing, SharedTensor};
 use crate::client::{Pointer, WorkerHandle};
 use crate::error::Result;
-use crate::protocol::Command;
+use crate::protocol::{Command, ObjectId, WorkerId};
 use crate::tensor::Tensor;
 
 impl SharedTensor {
@@ -59,8 +59,8 @@ impl SharedTensor {
                 None => None,
             };
             let input = fixed.as_ref().unwrap_or(pointer);
-            let ids: Vec<u64> = holders.iter().map(|_| syft.fresh_id()).collect();
-            let holders_and_ids = holders.iter().zip(&ids).map(|(h, id)| (h.id().to_owned(), *id)).collect();
+            let ids: Vec<ObjectId> = holders.iter().map(|_| syft.fresh_id()).collect();
+            let holders_and_ids = holders.iter().zip(&ids).map(|(h, id)| (h.id().into(), *id)).collect();
             owner.post(Command::Share { input: input.id_at_location(), holders: holders_and_ids });
             // The fixed-precision copy is deleted after the Share command that reads it.
             posted.push((ids, fixed));
@@ -70,7 +70,7 @@ impl SharedTensor {
         // An owner that could not share (its value has no fixed-precision form, say) refused the
         // command; once settled, that refusal has arrived. Its error is the one to report: the
         // holders would only say that their share was never made.
-        let owners: Vec<String> = pointers.iter().map(|p| p.location().id().to_owned()).collect();
+        let owners: Vec<WorkerId> = pointers.iter().map(|p| p.location().id().into()).collect();
         if let Some((_, error)) = syft.refusals_since(refusals).into_iter().find(|(w, _)| owners.contains(w)) {
             return Err(error);
         }

@@ -10,7 +10,7 @@ use web_sys::{ErrorEvent, MessageChannel, MessageEvent, Worker};
 
 use super::wire::{self, to_js, ToWorker};
 use crate::error::{Error, Result};
-use crate::protocol::Envelope;
+use crate::protocol::{Envelope, RequestId, WorkerId};
 use crate::runtime::{Event, MessageEvent as Trace, Sink, Transport};
 
 mod flush;
@@ -40,7 +40,7 @@ struct State {
     module_url: Option<String>,
     module: Option<js_sys::Promise>,
     sink: Option<Sink>,
-    workers: BTreeMap<String, Handle>,
+    workers: BTreeMap<WorkerId, Handle>,
     timeout_ms: f64,
     watchdog: Option<(i32, Closure<dyn FnMut()>)>,
     /// Envelopes posted in this turn of the event loop, in order, sent together by `flush`.
@@ -198,12 +198,12 @@ impl WebWorkers {
             handle.worker.terminate();
             state.sink.clone()
         };
-        let others: Vec<String> = self.state.borrow().workers.keys().cloned().collect();
+        let others: Vec<WorkerId> = self.state.borrow().workers.keys().cloned().collect();
         for other in others {
-            self.send(&other, ToWorker::PeerGone { peer: worker.to_owned(), reason: reason.clone() });
+            self.send(&other, ToWorker::PeerGone { peer: worker.into(), reason: reason.clone() });
         }
         if let Some(sink) = sink {
-            sink(Event::WorkerGone { worker: worker.to_owned(), reason });
+            sink(Event::WorkerGone { worker: worker.into(), reason });
         }
     }
 
@@ -245,7 +245,7 @@ impl WebWorkers {
     /// Asks every worker for its wasm memory; [`WebWorkers::memory_bytes`] has the answers once
     /// they are in (a ping: a worker busy training answers after its current message).
     pub fn measure_memory(&self) {
-        let names: Vec<String> = self.state.borrow().workers.keys().cloned().collect();
+        let names: Vec<WorkerId> = self.state.borrow().workers.keys().cloned().collect();
         for name in names {
             self.send(&name, ToWorker::Ping);
         }
@@ -283,7 +283,7 @@ impl Transport for WebWorkers {
     fn spawn(&self, name: &str) -> Result<()> {
         let script = self.state.borrow().script_url.clone();
         let worker = Worker::new(&script)
-            .map_err(|e| Error::WorkerGone { worker: name.to_owned(), reason: format!("could not start: {e:?}") })?;
+            .map_err(|e| Error::WorkerGone { worker: name.into(), reason: format!("could not start: {e:?}") })?;
         // The handlers hold the transport weakly: dropping the client terminates its workers.
         let on_message = {
             let weak = self.weak();
@@ -325,15 +325,15 @@ impl Transport for WebWorkers {
             waiting_since: None,
             ping_sent: None,
         };
-        self.state.borrow_mut().workers.insert(name.to_owned(), handle);
+        self.state.borrow_mut().workers.insert(name.into(), handle);
         Ok(())
     }
 
-    fn inspect(&self, worker: &str, token: u64) {
+    fn inspect(&self, worker: &str, token: RequestId) {
         if !self.state.borrow().workers.contains_key(worker) {
             let reason = "no such worker".to_owned();
-            let entries = Err(Error::WorkerGone { worker: worker.to_owned(), reason });
-            self.emit(Event::Inspection { worker: worker.to_owned(), token, entries });
+            let entries = Err(Error::WorkerGone { worker: worker.into(), reason });
+            self.emit(Event::Inspection { worker: worker.into(), token, entries });
             return;
         }
         if let Some(handle) = self.state.borrow_mut().workers.get_mut(worker) {
@@ -348,7 +348,7 @@ impl Transport for WebWorkers {
     fn connect(&self, a: &str, b: &str) -> Result<()> {
         let channel = MessageChannel::new().map_err(|e| Error::browser("make a MessageChannel", e))?;
         for (worker, peer, port) in [(a, b, channel.port1()), (b, a, channel.port2())] {
-            let (js, transfer) = to_js(ToWorker::Connect { peer: peer.to_owned() })?;
+            let (js, transfer) = to_js(ToWorker::Connect { peer: peer.into() })?;
             transfer.push(&port);
             self.send_js(worker, js, transfer);
         }

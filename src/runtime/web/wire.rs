@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::protocol::binary::{self, Payloads};
-use crate::protocol::{Envelope, Inspected, Listed, Payload, Values, WorkerId};
+use crate::protocol::{Envelope, Inspected, Listed, Payload, RequestId, Values, WorkerId};
 use crate::runtime::MessageEvent;
 
 /// Page → worker.
@@ -34,7 +34,7 @@ pub enum ToWorker {
     Hang { millis: f64 },
     /// The simulation's privileged view: answer with the whole store (`FromWorker::Inspection`).
     /// Not an envelope: no party of the protocol can send it.
-    Inspect { token: u64 },
+    Inspect { token: RequestId },
     /// Test hook: behave as a compromised worker would and send `envelope` as it is — over the
     /// port to `envelope.to`, or to the page when `to_page` — whatever it claims.
     Misbehave { envelope: Envelope, to_page: bool },
@@ -62,7 +62,7 @@ pub enum FromWorker {
     },
     /// The answer to `ToWorker::Inspect`.
     Inspection {
-        token: u64,
+        token: RequestId,
         entries: Vec<Inspected>,
     },
 }

@@ -10,14 +10,14 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 
 use super::wire::{self, from_js, FromWorker, PeerMessage, ToWorker};
 use crate::limits::MAX_BATCH;
-use crate::protocol::{Body, Command, Envelope, ME};
+use crate::protocol::{Body, Command, Envelope, WorkerId, ME};
 use crate::runtime::MessageEvent as Trace;
 use crate::worker::Worker;
 
 struct State {
     scope: DedicatedWorkerGlobalScope,
     worker: Option<Worker>,
-    peers: BTreeMap<String, MessagePort>,
+    peers: BTreeMap<WorkerId, MessagePort>,
     /// Handlers of the peer ports, kept alive as long as the worker runs.
     port_handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
 }
@@ -168,7 +168,7 @@ fn connect(state: &Rc<RefCell<State>>, peer: &str, port: JsValue) {
     port.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     let mut state = state.borrow_mut();
     state.port_handlers.push(handler);
-    state.peers.insert(peer.to_owned(), port);
+    state.peers.insert(peer.into(), port);
     let name = state.name();
-    state.handle(ME, Envelope::new(ME, &name, Body::Command(Command::AddWorker { worker: peer.to_owned() })));
+    state.handle(ME, Envelope::new(ME, &name, Body::Command(Command::AddWorker { worker: peer.into() })));
 }

@@ -136,9 +136,9 @@ fn client_series(reports: &[PlaygroundRound], pick: fn((f64, f64, f64)) -> f64) 
 }
 
 /// The first few names, and how many more.
-fn names_in_short(names: &[String]) -> String {
+fn names_in_short(names: &[crate::ids::WorkerId]) -> String {
     const SHOWN: usize = 6;
-    let first = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    let first = names.iter().take(SHOWN).map(|n| n.as_str()).collect::<Vec<_>>().join(", ");
     match names.len().saturating_sub(SHOWN) {
         0 => first,
         more => format!("{first} and {more} more"),

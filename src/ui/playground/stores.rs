@@ -21,7 +21,7 @@ pub struct StoreSummary {
 
 impl StoreSummary {
     fn of(worker: &str, entries: &[Inspected]) -> StoreSummary {
-        let mut summary = StoreSummary { worker: worker.to_owned(), ..StoreSummary::default() };
+        let mut summary = StoreSummary { worker: worker.into(), ..StoreSummary::default() };
         for entry in entries {
             match &entry.listed {
                 Listed::Tensor(tensor) => {
@@ -78,9 +78,9 @@ pub fn playground_stores(props: &StoresProps) -> Html {
                 if gone == 0 { String::new() } else { format!(", {gone} gone") }) }</summary>
             <div class="pg-store-tiles">
                 { for props.stores.iter().map(|s| html! {
-                    <div class={classes!("pg-store", s.gone.is_some().then_some("gone"))} data-worker={s.worker.clone()}
+                    <div class={classes!("pg-store", s.gone.is_some().then_some("gone"))} data-worker={s.worker.to_string()}
                          title={s.gone.clone().unwrap_or_default()}>
-                        <strong>{ &s.worker }</strong>
+                        <strong>{ s.worker.to_string() }</strong>
                         <span>{ format!("{} tensors · {} values", s.tensors, s.values) }</span>
                         <span>{ format!("{} plan{} · {} pointer{}", s.plans, if s.plans == 1 { "" } else { "s" }, s.pointers, if s.pointers == 1 { "" } else { "s" }) }</span>
                         if s.errors > 0 { <span class="error">{ format!("{} errors", s.errors) }</span> }

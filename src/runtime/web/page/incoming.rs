@@ -44,11 +44,11 @@ impl WebWorkers {
                 self.heard_from(name, matches!(envelope.body, crate::protocol::Body::Reply { .. }));
                 self.emit(Event::Message(Trace::of(&envelope)));
                 // The channel says who sent it: the client checks the envelope's claim against it.
-                self.emit(Event::Deliver { channel: name.to_owned(), envelope });
+                self.emit(Event::Deliver { channel: name.into(), envelope });
             }
             FromWorker::Inspection { token, entries } => {
                 self.heard_from(name, true);
-                self.emit(Event::Inspection { worker: name.to_owned(), token, entries: Ok(entries) });
+                self.emit(Event::Inspection { worker: name.into(), token, entries: Ok(entries) });
             }
             FromWorker::Trace(trace) => {
                 self.heard_from(name, false);
@@ -70,7 +70,7 @@ impl WebWorkers {
     fn on_ready(&self, name: &str) {
         let mut state = self.state.borrow_mut();
         let Some(handle) = state.workers.get_mut(name) else { return };
-        let _ = wire::post(&handle.worker, ToWorker::Init { name: name.to_owned() });
+        let _ = wire::post(&handle.worker, ToWorker::Init { name: name.into() });
         for (js, transfer) in handle.queue.drain(..) {
             let _ = handle.worker.post_message_with_transfer(&js, &transfer);
         }
