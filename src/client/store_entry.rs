@@ -26,6 +26,18 @@ pub enum StoreObject {
     },
 }
 
+impl StoreObject {
+    /// "tensor", "pointer", "error" or "plan": what the panels call the kind of entry.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            StoreObject::Tensor(_) => "tensor",
+            StoreObject::Pointer { .. } => "pointer",
+            StoreObject::Error(_) => "error",
+            StoreObject::Plan { .. } => "plan",
+        }
+    }
+}
+
 impl StoreEntry {
     pub(crate) fn from_listed(id: ObjectId, listed: Listed) -> StoreEntry {
         let object = match listed {

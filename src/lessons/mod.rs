@@ -14,7 +14,6 @@ use std::pin::Pin;
 use crate::client::{MultiPointer, Pointer, Syft, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::federated::Federation;
-use crate::protocol::{Listed, ObjectId};
 use crate::tensor::Tensor;
 
 pub type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<String>> + 'a>>;
@@ -133,18 +132,6 @@ impl Session {
             .map(|entry| format!("{}: {}", entry.id, entry.describe(worker.id())))
             .collect();
         Ok(format!("{{{}}}", entries.join(",\n ")))
-    }
-}
-
-/// A store entry as the seed prints it.
-pub fn describe(owner: &str, id: ObjectId, listed: &Listed) -> String {
-    match listed {
-        Listed::Tensor(t) => t.to_tensor().map(|t| t.to_string()).unwrap_or_else(|e| e.to_string()),
-        Listed::Pointer { location, id_at_location } => {
-            format!("[PointerTensor | {owner}:{id} -> {location}:{id_at_location}]")
-        }
-        Listed::Error(e) => format!("Error: {e}"),
-        Listed::Plan { steps } => format!("<Plan of {steps} steps>"),
     }
 }
 

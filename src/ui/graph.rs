@@ -3,7 +3,8 @@
 
 use yew::prelude::*;
 
-use super::snapshot::{ObjectKindView, WorkerView};
+use super::snapshot::WorkerView;
+use crate::client::StoreObject;
 use crate::ids::ObjectId;
 
 const COLUMN: f64 = 170.0;
@@ -19,7 +20,7 @@ pub struct GraphProps {
 
 fn position(workers: &[WorkerView], worker: &str, id: ObjectId) -> Option<(f64, f64)> {
     let column = workers.iter().position(|w| w.id == worker)?;
-    let row = workers[column].objects.iter().position(|o| o.id == id)?;
+    let row = workers[column].objects.iter().position(|o| o.id() == id)?;
     Some((10.0 + column as f64 * COLUMN, TOP + row as f64 * ROW))
 }
 
@@ -32,8 +33,8 @@ pub fn pointer_graph(props: &GraphProps) -> Html {
     let mut arrows = Vec::new();
     for worker in workers {
         for object in &worker.objects {
-            if let ObjectKindView::Pointer { location, id_at_location } = &object.kind {
-                let Some((x1, y1)) = position(workers, &worker.id, object.id) else { continue };
+            if let StoreObject::Pointer { location, id_at_location } = &object.entry.object {
+                let Some((x1, y1)) = position(workers, &worker.id, object.id()) else { continue };
                 let start = (x1 + BOX_W, y1 + BOX_H / 2.0);
                 let (end, dangling) = match position(workers, location, *id_at_location) {
                     Some((x2, y2)) => ((x2, y2 + BOX_H / 2.0), false),
@@ -56,7 +57,7 @@ pub fn pointer_graph(props: &GraphProps) -> Html {
                 );
                 arrows.push(html! {
                     <path class={classes!("arrow", dangling.then_some("dangling"))} d={path}
-                          data-from={format!("{}:{}", worker.id, object.id)}
+                          data-from={format!("{}:{}", worker.id, object.id())}
                           data-to={format!("{location}:{id_at_location}")} marker-end="url(#head)" />
                 });
             }
@@ -91,11 +92,11 @@ pub fn pointer_graph(props: &GraphProps) -> Html {
                         <text class="worker-name" x={x.to_string()} y="18">{ w.id.to_string() }</text>
                         { for w.objects.iter().enumerate().map(|(r, o)| {
                             let y = TOP + r as f64 * ROW;
-                            let class = match o.kind { ObjectKindView::Tensor { .. } => "tensor", ObjectKindView::Pointer { .. } => "pointer", ObjectKindView::Error => "error", ObjectKindView::Plan { .. } => "plan" };
+                            let class = o.entry.object.kind_name();
                             html! {
                                 <g class={classes!("node", class)}>
                                     <rect x={x.to_string()} y={y.to_string()} width={BOX_W.to_string()} height={BOX_H.to_string()} rx="4" />
-                                    <text x={(x + 6.0).to_string()} y={(y + 14.0).to_string()}>{ o.id.to_string() }</text>
+                                    <text x={(x + 6.0).to_string()} y={(y + 14.0).to_string()}>{ o.id().to_string() }</text>
                                 </g>
                             }
                         }) }

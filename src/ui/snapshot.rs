@@ -2,8 +2,8 @@
 //! simulation's privileged inspector, with who may use each object), `me`'s pointers, and the
 //! latest messages (read without copying the whole log).
 
-use crate::lessons::describe;
-use crate::protocol::{Inspected, Listed, ObjectId, WorkerId, ME};
+use crate::client::{StoreEntry, StoreObject};
+use crate::protocol::{Inspected, ObjectId, WorkerId, ME};
 use crate::runtime::MessageEvent;
 use crate::Syft;
 
@@ -24,10 +24,11 @@ pub struct WorkerView {
     pub gone: Option<String>,
 }
 
+/// A store entry (the library's one type for it) and what the panels add: its text, who may use
+/// it, and which secret-shared value it is a share of.
 #[derive(Clone, PartialEq)]
 pub struct ObjectView {
-    pub id: ObjectId,
-    pub kind: ObjectKindView,
+    pub entry: StoreEntry,
     /// As the seed prints the entry.
     pub text: String,
     /// Who stored it (or asked for the op that made it), and whom it was delegated to.
@@ -37,12 +38,10 @@ pub struct ObjectView {
     pub shared_value: Option<usize>,
 }
 
-#[derive(Clone, PartialEq)]
-pub enum ObjectKindView {
-    Tensor { shape: Vec<usize> },
-    Pointer { location: WorkerId, id_at_location: ObjectId },
-    Error,
-    Plan { steps: usize },
+impl ObjectView {
+    pub fn id(&self) -> ObjectId {
+        self.entry.id
+    }
 }
 
 impl Snapshot {
@@ -62,17 +61,23 @@ impl Snapshot {
         let mut pointers: Vec<ObjectView> = syft
             .live_pointers()
             .into_iter()
-            .map(|(id, location, id_at_location)| ObjectView {
-                id,
-                text: format!("[PointerTensor | me:{id} -> {location}:{id_at_location}]"),
-                kind: ObjectKindView::Pointer { location, id_at_location },
+            .map(|(id, location, id_at_location)| {
+                let entry = StoreEntry { id, object: StoreObject::Pointer { location, id_at_location } };
+                (entry.describe(ME), entry)
+            })
+            .map(|(text, entry)| ObjectView {
+                entry,
+                text,
                 owner: ME.into(),
                 delegates: Vec::new(),
-                shared_value: shared_values.iter().position(|group| group.contains(&id)),
+                shared_value: None,
             })
             .collect();
+        for pointer in &mut pointers {
+            pointer.shared_value = shared_values.iter().position(|group| group.contains(&pointer.id()));
+        }
         // The shares of one value side by side, after the plain pointers.
-        pointers.sort_by_key(|p| (p.shared_value.map_or(0, |v| v + 1), p.id));
+        pointers.sort_by_key(|p| (p.shared_value.map_or(0, |v| v + 1), p.id()));
         let mut workers = vec![WorkerView { id: ME.into(), objects: pointers, gone: None }];
         for id in syft.worker_ids() {
             let gone = syft.gone_reason(&id);
@@ -92,12 +97,6 @@ impl Snapshot {
 
 fn object_view(worker: &str, entry: Inspected) -> ObjectView {
     let Inspected { id, listed, owner, delegates } = entry;
-    let text = describe(worker, id, &listed);
-    let kind = match listed {
-        Listed::Tensor(t) => ObjectKindView::Tensor { shape: t.shape },
-        Listed::Pointer { location, id_at_location } => ObjectKindView::Pointer { location, id_at_location },
-        Listed::Error(_) => ObjectKindView::Error,
-        Listed::Plan { steps } => ObjectKindView::Plan { steps },
-    };
-    ObjectView { id, kind, text, owner, delegates, shared_value: None }
+    let entry = StoreEntry::from_listed(id, listed);
+    ObjectView { text: entry.describe(worker), entry, owner, delegates, shared_value: None }
 }

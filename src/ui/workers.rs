@@ -2,7 +2,8 @@
 
 use yew::prelude::*;
 
-use super::snapshot::{ObjectKindView, WorkerView};
+use super::snapshot::WorkerView;
+use crate::client::StoreObject;
 use crate::protocol::ME;
 
 #[derive(Properties, PartialEq)]
@@ -34,15 +35,16 @@ fn worker_card(worker: &WorkerView) -> Html {
             if worker.objects.is_empty() && worker.gone.is_none() { <p class="empty">{ "{}" }</p> }
             <ul>
                 { for worker.objects.iter().map(|object| {
-                    let (class, value) = match &object.kind {
-                        ObjectKindView::Tensor { shape } => ("tensor", html! {
-                            <><code class="value">{ &object.text }</code><span class="shape">{ format!("{shape:?}") }</span></>
-                        }),
-                        ObjectKindView::Pointer { location, id_at_location } => ("pointer", html! {
+                    let class = object.entry.object.kind_name();
+                    let value = match &object.entry.object {
+                        StoreObject::Tensor(tensor) => html! {
+                            <><code class="value">{ &object.text }</code><span class="shape">{ format!("{:?}", tensor.shape()) }</span></>
+                        },
+                        StoreObject::Pointer { location, id_at_location } => html! {
                             <code class="value">{ format!("-> {location}:{id_at_location}") }</code>
-                        }),
-                        ObjectKindView::Error => ("error", html! { <code class="value">{ &object.text }</code> }),
-                        ObjectKindView::Plan { steps } => ("plan", html! { <code class="value">{ format!("plan of {steps} steps") }</code> }),
+                        },
+                        StoreObject::Error(_) => html! { <code class="value">{ &object.text }</code> },
+                        StoreObject::Plan { steps } => html! { <code class="value">{ format!("plan of {steps} steps") }</code> },
                     };
                     let access = match (object.owner.as_str(), object.delegates.as_slice()) {
                         (ME, []) => String::new(),
@@ -50,8 +52,8 @@ fn worker_card(worker: &WorkerView) -> Html {
                         (owner, delegates) => format!("owner: {owner}, shared with {}", delegates.join(", ")),
                     };
                     html! {
-                        <li class={classes!("object", class)} data-id={object.id.to_string()} data-owner={object.owner.to_string()}>
-                            <span class="id">{ object.id.to_string() }</span>{ value }
+                        <li class={classes!("object", class)} data-id={object.id().to_string()} data-owner={object.owner.to_string()}>
+                            <span class="id">{ object.id().to_string() }</span>{ value }
                             if !access.is_empty() { <span class="access">{ access }</span> }
                         </li>
                     }
