@@ -4,6 +4,8 @@
 //! Each is a type of its own so that an object's id cannot be passed where a request's is meant
 //! (both are numbers on the wire). The wire form is the bare value (`serde(transparent)`).
 
+#![warn(missing_docs)]
+
 use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
@@ -31,6 +33,7 @@ impl WorkerId {
         WorkerId(ME.to_string())
     }
 
+    /// The name as a string slice (what `&*id` gives too).
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -2,6 +2,8 @@
 //! any [`Transport`]. Results are awaited because a real transport is asynchronous; commands that
 //! need no answer (send, remote ops, delete) return at once, so they pipeline.
 
+#![warn(missing_docs)]
+
 mod join;
 mod model;
 mod plan;
@@ -79,7 +81,9 @@ type Listener = Rc<dyn Fn(&MessageEvent)>;
 /// Messages seen on the wire and the tensor bytes they carried, counted since the client started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Traffic {
+    /// Messages, in either direction, between any two parties.
     pub messages: u64,
+    /// Bytes of tensor values those messages carried (headers and ids left out).
     pub bytes: u64,
 }
 
@@ -133,17 +137,44 @@ impl Syft {
         Syft { shared }
     }
 
-    /// Every worker in this thread (see [`InProcess`](crate::runtime::InProcess)).
+    /// Every worker in this thread (see [`InProcess`](crate::runtime::InProcess)): each reply has
+    /// arrived by the time a request returns, so [`block_on`](crate::runtime::block_on) drives any
+    /// future at once. The seed's first lesson:
+    ///
+    /// ```
+    /// use minisyft::runtime::block_on;
+    /// use minisyft::{Syft, Tensor};
+    ///
+    /// let (syft, _runtime) = Syft::in_process(42);
+    /// let bob = syft.create_worker("bob")?;
+    /// let x = Tensor::from([1, 2, 3, 4, 5]).send(&bob)?; // x = th.tensor([1,2,3,4,5]).send(bob)
+    /// let y = Tensor::from([1, 1, 1, 1, 1]).send(&bob)?;
+    /// let z = x.add(&y)?; // computed on bob: z points at the sum there
+    /// assert_eq!(block_on(z.get())?, Tensor::from([2, 3, 4, 5, 6]));
+    /// # Ok::<(), minisyft::Error>(())
+    /// ```
     pub fn in_process(seed: u64) -> (Syft, crate::runtime::InProcess) {
         let runtime = crate::runtime::InProcess::new();
         (Syft::new(runtime.clone(), seed), runtime)
     }
 
+    /// `me`, the local worker: the owner of every pointer this client makes. It keeps no store.
     pub fn me(&self) -> WorkerHandle {
         WorkerHandle::new(self.clone(), ME)
     }
 
-    /// `sy.VirtualWorker(hook, id="bob")`: starts a worker with an empty store.
+    /// `sy.VirtualWorker(hook, id="bob")`: starts a worker with an empty store. Fails with
+    /// [`Error::WorkerExists`] when the name is taken, or when the transport cannot start it.
+    ///
+    /// ```
+    /// use minisyft::Syft;
+    ///
+    /// let (syft, _runtime) = Syft::in_process(42);
+    /// let bob = syft.create_worker("bob")?;
+    /// assert_eq!(bob.id(), "bob");
+    /// assert!(syft.create_worker("bob").is_err());
+    /// # Ok::<(), minisyft::Error>(())
+    /// ```
     pub fn create_worker(&self, id: &str) -> Result<WorkerHandle> {
         if self.shared.workers.borrow().contains(id) {
             return Err(Error::WorkerExists { worker: id.into() });
@@ -153,10 +184,12 @@ impl Syft {
         Ok(WorkerHandle::new(self.clone(), id))
     }
 
+    /// The handle of a worker created earlier (even one gone since), or `None`.
     pub fn worker(&self, id: &str) -> Option<WorkerHandle> {
         self.shared.workers.borrow().contains(id).then(|| WorkerHandle::new(self.clone(), id))
     }
 
+    /// The names of every worker created so far, sorted (`me` not among them).
     pub fn worker_ids(&self) -> Vec<WorkerId> {
         self.shared.workers.borrow().iter().cloned().collect()
     }
@@ -220,6 +253,7 @@ impl Syft {
         SlotFuture { shared: Rc::clone(&self.shared), key: token, slots: |shared| &shared.inspections }.await
     }
 
+    /// Empties the message log; [`Syft::traffic`] keeps counting.
     pub fn clear_events(&self) {
         self.shared.events.borrow_mut().clear();
     }

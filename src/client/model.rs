@@ -6,7 +6,9 @@ use crate::nn::Linear;
 
 /// A [`Linear`] whose parameters live on one worker.
 pub struct RemoteLinear {
+    /// Points at the weight, `[out_features, in_features]`.
     pub weight: Pointer,
+    /// Points at the bias, `[out_features]`, on the same worker.
     pub bias: Pointer,
 }
 
@@ -18,6 +20,7 @@ impl Linear {
 }
 
 impl RemoteLinear {
+    /// The worker that holds the parameters (`model.location`).
     pub fn location(&self) -> WorkerHandle {
         self.weight.location()
     }

@@ -10,7 +10,9 @@ use crate::tensor::{BinaryOp, Tensor};
 /// A placeholder's operand: another placeholder or a number.
 #[derive(Clone, Copy, Debug)]
 pub enum Arg {
+    /// The tensor a placeholder stands for when the plan runs.
     Slot(Slot),
+    /// A number, fixed when the plan is recorded.
     Scalar(f64),
 }
 
@@ -44,7 +46,27 @@ pub struct PlanBuilder {
 }
 
 impl PlanBuilder {
-    /// A plan of `inputs` inputs, and their placeholders.
+    /// A plan of `inputs` inputs, and their placeholders. Recording, sending and running one:
+    ///
+    /// ```
+    /// use minisyft::client::PlanBuilder;
+    /// use minisyft::runtime::block_on;
+    /// use minisyft::{Syft, Tensor};
+    ///
+    /// let (mut builder, inputs) = PlanBuilder::new(2);
+    /// let product = builder.mul(inputs[0], inputs[1]);
+    /// let result = builder.add(product, 1.0);
+    /// let plan = builder.build(&[result]);
+    ///
+    /// let (syft, _runtime) = Syft::in_process(42);
+    /// let bob = syft.create_worker("bob")?;
+    /// let plan = plan.send(&bob)?;
+    /// let x = Tensor::from([1., 2.]).send(&bob)?;
+    /// let w = Tensor::from([3., 4.]).send(&bob)?;
+    /// let outputs = block_on(plan.run_plan(&[&x, &w], 1))?; // one message to bob
+    /// assert_eq!(block_on(outputs[0].get())?, Tensor::from([4., 9.]));
+    /// # Ok::<(), minisyft::Error>(())
+    /// ```
     pub fn new(inputs: u64) -> (PlanBuilder, Vec<Slot>) {
         (PlanBuilder { inputs, steps: Vec::new(), next: ObjectId(inputs) }, (0..inputs).map(ObjectId).collect())
     }
@@ -62,14 +84,17 @@ impl PlanBuilder {
         out
     }
 
+    /// Records `lhs op rhs` for any [`BinaryOp`]; the named methods (`add`, `mul`, ...) call this.
     pub fn binary(&mut self, op: BinaryOp, lhs: Slot, rhs: impl Into<Arg>) -> Slot {
         self.op(Op::Binary { op, lhs, rhs: rhs.into().operand() })
     }
 
+    /// Records the matrix product `lhs @ rhs`.
     pub fn mm(&mut self, lhs: Slot, rhs: Slot) -> Slot {
         self.op(Op::Mm { lhs, rhs })
     }
 
+    /// Records `slot.backward()`: gradients accumulate in the inputs that require grad.
     pub fn backward(&mut self, slot: Slot) {
         self.steps.push(PlanStep::Backward { slot });
     }
@@ -79,6 +104,7 @@ impl PlanBuilder {
         self.steps.push(PlanStep::InPlace { op: InPlaceOp::Binary { op, target, rhs: rhs.into().operand() } });
     }
 
+    /// Records setting `target` to zeros in place (e.g. clearing a gradient between batches).
     pub fn zero_(&mut self, target: Slot) {
         self.steps.push(PlanStep::InPlace { op: InPlaceOp::Zero { target } });
     }
@@ -102,6 +128,8 @@ impl PlanBuilder {
         }
     }
 
+    /// The finished plan, giving the tensors at `outputs` in that order. A worker refuses a plan that
+    /// cannot run when it stores it ([`Error::InvalidPlan`]).
     pub fn build(self, outputs: &[Slot]) -> Plan {
         Plan { inputs: self.inputs, steps: self.steps, outputs: outputs.to_vec() }
     }

@@ -12,6 +12,9 @@ use crate::protocol::{
 };
 use crate::tensor::{BinaryOp, Tensor};
 
+/// PySyft's `PointerTensor`: `me`'s handle on an object stored on another worker. Ops on it run
+/// there and give a pointer to the result at once, without waiting for the worker; dropping the
+/// pointer deletes the object, unless it was fetched, sent on or moved first.
 pub struct Pointer {
     syft: Syft,
     id: ObjectId,
@@ -24,8 +27,11 @@ pub struct Pointer {
 /// mixing one in gives the seed's "common error" as a value, not a compile error.
 #[derive(Clone, Copy)]
 pub enum Operand<'a> {
+    /// An object on the same worker as the left-hand side.
     Pointer(&'a Pointer),
+    /// Always refused with [`Error::LocalTensorWithPointer`]: send the tensor first.
     Local(&'a Tensor),
+    /// A number, sent along with the op.
     Scalar(f64),
 }
 
@@ -93,18 +99,22 @@ impl Pointer {
         Pointer { syft, id, location: location.into(), id_at_location, owns: Cell::new(true) }
     }
 
+    /// This pointer's own id (`ptr.id`), under which `me` tracks it.
     pub fn id(&self) -> ObjectId {
         self.id
     }
 
+    /// The object's id in its worker's store (`ptr.id_at_location`).
     pub fn id_at_location(&self) -> ObjectId {
         self.id_at_location
     }
 
+    /// The worker that holds the object (`ptr.location`).
     pub fn location(&self) -> WorkerHandle {
         WorkerHandle::new(self.syft.clone(), &self.location)
     }
 
+    /// `me`, which holds every pointer this client makes (`ptr.owner`).
     pub fn owner(&self) -> WorkerHandle {
         self.syft.me()
     }
@@ -168,11 +178,15 @@ impl Pointer {
         }
     }
 
+    /// `self op rhs` on the worker, for any [`BinaryOp`]; the named methods (`add`, `mul`, ...) and
+    /// operators call this. It does not wait: a local or far `rhs` is refused at once, with nothing
+    /// sent, while an error on the worker (shapes that do not fit) is stored as the result.
     pub fn binary<'a>(&self, op: BinaryOp, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
         let rhs = self.operand(op.name(), rhs.into())?;
         self.execute(Op::Binary { op, lhs: self.id_at_location, rhs })
     }
 
+    /// The matrix product `self @ rhs` on the worker; like [`Pointer::binary`], it does not wait.
     pub fn mm<'a>(&self, rhs: impl Into<Operand<'a>>) -> Result<Pointer> {
         match self.operand("mm", rhs.into())? {
             crate::protocol::Operand::Object(rhs) => self.execute(Op::Mm { lhs: self.id_at_location, rhs }),
@@ -182,6 +196,7 @@ impl Pointer {
         }
     }
 
+    /// `loss.backward()` on the worker; waits until it is done, and fails with its error.
     pub async fn backward(&self) -> Result<()> {
         self.check_owned()?;
         expect_done(self.syft.request(&self.location, Query::Backward { id: self.id_at_location }).await?)
@@ -193,6 +208,7 @@ impl Pointer {
         expect_done(self.syft.request(&self.location, Query::InPlace { op }).await?)
     }
 
+    /// Sets the remote tensor to zeros in place; waits for the worker's answer.
     pub async fn zero_(&self) -> Result<()> {
         self.check_owned()?;
         let op = InPlaceOp::Zero { target: self.id_at_location };
@@ -211,7 +227,22 @@ impl Pointer {
         }
     }
 
-    /// `ptr.get()`: brings the tensor back and removes it from the worker.
+    /// `ptr.get()`: brings the tensor back and removes it from the worker; waits for its answer.
+    /// The pointer owns nothing afterwards, so a second `get` fails with
+    /// [`Error::PointerReleased`].
+    ///
+    /// ```
+    /// use minisyft::runtime::block_on;
+    /// use minisyft::{Syft, Tensor};
+    ///
+    /// let (syft, _runtime) = Syft::in_process(42);
+    /// let bob = syft.create_worker("bob")?;
+    /// let x = Tensor::from([1., 2.]).send(&bob)?;
+    /// assert_eq!(block_on(x.get())?, Tensor::from([1., 2.]));
+    /// assert!(!x.owns_object());
+    /// assert!(block_on(x.get()).is_err());
+    /// # Ok::<(), minisyft::Error>(())
+    /// ```
     pub async fn get(&self) -> Result<Tensor> {
         match self.fetch(ObjectKind::Tensor).await? {
             WireObject::Tensor(tensor) => tensor.into_tensor(),
@@ -233,6 +264,24 @@ impl Pointer {
     }
 
     /// `ptr.send(alice)`: moves this pointer (not the data) to `worker`, and returns a pointer to it.
+    /// `worker` must know the data's worker ([`WorkerHandle::add_worker`]), or this fails with
+    /// [`Error::UnknownWorker`].
+    ///
+    /// ```
+    /// use minisyft::runtime::block_on;
+    /// use minisyft::{Syft, Tensor};
+    ///
+    /// let (syft, _runtime) = Syft::in_process(42);
+    /// let bob = syft.create_worker("bob")?;
+    /// let alice = syft.create_worker("alice")?;
+    /// bob.add_worker(&alice)?;
+    /// // me -> alice -> bob: alice holds a pointer to the tensor on bob.
+    /// let x = Tensor::from([1, 2, 3]).send(&bob)?.send(&alice)?;
+    /// assert_eq!(x.location(), alice);
+    /// block_on(x.remote_get())?; // alice fetches the data from bob
+    /// assert_eq!(block_on(x.get())?, Tensor::from([1, 2, 3]));
+    /// # Ok::<(), minisyft::Error>(())
+    /// ```
     pub fn send(&self, worker: &WorkerHandle) -> Result<Pointer> {
         self.check_owned()?;
         self.syft.check_alive(worker.id())?;
@@ -328,6 +377,7 @@ pub struct MultiPointer {
 }
 
 impl MultiPointer {
+    /// One pointer per worker, in the order they were given.
     pub fn pointers(&self) -> &[Pointer] {
         &self.pointers
     }

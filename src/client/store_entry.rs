@@ -5,23 +5,47 @@ use crate::ids::{ObjectId, WorkerId};
 use crate::protocol::Listed;
 use crate::tensor::Tensor;
 
-/// One entry of a worker's store, as `me` may see it.
+/// One entry of a worker's store, as `me` may see it: what `bob._objects` lists.
+///
+/// ```
+/// use minisyft::runtime::block_on;
+/// use minisyft::{Syft, Tensor};
+///
+/// let (syft, _runtime) = Syft::in_process(42);
+/// let bob = syft.create_worker("bob")?;
+/// let x = Tensor::from([1, 2, 3]).send(&bob)?;
+/// let objects = block_on(bob.objects())?;
+/// assert_eq!(objects.len(), 1);
+/// assert_eq!(objects[0].id, x.id_at_location());
+/// assert_eq!(objects[0].tensor(), Some(&Tensor::from([1, 2, 3])));
+/// assert_eq!(objects[0].describe("bob"), "tensor([1, 2, 3])");
+/// # Ok::<(), minisyft::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoreEntry {
+    /// The key in the worker's store (a pointer's `id_at_location`).
     pub id: ObjectId,
+    /// What is stored there.
     pub object: StoreObject,
 }
 
+/// What a store entry holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoreObject {
+    /// A copy of the tensor's values, `requires_grad` and gradient.
     Tensor(Tensor),
+    /// A pointer the worker holds, to an object on `location` (a link of a pointer chain).
     Pointer {
+        /// The worker it points into.
         location: WorkerId,
+        /// The object's id there.
         id_at_location: ObjectId,
     },
     /// Raised while computing this entry, kept in its place.
     Error(Error),
+    /// A plan sent with [`Plan::send`](crate::protocol::Plan::send).
     Plan {
+        /// How many steps it records.
         steps: usize,
     },
 }
@@ -52,6 +76,7 @@ impl StoreEntry {
         StoreEntry { id, object }
     }
 
+    /// The tensor, when the entry is one.
     pub fn tensor(&self) -> Option<&Tensor> {
         match &self.object {
             StoreObject::Tensor(tensor) => Some(tensor),
@@ -67,6 +92,7 @@ impl StoreEntry {
         }
     }
 
+    /// The stored error, when computing the entry failed (e.g. a remote op on shapes that do not fit).
     pub fn error(&self) -> Option<&Error> {
         match &self.object {
             StoreObject::Error(error) => Some(error),

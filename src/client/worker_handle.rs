@@ -7,6 +7,8 @@ use super::{expect_done, StoreEntry, Syft};
 use crate::error::{Error, Result};
 use crate::protocol::{Answer, Body, Command, Query, WorkerId, ME};
 
+/// A worker, as `bob` is in the seed: what tensors are sent to. Cheap to clone; two handles are
+/// equal when they name the same worker.
 #[derive(Clone)]
 pub struct WorkerHandle {
     syft: Syft,
@@ -18,14 +20,17 @@ impl WorkerHandle {
         WorkerHandle { syft, id: id.into() }
     }
 
+    /// The worker's name (`bob.id`).
     pub fn id(&self) -> &str {
         &self.id
     }
 
+    /// The client this handle talks through.
     pub fn syft(&self) -> &Syft {
         &self.syft
     }
 
+    /// True for `me`, the local worker, which keeps no store.
     pub fn is_me(&self) -> bool {
         self.id == ME
     }

@@ -1,7 +1,7 @@
 //! Federated training of the seed's toy linear model, in four modes (one loop; `modes.rs` has
 //! what differs):
 //!
-//! - [`Aggregation::SendGet`] (seed In[57]): the model goes to each worker, trains on its data,
+//! - [`Aggregation::SendGet`] (seed In\[57\]): the model goes to each worker, trains on its data,
 //!   and comes back to `me` with its gradients — so `me` sees every worker's model.
 //! - [`Aggregation::UntrustedServer`] (the final project): each worker trains its own copy; the
 //!   copies move worker to worker to the `secure_worker`, are averaged there, and only the average

@@ -8,11 +8,14 @@ use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::tensor::{Elementwise, Tensor};
 
+/// A stack of [`Linear`] layers with an activation between them, for one [`Task`].
 #[derive(Clone, Debug)]
 pub struct Mlp {
+    /// Input layer first; the last has one output.
     pub layers: Vec<Linear>,
     /// Between hidden layers: `Tanh` or `Relu`.
     pub activation: Elementwise,
+    /// Decides the output function, the loss and the score.
     pub task: Task,
 }
 
@@ -88,6 +91,7 @@ impl Mlp {
         }
     }
 
+    /// Every layer's weight and bias, in layer order (handles sharing the model's storage).
     pub fn parameters(&self) -> Vec<Tensor> {
         self.layers.iter().flat_map(Linear::parameters).collect()
     }

@@ -1,6 +1,8 @@
 //! The little of `torch.nn` and `torch.optim` the seed uses: `Linear`, plain SGD and the summed
 //! squared error.
 
+#![warn(missing_docs)]
+
 mod mlp;
 
 pub use mlp::{accuracy, binary_cross_entropy, r_squared, Mlp, Task};
@@ -29,6 +31,7 @@ impl Linear {
         Ok(Linear { weight, bias })
     }
 
+    /// `model(x)`: one output row per row of `input`; fails unless `input` is `[batch, in_features]`.
     pub fn forward(&self, input: &Tensor) -> Result<Tensor> {
         input.mm(&self.weight.t()?)?.add(&self.bias)
     }
@@ -52,10 +55,13 @@ impl Linear {
 /// `optim.SGD(params, lr)` without momentum.
 pub struct Sgd {
     parameters: Vec<Tensor>,
+    /// The learning rate; it may be changed between steps.
     pub lr: f64,
 }
 
 impl Sgd {
+    /// Optimizes `parameters` (e.g. [`Linear::parameters`]): they share storage with the model, so
+    /// [`Sgd::step`] updates the model in place.
     pub fn new(parameters: Vec<Tensor>, lr: f64) -> Sgd {
         Sgd { parameters, lr }
     }

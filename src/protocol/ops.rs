@@ -153,7 +153,8 @@ macro_rules! op_plan_methods {
 }
 pub(crate) use op_plan_methods;
 
-/// Where [`Op::every`] takes each op's public parameters from: a generator draws them at random.
+/// Where [`Op::every`](crate::protocol::Op::every) takes each op's public parameters from: a
+/// generator draws them at random.
 pub trait ParameterSource {
     fn float(&mut self) -> f64;
     fn integer(&mut self) -> i64;

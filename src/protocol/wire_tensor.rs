@@ -45,8 +45,9 @@ impl Values {
 
 /// A tensor on the wire: shape, dtype, values and the leaf's autograd state. The values are not
 /// part of the serde form: a transport carries them beside the message (the Web Worker transport
-/// as transferred typed arrays, see [`Envelope::payloads_mut`]), so that no tensor is ever encoded
-/// number by number.
+/// as transferred typed arrays, see
+/// [`Envelope::payloads_mut`](crate::protocol::Envelope::payloads_mut)), so that no tensor is ever
+/// encoded number by number.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct WireTensor {
     pub shape: Vec<usize>,

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 
 /// How a tensor was computed: the op and the inputs its gradient needs.
 #[derive(Clone)]
-pub enum GradFn {
+pub(crate) enum GradFn {
     Binary { op: BinaryOp, lhs: Tensor, rhs: Tensor },
     Scalar { op: BinaryOp, input: Tensor, scalar: f32, scalar_first: bool },
     Neg { input: Tensor },

@@ -1,9 +1,11 @@
 //! Tensors: n-dimensional `f32` or `i64` values with PyTorch's reverse-mode autograd.
 //!
 //! A [`Tensor`] is a cheap handle (`Rc`) to a node: shared storage, a `requires_grad` flag, an
-//! accumulated `.grad`, and the [`GradFn`](backprop::GradFn) that made it. `.data()` and
+//! accumulated `.grad`, and the record of the op that made it (`grad_fn`). `.data()` and
 //! `.detach()` share the storage but not the history, so `w.data().sub_(..)` updates `w` in place
 //! exactly as `weights.data.sub_(...)` does in the seed.
+
+#![warn(missing_docs)]
 
 mod backprop;
 mod display;
@@ -16,7 +18,7 @@ use std::rc::Rc;
 use ndarray::{ArrayD, IxDyn};
 
 use crate::error::{Error, Result};
-pub use backprop::GradFn;
+pub(crate) use backprop::GradFn;
 pub(crate) use ops::binary_operators;
 pub use ops::Rhs;
 pub(crate) use storage::{binary_functions, elementwise_functions};
@@ -34,6 +36,19 @@ fn next_node_id() -> u64 {
     })
 }
 
+/// `th.tensor(...)`: a handle on values and their autograd history. Cloning the handle shares
+/// everything (as assigning a tensor does in Python); [`Tensor::deep_clone`] copies the values.
+///
+/// ```
+/// use minisyft::Tensor;
+///
+/// let x = Tensor::from([1., 2., 3.]).requiring_grad()?;
+/// let y = x.mul(&x)?.sum();
+/// y.backward()?;
+/// assert_eq!(x.grad().unwrap().to_f32_vec(), vec![2., 4., 6.]);
+/// assert_eq!(Tensor::from([[1, 2], [3, 4]]).shape(), vec![2, 2]);
+/// # Ok::<(), minisyft::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Tensor {
     node: Rc<Node>,
@@ -119,6 +134,7 @@ impl Tensor {
         Tensor::from_storage(Storage::F32(ArrayD::from_elem(IxDyn(&[]), value)))
     }
 
+    /// `th.zeros(shape)`: a float tensor of zeros.
     pub fn zeros(shape: &[usize]) -> Tensor {
         Tensor::from_storage(Storage::F32(ArrayD::zeros(IxDyn(shape))))
     }
@@ -130,6 +146,8 @@ impl Tensor {
         Ok(self)
     }
 
+    /// `x.requires_grad = ...` (every clone of the handle sees it); fails with
+    /// [`Error::IntegerRequiresGrad`] for an integer tensor.
     pub fn set_requires_grad(&self, requires_grad: bool) -> Result<()> {
         if requires_grad && self.dtype() != DType::Float32 {
             return Err(Error::IntegerRequiresGrad { dtype: self.dtype().to_string() });
@@ -138,6 +156,7 @@ impl Tensor {
         Ok(())
     }
 
+    /// Whether ops on this tensor record history for `backward`.
     pub fn requires_grad(&self) -> bool {
         self.node.requires_grad.get()
     }
@@ -147,7 +166,8 @@ impl Tensor {
         self.node.grad_fn.is_none()
     }
 
-    pub fn grad_fn(&self) -> Option<&GradFn> {
+    /// The op that made this tensor, when it was made from a tensor that requires grad.
+    pub(crate) fn grad_fn(&self) -> Option<&GradFn> {
         self.node.grad_fn.as_ref()
     }
 
@@ -156,6 +176,7 @@ impl Tensor {
         self.node.grad.borrow().clone()
     }
 
+    /// Replaces `.grad` (`None` forgets it), as assigning `x.grad` does.
     pub fn set_grad(&self, grad: Option<Tensor>) {
         *self.node.grad.borrow_mut() = grad;
     }
@@ -179,19 +200,21 @@ impl Tensor {
         self.data()
     }
 
+    /// The size of each dimension (`x.shape`); empty for a 0-dimensional tensor.
     pub fn shape(&self) -> Vec<usize> {
         self.node.storage.borrow().shape().to_vec()
     }
 
+    /// `torch.float32` or `torch.int64`.
     pub fn dtype(&self) -> DType {
         self.node.storage.borrow().dtype()
     }
 
+    /// The number of elements, PyTorch's `numel()`.
     pub fn numel(&self) -> usize {
         self.node.storage.borrow().len()
     }
 
-    /// Lends the values to `f` without copying them.
     /// The storage itself when nothing else holds this tensor or shares its storage (no copy);
     /// the tensor back otherwise.
     pub fn into_storage(self) -> std::result::Result<Storage, Tensor> {
@@ -205,6 +228,7 @@ impl Tensor {
         Ok(self.node.storage.replace(empty))
     }
 
+    /// Lends the values to `f` without copying them.
     pub fn with_storage<R>(&self, f: impl FnOnce(&Storage) -> R) -> R {
         f(&self.node.storage.borrow())
     }

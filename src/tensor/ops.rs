@@ -7,7 +7,9 @@ use crate::error::{Error, Result};
 /// The right-hand side of an elementwise op: another tensor or a Python-style scalar.
 #[derive(Clone, Copy)]
 pub enum Rhs<'a> {
+    /// Broadcast against the left-hand side.
     Tensor(&'a Tensor),
+    /// Applied to every element; it keeps an integer tensor integer when it is integral (except `/`).
     Scalar(f64),
 }
 
@@ -41,6 +43,8 @@ impl Tensor {
         Tensor::with_history(storage, history)
     }
 
+    /// `self op rhs` for any [`BinaryOp`], with broadcasting; fails when the shapes do not broadcast.
+    /// The named methods (`add`, `mul`, ...) and operators (`&a + &b`) call this.
     pub fn binary<'a>(&self, op: BinaryOp, rhs: impl Into<Rhs<'a>>) -> Result<Tensor> {
         match rhs.into() {
             Rhs::Tensor(rhs) => {
@@ -62,6 +66,7 @@ impl Tensor {
         })
     }
 
+    /// `-x`, elementwise (integers wrap).
     pub fn neg(&self) -> Tensor {
         let value = self.node.storage.borrow().neg();
         Tensor::result(value, &[self], || GradFn::Neg { input: self.clone() })
@@ -91,6 +96,7 @@ impl Tensor {
         Tensor::result(value, &[self], || GradFn::Sum { input: self.clone() })
     }
 
+    /// Mean of every element, as a 0-dimensional float tensor; fails on an empty tensor.
     pub fn mean(&self) -> Result<Tensor> {
         let value = self.node.storage.borrow().mean()?;
         Ok(Tensor::result(value, &[self], || GradFn::Mean { input: self.clone() }))
@@ -138,6 +144,7 @@ impl Tensor {
         self.node.storage.borrow_mut().assign(&name, new)
     }
 
+    /// Sets every element to zero in place (refused on a tensor that requires grad: use `.data()`).
     pub fn zero_(&self) -> Result<()> {
         self.check_in_place("zero_")?;
         let zeros = self.node.storage.borrow().zeros_like();

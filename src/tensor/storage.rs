@@ -6,9 +6,12 @@ use ndarray::{ArrayD, Axis, Ix2, IxDyn, Zip};
 
 use crate::error::{Error, Result};
 
+/// A tensor's element type; it prints as PyTorch's (`torch.float32`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DType {
+    /// `torch.float32`, what float literals and every op on floats give.
     Float32,
+    /// `torch.int64`, what integer literals give; arithmetic on it wraps on overflow.
     Int64,
 }
 
@@ -21,9 +24,14 @@ impl std::fmt::Display for DType {
     }
 }
 
+/// A tensor's values without history: an ndarray of one [`DType`]. Reach it with
+/// [`Tensor::with_storage`](crate::Tensor::with_storage) or
+/// [`Tensor::into_storage`](crate::Tensor::into_storage).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Storage {
+    /// Float values ([`DType::Float32`]).
     F32(ArrayD<f32>),
+    /// Integer values ([`DType::Int64`]).
     I64(ArrayD<i64>),
 }
 
@@ -64,6 +72,7 @@ macro_rules! binary_enum {
             /// Every elementwise binary op.
             pub const ALL: &'static [BinaryOp] = &[$( BinaryOp::$variant ),*];
 
+            /// Its name as a method (`add`), on tensors, pointers and plans alike.
             pub fn name(self) -> &'static str {
                 match self {
                     $( BinaryOp::$variant => stringify!($method), )*
@@ -157,6 +166,7 @@ macro_rules! elementwise_enum {
                 }
             }
 
+            /// The function's value at `x`.
             pub fn apply(self, x: f32) -> f32 {
                 match self {
                     $( Elementwise::$variant => {
@@ -222,6 +232,7 @@ pub(crate) fn zip_broadcast<A: Copy, B: Copy>(
 }
 
 impl Storage {
+    /// Which of the two element types these values are.
     pub fn dtype(&self) -> DType {
         match self {
             Storage::F32(_) => DType::Float32,
@@ -229,6 +240,7 @@ impl Storage {
         }
     }
 
+    /// The size of each dimension.
     pub fn shape(&self) -> &[usize] {
         match self {
             Storage::F32(a) => a.shape(),
@@ -236,10 +248,12 @@ impl Storage {
         }
     }
 
+    /// The number of elements.
     pub fn len(&self) -> usize {
         self.shape().iter().product()
     }
 
+    /// True when some dimension has size 0.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -252,6 +266,8 @@ impl Storage {
         }
     }
 
+    /// `self op rhs` with broadcasting: integers stay integers except for division; mixed types give
+    /// floats. Fails when the shapes do not broadcast or the result would be too large.
     pub fn binary(&self, op: BinaryOp, rhs: &Storage) -> Result<Storage> {
         match (self, rhs) {
             (Storage::I64(a), Storage::I64(b)) if op != BinaryOp::Div => {
@@ -284,6 +300,7 @@ impl Storage {
         Storage::F32(self.to_f32().mapv(|x| f.apply(x)))
     }
 
+    /// `-x` for every element (integers wrap).
     pub fn neg(&self) -> Storage {
         match self {
             Storage::F32(a) => Storage::F32(a.mapv(|x| -x)),
@@ -291,6 +308,8 @@ impl Storage {
         }
     }
 
+    /// `x ** exponent` for every element: integers stay integers (wrapping) for a whole, non-negative
+    /// exponent, and become floats otherwise.
     pub fn pow(&self, exponent: f64) -> Storage {
         match self {
             Storage::I64(a) if exponent.fract() == 0.0 && exponent >= 0.0 => {
@@ -304,6 +323,8 @@ impl Storage {
         }
     }
 
+    /// The matrix product of two 2-D arrays; fails on another rank, inner sizes that differ, or a
+    /// product past [`MAX_MM_WORK`](crate::limits::MAX_MM_WORK) multiply-adds.
     pub fn matmul(&self, rhs: &Storage) -> Result<Storage> {
         let as_matrix = |s: &Storage| -> Result<()> {
             if s.shape().len() == 2 {
@@ -338,6 +359,7 @@ impl Storage {
         }
     }
 
+    /// The sum of every element, 0-dimensional (integers wrap).
     pub fn sum(&self) -> Storage {
         match self {
             Storage::F32(a) => Storage::F32(ArrayD::from_elem(IxDyn(&[]), a.sum())),
@@ -347,6 +369,7 @@ impl Storage {
         }
     }
 
+    /// The mean of every element as a 0-dimensional float; fails when there is none.
     pub fn mean(&self) -> Result<Storage> {
         if self.is_empty() {
             return Err(Error::Empty { what: "mean".into(), item: "element".into() });
@@ -355,6 +378,7 @@ impl Storage {
         Ok(Storage::F32(ArrayD::from_elem(IxDyn(&[]), a.sum() / a.len() as f32)))
     }
 
+    /// Rows and columns swapped (`t()`); fails past two dimensions.
     pub fn transpose(&self) -> Result<Storage> {
         if self.shape().len() > 2 {
             return Err(Error::WrongRank {
@@ -419,6 +443,7 @@ impl Storage {
         Ok(())
     }
 
+    /// Zeros of the same shape and type.
     pub fn zeros_like(&self) -> Storage {
         match self {
             Storage::F32(a) => Storage::F32(ArrayD::zeros(a.raw_dim())),
