@@ -35,6 +35,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 
 # The hostile suite again in a release build: what it refuses must also be refused with
 # arithmetic that wraps instead of panicking, and its slowest directed test runs only here.
