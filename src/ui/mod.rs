@@ -96,6 +96,47 @@ fn refused_address() -> Html {
     }
 }
 
+/// Links past the long lesson area, for keyboards and screen readers (the first Tab stop).
+#[function_component(SkipLinks)]
+fn skip_links() -> Html {
+    html! {
+    <nav class="skip-links" aria-label="skip to">
+        <a href="#lessons">{ "Skip to the lessons" }</a>
+        <a href="#training">{ "Skip to training" }</a>
+        <a href="#playground">{ "Skip to the playground" }</a>
+        <a href="#flower">{ "Skip to Flower" }</a>
+    </nav>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StorePanelsProps {
+    snapshot: Snapshot,
+}
+
+/// Beside the lessons: every store, the pointer chains between them, and the latest messages.
+#[function_component(StorePanels)]
+fn store_panels(props: &StorePanelsProps) -> Html {
+    html! {
+        <div class="side">
+            <section class="panel" aria-label="workers">
+                <h2>{ "Workers and their object stores" }</h2>
+                <p class="note inspector-note">{ "The simulation's view inside every worker, with who may use each object. In a real deployment me could not look inside a worker: it sees only what workers send back." }</p>
+                <WorkersPanel workers={props.snapshot.workers.clone()} />
+            </section>
+            <section class="panel" aria-label="pointer chains">
+                <h2>{ "Pointer chains" }</h2>
+                <PointerGraph workers={props.snapshot.workers.clone()} />
+                <p class="note">{ "An arrow goes from every pointer to the object it points at. A red dashed arrow points at an object that no longer exists — as happens to pointers still held when a lesson clears a worker's store (bob.clear_objects())." }</p>
+            </section>
+            <section class="panel" aria-label="messages">
+                <h2>{ "Messages" }</h2>
+                <MessagesPanel messages={props.snapshot.messages.clone()} total={props.snapshot.total_messages} />
+            </section>
+        </div>
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let engine = use_state(|| Engine::start(0));
@@ -165,12 +206,7 @@ pub fn app() -> Html {
 
     html! {
         <>
-        <nav class="skip-links" aria-label="skip to">
-            <a href="#lessons">{ "Skip to the lessons" }</a>
-            <a href="#training">{ "Skip to training" }</a>
-            <a href="#playground">{ "Skip to the playground" }</a>
-            <a href="#flower">{ "Skip to Flower" }</a>
-        </nav>
+        <SkipLinks />
         <header class="top">
             <h1>{ "minisyft" }</h1>
             <p class="tagline">{ "PySyft's federated-learning lesson, live: every worker below is a real Web Worker with its own object store." }</p>
@@ -183,22 +219,7 @@ pub fn app() -> Html {
                 <LessonsPanel selected={*selected} outputs={(*outputs).clone()} busy={*busy}
                               on_select={on_select} on_run={on_run} on_run_lesson={on_run_lesson} />
             </section>
-            <div class="side">
-                <section class="panel" aria-label="workers">
-                    <h2>{ "Workers and their object stores" }</h2>
-                    <p class="note inspector-note">{ "The simulation's view inside every worker, with who may use each object. In a real deployment me could not look inside a worker: it sees only what workers send back." }</p>
-                    <WorkersPanel workers={snapshot.workers.clone()} />
-                </section>
-                <section class="panel" aria-label="pointer chains">
-                    <h2>{ "Pointer chains" }</h2>
-                    <PointerGraph workers={snapshot.workers.clone()} />
-                    <p class="note">{ "An arrow goes from every pointer to the object it points at. A red dashed arrow points at an object that no longer exists — as happens to pointers still held when a lesson clears a worker's store (bob.clear_objects())." }</p>
-                </section>
-                <section class="panel" aria-label="messages">
-                    <h2>{ "Messages" }</h2>
-                    <MessagesPanel messages={snapshot.messages.clone()} total={snapshot.total_messages} />
-                </section>
-            </div>
+            <StorePanels snapshot={(*snapshot).clone()} />
             </div>
             <section class="panel training-panel" id="training" aria-label="federated training">
                 <h2>{ "Federated training of the toy model" }</h2>
