@@ -44,10 +44,11 @@ pub mod runtime;
 pub mod worker;
 
 // Built on the client: privacy (sharing, DP, the attack), federated training, the playground,
-// Flower, and the seed's lessons.
+// Flower, the notebook (the seed's Python, run), and the seed's lessons.
 pub mod federated;
 pub mod flower;
 pub mod lessons;
+pub mod notebook;
 pub mod playground;
 pub mod privacy;
 

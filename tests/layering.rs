@@ -23,6 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["federated"],
     &["playground"],
     &["flower"],
+    &["notebook"],
     &["lessons"],
     &["ui"],
 ];

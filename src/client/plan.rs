@@ -135,7 +135,7 @@ impl PlanBuilder {
     }
 }
 
-crate::protocol::ops::unary_ops!(op_plan_methods);
+crate::protocol::ops::unary_ops!(crate::protocol::ops::op_plan_methods);
 crate::tensor::elementwise_functions!(crate::protocol::ops::elementwise_plan_methods);
 crate::tensor::binary_functions!(crate::protocol::ops::binary_plan_methods);
 

@@ -202,7 +202,9 @@ impl Pointer {
         expect_done(self.syft.request(&self.location, Query::Backward { id: self.id_at_location }).await?)
     }
 
-    async fn in_place<'a>(&self, op: BinaryOp, rhs: Operand<'a>) -> Result<()> {
+    /// `self op= rhs` for any [`BinaryOp`], on the worker; waits for its answer (`add_`, `sub_`, …
+    /// call this).
+    pub async fn in_place<'a>(&self, op: BinaryOp, rhs: Operand<'a>) -> Result<()> {
         let rhs = self.operand(&format!("{}_", op.name()), rhs)?;
         let op = InPlaceOp::Binary { op, target: self.id_at_location, rhs };
         expect_done(self.syft.request(&self.location, Query::InPlace { op }).await?)
@@ -334,7 +336,7 @@ impl Pointer {
     }
 }
 
-crate::protocol::ops::unary_ops!(op_pointer_methods);
+crate::protocol::ops::unary_ops!(crate::protocol::ops::op_pointer_methods);
 crate::tensor::elementwise_functions!(crate::protocol::ops::elementwise_pointer_methods);
 crate::tensor::binary_functions!(crate::protocol::ops::binary_pointer_methods);
 

@@ -219,9 +219,9 @@ pub enum Operand {
     Scalar(f64),
 }
 
-ops::unary_ops!(op_enum);
-ops::unary_ops!(op_every);
-ops::unary_ops!(op_evaluate);
+ops::unary_ops!(crate::protocol::ops::op_enum);
+ops::unary_ops!(crate::protocol::ops::op_every);
+ops::unary_ops!(crate::protocol::ops::op_evaluate);
 
 impl Op {
     /// Every stored object the op reads, in a fixed order (left operand first).

@@ -10,8 +10,8 @@
 
 /// `Variant method "name" (parameters) |tensor| evaluation;` for each op.
 macro_rules! unary_ops {
-    ($expand:ident) => {
-        $crate::protocol::ops::$expand! {
+    ($($expand:tt)*) => {
+        $($expand)*! {
             /// `-x`.
             Neg neg "neg" () |x| Ok(x.neg());
             /// `x ** exponent`.

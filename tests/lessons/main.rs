@@ -18,6 +18,7 @@ mod federated_learning_with_untrusted_server;
 mod garbage_collection;
 mod learn_a_simple_linear_model;
 mod limits;
+mod notebook;
 mod playing_with_remote_tensors;
 mod pointer_chain_operations;
 mod privacy_modes;

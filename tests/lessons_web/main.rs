@@ -38,6 +38,8 @@ mod secret_sharing;
 #[path = "../lessons/toy_federated_learning.rs"]
 mod toy_federated_learning;
 
+#[path = "../lessons/notebook.rs"]
+mod notebook;
 #[path = "../lessons/stepper.rs"]
 mod stepper;
 

@@ -1,0 +1,389 @@
+//! The functions a cell calls by name: Python's builtins, `torch.*`, `nn.*`, `optim.*`, `F.*`
+//! and `sy.*`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::context::Context;
+use super::error::{PyError, PyErrorKind};
+use super::limits::{overflow, too_long, MAX_SEQUENCE};
+use super::operators::binary;
+use super::sequences::iterate;
+use super::value::{Model, Optimizer, Value};
+use crate::nn::{Linear, Sgd};
+use crate::tensor::{Elementwise, Tensor};
+
+type Evaluated = Result<Value, PyError>;
+
+fn keyword<'a>(keywords: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
+    keywords.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn one<'a>(name: &str, args: &'a [Value]) -> Result<&'a Value, PyError> {
+    args.first().ok_or_else(|| PyError::type_error(format!("{name}() takes exactly one argument (0 given)")))
+}
+
+fn integer(name: &str, value: &Value) -> Result<i64, PyError> {
+    value.as_i64().ok_or_else(|| {
+        PyError::type_error(format!("{name}(): '{}' object cannot be interpreted as an integer", value.type_name()))
+    })
+}
+
+fn tensor_argument<'a>(name: &str, args: &'a [Value], at: usize) -> Result<&'a Value, PyError> {
+    args.get(at).ok_or_else(|| PyError::type_error(format!("{name}() missing a tensor argument")))
+}
+
+pub async fn call_builtin(
+    context: &mut Context,
+    name: &'static str,
+    args: Vec<Value>,
+    keywords: Vec<(String, Value)>,
+) -> Evaluated {
+    match name {
+        "print" => {
+            let mut parts = Vec::new();
+            for arg in &args {
+                parts.push(super::repr::str(arg).await?);
+            }
+            let separator = match keyword(&keywords, "sep") {
+                Some(Value::Str(s)) => s.to_string(),
+                _ => " ".to_owned(),
+            };
+            let end = match keyword(&keywords, "end") {
+                Some(Value::Str(s)) => s.to_string(),
+                _ => "\n".to_owned(),
+            };
+            context.stdout.push_str(&parts.join(&separator));
+            context.stdout.push_str(&end);
+            if context.stdout.len() > MAX_SEQUENCE * 4 {
+                return Err(too_long("printed output"));
+            }
+            Ok(Value::None)
+        }
+        "range" => {
+            let numbers = args.iter().map(|a| integer("range", a)).collect::<Result<Vec<_>, _>>()?;
+            let (start, stop, step) = match numbers.as_slice() {
+                [stop] => (0, *stop, 1),
+                [start, stop] => (*start, *stop, 1),
+                [start, stop, step] => (*start, *stop, *step),
+                _ => {
+                    return Err(PyError::type_error(format!("range expected 1 to 3 arguments, got {}", numbers.len())))
+                }
+            };
+            if step == 0 {
+                return Err(PyError::new(PyErrorKind::ValueError, "range() arg 3 must not be zero"));
+            }
+            Ok(Value::Range { start, stop, step })
+        }
+        "len" => {
+            let value = one(name, &args)?;
+            let length = match value {
+                Value::Str(s) => s.chars().count(),
+                Value::Tensor(t) => t.shape().first().copied().unwrap_or(0),
+                other => iterate(other)?.len(),
+            };
+            Ok(Value::Int(i64::try_from(length).unwrap_or(i64::MAX)))
+        }
+        "zip" => {
+            let lists = args.iter().map(iterate).collect::<Result<Vec<_>, _>>()?;
+            let shortest = lists.iter().map(Vec::len).min().unwrap_or(0);
+            Ok(Value::list((0..shortest).map(|i| Value::tuple(lists.iter().map(|l| l[i].clone()).collect())).collect()))
+        }
+        "enumerate" => {
+            let items = iterate(one(name, &args)?)?;
+            let start = args.get(1).or_else(|| keyword(&keywords, "start")).and_then(Value::as_i64).unwrap_or(0);
+            Ok(Value::list(
+                items.into_iter().zip(start..).map(|(item, i)| Value::tuple(vec![Value::Int(i), item])).collect(),
+            ))
+        }
+        "list" => Ok(Value::list(match args.first() {
+            Some(value) => iterate(value)?,
+            None => Vec::new(),
+        })),
+        "tuple" => Ok(Value::tuple(match args.first() {
+            Some(value) => iterate(value)?,
+            None => Vec::new(),
+        })),
+        "str" => Ok(Value::str(match args.first() {
+            Some(value) => super::repr::str(value).await?,
+            None => String::new(),
+        })),
+        "bool" => Ok(Value::Bool(args.first().map(Value::truthy).transpose()?.unwrap_or(false))),
+        "int" => match one(name, &args)? {
+            Value::Str(s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
+                PyError::new(PyErrorKind::ValueError, format!("invalid literal for int() with base 10: '{s}'"))
+            }),
+            Value::Tensor(t) => Ok(Value::Int(t.item()? as i64)),
+            other => other
+                .as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 9.2e18)
+                .map(|f| Value::Int(f.trunc() as i64))
+                .ok_or_else(|| {
+                    PyError::type_error(format!("int() argument must be a number, not '{}'", other.type_name()))
+                }),
+        },
+        "float" => match one(name, &args)? {
+            Value::Str(s) => s.trim().parse::<f64>().map(Value::Float).map_err(|_| {
+                PyError::new(PyErrorKind::ValueError, format!("could not convert string to float: '{s}'"))
+            }),
+            Value::Tensor(t) => Ok(Value::Float(t.item()?)),
+            other => other.as_f64().map(Value::Float).ok_or_else(|| {
+                PyError::type_error(format!("float() argument must be a number, not '{}'", other.type_name()))
+            }),
+        },
+        "abs" => match one(name, &args)? {
+            Value::Int(i) => Ok(Value::Int(i.checked_abs().ok_or_else(overflow)?)),
+            Value::Float(f) => Ok(Value::Float(f.abs())),
+            other => Err(PyError::type_error(format!("bad operand type for abs(): '{}'", other.type_name()))),
+        },
+        "min" | "max" => {
+            let items = if args.len() == 1 { iterate(&args[0])? } else { args.clone() };
+            let mut best: Option<(f64, Value)> = None;
+            for item in items {
+                let number =
+                    item.as_f64().ok_or_else(|| PyError::type_error(format!("{name}() of a {}", item.type_name())))?;
+                let better = match &best {
+                    None => true,
+                    Some((b, _)) => (name == "min" && number < *b) || (name == "max" && number > *b),
+                };
+                if better {
+                    best = Some((number, item));
+                }
+            }
+            best.map(|(_, v)| v)
+                .ok_or_else(|| PyError::new(PyErrorKind::ValueError, format!("{name}() arg is an empty sequence")))
+        }
+        "sum" => {
+            let mut total = Value::Int(0);
+            for item in iterate(one(name, &args)?)? {
+                total = binary(super::ast::BinOp::Add, &total, &item)?;
+            }
+            Ok(total)
+        }
+        "round" => {
+            let value = one(name, &args)?.as_f64().ok_or_else(|| PyError::type_error("round() takes a number"))?;
+            match args.get(1).and_then(Value::as_i64) {
+                Some(digits) => {
+                    let scale = 10f64.powi(i32::try_from(digits.clamp(-20, 20)).unwrap_or(0));
+                    Ok(Value::Float((value * scale).round_ties_even() / scale))
+                }
+                None => Ok(Value::Int(value.round_ties_even() as i64)),
+            }
+        }
+        _ => call_library(context, name, args, keywords),
+    }
+}
+
+fn call_library(
+    context: &mut Context,
+    name: &'static str,
+    args: Vec<Value>,
+    keywords: Vec<(String, Value)>,
+) -> Evaluated {
+    if let Some(function) = Elementwise::ALL.iter().find(|f| f.name() == name) {
+        return match tensor_argument(name, &args, 0)? {
+            Value::Tensor(t) => Ok(Value::Tensor(t.elementwise(*function))),
+            Value::Pointer(p) => super::tensor_ops::pointer_method(p, name, &[])
+                .unwrap_or_else(|| Err(PyError::attribute("PointerTensor", name))),
+            other => Err(PyError::type_error(format!(
+                "{name}(): argument 'input' must be Tensor, not {}",
+                other.type_name()
+            ))),
+        };
+    }
+    match name {
+        "torch.tensor" | "torch.Tensor" => {
+            let data = args
+                .first()
+                .ok_or_else(|| PyError::type_error("tensor() missing 1 required positional argument: 'data'"))?;
+            let tensor = tensor_from(data, name == "torch.Tensor")?;
+            if keyword(&keywords, "requires_grad").map(Value::truthy).transpose()?.unwrap_or(false) {
+                return Ok(Value::Tensor(tensor.requiring_grad()?));
+            }
+            Ok(Value::Tensor(tensor))
+        }
+        "torch.zeros" => {
+            let dims =
+                args.iter().map(|a| a.as_i64().and_then(|i| usize::try_from(i).ok())).collect::<Option<Vec<_>>>();
+            let dims = dims.ok_or_else(|| PyError::type_error("zeros() takes sizes as integers"))?;
+            crate::limits::checked_elements(&dims)?;
+            Ok(Value::Tensor(Tensor::zeros(&dims)))
+        }
+        "torch.add" | "torch.sub" | "torch.mul" | "torch.div" | "torch.mm" | "torch.matmul" => {
+            let op = match name {
+                "torch.add" => super::ast::BinOp::Add,
+                "torch.sub" => super::ast::BinOp::Sub,
+                "torch.mul" => super::ast::BinOp::Mul,
+                "torch.div" => super::ast::BinOp::Div,
+                _ => super::ast::BinOp::MatMul,
+            };
+            binary(op, tensor_argument(name, &args, 0)?, tensor_argument(name, &args, 1)?)
+        }
+        "torch.sum" | "torch.mean" => {
+            let method = name.trim_start_matches("torch.");
+            match tensor_argument(name, &args, 0)? {
+                Value::Tensor(t) => super::tensor_ops::tensor_method(t, method, &[])
+                    .unwrap_or_else(|| Err(PyError::attribute("Tensor", method))),
+                Value::Pointer(p) => super::tensor_ops::pointer_method(p, method, &[])
+                    .unwrap_or_else(|| Err(PyError::attribute("PointerTensor", method))),
+                other => Err(PyError::type_error(format!(
+                    "{method}(): argument 'input' must be Tensor, not {}",
+                    other.type_name()
+                ))),
+            }
+        }
+        "torch.no_grad" => Ok(Value::NoGrad),
+        "torch.manual_seed" => {
+            let seed = args
+                .first()
+                .and_then(Value::as_i64)
+                .ok_or_else(|| PyError::type_error("manual_seed() takes an integer"))?;
+            context.rng = crate::rng::Rng::seeded(seed as u64);
+            Ok(Value::None)
+        }
+        "nn.Linear" => {
+            let size = |at: usize, key: &str| {
+                args.get(at)
+                    .or_else(|| keyword(&keywords, key))
+                    .and_then(Value::as_i64)
+                    .and_then(|i| usize::try_from(i).ok())
+                    .filter(|n| (1..=4096).contains(n))
+                    .ok_or_else(|| PyError::type_error(format!("Linear(): {key} must be an integer from 1 to 4096")))
+            };
+            let linear = Linear::new(size(0, "in_features")?, size(1, "out_features")?, &mut context.rng)?;
+            let model = Rc::new(Model { local: linear, remote: RefCell::new(None) });
+            context.models.retain(|m| m.strong_count() > 0);
+            context.models.push(Rc::downgrade(&model));
+            Ok(Value::Model(model))
+        }
+        "F.mse_loss" => {
+            let (prediction, target) = (tensor_argument(name, &args, 0)?, tensor_argument(name, &args, 1)?);
+            let difference = binary(super::ast::BinOp::Sub, prediction, target)?;
+            let squared = binary(super::ast::BinOp::Pow, &difference, &Value::Int(2))?;
+            match squared {
+                Value::Tensor(t) => Ok(Value::Tensor(t.mean()?)),
+                Value::Pointer(p) => Ok(Value::Pointer(Rc::new(p.mean()?))),
+                other => Err(PyError::type_error(format!("mse_loss(): expected tensors, got {}", other.type_name()))),
+            }
+        }
+        "optim.SGD" => {
+            let parameters = args
+                .first()
+                .or_else(|| keyword(&keywords, "params"))
+                .ok_or_else(|| PyError::type_error("SGD() missing 'params'"))?;
+            let parameters = iterate(parameters)?
+                .into_iter()
+                .map(|p| match p {
+                    Value::Tensor(t) => Ok(t),
+                    other => Err(PyError::type_error(format!(
+                        "optimizer can only optimize Tensors, not {}",
+                        other.type_name()
+                    ))),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let lr = args.get(1).or_else(|| keyword(&keywords, "lr")).and_then(Value::as_f64).unwrap_or(0.001);
+            let models = context
+                .models
+                .iter()
+                .filter_map(std::rc::Weak::upgrade)
+                .filter(|m| m.local.parameters().iter().any(|p| parameters.iter().any(|q| p.shares_storage_with(q))))
+                .collect();
+            Ok(Value::Optimizer(Rc::new(Optimizer { sgd: Sgd::new(parameters, lr), models })))
+        }
+        "sy.TorchHook" => Ok(Value::Hook),
+        "sy.VirtualWorker" => {
+            let id = match args.get(1).or_else(|| keyword(&keywords, "id")) {
+                Some(Value::Str(id)) => id.to_string(),
+                Some(other) => {
+                    return Err(PyError::type_error(format!(
+                        "VirtualWorker(): id must be a string, not {}",
+                        other.type_name()
+                    )))
+                }
+                None => return Err(PyError::type_error("VirtualWorker() missing the keyword argument 'id'")),
+            };
+            if id.is_empty() || id.len() > 64 || id == crate::ME {
+                return Err(PyError::new(
+                    PyErrorKind::ValueError,
+                    format!("a worker's id must be 1 to 64 characters and not 'me'; got '{id}'"),
+                ));
+            }
+            // Running the cell again gives the same worker, as the lesson expects of a re-run.
+            match context.syft.worker(&id) {
+                Some(existing) => Ok(Value::Worker(existing)),
+                None => Ok(Value::Worker(context.syft.create_worker(&id)?)),
+            }
+        }
+        _ => Err(PyError::new(PyErrorKind::NameError, format!("'{name}' is not available in this notebook"))),
+    }
+}
+
+/// `torch.tensor(data)`: nested lists of numbers; floats anywhere make a float tensor.
+fn tensor_from(data: &Value, force_float: bool) -> Result<Tensor, PyError> {
+    let mut shape = Vec::new();
+    let mut values = Vec::new();
+    let mut float = force_float;
+    flatten(data, 0, &mut shape, &mut values, &mut float)?;
+    if values.len() as u64 > crate::limits::MAX_STORE_ELEMENTS {
+        return Err(too_long("tensor"));
+    }
+    if float {
+        Ok(Tensor::from_f32(&shape, values.iter().map(|v| v.as_f64().unwrap_or_default() as f32).collect())?)
+    } else {
+        Ok(Tensor::from_i64(&shape, values.iter().map(|v| v.as_i64().unwrap_or_default()).collect())?)
+    }
+}
+
+fn flatten(
+    value: &Value,
+    depth: usize,
+    shape: &mut Vec<usize>,
+    values: &mut Vec<Value>,
+    float: &mut bool,
+) -> Result<(), PyError> {
+    if depth > 8 {
+        return Err(PyError::new(PyErrorKind::ValueError, "a tensor of more than 8 dimensions is refused"));
+    }
+    match value {
+        Value::List(_) | Value::Tuple(_) => {
+            let items = iterate(value)?;
+            match shape.get(depth) {
+                Some(expected) if *expected != items.len() => {
+                    return Err(PyError::new(
+                        PyErrorKind::ValueError,
+                        format!("expected sequence of length {expected} at dim {depth} (got {})", items.len()),
+                    ))
+                }
+                Some(_) => {}
+                None if depth == shape.len() && (values.is_empty() || depth == 0) => shape.push(items.len()),
+                None => {
+                    return Err(PyError::new(
+                        PyErrorKind::ValueError,
+                        "the nested lists of a tensor must all be as deep",
+                    ))
+                }
+            }
+            for item in &items {
+                flatten(item, depth + 1, shape, values, float)?;
+                if values.len() as u64 > crate::limits::MAX_STORE_ELEMENTS {
+                    return Err(too_long("tensor"));
+                }
+            }
+            Ok(())
+        }
+        Value::Float(_) => {
+            *float = true;
+            leaf(value, depth, shape, values)
+        }
+        Value::Int(_) | Value::Bool(_) => leaf(value, depth, shape, values),
+        other => Err(PyError::type_error(format!("tensor(): a {} is not a number", other.type_name()))),
+    }
+}
+
+fn leaf(value: &Value, depth: usize, shape: &[usize], values: &mut Vec<Value>) -> Result<(), PyError> {
+    if depth != shape.len() {
+        return Err(PyError::new(PyErrorKind::ValueError, "the nested lists of a tensor must all be as deep"));
+    }
+    values.push(value.clone());
+    Ok(())
+}

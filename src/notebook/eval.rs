@@ -1,0 +1,500 @@
+//! The tree-walking evaluator: statements and expressions over a namespace, async because a `get`
+//! waits for its worker. Every step counts against the cell's budget, and every so many steps the
+//! evaluator yields to the page (which is also when a Stop is seen).
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use super::ast::{Arg, BinOp, CmpOp, Expr, ExprKind, FPart, Stmt, StmtKind, UnaryOp};
+use super::context::Context;
+use super::error::{PyError, PyErrorKind};
+use super::limits::{overflow, too_long, MAX_CALL_DEPTH, MAX_SEQUENCE, MAX_STEPS};
+use super::operators;
+use super::sequences;
+use super::tensor_ops;
+use super::value::{Module, Value};
+use crate::client::Syft;
+use crate::rng::Rng;
+
+pub type Evaluating<'a, T> = Pin<Box<dyn Future<Output = Result<T, PyError>> + 'a>>;
+
+/// Lets the page breathe between statements: a future that resolves on a later turn of its
+/// event loop (natively, nothing to wait for).
+pub type Yielder = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = ()>>>>;
+
+/// Steps between two yields to the page.
+const STEPS_PER_YIELD: u64 = 2_000;
+
+pub enum Flow {
+    Next,
+    Break,
+    Continue,
+    Return(Value),
+}
+
+pub struct Interpreter {
+    pub context: Context,
+    pub globals: HashMap<String, Value>,
+    frames: Vec<HashMap<String, Value>>,
+    steps: u64,
+    /// Steps a cell may take (at most `MAX_STEPS`).
+    pub budget: u64,
+    pub yielder: Option<Yielder>,
+    pub stop: Rc<Cell<bool>>,
+}
+
+impl Interpreter {
+    pub fn new(syft: Syft, seed: u64) -> Interpreter {
+        Interpreter {
+            context: Context { syft, stdout: String::new(), rng: Rng::seeded(seed), models: Vec::new() },
+            globals: HashMap::new(),
+            frames: Vec::new(),
+            steps: 0,
+            budget: MAX_STEPS,
+            yielder: None,
+            stop: Rc::new(Cell::new(false)),
+        }
+    }
+
+    pub fn reset_budget(&mut self) {
+        self.steps = 0;
+        self.stop.set(false);
+        self.frames.clear();
+    }
+
+    async fn step(&mut self) -> Result<(), PyError> {
+        self.steps += 1;
+        if self.steps > self.budget {
+            return Err(PyError::new(
+                PyErrorKind::KeyboardInterrupt,
+                format!("the cell ran for more than {} steps and was stopped (is a loop endless?)", self.budget),
+            ));
+        }
+        if self.steps.is_multiple_of(STEPS_PER_YIELD) {
+            if let Some(yielder) = self.yielder.clone() {
+                yielder().await;
+            }
+        }
+        if self.stop.get() {
+            return Err(PyError::new(PyErrorKind::KeyboardInterrupt, "stopped"));
+        }
+        Ok(())
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<Value> {
+        if let Some(value) = self.frames.last().and_then(|frame| frame.get(name)) {
+            return Some(value.clone());
+        }
+        self.globals.get(name).cloned().or_else(|| super::library::builtin(name))
+    }
+
+    pub fn bind(&mut self, name: &str, value: Value) {
+        match self.frames.last_mut() {
+            Some(frame) => frame.insert(name.to_owned(), value),
+            None => self.globals.insert(name.to_owned(), value),
+        };
+    }
+
+    pub fn exec_block<'a>(&'a mut self, body: &'a [Stmt]) -> Evaluating<'a, Flow> {
+        Box::pin(async move {
+            for stmt in body {
+                match self.exec(stmt).await? {
+                    Flow::Next => {}
+                    other => return Ok(other),
+                }
+            }
+            Ok(Flow::Next)
+        })
+    }
+
+    pub fn exec<'a>(&'a mut self, stmt: &'a Stmt) -> Evaluating<'a, Flow> {
+        Box::pin(async move {
+            self.step().await.map_err(|e| e.located(stmt.line, stmt.column))?;
+            self.exec_kind(stmt).await.map_err(|e| e.located(stmt.line, stmt.column))
+        })
+    }
+
+    async fn exec_kind(&mut self, stmt: &Stmt) -> Result<Flow, PyError> {
+        match &stmt.kind {
+            StmtKind::Expr(expr) => {
+                self.eval(expr).await?;
+            }
+            StmtKind::Assign { targets, value } => {
+                let value = self.eval(value).await?;
+                for target in targets {
+                    self.assign(target, value.clone()).await?;
+                }
+            }
+            StmtKind::AugAssign { target, op, value } => {
+                let current = self.eval(target).await?;
+                let rhs = self.eval(value).await?;
+                // Tensors and pointers change in place (`weights.grad *= 0`), as PyTorch's do.
+                if let Some(done) = super::library::in_place(&current, *op, &rhs).await {
+                    done?;
+                } else {
+                    let result = self.binary(*op, &current, &rhs)?;
+                    self.assign(target, result).await?;
+                }
+            }
+            StmtKind::For { target, iter, body } => {
+                let iterable = self.eval(iter).await?;
+                let items = sequences::iterate(&iterable)?;
+                for item in items {
+                    self.step().await?;
+                    self.assign(target, item).await?;
+                    match self.exec_block(body).await? {
+                        Flow::Break => break,
+                        Flow::Return(value) => return Ok(Flow::Return(value)),
+                        Flow::Next | Flow::Continue => {}
+                    }
+                }
+            }
+            StmtKind::While { condition, body } => loop {
+                self.step().await?;
+                if !self.eval(condition).await?.truthy()? {
+                    break;
+                }
+                match self.exec_block(body).await? {
+                    Flow::Break => break,
+                    Flow::Return(value) => return Ok(Flow::Return(value)),
+                    Flow::Next | Flow::Continue => {}
+                }
+            },
+            StmtKind::If { condition, body, orelse } => {
+                let branch = if self.eval(condition).await?.truthy()? { body } else { orelse };
+                return self.exec_block(branch).await;
+            }
+            StmtKind::Def(function) => self.bind(&function.name, Value::Function(Rc::clone(function))),
+            StmtKind::Class { name, .. } => {
+                return Err(PyError::new(
+                    PyErrorKind::Syft("NotImplementedError"),
+                    format!("class {name}: classes are not supported yet in this notebook; use nn.Linear and a def"),
+                ))
+            }
+            StmtKind::Return(value) => {
+                let value = match value {
+                    Some(value) => self.eval(value).await?,
+                    None => Value::None,
+                };
+                return Ok(Flow::Return(value));
+            }
+            StmtKind::With { context, body } => {
+                let context = self.eval(context).await?;
+                if !matches!(context, Value::NoGrad) {
+                    return Err(PyError::type_error(format!(
+                        "'{}' object does not support the context manager protocol",
+                        context.type_name()
+                    )));
+                }
+                return self.exec_block(body).await;
+            }
+            StmtKind::Import { module, alias } => {
+                let found = Module::from_path(module).ok_or_else(|| no_module(module))?;
+                match alias {
+                    Some(alias) => self.bind(alias, Value::Module(found)),
+                    // `import torch.nn` binds `torch`.
+                    None => {
+                        let top = Module::from_path(&module[..1]).ok_or_else(|| no_module(module))?;
+                        self.bind(&module[0], Value::Module(top));
+                    }
+                }
+            }
+            StmtKind::FromImport { module, names } => {
+                let found = Module::from_path(module).ok_or_else(|| no_module(module))?;
+                for (name, alias) in names {
+                    let value = super::library::module_attribute(&self.context, found, name)?;
+                    self.bind(alias.as_ref().unwrap_or(name), value);
+                }
+            }
+            StmtKind::Pass => {}
+            StmtKind::Break => return Ok(Flow::Break),
+            StmtKind::Continue => return Ok(Flow::Continue),
+        }
+        Ok(Flow::Next)
+    }
+
+    pub fn assign<'a>(&'a mut self, target: &'a Expr, value: Value) -> Evaluating<'a, ()> {
+        Box::pin(async move {
+            match &target.kind {
+                ExprKind::Name(name) => self.bind(name, value),
+                ExprKind::Tuple(targets) | ExprKind::List(targets) => {
+                    let items = sequences::iterate(&value)?;
+                    if items.len() != targets.len() {
+                        return Err(PyError::new(
+                            PyErrorKind::ValueError,
+                            format!("expected {} values to unpack, got {}", targets.len(), items.len()),
+                        ));
+                    }
+                    for (target, item) in targets.iter().zip(items) {
+                        self.assign(target, item).await?;
+                    }
+                }
+                ExprKind::Attribute { value: object, name } => {
+                    let object = self.eval(object).await?;
+                    super::library::set_attribute(&object, name, value).await?;
+                }
+                ExprKind::Subscript { value: object, index } => {
+                    let object = self.eval(object).await?;
+                    let index = self.eval(index).await?;
+                    sequences::set_item(&object, &index, value)?;
+                }
+                _ => return Err(PyError::new(PyErrorKind::SyntaxError, "cannot assign to expression")),
+            }
+            Ok(())
+        })
+    }
+
+    pub fn eval<'a>(&'a mut self, expr: &'a Expr) -> Evaluating<'a, Value> {
+        Box::pin(async move {
+            self.step().await?;
+            self.eval_kind(expr).await.map_err(|e| e.located(expr.line, expr.column))
+        })
+    }
+
+    async fn eval_kind(&mut self, expr: &Expr) -> Result<Value, PyError> {
+        Ok(match &expr.kind {
+            ExprKind::Name(name) => self
+                .lookup(name)
+                .ok_or_else(|| PyError::new(PyErrorKind::NameError, format!("name '{name}' is not defined")))?,
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Str(s) => Value::str(s.as_str()),
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::None => Value::None,
+            ExprKind::FString(parts) => {
+                let mut text = String::new();
+                for part in parts {
+                    match part {
+                        FPart::Text(t) => text.push_str(t),
+                        FPart::Value { expr, spec } => {
+                            let value = self.eval(expr).await?;
+                            text.push_str(&super::repr::format_spec(&value, spec).await?);
+                        }
+                    }
+                    if text.len() > MAX_SEQUENCE {
+                        return Err(too_long("string"));
+                    }
+                }
+                Value::str(text)
+            }
+            ExprKind::List(items) => Value::list(self.eval_all(items).await?),
+            ExprKind::Tuple(items) => Value::tuple(self.eval_all(items).await?),
+            ExprKind::Dict(pairs) => {
+                let mut entries = Vec::new();
+                for (key, value) in pairs {
+                    let key = self.eval(key).await?;
+                    let value = self.eval(value).await?;
+                    sequences::dict_insert(&mut entries, key, value);
+                }
+                Value::Dict(Rc::new(std::cell::RefCell::new(entries)))
+            }
+            ExprKind::Attribute { value, name } => {
+                let object = self.eval(value).await?;
+                super::library::attribute(&mut self.context, object, name).await?
+            }
+            ExprKind::Subscript { value, index } => {
+                let object = self.eval(value).await?;
+                let index = self.eval(index).await?;
+                sequences::get_item(&object, &index)?
+            }
+            ExprKind::Slice { start, stop, step } => {
+                let mut values = Vec::new();
+                for part in [start, stop, step] {
+                    values.push(match part {
+                        Some(e) => self.eval(e).await?,
+                        None => Value::None,
+                    });
+                }
+                let [start, stop, step]: [Value; 3] =
+                    values.try_into().unwrap_or([Value::None, Value::None, Value::None]);
+                Value::Slice(Rc::new((start, stop, step)))
+            }
+            ExprKind::Call { function, args } => {
+                let function = self.eval(function).await?;
+                let (positional, keywords) = self.eval_arguments(args).await?;
+                self.call(function, positional, keywords).await?
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let lhs = self.eval(lhs).await?;
+                let rhs = self.eval(rhs).await?;
+                self.binary(*op, &lhs, &rhs)?
+            }
+            ExprKind::Unary { op, operand } => {
+                let value = self.eval(operand).await?;
+                match op {
+                    UnaryOp::Not => Value::Bool(!value.truthy()?),
+                    UnaryOp::Pos => value,
+                    UnaryOp::Neg => match value {
+                        Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(overflow)?),
+                        Value::Float(f) => Value::Float(-f),
+                        Value::Bool(b) => Value::Int(-i64::from(b)),
+                        other => tensor_ops::negate(&other).unwrap_or_else(|| {
+                            Err(PyError::type_error(format!("bad operand type for unary -: '{}'", other.type_name())))
+                        })?,
+                    },
+                }
+            }
+            ExprKind::Compare { first, rest } => {
+                let mut lhs = self.eval(first).await?;
+                for (op, rhs) in rest {
+                    let rhs = self.eval(rhs).await?;
+                    if !compare(*op, &lhs, &rhs)? {
+                        return Ok(Value::Bool(false));
+                    }
+                    lhs = rhs;
+                }
+                Value::Bool(true)
+            }
+            ExprKind::And(lhs, rhs) => {
+                let lhs = self.eval(lhs).await?;
+                if !lhs.truthy()? {
+                    return Ok(lhs);
+                }
+                self.eval(rhs).await?
+            }
+            ExprKind::Or(lhs, rhs) => {
+                let lhs = self.eval(lhs).await?;
+                if lhs.truthy()? {
+                    return Ok(lhs);
+                }
+                self.eval(rhs).await?
+            }
+            ExprKind::IfElse { condition, then, otherwise } => {
+                if self.eval(condition).await?.truthy()? {
+                    self.eval(then).await?
+                } else {
+                    self.eval(otherwise).await?
+                }
+            }
+        })
+    }
+
+    async fn eval_all(&mut self, items: &[Expr]) -> Result<Vec<Value>, PyError> {
+        let mut values = Vec::with_capacity(items.len());
+        for item in items {
+            values.push(self.eval(item).await?);
+        }
+        Ok(values)
+    }
+
+    async fn eval_arguments(&mut self, args: &[Arg]) -> Result<(Vec<Value>, Vec<(String, Value)>), PyError> {
+        let (mut positional, mut keywords) = (Vec::new(), Vec::new());
+        for arg in args {
+            match arg {
+                Arg::Positional(expr) => positional.push(self.eval(expr).await?),
+                Arg::Keyword(name, expr) => keywords.push((name.clone(), self.eval(expr).await?)),
+                Arg::Star(expr) => {
+                    let value = self.eval(expr).await?;
+                    positional.extend(sequences::iterate(&value)?);
+                }
+            }
+        }
+        Ok((positional, keywords))
+    }
+
+    pub fn call<'a>(
+        &'a mut self,
+        function: Value,
+        args: Vec<Value>,
+        keywords: Vec<(String, Value)>,
+    ) -> Evaluating<'a, Value> {
+        Box::pin(async move {
+            match function {
+                Value::Function(def) => {
+                    if self.frames.len() >= MAX_CALL_DEPTH {
+                        return Err(PyError::new(
+                            PyErrorKind::RecursionError,
+                            format!("maximum recursion depth exceeded ({MAX_CALL_DEPTH} nested calls)"),
+                        ));
+                    }
+                    let mut frame = HashMap::new();
+                    if args.len() > def.params.len() {
+                        return Err(PyError::type_error(format!(
+                            "{}() takes {} positional arguments but {} were given",
+                            def.name,
+                            def.params.len(),
+                            args.len()
+                        )));
+                    }
+                    let mut args = args.into_iter();
+                    for (name, default) in &def.params {
+                        let value = match args.next() {
+                            Some(value) => value,
+                            None => match keywords.iter().find(|(k, _)| k == name) {
+                                Some((_, value)) => value.clone(),
+                                None => match default {
+                                    Some(default) => self.eval(default).await?,
+                                    None => {
+                                        return Err(PyError::type_error(format!(
+                                            "{}() missing 1 required positional argument: '{name}'",
+                                            def.name
+                                        )))
+                                    }
+                                },
+                            },
+                        };
+                        frame.insert(name.clone(), value);
+                    }
+                    if let Some((unknown, _)) = keywords.iter().find(|(k, _)| !def.params.iter().any(|(p, _)| p == k)) {
+                        return Err(PyError::type_error(format!(
+                            "{}() got an unexpected keyword argument '{unknown}'",
+                            def.name
+                        )));
+                    }
+                    self.frames.push(frame);
+                    let flow = self.exec_block(&def.body).await;
+                    self.frames.pop();
+                    Ok(match flow? {
+                        Flow::Return(value) => value,
+                        _ => Value::None,
+                    })
+                }
+                other => super::library::call(&mut self.context, other, args, keywords).await,
+            }
+        })
+    }
+
+    pub fn binary(&self, op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, PyError> {
+        operators::binary(op, lhs, rhs)
+    }
+}
+
+fn no_module(path: &[String]) -> PyError {
+    PyError::new(PyErrorKind::Syft("ModuleNotFoundError"), format!("No module named '{}'", path.join(".")))
+}
+
+fn compare(op: CmpOp, lhs: &Value, rhs: &Value) -> Result<bool, PyError> {
+    use std::cmp::Ordering;
+    let equal = || sequences::equal(lhs, rhs);
+    let order = || -> Result<Ordering, PyError> {
+        match (lhs, rhs) {
+            (Value::Str(a), Value::Str(b)) => Ok(a.cmp(b)),
+            _ => match (lhs.as_f64(), rhs.as_f64()) {
+                (Some(a), Some(b)) => a.partial_cmp(&b).ok_or_else(|| PyError::type_error("comparison with nan")),
+                _ => Err(PyError::type_error(format!(
+                    "'<' not supported between instances of '{}' and '{}'",
+                    lhs.type_name(),
+                    rhs.type_name()
+                ))),
+            },
+        }
+    };
+    Ok(match op {
+        CmpOp::Eq => equal(),
+        CmpOp::NotEq => !equal(),
+        CmpOp::Lt => order()? == Ordering::Less,
+        CmpOp::LtE => order()? != Ordering::Greater,
+        CmpOp::Gt => order()? == Ordering::Greater,
+        CmpOp::GtE => order()? != Ordering::Less,
+        CmpOp::Is => {
+            matches!((lhs, rhs), (Value::None, Value::None))
+                || (!matches!(lhs, Value::None | Value::Int(_) | Value::Float(_) | Value::Str(_)) && equal())
+        }
+        CmpOp::IsNot => !compare(CmpOp::Is, lhs, rhs)?,
+        CmpOp::In => sequences::contains(rhs, lhs)?,
+        CmpOp::NotIn => !sequences::contains(rhs, lhs)?,
+    })
+}

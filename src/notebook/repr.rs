@@ -1,0 +1,201 @@
+//! Values as Python and PySyft 0.2 print them: `tensor([1, 2, 3])`,
+//! `(Wrapper)>[PointerTensor | me:… -> bob:…]`, `<VirtualWorker id:bob #tensors:2>`, and a dict
+//! on one line when it fits in 80 columns, one entry per line when not (as Jupyter's pprint).
+
+use super::error::{PyError, PyErrorKind};
+use super::value::Value;
+use crate::client::StoreObject;
+
+/// The text Jupyter shows for a cell's last value.
+pub async fn repr(value: &Value) -> Result<String, PyError> {
+    Ok(match value {
+        Value::None => "None".into(),
+        Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => Value::float_repr(*f),
+        Value::Str(s) => quote(s),
+        Value::List(items) => {
+            let items = items.borrow().clone();
+            format!("[{}]", join(&items).await?)
+        }
+        Value::Tuple(items) => match items.len() {
+            1 => format!("({},)", Box::pin(repr(&items[0])).await?),
+            _ => format!("({})", join(items).await?),
+        },
+        Value::Dict(entries) => {
+            let entries = entries.borrow().clone();
+            let mut parts = Vec::new();
+            for (key, value) in &entries {
+                parts.push(format!("{}: {}", Box::pin(repr(key)).await?, Box::pin(repr(value)).await?));
+            }
+            let one_line = format!("{{{}}}", parts.join(", "));
+            if one_line.chars().count() <= 80 || parts.len() < 2 {
+                one_line
+            } else {
+                format!("{{{}}}", parts.join(",\n "))
+            }
+        }
+        Value::Range { start, stop, step } => match step {
+            1 => format!("range({start}, {stop})"),
+            _ => format!("range({start}, {stop}, {step})"),
+        },
+        Value::Slice(parts) => format!(
+            "slice({}, {}, {})",
+            Box::pin(repr(&parts.0)).await?,
+            Box::pin(repr(&parts.1)).await?,
+            Box::pin(repr(&parts.2)).await?
+        ),
+        Value::Tensor(t) => t.to_string(),
+        Value::Pointer(p) => format!("(Wrapper)>{p}"),
+        Value::Multi(m) => {
+            let pointers: Vec<String> = m.pointers().iter().map(|p| format!("(Wrapper)>{p}")).collect();
+            format!("[{}]", pointers.join(", "))
+        }
+        Value::Worker(worker) => {
+            let count = if worker.is_me() { 0 } else { worker.objects().await?.len() };
+            format!("<VirtualWorker id:{} #tensors:{count}>", worker.id())
+        }
+        Value::StoreEntry(entry) => {
+            let (worker, entry) = (&entry.0, &entry.1);
+            match &entry.object {
+                StoreObject::Pointer { location, id_at_location } => {
+                    format!("(Wrapper)>[PointerTensor | {worker}:{} -> {location}:{id_at_location}]", entry.id)
+                }
+                _ => entry.describe(worker),
+            }
+        }
+        Value::Module(module) => format!("<module '{}'>", module.name()),
+        Value::Builtin(name) => format!("<built-in function {name}>"),
+        Value::Method(bound) => format!("<bound method {}.{}>", bound.0.type_name(), bound.1),
+        Value::Function(def) => format!("<function {}>", def.name),
+        Value::Model(model) => {
+            let shape = model.local.weight.shape();
+            let (out, input) = (shape.first().copied().unwrap_or(0), shape.get(1).copied().unwrap_or(0));
+            format!("Linear(in_features={input}, out_features={out}, bias=True)")
+        }
+        Value::Optimizer(optimizer) => format!("SGD (lr: {})", optimizer.sgd.lr),
+        Value::Hook => "<syft.frameworks.torch.hook.hook.TorchHook object>".into(),
+        Value::NoGrad => "<torch.autograd.grad_mode.no_grad object>".into(),
+    })
+}
+
+/// The text `print` and `str()` give: a string as itself, anything else as its repr.
+pub async fn str(value: &Value) -> Result<String, PyError> {
+    match value {
+        Value::Str(s) => Ok(s.to_string()),
+        other => repr(other).await,
+    }
+}
+
+async fn join(items: &[Value]) -> Result<String, PyError> {
+    let mut parts = Vec::with_capacity(items.len());
+    for item in items {
+        parts.push(Box::pin(repr(item)).await?);
+    }
+    Ok(parts.join(", "))
+}
+
+fn quote(s: &str) -> String {
+    if s.contains('\'') && !s.contains('"') {
+        format!("\"{s}\"")
+    } else {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'").replace('\n', "\\n"))
+    }
+}
+
+/// `format(value, spec)` for the specs lessons use: `.4f`, `.2e`, `d`, `5`, `>8`, `<8`.
+pub async fn format_spec(value: &Value, spec: &str) -> Result<String, PyError> {
+    if spec.is_empty() {
+        return str(value).await;
+    }
+    let (align, rest) = match spec.chars().next() {
+        Some(c @ ('<' | '>' | '^')) => (Some(c), &spec[1..]),
+        _ => (None, spec),
+    };
+    let width_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let width: usize = rest[..width_end].parse().unwrap_or(0).min(1000);
+    let kind = &rest[width_end..];
+    let number = || {
+        value.as_f64().or_else(|| match value {
+            Value::Tensor(t) => t.item().ok(),
+            _ => None,
+        })
+    };
+    let precision = |kind: &str| kind.get(1..kind.len() - 1).and_then(|p| p.parse::<usize>().ok()).unwrap_or(6).min(50);
+    let text = if kind.ends_with('f') && kind.starts_with('.') {
+        let n = number().ok_or_else(|| bad_spec(spec, value))?;
+        format!("{n:.*}", precision(kind))
+    } else if kind.ends_with('e') && kind.starts_with('.') {
+        let n = number().ok_or_else(|| bad_spec(spec, value))?;
+        let e = format!("{n:.*e}", precision(kind));
+        match e.split_once('e') {
+            Some((mantissa, exponent)) => {
+                let (sign, digits) = exponent.strip_prefix('-').map_or(("+", exponent), |d| ("-", d));
+                format!("{mantissa}e{sign}{digits:0>2}")
+            }
+            None => e,
+        }
+    } else if kind == "d" {
+        value.as_i64().ok_or_else(|| bad_spec(spec, value))?.to_string()
+    } else if kind.is_empty() {
+        str(value).await?
+    } else {
+        return Err(bad_spec(spec, value));
+    };
+    let numeric = value.as_f64().is_some();
+    Ok(match align.unwrap_or(if numeric { '>' } else { '<' }) {
+        '>' => format!("{text:>width$}"),
+        '^' => format!("{text:^width$}"),
+        _ => format!("{text:<width$}"),
+    })
+}
+
+fn bad_spec(spec: &str, value: &Value) -> PyError {
+    PyError::new(
+        PyErrorKind::ValueError,
+        format!("Unknown format code '{spec}' for object of type '{}'", value.type_name()),
+    )
+}
+
+/// `"{} {:.2f}".format(a, b)`: positional `{}`/`{0}` fields with optional specs.
+pub async fn format_method(template: &str, args: &[Value]) -> Result<Value, PyError> {
+    let mut out = String::new();
+    let mut next = 0usize;
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+            continue;
+        }
+        if tail.starts_with('}') {
+            return Err(PyError::new(PyErrorKind::ValueError, "Single '}' encountered in format string"));
+        }
+        let close = tail
+            .find('}')
+            .ok_or_else(|| PyError::new(PyErrorKind::ValueError, "Single '{' encountered in format string"))?;
+        let field = &tail[1..close];
+        let (name, spec) = field.split_once(':').unwrap_or((field, ""));
+        let index = if name.is_empty() {
+            next += 1;
+            next - 1
+        } else {
+            name.parse::<usize>().map_err(|_| PyError::new(PyErrorKind::KeyError, format!("'{name}'")))?
+        };
+        let value = args.get(index).ok_or_else(|| {
+            PyError::new(
+                PyErrorKind::IndexError,
+                format!("Replacement index {index} out of range for positional args tuple"),
+            )
+        })?;
+        out.push_str(&format_spec(value, spec).await?);
+        if out.len() > super::limits::MAX_SEQUENCE {
+            return Err(super::limits::too_long("string"));
+        }
+        rest = &tail[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(Value::str(out))
+}

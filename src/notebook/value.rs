@@ -1,0 +1,203 @@
+//! What a name in a cell can hold: Python's own values, and minisyft's (tensors, pointers, workers,
+//! models) wrapped so that they alias as Python objects do.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::ast::FunctionDef;
+use super::error::PyError;
+use crate::client::{MultiPointer, Pointer, RemoteLinear, StoreEntry, WorkerHandle};
+use crate::nn::{Linear, Sgd};
+use crate::tensor::Tensor;
+
+/// The modules a cell can import, and the objects that are only namespaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Module {
+    Torch,
+    Nn,
+    NnFunctional,
+    Optim,
+    Syft,
+}
+
+impl Module {
+    pub fn name(self) -> &'static str {
+        match self {
+            Module::Torch => "torch",
+            Module::Nn => "torch.nn",
+            Module::NnFunctional => "torch.nn.functional",
+            Module::Optim => "torch.optim",
+            Module::Syft => "syft",
+        }
+    }
+
+    pub fn from_path(path: &[String]) -> Option<Module> {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        match path.as_slice() {
+            ["torch"] => Some(Module::Torch),
+            ["torch", "nn"] => Some(Module::Nn),
+            ["torch", "nn", "functional"] => Some(Module::NnFunctional),
+            ["torch", "optim"] => Some(Module::Optim),
+            ["syft"] => Some(Module::Syft),
+            _ => None,
+        }
+    }
+}
+
+/// A model the lessons build: the seed's `nn.Linear`, here or sent to a worker.
+pub struct Model {
+    pub local: Linear,
+    /// Where `model.send(worker)` put its parameters.
+    pub remote: RefCell<Option<RemoteLinear>>,
+}
+
+/// `optim.SGD(model.parameters(), lr)`, and the models those parameters belong to: while a model
+/// is sent, `zero_grad` clears its gradients where it is (PySyft's optimizer holds the very
+/// parameters that travelled).
+pub struct Optimizer {
+    pub sgd: Sgd,
+    pub models: Vec<Rc<Model>>,
+}
+
+#[derive(Clone)]
+pub enum Value {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Rc<str>),
+    List(Rc<RefCell<Vec<Value>>>),
+    Tuple(Rc<Vec<Value>>),
+    Dict(Rc<RefCell<Vec<(Value, Value)>>>),
+    Range {
+        start: i64,
+        stop: i64,
+        step: i64,
+    },
+    /// `start:stop:step` inside brackets.
+    Slice(Rc<(Value, Value, Value)>),
+    Tensor(Tensor),
+    Pointer(Rc<Pointer>),
+    Multi(Rc<MultiPointer>),
+    Worker(WorkerHandle),
+    /// An entry of `worker._objects`, printed as the seed prints it.
+    StoreEntry(Rc<(String, StoreEntry)>),
+    Module(Module),
+    /// A function of a module or a builtin, by its dotted name (`torch.tensor`, `print`).
+    Builtin(&'static str),
+    /// `value.name`, waiting for its call.
+    Method(Rc<(Value, String)>),
+    Function(Rc<FunctionDef>),
+    Model(Rc<Model>),
+    Optimizer(Rc<Optimizer>),
+    /// The `hook` object `sy.TorchHook(torch)` returns.
+    Hook,
+    /// `torch.no_grad()`, for `with`.
+    NoGrad,
+}
+
+impl Value {
+    pub fn str(text: impl Into<Rc<str>>) -> Value {
+        Value::Str(text.into())
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(items)))
+    }
+
+    pub fn tuple(items: Vec<Value>) -> Value {
+        Value::Tuple(Rc::new(items))
+    }
+
+    /// The type's name as Python's errors say it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::List(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Dict(_) => "dict",
+            Value::Range { .. } => "range",
+            Value::Slice(_) => "slice",
+            Value::Tensor(_) => "Tensor",
+            Value::Pointer(_) => "PointerTensor",
+            Value::Multi(_) => "MultiPointerTensor",
+            Value::Worker(_) => "VirtualWorker",
+            Value::StoreEntry(_) => "Tensor",
+            Value::Module(_) => "module",
+            Value::Builtin(_) | Value::Function(_) => "function",
+            Value::Method(_) => "method",
+            Value::Model(_) => "Linear",
+            Value::Optimizer(_) => "SGD",
+            Value::Hook => "TorchHook",
+            Value::NoGrad => "no_grad",
+        }
+    }
+
+    pub fn truthy(&self) -> Result<bool, PyError> {
+        Ok(match self {
+            Value::None => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(items) => !items.borrow().is_empty(),
+            Value::Tuple(items) => !items.is_empty(),
+            Value::Dict(items) => !items.borrow().is_empty(),
+            Value::Range { start, stop, step } => (*step > 0 && start < stop) || (*step < 0 && start > stop),
+            Value::Tensor(t) => {
+                if t.numel() != 1 {
+                    return Err(PyError::new(
+                        super::error::PyErrorKind::Syft("RuntimeError"),
+                        "Boolean value of Tensor with more than one value is ambiguous",
+                    ));
+                }
+                t.item()? != 0.0
+            }
+            _ => true,
+        })
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Bool(b) => Some(i64::from(*b)),
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// Python's `repr` of a number: `1.0`, `0.1`, `1e-05`.
+    pub fn float_repr(value: f64) -> String {
+        if value.is_nan() {
+            return "nan".into();
+        }
+        if value.is_infinite() {
+            return if value > 0.0 { "inf".into() } else { "-inf".into() };
+        }
+        if value == value.trunc() && value.abs() < 1e16 {
+            return format!("{value:.1}");
+        }
+        let short = format!("{value}");
+        if value.abs() < 1e-4 || value.abs() >= 1e16 {
+            let e = format!("{value:e}");
+            // Rust writes 1e-5 where Python writes 1e-05.
+            if let Some((mantissa, exponent)) = e.split_once('e') {
+                let (sign, digits) = exponent.strip_prefix('-').map_or(("+", exponent), |d| ("-", d));
+                return format!("{mantissa}e{sign}{digits:0>2}");
+            }
+        }
+        short
+    }
+}
