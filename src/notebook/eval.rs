@@ -11,7 +11,7 @@ use std::rc::Rc;
 use super::ast::{Arg, BinOp, CmpOp, Expr, ExprKind, FPart, Stmt, StmtKind, UnaryOp};
 use super::context::Context;
 use super::error::{PyError, PyErrorKind};
-use super::limits::{overflow, too_long, MAX_CALL_DEPTH, MAX_SEQUENCE, MAX_STEPS};
+use super::limits::{overflow, too_long, MAX_CALL_DEPTH, MAX_EVAL_DEPTH, MAX_SEQUENCE, MAX_STEPS};
 use super::operators;
 use super::sequences;
 use super::tensor_ops;
@@ -27,6 +27,17 @@ pub type Yielder = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = ()>>>>;
 
 /// Steps between two yields to the page.
 const STEPS_PER_YIELD: u64 = 2_000;
+/// Tensor elements an op may touch for one step of the budget.
+const ELEMENTS_PER_STEP: u64 = 8;
+
+/// The elements of a local tensor (or of a method's receiver); remote work is the workers' to limit.
+fn work(value: &Value) -> u64 {
+    match value {
+        Value::Tensor(t) => t.numel() as u64,
+        Value::Method(bound) => work(&bound.0),
+        _ => 0,
+    }
+}
 
 pub enum Flow {
     Next,
@@ -40,6 +51,8 @@ pub struct Interpreter {
     pub globals: HashMap<String, Value>,
     frames: Vec<HashMap<String, Value>>,
     steps: u64,
+    /// How deeply `eval`/`exec` are nested right now.
+    depth: usize,
     /// Steps a cell may take (at most `MAX_STEPS`).
     pub budget: u64,
     pub yielder: Option<Yielder>,
@@ -53,6 +66,7 @@ impl Interpreter {
             globals: HashMap::new(),
             frames: Vec::new(),
             steps: 0,
+            depth: 0,
             budget: MAX_STEPS,
             yielder: None,
             stop: Rc::new(Cell::new(false)),
@@ -61,6 +75,7 @@ impl Interpreter {
 
     pub fn reset_budget(&mut self) {
         self.steps = 0;
+        self.depth = 0;
         self.stop.set(false);
         self.frames.clear();
     }
@@ -80,6 +95,19 @@ impl Interpreter {
         }
         if self.stop.get() {
             return Err(PyError::new(PyErrorKind::KeyboardInterrupt, "stopped"));
+        }
+        Ok(())
+    }
+
+    /// Local tensor work counts against the budget too: a step per `ELEMENTS_PER_STEP` elements
+    /// an op read or wrote, so a loop of large ops ends as an endless loop does.
+    fn charge(&mut self, elements: u64) -> Result<(), PyError> {
+        self.steps = self.steps.saturating_add(elements / ELEMENTS_PER_STEP);
+        if self.steps > self.budget {
+            return Err(PyError::new(
+                PyErrorKind::KeyboardInterrupt,
+                format!("the cell did more than {} steps of work and was stopped", self.budget),
+            ));
         }
         Ok(())
     }
@@ -112,9 +140,28 @@ impl Interpreter {
 
     pub fn exec<'a>(&'a mut self, stmt: &'a Stmt) -> Evaluating<'a, Flow> {
         Box::pin(async move {
-            self.step().await.map_err(|e| e.located(stmt.line, stmt.column))?;
-            self.exec_kind(stmt).await.map_err(|e| e.located(stmt.line, stmt.column))
+            self.enter().map_err(|e| e.located(stmt.line, stmt.column))?;
+            let flow = match self.step().await {
+                Ok(()) => self.exec_kind(stmt).await,
+                Err(error) => Err(error),
+            };
+            self.depth -= 1;
+            flow.map_err(|e| e.located(stmt.line, stmt.column))
         })
+    }
+
+    /// One level deeper in the tree being evaluated. Each level holds a frame of the real stack
+    /// while it runs, so the depth is bounded as Python bounds its recursion: a cell nests
+    /// expressions, blocks and calls at most `MAX_EVAL_DEPTH` deep together.
+    fn enter(&mut self) -> Result<(), PyError> {
+        if self.depth >= MAX_EVAL_DEPTH {
+            return Err(PyError::new(
+                PyErrorKind::RecursionError,
+                format!("maximum recursion depth exceeded ({MAX_EVAL_DEPTH} nested expressions, blocks and calls)"),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     async fn exec_kind(&mut self, stmt: &Stmt) -> Result<Flow, PyError> {
@@ -249,8 +296,13 @@ impl Interpreter {
 
     pub fn eval<'a>(&'a mut self, expr: &'a Expr) -> Evaluating<'a, Value> {
         Box::pin(async move {
-            self.step().await?;
-            self.eval_kind(expr).await.map_err(|e| e.located(expr.line, expr.column))
+            self.enter().map_err(|e| e.located(expr.line, expr.column))?;
+            let value = match self.step().await {
+                Ok(()) => self.eval_kind(expr).await,
+                Err(error) => Err(error),
+            };
+            self.depth -= 1;
+            value.map_err(|e| e.located(expr.line, expr.column))
         })
     }
 
@@ -315,12 +367,17 @@ impl Interpreter {
             ExprKind::Call { function, args } => {
                 let function = self.eval(function).await?;
                 let (positional, keywords) = self.eval_arguments(args).await?;
-                self.call(function, positional, keywords).await?
+                let inputs: u64 = work(&function) + positional.iter().map(work).sum::<u64>();
+                let result = self.call(function, positional, keywords).await?;
+                self.charge(inputs + work(&result))?;
+                result
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 let lhs = self.eval(lhs).await?;
                 let rhs = self.eval(rhs).await?;
-                self.binary(*op, &lhs, &rhs)?
+                let result = self.binary(*op, &lhs, &rhs)?;
+                self.charge(work(&lhs) + work(&rhs) + work(&result))?;
+                result
             }
             ExprKind::Unary { op, operand } => {
                 let value = self.eval(operand).await?;

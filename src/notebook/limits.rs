@@ -11,6 +11,10 @@ pub use super::scanner::MAX_CELL_BYTES;
 pub const MAX_STEPS: u64 = 20_000_000;
 /// How deeply calls of `def` functions may nest.
 pub const MAX_CALL_DEPTH: usize = 24;
+/// How deeply expressions, blocks and calls may nest together while a cell runs. Each level holds
+/// a frame of the real stack; 160 levels take about 400 KB in a release build, within the 1 MB
+/// a page's wasm has.
+pub const MAX_EVAL_DEPTH: usize = 160;
 /// The longest list, string or range a cell may build.
 pub const MAX_SEQUENCE: usize = 1 << 20;
 

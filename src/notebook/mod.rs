@@ -36,7 +36,7 @@ use std::rc::Rc;
 
 pub use error::{PyError, PyErrorKind};
 pub use eval::Yielder;
-pub use limits::{MAX_CALL_DEPTH, MAX_CELL_BYTES, MAX_NESTING, MAX_SEQUENCE, MAX_STEPS};
+pub use limits::{MAX_CALL_DEPTH, MAX_CELL_BYTES, MAX_EVAL_DEPTH, MAX_NESTING, MAX_SEQUENCE, MAX_STEPS};
 
 use crate::client::Syft;
 use ast::StmtKind;

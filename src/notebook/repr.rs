@@ -2,12 +2,48 @@
 //! `(Wrapper)>[PointerTensor | me:… -> bob:…]`, `<VirtualWorker id:bob #tensors:2>`, and a dict
 //! on one line when it fits in 80 columns, one entry per line when not (as Jupyter's pprint).
 
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+
 use super::error::{PyError, PyErrorKind};
 use super::value::Value;
 use crate::client::StoreObject;
 
+/// Containers nested deeper than this print as `[...]` (as Python prints a list that holds
+/// itself), so a value built in a loop cannot overflow the stack when shown.
+const MAX_DEPTH: usize = 32;
+/// A value's text stops (with `...`) past this many bytes: a list of a million long strings is
+/// shown in part, not built in full.
+pub const MAX_SHOWN_BYTES: usize = 1 << 20;
+
 /// The text Jupyter shows for a cell's last value.
 pub async fn repr(value: &Value) -> Result<String, PyError> {
+    let room = Cell::new(MAX_SHOWN_BYTES);
+    repr_within(value, 0, &room).await
+}
+
+type Printing<'a> = Pin<Box<dyn Future<Output = Result<String, PyError>> + 'a>>;
+
+/// `value`'s text, `depth` containers deep, in what is left of the `room` for the whole text.
+fn repr_within<'a>(value: &'a Value, depth: usize, room: &'a Cell<usize>) -> Printing<'a> {
+    Box::pin(async move {
+        let text = repr_value(value, depth, room).await?;
+        room.set(room.get().saturating_sub(text.len()));
+        Ok(text)
+    })
+}
+
+async fn repr_value(value: &Value, depth: usize, room: &Cell<usize>) -> Result<String, PyError> {
+    let container = matches!(value, Value::List(_) | Value::Tuple(_) | Value::Dict(_));
+    if container && depth >= MAX_DEPTH {
+        return Ok(match value {
+            Value::Dict(_) => "{...}",
+            Value::Tuple(_) => "(...)",
+            _ => "[...]",
+        }
+        .into());
+    }
     Ok(match value {
         Value::None => "None".into(),
         Value::Bool(b) => if *b { "True" } else { "False" }.into(),
@@ -16,17 +52,22 @@ pub async fn repr(value: &Value) -> Result<String, PyError> {
         Value::Str(s) => quote(s),
         Value::List(items) => {
             let items = items.borrow().clone();
-            format!("[{}]", join(&items).await?)
+            format!("[{}]", join(&items, depth + 1, room).await?)
         }
         Value::Tuple(items) => match items.len() {
-            1 => format!("({},)", Box::pin(repr(&items[0])).await?),
-            _ => format!("({})", join(items).await?),
+            1 => format!("({},)", repr_within(&items[0], depth + 1, room).await?),
+            _ => format!("({})", join(items, depth + 1, room).await?),
         },
         Value::Dict(entries) => {
             let entries = entries.borrow().clone();
             let mut parts = Vec::new();
             for (key, value) in &entries {
-                parts.push(format!("{}: {}", Box::pin(repr(key)).await?, Box::pin(repr(value)).await?));
+                if room.get() == 0 {
+                    parts.push("...".to_owned());
+                    break;
+                }
+                let key = repr_within(key, depth + 1, room).await?;
+                parts.push(format!("{key}: {}", repr_within(value, depth + 1, room).await?));
             }
             let one_line = format!("{{{}}}", parts.join(", "));
             if one_line.chars().count() <= 80 || parts.len() < 2 {
@@ -41,10 +82,14 @@ pub async fn repr(value: &Value) -> Result<String, PyError> {
         },
         Value::Slice(parts) => format!(
             "slice({}, {}, {})",
-            Box::pin(repr(&parts.0)).await?,
-            Box::pin(repr(&parts.1)).await?,
-            Box::pin(repr(&parts.2)).await?
+            repr_within(&parts.0, depth + 1, room).await?,
+            repr_within(&parts.1, depth + 1, room).await?,
+            repr_within(&parts.2, depth + 1, room).await?
         ),
+        // PyTorch summarises past 1000 elements; a summary of the shape is what is shown here.
+        Value::Tensor(t) if t.numel() > 1000 => {
+            format!("tensor(<{} values of shape {:?}, too many to show>)", t.numel(), t.shape())
+        }
         Value::Tensor(t) => t.to_string(),
         Value::Pointer(p) => format!("(Wrapper)>{p}"),
         Value::Multi(m) => {
@@ -87,10 +132,14 @@ pub async fn str(value: &Value) -> Result<String, PyError> {
     }
 }
 
-async fn join(items: &[Value]) -> Result<String, PyError> {
-    let mut parts = Vec::with_capacity(items.len());
+async fn join(items: &[Value], depth: usize, room: &Cell<usize>) -> Result<String, PyError> {
+    let mut parts = Vec::new();
     for item in items {
-        parts.push(Box::pin(repr(item)).await?);
+        if room.get() == 0 {
+            parts.push("...".to_owned());
+            break;
+        }
+        parts.push(repr_within(item, depth, room).await?);
     }
     Ok(parts.join(", "))
 }

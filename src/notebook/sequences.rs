@@ -46,6 +46,21 @@ pub fn dict_insert(entries: &mut Vec<(Value, Value)>, key: Value, value: Value) 
 }
 
 pub fn equal(lhs: &Value, rhs: &Value) -> bool {
+    equal_within(lhs, rhs, 0)
+}
+
+/// Containers deeper than this compare by identity (a list that holds itself ends the descent).
+const MAX_COMPARE_DEPTH: usize = 32;
+
+fn equal_within(lhs: &Value, rhs: &Value, depth: usize) -> bool {
+    if depth >= MAX_COMPARE_DEPTH {
+        return match (lhs, rhs) {
+            (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b),
+            (Value::Tuple(a), Value::Tuple(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        };
+    }
+    let equal = |x: &Value, y: &Value| equal_within(x, y, depth + 1);
     match (lhs, rhs) {
         (Value::None, Value::None) => true,
         (Value::Str(a), Value::Str(b)) => a == b,

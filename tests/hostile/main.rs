@@ -15,6 +15,8 @@ mod boundary;
 mod bytes;
 mod directed;
 mod generator;
+#[cfg(not(target_arch = "wasm32"))]
+mod notebook;
 
 use generator::Generator;
 use minisyft::limits::{MAX_STORE_ELEMENTS, MAX_STORE_OBJECTS, MAX_WAITING_REQUESTS};
