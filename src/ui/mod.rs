@@ -13,6 +13,7 @@ mod flower;
 mod graph;
 mod lessons_panel;
 mod messages;
+mod notebook;
 mod player;
 mod playground;
 mod snapshot;
@@ -214,6 +215,10 @@ pub fn app() -> Html {
         </header>
         <RefusedAddress />
         <main class="layout">
+            <section class="panel notebook-panel" id="notebook" aria-label="notebook">
+                <h2>{ "The lesson as a notebook: PySyft 0.2's Python, run in this page" }</h2>
+                <notebook::NotebookPanel />
+            </section>
             <div class="lesson-area">
             <section class="panel lessons-panel" id="lessons" aria-label="lessons">
                 <LessonsPanel selected={*selected} outputs={(*outputs).clone()} busy={*busy}

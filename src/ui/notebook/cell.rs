@@ -1,0 +1,92 @@
+//! One code cell: its text (editable: Tab indents, Shift+Enter runs), Run, "+ cell" and its
+//! output, with the line of an error marked and, where the seed's numbers were random, the
+//! seed's own output beside ours.
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+use super::state::{NotebookCell, RANDOM_INITIALISATION};
+
+#[derive(Properties, PartialEq)]
+pub struct CellProps {
+    pub cell: NotebookCell,
+    pub busy: bool,
+    pub on_edit: Callback<(usize, String)>,
+    pub on_run: Callback<usize>,
+    pub on_add: Callback<usize>,
+}
+
+#[function_component(CodeCell)]
+pub fn code_cell(props: &CellProps) -> Html {
+    let cell = &props.cell;
+    let id = cell.id;
+    let on_input = props.on_edit.reform(move |event: InputEvent| (id, textarea_value(&event)));
+    let on_keydown = {
+        let (on_run, on_edit) = (props.on_run.clone(), props.on_edit.clone());
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Enter" && event.shift_key() {
+                event.prevent_default();
+                on_run.emit(id);
+            } else if event.key() == "Tab" && !event.shift_key() {
+                event.prevent_default();
+                if let Some(area) = event.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()) {
+                    let _ = area.set_range_text_with_start_and_end_and_mode(
+                        "    ",
+                        area.selection_start().ok().flatten().unwrap_or(0),
+                        area.selection_end().ok().flatten().unwrap_or(0),
+                        "end",
+                    );
+                    on_edit.emit((id, area.value()));
+                }
+            }
+        })
+    };
+    let label = cell.number.map_or_else(|| "In [ ]".to_owned(), |n| format!("In [{n}]"));
+    let rows = cell.source.lines().count().clamp(1, 40).to_string();
+    let failed = cell.output.as_ref().is_some_and(|o| o.error.is_some());
+    let random = cell.number.is_some_and(|n| RANDOM_INITIALISATION.contains(&n));
+    html! {
+        <div class={classes!("cell", cell.number.is_none().then_some("scratch"))} data-cell={id.to_string()}>
+            <div class="cell-head">
+                <span class="prompt">{ label }</span>
+                <button class="run" onclick={props.on_run.reform(move |_| id)} disabled={props.busy} title="Run (Shift+Enter)">{ "Run ▶" }</button>
+                <button class="add-after" onclick={props.on_add.reform(move |_| id)} title="A new cell below this one">{ "+ cell" }</button>
+            </div>
+            <textarea class="code" spellcheck="false" rows={rows} value={cell.source.clone()} oninput={on_input} onkeydown={on_keydown}
+                      aria-label={format!("{} code", cell.number.map_or("scratch cell".to_owned(), |n| format!("cell {n}")))} />
+            if let Some(output) = &cell.output {
+                <pre class={classes!("output", failed.then_some("failed"))}
+                     data-error-line={output.error.as_ref().map(|e| e.line.to_string())}>{ shown(output) }</pre>
+                if random && !cell.seed_output.is_empty() {
+                    <details class="seed-output">
+                        <summary>{ "Different numbers from the seed's? The model starts from random weights (nn.Linear), so each run prints its own losses. The seed printed:" }</summary>
+                        <pre>{ &cell.seed_output }</pre>
+                    </details>
+                }
+            }
+        </div>
+    }
+}
+
+fn textarea_value(event: &InputEvent) -> String {
+    event.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()).map(|a| a.value()).unwrap_or_default()
+}
+
+/// What the cell printed, its value, then its error as a traceback's last lines.
+fn shown(output: &crate::notebook::CellOutput) -> String {
+    let mut parts = Vec::new();
+    if !output.stdout.is_empty() {
+        parts.push(output.stdout.trim_end().to_owned());
+    }
+    if let Some(value) = &output.value {
+        parts.push(value.clone());
+    }
+    if let Some(traceback) = &output.traceback {
+        parts.push(traceback.clone());
+    }
+    if parts.is_empty() {
+        return "✓".into();
+    }
+    parts.join("\n")
+}

@@ -1,0 +1,48 @@
+//! The notebook on the page: the seed's prose and its cells, each editable and run by minisyft's
+//! interpreter on Web Workers of the notebook's own; every store and pointer chain beside them.
+
+mod cell;
+mod prose;
+mod run;
+mod state;
+
+use yew::prelude::*;
+
+use super::graph::PointerGraph;
+use super::workers::WorkersPanel;
+use cell::CodeCell;
+use prose::Prose;
+use run::{use_kernel, Kernel};
+
+#[function_component(NotebookPanel)]
+pub fn notebook_panel() -> Html {
+    let Kernel { cells, busy, snapshot, on_run, on_run_all, on_stop, on_restart, on_edit, on_add } = use_kernel();
+    let add_after = on_add.reform(Some);
+    html! {
+        <div class="notebook-area">
+            <div class="notebook">
+                <div class="notebook-bar" role="toolbar" aria-label="notebook">
+                    <button class="run-all" onclick={on_run_all} disabled={busy}>{ "Run all" }</button>
+                    <button class="stop" onclick={on_stop} disabled={!busy}>{ "Stop ■" }</button>
+                    <button class="restart" onclick={on_restart} disabled={busy}>{ "Restart" }</button>
+                    <span class="note">{ "PySyft 0.2's lesson as written: edit any cell and run it (Shift+Enter). All cells share one namespace, as a kernel's do." }</span>
+                </div>
+                { for cells.cells.iter().map(|cell| html! { <>
+                    <Prose text={cell.prose.clone()} />
+                    <CodeCell cell={cell.clone()} busy={busy} on_edit={on_edit.clone()} on_run={on_run.clone()} on_add={add_after.clone()} />
+                </> }) }
+                <button class="add-cell" onclick={on_add.reform(|_| None)}>{ "+ cell" }</button>
+            </div>
+            <div class="side notebook-side">
+                <section class="panel" aria-label="notebook workers">
+                    <h2>{ "The notebook's workers" }</h2>
+                    <WorkersPanel workers={snapshot.workers.clone()} />
+                </section>
+                <section class="panel" aria-label="notebook pointer chains">
+                    <h2>{ "Pointer chains" }</h2>
+                    <PointerGraph workers={snapshot.workers.clone()} />
+                </section>
+            </div>
+        </div>
+    }
+}

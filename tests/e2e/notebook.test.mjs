@@ -1,0 +1,96 @@
+// The notebook on the page: the seed's own cells, run by minisyft's interpreter on Web Workers,
+// print what the seed printed; a learner edits a cell, adds one, and reads an error as Python
+// shows it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, open, shot } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); server?.stop(); });
+
+const cell = (page, number) => page.locator('.notebook .cell').filter({ has: page.locator(`.prompt:text-is("In [${number}]")`) });
+
+async function runAndWait(page, locator) {
+  const before = await locator.locator('.output').count() ? await locator.locator('.output').textContent() : null;
+  await locator.locator('textarea.code').press('Shift+Enter');
+  await page.waitForFunction(([el, old]) => {
+    const out = el.querySelector('.output');
+    return out && out.textContent !== old && !document.querySelector('.notebook .run-all').disabled;
+  }, [await locator.elementHandle(), before], { timeout: 60000 });
+  return locator.locator('.output');
+}
+
+test('Run all: every cell of the seed prints what the seed printed, over real Web Workers', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.notebook .cell');
+  assert.equal(await page.locator('.notebook .cell').count(), 89);
+  // The seed's prose is between its cells.
+  assert.match(await page.locator('.notebook .prose').first().textContent(), /Federated Learning/);
+  await page.click('.notebook .run-all');
+  await page.waitForFunction(() => document.querySelectorAll('.notebook .cell .output').length === 89
+    || document.querySelector('.notebook .output.failed'), null, { timeout: 180000 });
+  const failed = await page.locator('.notebook .output.failed').allTextContents();
+  assert.deepEqual(failed, []);
+  assert.equal(await cell(page, 44).locator('.output').textContent(),
+    'tensor(2.)\ntensor(0.5600)\ntensor(0.2432)\ntensor(0.1372)\ntensor(0.0849)\ntensor(0.0538)\ntensor(0.0344)\ntensor(0.0220)\ntensor(0.0141)\ntensor(0.0090)');
+  assert.match(await cell(page, 6).locator('.output').textContent(), /^\{\d+: tensor\(\[1, 1, 1, 1, 1\]\), \d+: tensor\(\[1, 2, 3, 4, 5\]\)\}$|^\{\d+: tensor\(\[1, 2, 3, 4, 5\]\), \d+: tensor\(\[1, 1, 1, 1, 1\]\)\}$/);
+  assert.match(await cell(page, 7).locator('.output').textContent(), /^\(Wrapper\)>\[PointerTensor \| me:\d+ -> bob:\d+\]$/);
+  assert.equal(await cell(page, 8).locator('.output').textContent(), '<VirtualWorker id:bob #tensors:2>');
+  // Where the seed's numbers came from random weights, the page says so and shows the seed's.
+  assert.match(await cell(page, 58).locator('.seed-output summary').textContent(), /random/);
+  // The stores beside the notebook are the notebook's workers.
+  assert.ok(await page.locator('.notebook-side .worker[data-worker="alice"]').count());
+  await cell(page, 44).scrollIntoViewIfNeeded();
+  await shot(page, 'notebook');
+  assert.deepEqual(errors, []);
+});
+
+test('a learner edits a cell, sends to alice instead of bob, and writes a cell of their own', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.notebook .cell');
+  for (const n of [1, 2, 3]) await runAndWait(page, cell(page, n));
+  // In[20] makes alice; In[4]–In[5] then send to alice instead of bob.
+  await runAndWait(page, cell(page, 20));
+  await runAndWait(page, cell(page, 4));
+  await cell(page, 5).locator('textarea.code').fill('x_ptr = x.send(alice)\ny_ptr = y.send(alice)\nx_ptr.location');
+  assert.equal(await (await runAndWait(page, cell(page, 5))).textContent(), '<VirtualWorker id:alice #tensors:2>');
+  // A cell of their own, at the end, using the pointer made above.
+  await page.click('.notebook .add-cell');
+  const mine = page.locator('.notebook .cell.scratch').last();
+  await mine.locator('textarea.code').fill('z = (x_ptr * 2 + y_ptr).get()\nprint(f"z = {z}")\nz.sum().item()');
+  assert.equal(await (await runAndWait(page, mine)).textContent(), 'z = tensor([ 3,  5,  7,  9, 11])\n35');
+  // A mistake reads as Python's, with the line and a caret.
+  await mine.locator('textarea.code').fill('w = 1\nprint(undefined_name)');
+  const failed = await runAndWait(page, mine);
+  assert.match(await failed.textContent(), /line 2\n\s+print\(undefined_name\)\n\s+\^\nNameError: name 'undefined_name' is not defined/);
+  assert.equal(await failed.getAttribute('data-error-line'), '2');
+  assert.ok(await failed.evaluate(el => el.classList.contains('failed')));
+  // Tab indents inside the editor instead of leaving it.
+  await mine.locator('textarea.code').fill('for i in range(2):\n');
+  await mine.locator('textarea.code').press('End');
+  await mine.locator('textarea.code').press('Tab');
+  await mine.locator('textarea.code').type('print(i)');
+  assert.equal(await mine.locator('textarea.code').inputValue(), 'for i in range(2):\n    print(i)');
+  assert.equal(await (await runAndWait(page, mine)).textContent(), '0\n1');
+  assert.deepEqual(errors, []);
+});
+
+test('Stop ends an endless loop, and Restart clears the namespace and the workers', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.notebook .cell');
+  await page.click('.notebook .add-cell');
+  const mine = page.locator('.notebook .cell.scratch').last();
+  await mine.locator('textarea.code').fill('i = 0\nwhile True:\n    i += 1');
+  await mine.locator('textarea.code').press('Shift+Enter');
+  await page.waitForFunction(() => !document.querySelector('.notebook .stop').disabled);
+  await page.click('.notebook .stop');
+  await page.waitForFunction(() => document.querySelector('.notebook .cell.scratch .output.failed'), null, { timeout: 20000 });
+  assert.match(await mine.locator('.output').textContent(), /KeyboardInterrupt: stopped/);
+  await mine.locator('textarea.code').fill('i > 0');
+  assert.equal(await (await runAndWait(page, mine)).textContent(), 'True');
+  await page.click('.notebook .restart');
+  await mine.locator('textarea.code').fill('i');
+  assert.match(await (await runAndWait(page, mine)).textContent(), /NameError: name 'i' is not defined/);
+  assert.deepEqual(errors, []);
+});
