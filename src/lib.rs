@@ -6,6 +6,8 @@
 //! brings the result back (PySyft 0.2's lesson, In\[4\]–In\[18\]):
 //!
 //! ```
+//! # #[cfg(not(target_arch = "wasm32"))]
+//! # fn main() -> Result<(), minisyft::Error> {
 //! use minisyft::runtime::block_on;
 //! use minisyft::{Syft, Tensor};
 //!
@@ -16,7 +18,10 @@
 //! let z_ptr = (&x_ptr + &y_ptr)?; // computed on bob
 //! assert_eq!(z_ptr.location().id(), "bob");
 //! assert_eq!(block_on(z_ptr.get())?, Tensor::from([2, 3, 4, 5, 6]));
-//! # Ok::<(), minisyft::Error>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(target_arch = "wasm32")]
+//! # fn main() {}
 //! ```
 //!
 //! Posting is synchronous and waiting is async: `send`, an op or `move` only post a message;

@@ -142,6 +142,8 @@ impl Syft {
     /// future at once. The seed's first lesson:
     ///
     /// ```
+    /// # #[cfg(not(target_arch = "wasm32"))]
+    /// # fn main() -> Result<(), minisyft::Error> {
     /// use minisyft::runtime::block_on;
     /// use minisyft::{Syft, Tensor};
     ///
@@ -151,7 +153,10 @@ impl Syft {
     /// let y = Tensor::from([1, 1, 1, 1, 1]).send(&bob)?;
     /// let z = x.add(&y)?; // computed on bob: z points at the sum there
     /// assert_eq!(block_on(z.get())?, Tensor::from([2, 3, 4, 5, 6]));
-    /// # Ok::<(), minisyft::Error>(())
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(target_arch = "wasm32")]
+    /// # fn main() {}
     /// ```
     pub fn in_process(seed: u64) -> (Syft, crate::runtime::InProcess) {
         let runtime = crate::runtime::InProcess::new();

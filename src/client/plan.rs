@@ -49,6 +49,8 @@ impl PlanBuilder {
     /// A plan of `inputs` inputs, and their placeholders. Recording, sending and running one:
     ///
     /// ```
+    /// # #[cfg(not(target_arch = "wasm32"))]
+    /// # fn main() -> Result<(), minisyft::Error> {
     /// use minisyft::client::PlanBuilder;
     /// use minisyft::runtime::block_on;
     /// use minisyft::{Syft, Tensor};
@@ -65,7 +67,10 @@ impl PlanBuilder {
     /// let w = Tensor::from([3., 4.]).send(&bob)?;
     /// let outputs = block_on(plan.run_plan(&[&x, &w], 1))?; // one message to bob
     /// assert_eq!(block_on(outputs[0].get())?, Tensor::from([4., 9.]));
-    /// # Ok::<(), minisyft::Error>(())
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(target_arch = "wasm32")]
+    /// # fn main() {}
     /// ```
     pub fn new(inputs: u64) -> (PlanBuilder, Vec<Slot>) {
         (PlanBuilder { inputs, steps: Vec::new(), next: ObjectId(inputs) }, (0..inputs).map(ObjectId).collect())

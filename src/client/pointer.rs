@@ -234,6 +234,8 @@ impl Pointer {
     /// [`Error::PointerReleased`].
     ///
     /// ```
+    /// # #[cfg(not(target_arch = "wasm32"))]
+    /// # fn main() -> Result<(), minisyft::Error> {
     /// use minisyft::runtime::block_on;
     /// use minisyft::{Syft, Tensor};
     ///
@@ -243,7 +245,10 @@ impl Pointer {
     /// assert_eq!(block_on(x.get())?, Tensor::from([1., 2.]));
     /// assert!(!x.owns_object());
     /// assert!(block_on(x.get()).is_err());
-    /// # Ok::<(), minisyft::Error>(())
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(target_arch = "wasm32")]
+    /// # fn main() {}
     /// ```
     pub async fn get(&self) -> Result<Tensor> {
         match self.fetch(ObjectKind::Tensor).await? {
@@ -270,6 +275,8 @@ impl Pointer {
     /// [`Error::UnknownWorker`].
     ///
     /// ```
+    /// # #[cfg(not(target_arch = "wasm32"))]
+    /// # fn main() -> Result<(), minisyft::Error> {
     /// use minisyft::runtime::block_on;
     /// use minisyft::{Syft, Tensor};
     ///
@@ -282,7 +289,10 @@ impl Pointer {
     /// assert_eq!(x.location(), alice);
     /// block_on(x.remote_get())?; // alice fetches the data from bob
     /// assert_eq!(block_on(x.get())?, Tensor::from([1, 2, 3]));
-    /// # Ok::<(), minisyft::Error>(())
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(target_arch = "wasm32")]
+    /// # fn main() {}
     /// ```
     pub fn send(&self, worker: &WorkerHandle) -> Result<Pointer> {
         self.check_owned()?;

@@ -8,6 +8,8 @@ use crate::tensor::Tensor;
 /// One entry of a worker's store, as `me` may see it: what `bob._objects` lists.
 ///
 /// ```
+/// # #[cfg(not(target_arch = "wasm32"))]
+/// # fn main() -> Result<(), minisyft::Error> {
 /// use minisyft::runtime::block_on;
 /// use minisyft::{Syft, Tensor};
 ///
@@ -19,7 +21,10 @@ use crate::tensor::Tensor;
 /// assert_eq!(objects[0].id, x.id_at_location());
 /// assert_eq!(objects[0].tensor(), Some(&Tensor::from([1, 2, 3])));
 /// assert_eq!(objects[0].describe("bob"), "tensor([1, 2, 3])");
-/// # Ok::<(), minisyft::Error>(())
+/// # Ok(())
+/// # }
+/// # #[cfg(target_arch = "wasm32")]
+/// # fn main() {}
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoreEntry {

@@ -5,6 +5,8 @@
 //! kernel's do.
 //!
 //! ```
+//! # #[cfg(not(target_arch = "wasm32"))]
+//! # fn main() -> Result<(), minisyft::Error> {
 //! use minisyft::notebook::Notebook;
 //! use minisyft::runtime::block_on;
 //!
@@ -13,6 +15,10 @@
 //! block_on(notebook.run_cell("bob = sy.VirtualWorker(hook, id=\"bob\")\nx = th.tensor([1,2,3]).send(bob)"));
 //! let output = block_on(notebook.run_cell("(x + x).get()"));
 //! assert_eq!(output.value.as_deref(), Some("tensor([2, 4, 6])"));
+//! # Ok(())
+//! # }
+//! # #[cfg(target_arch = "wasm32")]
+//! # fn main() {}
 //! ```
 
 mod ast;
