@@ -15,6 +15,9 @@ use crate::tensor::{Elementwise, Tensor};
 
 type Evaluated = Result<Value, PyError>;
 
+/// Workers one notebook may start: each is a Web Worker with a wasm instance of its own.
+const MAX_NOTEBOOK_WORKERS: usize = 16;
+
 fn keyword<'a>(keywords: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
     keywords.iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
@@ -42,8 +45,14 @@ pub async fn call_builtin(
     match name {
         "print" => {
             let mut parts = Vec::new();
+            let mut printed = 0usize;
             for arg in &args {
-                parts.push(super::repr::str(arg).await?);
+                let part = super::repr::str(arg).await?;
+                printed += part.len();
+                if printed > MAX_SEQUENCE * 4 {
+                    return Err(too_long("printed output"));
+                }
+                parts.push(part);
             }
             let separator = match keyword(&keywords, "sep") {
                 Some(Value::Str(s)) => s.to_string(),
@@ -73,25 +82,30 @@ pub async fn call_builtin(
             if step == 0 {
                 return Err(PyError::new(PyErrorKind::ValueError, "range() arg 3 must not be zero"));
             }
+            if step == i64::MIN {
+                return Err(overflow());
+            }
             Ok(Value::Range { start, stop, step })
         }
         "len" => {
-            let value = one(name, &args)?;
-            let length = match value {
-                Value::Str(s) => s.chars().count(),
-                Value::Tensor(t) => t.shape().first().copied().unwrap_or(0),
-                other => iterate(other)?.len(),
-            };
+            let length = super::sequences::length(one(name, &args)?)?;
             Ok(Value::Int(i64::try_from(length).unwrap_or(i64::MAX)))
         }
         "zip" => {
+            // Sized before anything is copied: `zip(*l)` over a million lists would copy them all.
+            let lengths = args.iter().map(super::sequences::length).collect::<Result<Vec<_>, _>>()?;
+            let shortest = lengths.iter().copied().min().unwrap_or(0);
+            if shortest.saturating_mul(args.len()) > MAX_SEQUENCE || lengths.iter().sum::<usize>() > 4 * MAX_SEQUENCE {
+                return Err(too_long("zip"));
+            }
             let lists = args.iter().map(iterate).collect::<Result<Vec<_>, _>>()?;
-            let shortest = lists.iter().map(Vec::len).min().unwrap_or(0);
             Ok(Value::list((0..shortest).map(|i| Value::tuple(lists.iter().map(|l| l[i].clone()).collect())).collect()))
         }
         "enumerate" => {
             let items = iterate(one(name, &args)?)?;
             let start = args.get(1).or_else(|| keyword(&keywords, "start")).and_then(Value::as_i64).unwrap_or(0);
+            let count = i64::try_from(items.len()).unwrap_or(i64::MAX);
+            start.checked_add(count).ok_or_else(overflow)?;
             Ok(Value::list(
                 items.into_iter().zip(start..).map(|(item, i)| Value::tuple(vec![Value::Int(i), item])).collect(),
             ))
@@ -309,6 +323,12 @@ fn call_library(
                 ));
             }
             // Running the cell again gives the same worker, as the lesson expects of a re-run.
+            if context.syft.worker(&id).is_none() && context.syft.worker_ids().len() >= MAX_NOTEBOOK_WORKERS {
+                return Err(PyError::new(
+                    PyErrorKind::ValueError,
+                    format!("a notebook starts at most {MAX_NOTEBOOK_WORKERS} workers (each is a Web Worker); Restart to begin afresh"),
+                ));
+            }
             match context.syft.worker(&id) {
                 Some(existing) => Ok(Value::Worker(existing)),
                 None => Ok(Value::Worker(context.syft.create_worker(&id)?)),
@@ -324,7 +344,7 @@ fn tensor_from(data: &Value, force_float: bool) -> Result<Tensor, PyError> {
     let mut values = Vec::new();
     let mut float = force_float;
     flatten(data, 0, &mut shape, &mut values, &mut float)?;
-    if values.len() as u64 > crate::limits::MAX_STORE_ELEMENTS {
+    if values.len() > crate::limits::MAX_TENSOR_ELEMENTS {
         return Err(too_long("tensor"));
     }
     if float {
@@ -365,7 +385,7 @@ fn flatten(
             }
             for item in &items {
                 flatten(item, depth + 1, shape, values, float)?;
-                if values.len() as u64 > crate::limits::MAX_STORE_ELEMENTS {
+                if values.len() > crate::limits::MAX_TENSOR_ELEMENTS {
                     return Err(too_long("tensor"));
                 }
             }

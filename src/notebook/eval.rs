@@ -28,14 +28,50 @@ pub type Yielder = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = ()>>>>;
 /// Steps between two yields to the page.
 const STEPS_PER_YIELD: u64 = 2_000;
 /// Tensor elements an op may touch for one step of the budget.
-const ELEMENTS_PER_STEP: u64 = 8;
+const ELEMENTS_PER_STEP: u64 = 4;
+/// Steps a new list, tuple or dict costs per item, and a new string per byte (a step each 8).
+/// With the step budget this bounds what one cell can allocate: about 20M / 4 items of 32 bytes.
+const STEPS_PER_ITEM: u64 = 4 * ELEMENTS_PER_STEP;
 
-/// The elements of a local tensor (or of a method's receiver); remote work is the workers' to limit.
+/// The tensor elements an op reads: a local tensor's, a method's receiver's (a model's or an
+/// optimizer's parameters). Remote work is the workers' to limit.
 fn work(value: &Value) -> u64 {
     match value {
         Value::Tensor(t) => t.numel() as u64,
         Value::Method(bound) => work(&bound.0),
+        Value::Model(model) => model.local.parameters().iter().map(|p| p.numel() as u64).sum(),
+        Value::Optimizer(optimizer) => optimizer.models.iter().map(|m| work(&Value::Model(Rc::clone(m)))).sum(),
         _ => 0,
+    }
+}
+
+/// What `lhs * rhs` will make when it repeats a list or a string, in the units of `made`.
+fn repetition(op: BinOp, lhs: &Value, rhs: &Value) -> u64 {
+    if op != BinOp::Mul {
+        return 0;
+    }
+    let (sequence, count) = match (lhs.as_i64(), rhs.as_i64()) {
+        (None, Some(n)) => (lhs, n),
+        (Some(n), None) => (rhs, n),
+        _ => return 0,
+    };
+    let count = u64::try_from(count).unwrap_or(0);
+    match sequence {
+        Value::List(items) => (items.borrow().len() as u64).saturating_mul(count).saturating_mul(STEPS_PER_ITEM),
+        Value::Str(s) => (s.len() as u64).saturating_mul(count).saturating_mul(STEPS_PER_ITEM) / 8,
+        _ => 0,
+    }
+}
+
+/// What a result made, in the same units: its tensor elements, or its items and bytes.
+fn made(value: &Value) -> u64 {
+    let items = |n: usize| (n as u64).saturating_mul(STEPS_PER_ITEM);
+    match value {
+        Value::List(items_of) => items(items_of.borrow().len()),
+        Value::Tuple(items_of) => items(items_of.len()),
+        Value::Dict(entries) => items(entries.borrow().len()),
+        Value::Str(s) => (s.len() as u64).saturating_mul(STEPS_PER_ITEM) / 8,
+        other => work(other),
     }
 }
 
@@ -350,7 +386,11 @@ impl Interpreter {
             ExprKind::Subscript { value, index } => {
                 let object = self.eval(value).await?;
                 let index = self.eval(index).await?;
-                sequences::get_item(&object, &index)?
+                let item = sequences::get_item(&object, &index)?;
+                if matches!(index, Value::Slice(_)) {
+                    self.charge(made(&item))?;
+                }
+                item
             }
             ExprKind::Slice { start, stop, step } => {
                 let mut values = Vec::new();
@@ -369,14 +409,17 @@ impl Interpreter {
                 let (positional, keywords) = self.eval_arguments(args).await?;
                 let inputs: u64 = work(&function) + positional.iter().map(work).sum::<u64>();
                 let result = self.call(function, positional, keywords).await?;
-                self.charge(inputs + work(&result))?;
+                self.charge(inputs.saturating_add(made(&result)))?;
                 result
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 let lhs = self.eval(lhs).await?;
                 let rhs = self.eval(rhs).await?;
+                // A repetition (`[0] * n`, `'a' * n`) is charged before it is built, so a cell over
+                // its budget never allocates it.
+                self.charge(repetition(*op, &lhs, &rhs))?;
                 let result = self.binary(*op, &lhs, &rhs)?;
-                self.charge(work(&lhs) + work(&rhs) + work(&result))?;
+                self.charge(work(&lhs).saturating_add(work(&rhs)).saturating_add(made(&result)))?;
                 result
             }
             ExprKind::Unary { op, operand } => {
@@ -526,11 +569,12 @@ fn no_module(path: &[String]) -> PyError {
 fn compare(op: CmpOp, lhs: &Value, rhs: &Value) -> Result<bool, PyError> {
     use std::cmp::Ordering;
     let equal = || sequences::equal(lhs, rhs);
-    let order = || -> Result<Ordering, PyError> {
+    // `None` for a comparison with NaN, which is false whatever the operator (as in Python).
+    let order = || -> Result<Option<Ordering>, PyError> {
         match (lhs, rhs) {
-            (Value::Str(a), Value::Str(b)) => Ok(a.cmp(b)),
+            (Value::Str(a), Value::Str(b)) => Ok(Some(a.cmp(b))),
             _ => match (lhs.as_f64(), rhs.as_f64()) {
-                (Some(a), Some(b)) => a.partial_cmp(&b).ok_or_else(|| PyError::type_error("comparison with nan")),
+                (Some(a), Some(b)) => Ok(a.partial_cmp(&b)),
                 _ => Err(PyError::type_error(format!(
                     "'<' not supported between instances of '{}' and '{}'",
                     lhs.type_name(),
@@ -542,15 +586,12 @@ fn compare(op: CmpOp, lhs: &Value, rhs: &Value) -> Result<bool, PyError> {
     Ok(match op {
         CmpOp::Eq => equal(),
         CmpOp::NotEq => !equal(),
-        CmpOp::Lt => order()? == Ordering::Less,
-        CmpOp::LtE => order()? != Ordering::Greater,
-        CmpOp::Gt => order()? == Ordering::Greater,
-        CmpOp::GtE => order()? != Ordering::Less,
-        CmpOp::Is => {
-            matches!((lhs, rhs), (Value::None, Value::None))
-                || (!matches!(lhs, Value::None | Value::Int(_) | Value::Float(_) | Value::Str(_)) && equal())
-        }
-        CmpOp::IsNot => !compare(CmpOp::Is, lhs, rhs)?,
+        CmpOp::Lt => order()? == Some(Ordering::Less),
+        CmpOp::LtE => matches!(order()?, Some(Ordering::Less | Ordering::Equal)),
+        CmpOp::Gt => order()? == Some(Ordering::Greater),
+        CmpOp::GtE => matches!(order()?, Some(Ordering::Greater | Ordering::Equal)),
+        CmpOp::Is => sequences::identical(lhs, rhs),
+        CmpOp::IsNot => !sequences::identical(lhs, rhs),
         CmpOp::In => sequences::contains(rhs, lhs)?,
         CmpOp::NotIn => !sequences::contains(rhs, lhs)?,
     })

@@ -121,9 +121,16 @@ pub async fn call_method(object: &Value, name: &str, args: Vec<Value>, keywords:
             "join" => {
                 let items = iterate(args.first().unwrap_or(&Value::None))?;
                 let mut parts = Vec::new();
+                let mut joined = 0usize;
                 for item in items {
                     match item {
-                        Value::Str(s) => parts.push(s.to_string()),
+                        Value::Str(s) => {
+                            joined = joined.saturating_add(s.len() + text.len());
+                            if joined > MAX_SEQUENCE {
+                                return Err(too_long("string"));
+                            }
+                            parts.push(s.to_string())
+                        }
                         other => {
                             return Err(PyError::type_error(format!(
                                 "sequence item: expected str instance, {} found",

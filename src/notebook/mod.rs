@@ -126,7 +126,14 @@ impl Notebook {
             (true, Some((last, body))) => (body, Some(last)),
             _ => (statements.as_slice(), None),
         };
-        let mut result = self.interpreter.exec_block(body).await.map(|_| ());
+        let mut result = match self.interpreter.exec_block(body).await {
+            Ok(eval::Flow::Next) => Ok(()),
+            Ok(eval::Flow::Return(_)) => Err(PyError::new(PyErrorKind::SyntaxError, "'return' outside function")),
+            Ok(eval::Flow::Break | eval::Flow::Continue) => {
+                Err(PyError::new(PyErrorKind::SyntaxError, "'break' or 'continue' outside loop"))
+            }
+            Err(error) => Err(error),
+        };
         if let (Ok(()), Some(last)) = (&result, last) {
             if let StmtKind::Expr(expr) = &last.kind {
                 match self.interpreter.eval(expr).await {

@@ -40,6 +40,14 @@ pub fn arithmetic(op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, PyError>
             }
             Ok(Value::list(items))
         }
+        (Value::List(items), n) | (n, Value::List(items)) if op == BinOp::Mul && n.as_i64().is_some() => {
+            let count = usize::try_from(n.as_i64().unwrap_or(0)).unwrap_or(0);
+            let items = items.borrow();
+            if items.len().saturating_mul(count) > MAX_SEQUENCE {
+                return Err(too_long("list"));
+            }
+            Ok(Value::list(items.iter().cloned().cycle().take(items.len() * count).collect()))
+        }
         (Value::Str(s), n) | (n, Value::Str(s)) if op == BinOp::Mul && n.as_i64().is_some() => {
             let count = usize::try_from(n.as_i64().unwrap_or(0)).unwrap_or(0);
             if s.len().saturating_mul(count) > MAX_SEQUENCE {
@@ -60,8 +68,9 @@ pub fn arithmetic(op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, PyError>
                     }
                     Value::Float(a as f64 / b as f64)
                 }
-                BinOp::FloorDiv => Value::Int(a.checked_div_euclid(b).ok_or_else(zero)?),
-                BinOp::Mod => Value::Int(a.checked_rem_euclid(b).ok_or_else(zero)?),
+                BinOp::FloorDiv | BinOp::Mod if b == 0 => return Err(zero()),
+                BinOp::FloorDiv => Value::Int(floor_div(a, b).ok_or_else(overflow)?),
+                BinOp::Mod => Value::Int(floor_mod(a, b).ok_or_else(overflow)?),
                 BinOp::Pow => match u32::try_from(b) {
                     Ok(exponent) => Value::Int(a.checked_pow(exponent).ok_or_else(overflow)?),
                     Err(_) => Value::Float((a as f64).powf(b as f64)),
@@ -79,11 +88,32 @@ pub fn arithmetic(op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, PyError>
                 }
                 BinOp::Div => a / b,
                 BinOp::FloorDiv => (a / b).floor(),
-                BinOp::Mod => a.rem_euclid(b),
+                // Python's `%` takes the divisor's sign: -7 % 2 == 1, 7 % -2 == -1.
+                BinOp::Mod => {
+                    let r = a % b;
+                    if r != 0.0 && (r < 0.0) != (b < 0.0) {
+                        r + b
+                    } else {
+                        r
+                    }
+                }
                 BinOp::Pow => a.powf(b),
                 BinOp::MatMul => return Err(unsupported()),
             })),
             _ => Err(unsupported()),
         },
     }
+}
+
+/// Python's `//` on integers: rounds towards minus infinity (7 // -2 == -4). `None` only for
+/// i64::MIN // -1, which does not fit.
+fn floor_div(a: i64, b: i64) -> Option<i64> {
+    let (q, r) = (a.checked_div(b)?, a.checked_rem(b)?);
+    Some(if r != 0 && ((r < 0) != (b < 0)) { q - 1 } else { q })
+}
+
+/// Python's `%` on integers: the remainder has the divisor's sign (7 % -2 == -1).
+fn floor_mod(a: i64, b: i64) -> Option<i64> {
+    let r = a.checked_rem(b)?;
+    Some(if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r })
 }

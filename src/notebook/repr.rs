@@ -51,23 +51,34 @@ async fn repr_value(value: &Value, depth: usize, room: &Cell<usize>) -> Result<S
         Value::Float(f) => Value::float_repr(*f),
         Value::Str(s) => quote(s),
         Value::List(items) => {
-            let items = items.borrow().clone();
-            format!("[{}]", join(&items, depth + 1, room).await?)
+            // Item by item under short borrows: no copy of the list, whatever it holds.
+            let mut parts = Vec::new();
+            for at in 0.. {
+                let item = items.borrow().get(at).cloned();
+                let Some(item) = item else { break };
+                if room.get() == 0 {
+                    parts.push("...".to_owned());
+                    break;
+                }
+                parts.push(repr_within(&item, depth + 1, room).await?);
+            }
+            format!("[{}]", parts.join(", "))
         }
         Value::Tuple(items) => match items.len() {
             1 => format!("({},)", repr_within(&items[0], depth + 1, room).await?),
             _ => format!("({})", join(items, depth + 1, room).await?),
         },
         Value::Dict(entries) => {
-            let entries = entries.borrow().clone();
             let mut parts = Vec::new();
-            for (key, value) in &entries {
+            for at in 0.. {
+                let entry = entries.borrow().get(at).cloned();
+                let Some((key, value)) = entry else { break };
                 if room.get() == 0 {
                     parts.push("...".to_owned());
                     break;
                 }
-                let key = repr_within(key, depth + 1, room).await?;
-                parts.push(format!("{key}: {}", repr_within(value, depth + 1, room).await?));
+                let key = repr_within(&key, depth + 1, room).await?;
+                parts.push(format!("{key}: {}", repr_within(&value, depth + 1, room).await?));
             }
             let one_line = format!("{{{}}}", parts.join(", "));
             if one_line.chars().count() <= 80 || parts.len() < 2 {
@@ -128,6 +139,9 @@ async fn repr_value(value: &Value, depth: usize, room: &Cell<usize>) -> Result<S
 pub async fn str(value: &Value) -> Result<String, PyError> {
     match value {
         Value::Str(s) => Ok(s.to_string()),
+        // `print` writes a dict on one line however wide; only Jupyter's display wraps it (the
+        // wrap's ",\n " never occurs inside a repr, whose strings escape their newlines).
+        Value::Dict(_) | Value::List(_) | Value::Tuple(_) => Ok(repr(value).await?.replace(",\n ", ", ")),
         other => repr(other).await,
     }
 }
@@ -145,10 +159,11 @@ async fn join(items: &[Value], depth: usize, room: &Cell<usize>) -> Result<Strin
 }
 
 fn quote(s: &str) -> String {
+    let escaped = s.replace('\\', "\\\\").replace('\n', "\\n").replace('\t', "\\t");
     if s.contains('\'') && !s.contains('"') {
-        format!("\"{s}\"")
+        format!("\"{escaped}\"")
     } else {
-        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'").replace('\n', "\\n"))
+        format!("'{}'", escaped.replace('\'', "\\'"))
     }
 }
 

@@ -45,12 +45,14 @@ pub fn scan(source: &str) -> Result<Vec<Spanned>, PyError> {
     let mut tokens = Vec::new();
     let mut indents = vec![0usize];
     let mut depth = 0usize;
+    // The previous line ended with `\`: this one continues it (no indentation, no newline before).
+    let mut continued = false;
     for (index, raw_line) in source.split('\n').enumerate() {
         let line = index + 1;
         let text = raw_line.strip_suffix('\r').unwrap_or(raw_line);
         let chars: Vec<char> = text.chars().collect();
         let mut column = 0;
-        if depth == 0 {
+        if depth == 0 && !std::mem::take(&mut continued) {
             let indent =
                 chars.iter().take_while(|c| **c == ' ' || **c == '\t').map(|c| if *c == '\t' { 4 } else { 1 }).sum();
             let first = chars.iter().position(|c| *c != ' ' && *c != '\t');
@@ -90,9 +92,8 @@ pub fn scan(source: &str) -> Result<Vec<Spanned>, PyError> {
                 break;
             } else if c == '\\' && column + 1 == chars.len() {
                 // An explicit line join: the next line continues this one.
-                depth += 1;
+                continued = true;
                 column += 1;
-                tokens.push(Spanned { token: Token::Op("\\"), line, column: start + 1 });
             } else if c.is_ascii_digit() || (c == '.' && chars.get(column + 1).is_some_and(char::is_ascii_digit)) {
                 let (token, end) = number(&chars, column, line)?;
                 tokens.push(Spanned { token, line, column: start + 1 });
@@ -130,10 +131,7 @@ pub fn scan(source: &str) -> Result<Vec<Spanned>, PyError> {
                 tokens.push(Spanned { token: Token::Op(op), line, column: start + 1 });
             }
         }
-        let joined = matches!(tokens.last(), Some(Spanned { token: Token::Op("\\"), .. }));
-        if joined {
-            tokens.pop();
-            depth = depth.saturating_sub(1);
+        if continued {
             continue;
         }
         if depth == 0 && !matches!(tokens.last(), None | Some(Spanned { token: Token::Newline, .. })) {

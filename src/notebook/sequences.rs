@@ -28,11 +28,25 @@ pub fn iterate(value: &Value) -> Result<Vec<Value>, PyError> {
     })
 }
 
+/// `len(value)` without copying anything.
+pub fn length(value: &Value) -> Result<usize, PyError> {
+    Ok(match value {
+        Value::List(items) => items.borrow().len(),
+        Value::Tuple(items) => items.len(),
+        Value::Dict(entries) => entries.borrow().len(),
+        Value::Str(s) => s.chars().count(),
+        Value::Range { start, stop, step } => usize::try_from(range_len(*start, *stop, *step)).unwrap_or(usize::MAX),
+        Value::Tensor(t) => t.shape().first().copied().unwrap_or(0),
+        other => return Err(PyError::type_error(format!("object of type '{}' has no len()", other.type_name()))),
+    })
+}
+
 fn range_len(start: i64, stop: i64, step: i64) -> i64 {
     if step > 0 && start < stop {
         (stop.saturating_sub(start).saturating_add(step - 1)) / step
     } else if step < 0 && start > stop {
-        (start.saturating_sub(stop).saturating_add(-step - 1)) / -step
+        // `range()` refuses a step of i64::MIN, so `-step` cannot overflow.
+        (start.saturating_sub(stop).saturating_add(step.saturating_neg() - 1)) / step.saturating_neg()
     } else {
         0
     }
@@ -46,22 +60,49 @@ pub fn dict_insert(entries: &mut Vec<(Value, Value)>, key: Value, value: Value) 
 }
 
 pub fn equal(lhs: &Value, rhs: &Value) -> bool {
-    equal_within(lhs, rhs, 0)
+    equal_within(lhs, rhs, 0, &std::cell::Cell::new(MAX_COMPARED))
 }
 
 /// Containers deeper than this compare by identity (a list that holds itself ends the descent).
 const MAX_COMPARE_DEPTH: usize = 32;
+/// Elements one comparison may visit: lists sharing their items (`a = [a, a, a]` 32 times) would
+/// otherwise take 3^32 steps. Past it, unequal unless identical.
+const MAX_COMPARED: usize = 1 << 20;
 
-fn equal_within(lhs: &Value, rhs: &Value, depth: usize) -> bool {
-    if depth >= MAX_COMPARE_DEPTH {
-        return match (lhs, rhs) {
-            (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b),
-            (Value::Tuple(a), Value::Tuple(b)) => Rc::ptr_eq(a, b),
-            _ => false,
-        };
-    }
-    let equal = |x: &Value, y: &Value| equal_within(x, y, depth + 1);
+/// Whether two values are the very same object (Python's `is`).
+pub fn identical(lhs: &Value, rhs: &Value) -> bool {
     match (lhs, rhs) {
+        (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b),
+        (Value::Tuple(a), Value::Tuple(b)) => Rc::ptr_eq(a, b),
+        (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
+        (Value::Pointer(a), Value::Pointer(b)) => Rc::ptr_eq(a, b),
+        (Value::Model(a), Value::Model(b)) => Rc::ptr_eq(a, b),
+        (Value::Tensor(a), Value::Tensor(b)) => a.shares_storage_with(b),
+        (Value::Worker(a), Value::Worker(b)) => a == b,
+        (Value::None, Value::None) => true,
+        (Value::Bool(a), Value::Bool(b)) => a == b,
+        (Value::Int(a), Value::Int(b)) => a == b,
+        (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b) || a == b,
+        _ => false,
+    }
+}
+
+fn equal_within(lhs: &Value, rhs: &Value, depth: usize, budget: &std::cell::Cell<usize>) -> bool {
+    if identical(lhs, rhs) && !matches!(lhs, Value::Float(_)) {
+        return true;
+    }
+    if depth >= MAX_COMPARE_DEPTH || budget.get() == 0 {
+        return false;
+    }
+    budget.set(budget.get() - 1);
+    let equal = |x: &Value, y: &Value| equal_within(x, y, depth + 1, budget);
+    match (lhs, rhs) {
+        (Value::Dict(a), Value::Dict(b)) => {
+            let (a, b) = (a.borrow(), b.borrow());
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(key, value)| b.iter().any(|(other_key, other)| equal(key, other_key) && equal(value, other)))
+        }
         (Value::None, Value::None) => true,
         (Value::Str(a), Value::Str(b)) => a == b,
         (Value::Worker(a), Value::Worker(b)) => a == b,
@@ -86,6 +127,8 @@ pub fn contains(container: &Value, item: &Value) -> Result<bool, PyError> {
             _ => return Err(PyError::type_error("'in <string>' requires string as left operand")),
         },
         Value::Dict(entries) => entries.borrow().iter().any(|(k, _)| equal(k, item)),
+        Value::List(items) => items.borrow().iter().any(|x| equal(x, item)),
+        Value::Tuple(items) => items.iter().any(|x| equal(x, item)),
         other => iterate(other)?.iter().any(|x| equal(x, item)),
     })
 }
@@ -138,9 +181,13 @@ pub fn get_item(object: &Value, key: &Value) -> Result<Value, PyError> {
             Ok(Value::tuple(items[a..b].to_vec()))
         }
         (Value::Tuple(items), _) => Ok(items[index(key, items.len())?].clone()),
+        (Value::Str(text), Value::Slice(slice)) => {
+            let (start, stop) = slice_bounds(slice, text.chars().count())?;
+            Ok(Value::str(text.chars().skip(start).take(stop - start).collect::<String>()))
+        }
         (Value::Str(text), _) => {
-            let chars: Vec<char> = text.chars().collect();
-            Ok(Value::str(chars[index(key, chars.len())?].to_string()))
+            let at = index(key, text.chars().count())?;
+            Ok(Value::str(text.chars().nth(at).map(String::from).unwrap_or_default()))
         }
         (Value::Dict(entries), _) => entries
             .borrow()

@@ -29,9 +29,9 @@ async function settled(page) {
 
 test('every lesson runs on the Web Workers and the panels show the stores, chains and messages', async () => {
   const { page, errors } = await open(browser, server.url);
-  await page.waitForSelector('.worker[data-worker="bob"]');
-  assert.equal(await page.locator('.worker[data-worker="me"] .badge').textContent(), 'main thread');
-  assert.equal(await page.locator('.worker[data-worker="bob"] .badge').textContent(), 'Web Worker');
+  await page.waitForSelector('.lesson-area .worker[data-worker="bob"]');
+  assert.equal(await page.locator('.lesson-area .worker[data-worker="me"] .badge').textContent(), 'main thread');
+  assert.equal(await page.locator('.lesson-area .worker[data-worker="bob"] .badge').textContent(), 'Web Worker');
 
   // Basic remote execution: after x.send(bob) and y.send(bob), bob holds both tensors.
   assert.equal(await runStep(page, 'basic_remote_execution', 'In[1]'), 'tensor(2)');
@@ -40,7 +40,7 @@ test('every lesson runs on the Web Workers and the panels show the stores, chain
   await settled(page);
   assert.equal(await objects(page, 'bob', 'tensor').count(), 2);
   assert.equal(await objects(page, 'me', 'pointer').count(), 2);
-  assert.equal(await page.locator('.graph .arrow').count(), 2);
+  assert.equal(await page.locator('.lesson-area .graph .arrow').count(), 2);
   await shot(page, 'basic-after-send');
 
   // The rest of every lesson, in order, with "Run every step".
@@ -75,10 +75,10 @@ test('every lesson runs on the Web Workers and the panels show the stores, chain
   assert.equal(await objects(page, 'bob', 'tensor').count(), 1);
   assert.equal(await objects(page, 'alice', 'pointer').count(), 1);
   assert.match(await objects(page, 'alice', 'pointer').first().textContent(), /-> bob:\d+/);
-  assert.ok(await page.locator('.graph .arrow[data-from^="alice:"][data-to^="bob:"]').count() >= 1);
+  assert.ok(await page.locator('.lesson-area .graph .arrow[data-from^="alice:"][data-to^="bob:"]').count() >= 1);
   // Arrows pass under the boxes (in SVG what comes later is drawn on top), so an arrow crossing
   // another worker's column never hides an id.
-  assert.ok(await page.locator('.graph').evaluate(g => {
+  assert.ok(await page.locator('.lesson-area .graph').evaluate(g => {
     const arrows = g.querySelectorAll('.arrow'), nodes = g.querySelectorAll('.node');
     return arrows.length > 0 && nodes.length > 0
       && (arrows[arrows.length - 1].compareDocumentPosition(nodes[0]) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
@@ -108,7 +108,7 @@ test('every lesson runs on the Web Workers and the panels show the stores, chain
 
 async function train(page, mode, rounds) {
   await page.goto(`${server.url}?seed=3&lr=0.1&rounds=${rounds}&mode=${mode}`);
-  await page.waitForSelector('.worker[data-worker="bob"]');
+  await page.waitForSelector('.lesson-area .worker[data-worker="bob"]');
   assert.equal(await page.locator('#mode').inputValue(), mode);
   await page.click('.training button.play');
   await page.waitForFunction(n => document.querySelector('.progress')?.textContent === `round ${n} of ${n}`, rounds, { timeout: 60000 });
@@ -145,7 +145,7 @@ test('training in both modes draws one point per round and a falling loss; the s
 
 test('training steps one round at a time, and reset starts over with the settings from the URL', async () => {
   const { page, errors } = await open(browser, `${server.url}?seed=5&lr=0.05&rounds=7&mode=untrusted`);
-  await page.waitForSelector('.worker[data-worker="bob"]');
+  await page.waitForSelector('.lesson-area .worker[data-worker="bob"]');
   assert.equal(await page.locator('.controls input').nth(1).inputValue(), '0.05');
   for (const n of [1, 2]) {
     await page.click('.training button.step');
@@ -166,7 +166,7 @@ test('training steps one round at a time, and reset starts over with the setting
 
 test('a setting changed while a round is in flight resets the run: the round in flight cannot bring the old run back', async () => {
   const { page, errors } = await open(browser, `${server.url}?lr=0.1&rounds=500&mode=sendget&pace=0`);
-  await page.waitForSelector('.worker[data-worker="bob"]');
+  await page.waitForSelector('.lesson-area .worker[data-worker="bob"]');
   for (const mode of ['untrusted', 'sendget', 'untrusted']) {
     await page.click('.training button.play');
     // pace 0: rounds run back to back, so the change lands while one is in flight.
@@ -189,7 +189,7 @@ test('a setting changed while a round is in flight resets the run: the round in 
 
 test('works on a narrow screen and from the keyboard', async () => {
   const { page, errors, warnings } = await open(browser, server.url, { width: 390, height: 844 });
-  await page.waitForSelector('.worker[data-worker="bob"]');
+  await page.waitForSelector('.lesson-area .worker[data-worker="bob"]');
   // Tab to the first Run button and press Enter.
   await page.locator('.step[data-cell="In[1]"] button.run').focus();
   await page.keyboard.press('Enter');
@@ -212,7 +212,7 @@ test('the page is interactive soon after it loads: the workers\' panels are draw
   const page = await browser.newPage();
   await page.addInitScript(() => {
     new MutationObserver((_, observer) => {
-      if (document.querySelector('.worker[data-worker="bob"] header')) {
+      if (document.querySelector('.lesson-area .worker[data-worker="bob"] header')) {
         window.drawnAt = performance.now();
         observer.disconnect();
       }

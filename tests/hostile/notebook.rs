@@ -227,14 +227,14 @@ fn the_notebook_survives_a_hundred_thousand_hostile_cells_and_answers_after_each
 }
 
 fn survive_hostile_cells() {
-    let total = crate::message_count(100_000, 2_000) / if cfg!(debug_assertions) { 10 } else { 1 };
+    let total = crate::message_count(100_000, 2_000) / if cfg!(debug_assertions) { 20 } else { 1 };
     let mut generator =
         CellGenerator { rng: Rng::seeded(21), seed_cells: cells().into_iter().map(|c| c.code).collect() };
     let setup = "import torch as th\nimport syft as sy\nfrom torch import nn, optim\nhook = sy.TorchHook(th)\n\
                  bob = sy.VirtualWorker(hook, id='bob')\nalice = sy.VirtualWorker(hook, id='alice')\nx = th.tensor([1.,2.])";
     let fresh = || {
         let (mut notebook, workers) = Notebook::in_process(3);
-        notebook.set_step_budget(50_000);
+        notebook.set_step_budget(10_000);
         let output = block_on(notebook.run_cell(setup));
         assert!(output.error.is_none(), "{:?}", output.traceback);
         (notebook, workers)

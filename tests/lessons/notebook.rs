@@ -138,3 +138,66 @@ crate::async_test!(recursion_is_bounded, |syft: Syft| async move {
     let output = run(&mut notebook, "def f(n):\n    return f(n + 1)\nf(0)").await;
     assert_eq!(output.error.expect("refused").kind, PyErrorKind::RecursionError);
 });
+
+/// Runs each cell on a fresh namespace and compares what it showed (stdout then value, or the
+/// error's kind).
+async fn check_shows(notebook: &mut Notebook, cases: &[(&str, &str)]) {
+    for (source, expected) in cases {
+        let output = run(notebook, source).await;
+        let got = match &output.error {
+            Some(error) => error.kind.name().to_owned(),
+            None => shown(&output),
+        };
+        assert_eq!(&got, expected, "{source}");
+    }
+}
+
+crate::async_test!(python_reads_as_python_in_the_corners_a_learner_meets, |syft: Syft| async move {
+    let mut notebook = Notebook::new(syft, 0);
+    check_shows(
+        &mut notebook,
+        &[
+            // Floor division and modulo take the divisor's sign.
+            ("(7 // -2, 7 % -2, -7 // 2, -7 % 2, 7.5 % -2)", "(-4, -1, -4, 1, -0.5)"),
+            ("-9223372036854775807 - 1 // -1", "-9223372036854775806"),
+            ("[0] * 3 + [1]", "[0, 0, 0, 1]"),
+            ("x = -9223372036854775807 - 1\nx // -1", "OverflowError"),
+            // Identity is not equality; dicts compare by content, in any order.
+            ("([] is [], True is 1, None is None, {'a': 1, 'b': 2} == {'b': 2, 'a': 1})", "(False, False, True, True)"),
+            // NaN compares false, and does not raise.
+            ("n = float('nan')\n(n < 1, n > 1, n == n)", "(False, False, False)"),
+            // Every statement after the colon is in the block; a backslash continues a line.
+            ("x = 0\nif False: x = 1; x = 2\nx", "0"),
+            ("y = 1 + \\\n    2\ny", "3"),
+            // `print` writes a dict on one line, however wide; strings slice.
+            ("print({1: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 2: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 3: 'cccccccccccc'})",
+             "{1: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 2: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 3: 'cccccccccccc'}"),
+            ("'minisyft'[4:]", "'syft'"),
+            ("print('a\\nb')\n'a\\nb'", "a\nb\n'a\\nb'"),
+            // Outside a function or a loop.
+            ("return 1", "SyntaxError"),
+            ("break", "SyntaxError"),
+        ],
+    )
+    .await;
+});
+
+crate::async_test!(hostile_shapes_of_data_end_in_typed_errors, |syft: Syft| async move {
+    let mut notebook = Notebook::new(syft, 0);
+    check_shows(
+        &mut notebook,
+        &[
+            // Lists sharing their items: equality stays bounded (3^32 comparisons otherwise).
+            ("a = []\nfor i in range(32):\n    a = [a, a, a]\nb = []\nfor i in range(32):\n    b = [b, b, b]\n(a == a, a == b)", "(True, False)"),
+            // zip(*l) over a million lists is refused before anything is copied.
+            ("l = [list(range(1000))] * 100000\nz = zip(*l)", "MemoryError"),
+            // f-strings nested in f-strings count against the nesting limit.
+            (&format!("print({}1{})", "f'{".repeat(2) + &"(".repeat(120), ")".repeat(120) + "}'}'"), "SyntaxError"),
+            // A chain a thousand links long is refused while parsing.
+            (&format!("x = 1{}", " + 1".repeat(1000)), "SyntaxError"),
+            ("range(0, -1, -9223372036854775807 - 1)", "OverflowError"),
+            ("enumerate([1], 9223372036854775807)", "OverflowError"),
+        ],
+    )
+    .await;
+});

@@ -1,6 +1,6 @@
 //! Expressions, by precedence from `a if c else b` down to atoms, and f-strings.
 
-use super::{is_keyword, parse, Parsed, Parser};
+use super::{is_keyword, parse_nested, Parsed, Parser};
 use crate::notebook::ast::{Arg, BinOp, CmpOp, Expr, ExprKind, FPart, Stmt, StmtKind, UnaryOp};
 use crate::notebook::error::{PyError, PyErrorKind};
 use crate::notebook::scanner::{Spanned, Token};
@@ -40,7 +40,10 @@ impl Parser {
 
     pub(super) fn or_test(&mut self) -> Parsed<Expr> {
         let mut lhs = self.and_test()?;
+        let mut links = 0;
         while self.eat_name("or") {
+            links += 1;
+            self.chain(links)?;
             let rhs = self.and_test()?;
             let (line, column) = (lhs.line, lhs.column);
             lhs = Expr { kind: ExprKind::Or(Box::new(lhs), Box::new(rhs)), line, column };
@@ -50,7 +53,10 @@ impl Parser {
 
     pub(super) fn and_test(&mut self) -> Parsed<Expr> {
         let mut lhs = self.not_test()?;
+        let mut links = 0;
         while self.eat_name("and") {
+            links += 1;
+            self.chain(links)?;
             let rhs = self.not_test()?;
             let (line, column) = (lhs.line, lhs.column);
             lhs = Expr { kind: ExprKind::And(Box::new(lhs), Box::new(rhs)), line, column };
@@ -96,6 +102,7 @@ impl Parser {
                 _ => break,
             };
             self.advance();
+            self.chain(rest.len() + 1)?;
             rest.push((op, self.arithmetic()?));
         }
         if rest.is_empty() {
@@ -107,7 +114,10 @@ impl Parser {
 
     pub(super) fn arithmetic(&mut self) -> Parsed<Expr> {
         let mut lhs = self.term()?;
+        let mut links = 0;
         loop {
+            links += 1;
+            self.chain(links)?;
             let op = if self.check_op("+") {
                 BinOp::Add
             } else if self.check_op("-") {
@@ -123,7 +133,10 @@ impl Parser {
 
     pub(super) fn term(&mut self) -> Parsed<Expr> {
         let mut lhs = self.unary()?;
+        let mut links = 0;
         loop {
+            links += 1;
+            self.chain(links)?;
             let op = match &self.peek().token {
                 Token::Op("*") => BinOp::Mul,
                 Token::Op("/") => BinOp::Div,
@@ -167,7 +180,10 @@ impl Parser {
 
     pub(super) fn primary(&mut self) -> Parsed<Expr> {
         let mut value = self.atom()?;
+        let mut links = 0;
         loop {
+            links += 1;
+            self.chain(links)?;
             let (line, column) = (value.line, value.column);
             if self.eat_op(".") {
                 let name = self.name()?;
@@ -265,7 +281,7 @@ impl Parser {
             }
             Token::FStr(text) => {
                 self.advance();
-                at(ExprKind::FString(f_string(&text, line, column)?))
+                at(ExprKind::FString(f_string(&text, line, column, self.depth)?))
             }
             Token::Name(name) => match name.as_str() {
                 "True" | "False" => {
@@ -354,7 +370,7 @@ fn binary(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
 }
 
 /// `f"loss {loss:.4f}"`: text and `{expression[:spec]}` parts (`{{` and `}}` are braces).
-fn f_string(text: &str, line: usize, column: usize) -> Parsed<Vec<FPart>> {
+fn f_string(text: &str, line: usize, column: usize, depth: usize) -> Parsed<Vec<FPart>> {
     let mut parts = Vec::new();
     let mut literal = String::new();
     let chars: Vec<char> = text.chars().collect();
@@ -379,7 +395,7 @@ fn f_string(text: &str, line: usize, column: usize) -> Parsed<Vec<FPart>> {
                     Some(i) if !inner[i..].contains(']') => (inner[..i].to_owned(), inner[i + 1..].to_owned()),
                     _ => (inner, String::new()),
                 };
-                let statements = parse(&source)
+                let statements = parse_nested(&source, depth + 1)
                     .map_err(|e| PyError::at(e.kind, format!("f-string: {}", e.message), line, column))?;
                 let expr = match statements.as_slice() {
                     [Stmt { kind: StmtKind::Expr(expr), .. }] => expr.clone(),

@@ -12,8 +12,17 @@ use super::scanner::{scan, Spanned, Token};
 pub const MAX_NESTING: usize = 100;
 
 pub fn parse(source: &str) -> Result<Vec<Stmt>, PyError> {
+    parse_nested(source, 0)
+}
+
+/// `source` parsed as if `depth` levels deep already (an f-string's expressions are parsed
+/// inside the expression that holds the f-string).
+pub(super) fn parse_nested(source: &str, depth: usize) -> Result<Vec<Stmt>, PyError> {
     let tokens = scan(source)?;
-    let mut parser = Parser { tokens, at: 0, depth: 0 };
+    let mut parser = Parser { tokens, at: 0, depth };
+    if depth > MAX_NESTING {
+        return parser.error(format!("too many nested parentheses or blocks (at most {MAX_NESTING})"));
+    }
     let mut statements = Vec::new();
     while !parser.check(&Token::End) {
         if parser.eat(&Token::Newline) {
@@ -108,6 +117,15 @@ impl Parser {
             }
             _ => self.error("expected a name"),
         }
+    }
+
+    /// A chain `a + b + c …`, `a.b.c …`, `f()()…` is as deep a tree as nesting: its links count
+    /// against the same limit.
+    fn chain(&self, links: usize) -> Parsed<()> {
+        if self.depth + links / 4 > MAX_NESTING {
+            return self.error(format!("an expression too long to evaluate (more than {} links)", MAX_NESTING * 4));
+        }
+        Ok(())
     }
 
     fn nest(&mut self) -> Parsed<()> {

@@ -186,7 +186,17 @@ impl Parser {
                 body.extend(self.statement()?);
             }
         } else {
-            body.extend(self.statement()?);
+            // `if c: a = 1; b = 2`: every statement of the line is in the block.
+            loop {
+                body.extend(self.statement()?);
+                let after_semicolon = self.at > 0 && matches!(self.tokens[self.at - 1].token, Token::Op(";"));
+                if !after_semicolon || self.at_statement_end() {
+                    if after_semicolon {
+                        self.eat(&Token::Newline);
+                    }
+                    break;
+                }
+            }
         }
         self.depth -= 1;
         Ok(body)

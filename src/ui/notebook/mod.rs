@@ -33,7 +33,7 @@ pub fn notebook_panel() -> Html {
                 </> }) }
                 <button class="add-cell" onclick={on_add.reform(|_| None)}>{ "+ cell" }</button>
             </div>
-            <div class="side notebook-side">
+            <div class="notebook-side">
                 <section class="panel" aria-label="notebook workers">
                     <h2>{ "The notebook's workers" }</h2>
                     <WorkersPanel workers={snapshot.workers.clone()} />
