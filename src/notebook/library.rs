@@ -157,7 +157,10 @@ fn id_number(id: u64) -> i64 {
     i64::try_from(id).unwrap_or(i64::MAX)
 }
 
+/// A store read after every message under way has landed: over Web Workers an op forwarded along
+/// a chain (alice → bob, In[71]) may still be in flight when `bob._objects` is asked for.
 async fn store(worker: &WorkerHandle) -> Evaluated {
+    worker.syft().settle().await?;
     let entries = worker.objects().await?;
     let pairs = entries
         .into_iter()
