@@ -146,10 +146,6 @@ pub enum Error {
     #[error("a message in wire version {found}, but this side speaks version {expected}: reload the page (a cached worker is stale)")]
     WireVersion { found: u8, expected: u8 },
 
-    /// A lesson cell used `name` before the earlier cell that defines it ran.
-    #[error("`{name}` is not defined yet: run the cells above this one first")]
-    NotDefined { name: String },
-
     /// Something that needs at least one `item` got none (`send_to_all` to no worker, `mean` of an empty
     /// tensor, a round without clients).
     #[error("{what} needs at least one {item}")]

@@ -60,7 +60,9 @@ pub mod privacy;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 
-pub use client::{MultiPointer, PlanBuilder, Pointer, RemoteLinear, StoreEntry, StoreObject, Syft, WorkerHandle};
+pub use client::{
+    MultiPointer, PlanBuilder, Pointer, RemoteLinear, Store, StoreEntry, StoreObject, Syft, WorkerHandle,
+};
 pub use error::{Error, Result};
 pub use ids::{ObjectId, RequestId, WorkerId, ME};
 pub use tensor::Tensor;

@@ -20,7 +20,7 @@ pub use join::{join_all, join_at_most};
 pub use model::RemoteLinear;
 pub use plan::{Arg, PlanBuilder};
 pub use pointer::{MultiPointer, Operand, Pointer};
-pub use store_entry::{StoreEntry, StoreObject};
+pub use store_entry::{Store, StoreEntry, StoreObject};
 pub use worker_handle::WorkerHandle;
 
 use crate::error::{Error, Result};

@@ -117,3 +117,27 @@ impl StoreEntry {
         }
     }
 }
+
+/// A worker's store as `bob._objects` prints it in the seed: `{id: entry,\n id: entry}`. What
+/// [`WorkerHandle::store`](super::WorkerHandle::store) returns, once every message under way has
+/// landed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Store {
+    /// The worker the store belongs to (a pointer entry prints as `[PointerTensor | bob:… -> …]`).
+    pub worker: WorkerId,
+    /// Its entries, in the order the worker lists them.
+    pub entries: Vec<StoreEntry>,
+}
+
+impl std::fmt::Display for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("{")?;
+        for (index, entry) in self.entries.iter().enumerate() {
+            if index > 0 {
+                f.write_str(",\n ")?;
+            }
+            write!(f, "{}: {}", entry.id, entry.describe(&self.worker))?;
+        }
+        f.write_str("}")
+    }
+}

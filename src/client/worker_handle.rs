@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{expect_done, StoreEntry, Syft};
+use super::{expect_done, Store, StoreEntry, Syft};
 use crate::error::{Error, Result};
 use crate::protocol::{Answer, Body, Command, Query, WorkerId, ME};
 
@@ -45,6 +45,13 @@ impl WorkerHandle {
             Answer::Objects(objects) => Ok(objects.into_iter().map(|(id, l)| StoreEntry::from_listed(id, l)).collect()),
             other => Err(Error::unexpected_answer("a listing", other)),
         }
+    }
+
+    /// `bob._objects` as the seed prints it, read once every message under way has landed (an op
+    /// forwarded along a chain, a delete passed on): what a learner expects after the line before.
+    pub async fn store(&self) -> Result<Store> {
+        self.syft.settle().await?;
+        Ok(Store { worker: self.id.clone(), entries: self.objects().await? })
     }
 
     /// `<VirtualWorker id:bob #objects:2>`.

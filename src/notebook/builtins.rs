@@ -9,7 +9,7 @@ use super::error::{PyError, PyErrorKind};
 use super::limits::{overflow, too_long, MAX_SEQUENCE};
 use super::operators::binary;
 use super::sequences::iterate;
-use super::value::{Model, Optimizer, Value};
+use super::value::{keyword, Model, Optimizer, Value};
 use crate::nn::{Linear, Sgd};
 use crate::tensor::{Elementwise, Tensor};
 
@@ -17,10 +17,6 @@ type Evaluated = Result<Value, PyError>;
 
 /// Workers one notebook may start: each is a Web Worker with a wasm instance of its own.
 const MAX_NOTEBOOK_WORKERS: usize = 16;
-
-fn keyword<'a>(keywords: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
-    keywords.iter().find(|(k, _)| k == name).map(|(_, v)| v)
-}
 
 fn one<'a>(name: &str, args: &'a [Value]) -> Result<&'a Value, PyError> {
     args.first().ok_or_else(|| PyError::type_error(format!("{name}() takes exactly one argument (0 given)")))

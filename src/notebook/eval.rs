@@ -218,7 +218,7 @@ impl Interpreter {
                 if let Some(done) = super::library::in_place(&current, *op, &rhs).await {
                     done?;
                 } else {
-                    let result = self.binary(*op, &current, &rhs)?;
+                    let result = self.binary(*op, &current, &rhs).await?;
                     self.assign(target, result).await?;
                 }
             }
@@ -418,7 +418,7 @@ impl Interpreter {
                 // A repetition (`[0] * n`, `'a' * n`) is charged before it is built, so a cell over
                 // its budget never allocates it.
                 self.charge(repetition(*op, &lhs, &rhs))?;
-                let result = self.binary(*op, &lhs, &rhs)?;
+                let result = self.binary(*op, &lhs, &rhs).await?;
                 self.charge(work(&lhs).saturating_add(work(&rhs)).saturating_add(made(&result)))?;
                 result
             }
@@ -557,7 +557,11 @@ impl Interpreter {
         })
     }
 
-    pub fn binary(&self, op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, PyError> {
+    pub async fn binary(&self, op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, PyError> {
+        // A product of shared values waits for its Beaver triple and the openings.
+        if let Some(result) = super::sharing::binary(op, lhs, rhs).await {
+            return result;
+        }
         operators::binary(op, lhs, rhs)
     }
 }

@@ -147,7 +147,13 @@ pub async fn attribute(context: &mut Context, object: Value, name: &str) -> Eval
             },
             _ => method(object),
         },
-        Value::Str(_) | Value::List(_) | Value::Dict(_) | Value::Multi(_) | Value::Optimizer(_) => method(object),
+        Value::Str(_)
+        | Value::List(_)
+        | Value::Dict(_)
+        | Value::Multi(_)
+        | Value::Optimizer(_)
+        | Value::Fixed(_)
+        | Value::Shared(_) => method(object),
         _ => Err(PyError::attribute(object.type_name(), name)),
     }
 }

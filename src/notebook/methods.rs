@@ -8,7 +8,7 @@ use super::error::{PyError, PyErrorKind};
 use super::limits::{too_long, MAX_SEQUENCE};
 use super::sequences::iterate;
 use super::tensor_ops;
-use super::value::{Model, Value};
+use super::value::{keyword, Model, Value};
 use crate::client::{Pointer, WorkerHandle};
 use crate::nn::{Linear, Sgd};
 use crate::tensor::Tensor;
@@ -17,10 +17,6 @@ type Evaluated = Result<Value, PyError>;
 
 pub fn shape(dims: &[usize]) -> Value {
     Value::tuple(dims.iter().map(|d| Value::Int(i64::try_from(*d).unwrap_or(i64::MAX))).collect())
-}
-
-pub fn keyword<'a>(keywords: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
-    keywords.iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 fn workers(args: &[Value]) -> Result<Vec<WorkerHandle>, PyError> {
@@ -62,6 +58,8 @@ pub async fn call_method(object: &Value, name: &str, args: Vec<Value>, keywords:
             }
             _ => Err(PyError::attribute("MultiPointerTensor", name)),
         },
+        Value::Fixed(fixed) => super::sharing::fixed_method(fixed, name, &args, &keywords),
+        Value::Shared(shared) => super::sharing::shared_method(shared, name).await,
         Value::Worker(worker) => match name {
             "clear_objects" => Ok(Value::Worker(worker.clear_objects().await?.clone())),
             "add_worker" | "add_workers" => {
@@ -157,6 +155,7 @@ fn tensor_method(t: &Tensor, name: &str, args: &[Value], keywords: &[(String, Va
                 many => Ok(Value::Multi(Rc::new(t.send_to_all(&many.iter().collect::<Vec<_>>())?))),
             }
         }
+        "fix_prec" | "fix_precision" | "share" => super::sharing::tensor_method(t, name, args, keywords),
         "backward" => {
             t.backward()?;
             Ok(Value::None)

@@ -35,6 +35,7 @@ mod repr;
 mod scanner;
 pub mod seed;
 mod sequences;
+mod sharing;
 mod tensor_ops;
 mod value;
 

@@ -107,6 +107,17 @@ async fn repr_value(value: &Value, depth: usize, room: &Cell<usize>) -> Result<S
             let pointers: Vec<String> = m.pointers().iter().map(|p| format!("(Wrapper)>{p}")).collect();
             format!("[{}]", pointers.join(", "))
         }
+        Value::Fixed(fixed) => format!("(Wrapper)>{fixed}"),
+        Value::Shared(shared) => {
+            let mut text = String::from("(Wrapper)>[AdditiveSharingTensor]");
+            for share in shared.shares() {
+                text.push_str(&format!("\n\t-> (Wrapper)>{share}"));
+            }
+            if let Some(provider) = shared.provider() {
+                text.push_str(&format!("\n\t*crypto provider: {provider}*"));
+            }
+            text
+        }
         Value::Worker(worker) => {
             let count = if worker.is_me() { 0 } else { worker.objects().await?.len() };
             format!("<VirtualWorker id:{} #tensors:{count}>", worker.id())

@@ -62,7 +62,8 @@ fn tensor_op(op: BinOp) -> Option<BinaryOp> {
     }
 }
 
-fn unsupported(op: BinOp, lhs: &Value, rhs: &Value) -> PyError {
+/// Python's TypeError for an operator between two values it does not apply to.
+pub fn unsupported(op: BinOp, lhs: &Value, rhs: &Value) -> PyError {
     PyError::type_error(format!(
         "unsupported operand type(s) for {}: '{}' and '{}'",
         op.symbol(),

@@ -8,6 +8,7 @@ use super::ast::FunctionDef;
 use super::error::PyError;
 use crate::client::{MultiPointer, Pointer, RemoteLinear, StoreEntry, WorkerHandle};
 use crate::nn::{Linear, Sgd};
+use crate::privacy::sharing::{FixedPrecision, SharedTensor};
 use crate::tensor::Tensor;
 
 /// The modules a cell can import, and the objects that are only namespaces.
@@ -59,6 +60,11 @@ pub struct Optimizer {
     pub models: Vec<Rc<Model>>,
 }
 
+/// The value of keyword argument `name` in a call, if given.
+pub fn keyword<'a>(keywords: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
+    keywords.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
 #[derive(Clone)]
 pub enum Value {
     None,
@@ -79,6 +85,10 @@ pub enum Value {
     Tensor(Tensor),
     Pointer(Rc<Pointer>),
     Multi(Rc<MultiPointer>),
+    /// `x.fix_prec()`: integers standing for `value / scale`.
+    Fixed(Rc<FixedPrecision>),
+    /// `x.share(bob, alice, ...)`: one value spread over its holders.
+    Shared(Rc<SharedTensor>),
     Worker(WorkerHandle),
     /// An entry of `worker._objects`, printed as the seed prints it.
     StoreEntry(Rc<(String, StoreEntry)>),
@@ -125,6 +135,8 @@ impl Value {
             Value::Tensor(_) => "Tensor",
             Value::Pointer(_) => "PointerTensor",
             Value::Multi(_) => "MultiPointerTensor",
+            Value::Fixed(_) => "FixedPrecisionTensor",
+            Value::Shared(_) => "AdditiveSharingTensor",
             Value::Worker(_) => "VirtualWorker",
             Value::StoreEntry(_) => "Tensor",
             Value::Module(_) => "module",

@@ -48,6 +48,12 @@ impl Tensor {
     pub fn share(&self, holders: &[&WorkerHandle]) -> Result<SharedTensor> {
         SharedTensor::deal(self, None, holders, None)
     }
+
+    /// `x.share(bob, alice, crypto_provider=...)` of an integer tensor: products take the
+    /// provider's Beaver triples.
+    pub fn share_with_provider(&self, holders: &[&WorkerHandle], provider: &WorkerHandle) -> Result<SharedTensor> {
+        SharedTensor::deal(self, None, holders, Some(provider))
+    }
 }
 
 impl FixedPrecision {
@@ -90,6 +96,13 @@ impl fmt::Display for FixedPrecision {
     }
 }
 
+/// A shared value brought back with [`SharedTensor::get_encoded`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Opened {
+    Integers(Tensor),
+    FixedPrecision(FixedPrecision),
+}
+
 /// One value, secret-shared among its holders.
 pub struct SharedTensor {
     shares: Vec<Pointer>,
@@ -129,6 +142,11 @@ impl SharedTensor {
 
     pub fn shares(&self) -> &[Pointer] {
         &self.shares
+    }
+
+    /// The crypto provider that deals its Beaver triples, if it has one.
+    pub fn provider(&self) -> Option<&str> {
+        self.provider.as_ref().map(WorkerHandle::id)
     }
 
     pub fn is_fixed_precision(&self) -> bool {
@@ -299,6 +317,16 @@ impl SharedTensor {
     /// `get()`: every share comes back and the value is their sum (in fixed precision: as floats).
     pub async fn get(&self) -> Result<Tensor> {
         Ok(self.get_with_shares().await?.0)
+    }
+
+    /// `get()` as PySyft returns it: the sum of the shares, a fixed-precision value still in fixed
+    /// precision (`(x * x).get().float_prec()`), an integer one a tensor.
+    pub async fn get_encoded(&self) -> Result<Opened> {
+        let integers = open(&self.shares).await?;
+        Ok(match self.scale {
+            Some(scale) => Opened::FixedPrecision(FixedPrecision { integers, scale }),
+            None => Opened::Integers(integers),
+        })
     }
 
     /// [`SharedTensor::get`], with the shares as they arrived from each holder (what `me` saw).

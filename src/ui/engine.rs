@@ -1,15 +1,14 @@
-//! The page's two clients and what they run: the lesson session, and the federated training on
-//! workers of its own (so a lesson's `bob.clear_objects()` cannot wipe the training data, and the
-//! training's shards never show up in a lesson's `bob._objects`). Actions take their state out
+//! The training panel's client and its run: the federated training on workers of its own (the
+//! notebook has its own too, so a cell's `bob.clear_objects()` cannot wipe the training data, and
+//! the training's shards never show up in a cell's `bob._objects`). Actions take their state out
 //! while they await, so two clicks can never borrow it twice.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::federated::Federation;
-use crate::lessons::Session;
 use crate::runtime::web::WebWorkers;
-use crate::{Result, Syft};
+use crate::Syft;
 
 /// Where trunk puts the worker's loader script next to the page.
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
@@ -17,13 +16,9 @@ pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 pub const WORKER_WASM: &str = "./worker_bg.wasm";
 
 pub struct Engine {
-    /// The lessons' client, with their bob and alice.
-    pub syft: Syft,
-    pub session: RefCell<Option<Session>>,
     /// The training's client: its own bob, alice and secure_worker, started on the first round.
     pub training: Syft,
     pub federation: RefCell<Option<Federation>>,
-    pub lessons_busy: Busy,
     pub training_busy: Busy,
 }
 
@@ -70,19 +65,12 @@ impl PartialEq for EngineHandle {
 }
 
 impl Engine {
-    /// A fresh client with bob and alice started, each in its own Web Worker.
-    pub fn start(seed: u64) -> Result<EngineHandle> {
-        let syft = Syft::new(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM), seed);
-        syft.create_worker("bob")?;
-        syft.create_worker("alice")?;
-        let session = Session::new(syft.clone());
-        Ok(EngineHandle(Rc::new(Engine {
-            syft,
-            session: RefCell::new(Some(session)),
+    /// A fresh client; its workers start with the first round, each in its own Web Worker.
+    pub fn start(seed: u64) -> EngineHandle {
+        EngineHandle(Rc::new(Engine {
             training: Syft::new(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM), seed),
             federation: RefCell::new(None),
-            lessons_busy: Busy::default(),
             training_busy: Busy::default(),
-        })))
+        }))
     }
 }

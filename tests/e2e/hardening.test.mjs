@@ -1,5 +1,5 @@
 // What a newcomer does to break the page: learning rates that diverge, nonsense in the URL and the
-// form, lessons and training in any order. The page must say what happened and keep working.
+// form, the notebook and training in any order. The page must say what happened and keep working.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, launch, open, shot } from './harness.mjs';
@@ -17,29 +17,25 @@ async function step(page, n, of) {
   await untilProgress(page, `round ${n} of ${of}`);
 }
 
-async function runEveryLesson(page, { firstTime = true } = {}) {
-  const lessons = await page.locator('.lesson-tab').evaluateAll(tabs => tabs.map(t => t.dataset.lesson));
-  for (const lesson of lessons) {
-    await page.click(`.lesson-tab[data-lesson="${lesson}"]`);
-    await page.click('.run-lesson');
-    const steps = await page.locator('.lesson .step').count();
-    await page.waitForFunction(n => document.querySelectorAll('.lesson .step .output').length === n, steps, { timeout: 60000 });
-    const failed = await page.locator('.lesson .step .output.failed').allTextContents();
-    assert.deepEqual(failed, [], `${lesson} failed`);
-    await page.waitForFunction(() => !document.querySelector('.run-lesson')?.disabled);
-  }
-  // The seed's printed stores: training's shards never show up in a lesson's bob._objects. (A
+// Run all in the notebook: every cell of the seed on the notebook's own Web Workers.
+async function runNotebook(page, { firstTime = true } = {}) {
+  await page.click('.notebook .run-all');
+  await page.waitForFunction(() => document.querySelectorAll('.notebook .cell .output').length === 89
+    || document.querySelector('.notebook .output.failed'), null, { timeout: 180000 });
+  await page.waitForFunction(() => !document.querySelector('.notebook .run-all')?.disabled);
+  assert.deepEqual(await page.locator('.notebook .output.failed').allTextContents(), []);
+  // The seed's printed stores: training's shards never show up in a cell's bob._objects. (A
   // second pass finds what the first left on bob, as re-running a notebook would.)
   if (firstTime) {
-    await page.click('.lesson-tab[data-lesson="basic_remote_execution"]');
-    assert.equal(await page.locator('.step[data-cell="In[19]"] .output').textContent(), '{}');
+    const in19 = page.locator('.notebook .cell').filter({ has: page.locator('.prompt:text-is("In [19]")') });
+    assert.equal(await in19.locator('.output').textContent(), '{}');
   }
 }
 
 for (const lr of ['1', '0.9']) {
   test(`lr=${lr} diverges: training stops with a message, the chart stays drawn, every control still works`, async () => {
     const { page, errors } = await open(browser, `${server.url}?lr=${lr}&rounds=80&pace=0`);
-    await page.waitForSelector('.side .worker[data-worker="bob"]');
+    await page.waitForSelector('.notebook .cell');
     await page.click('.training button.play');
     const error = page.locator('.training p.error');
     await error.waitFor({ timeout: 60000 });
@@ -64,7 +60,7 @@ for (const lr of ['1', '0.9']) {
 
 test('settings out of range or nonsense are refused with a message, in the URL and in the form', async () => {
   const { page, errors } = await open(browser, `${server.url}?lr=5&rounds=-3&mode=foo&seed=x&pace=zz&bogus=1`);
-  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   const refused = await page.locator('.settings-error li').allTextContents();
   assert.equal(refused.length, 6, refused.join('\n'));
   assert.ok(refused.includes('lr = "5" is not allowed: a number in (0, 1]'), refused.join('\n'));
@@ -85,24 +81,24 @@ test('settings out of range or nonsense are refused with a message, in the URL a
   assert.deepEqual(errors, []);
 });
 
-test('lessons and training never break each other: train, every lesson, train again', async () => {
+test('the notebook and training never break each other: train, run the notebook, train again', async () => {
   const { page, errors } = await open(browser, `${server.url}?rounds=8&mode=untrusted`);
-  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   for (const n of [1, 2, 3]) await step(page, n, 8);
-  await runEveryLesson(page);
+  await runNotebook(page);
   for (const n of [4, 5]) await step(page, n, 8);
   assert.equal(await page.locator('.training p.error').count(), 0);
   await shot(page, 'train-lessons-train');
   assert.deepEqual(errors, []);
 });
 
-test('lessons and training never break each other: every lesson, then train', async () => {
+test('the notebook and training never break each other: run the notebook, then train', async () => {
   const { page, errors } = await open(browser, `${server.url}?rounds=5&mode=sendget&pace=0`);
-  await page.waitForSelector('.side .worker[data-worker="bob"]');
-  await runEveryLesson(page);
+  await page.waitForSelector('.notebook .cell');
+  await runNotebook(page);
   await page.click('.training button.play');
   await untilProgress(page, 'round 5 of 5');
   assert.equal(await page.locator('.training p.error').count(), 0);
-  await runEveryLesson(page, { firstTime: false });
+  await runNotebook(page, { firstTime: false });
   assert.deepEqual(errors, []);
 });

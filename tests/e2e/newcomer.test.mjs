@@ -83,14 +83,14 @@ test("the address's refused settings are said on the first screen, with a link t
   assert.deepEqual(errors, []);
 });
 
-test('the first Tab stop is a skip link to the lessons, and each panel has one', async () => {
+test('the first Tab stop is a skip link to the notebook, and each panel has one', async () => {
   const { page, errors } = await open(browser, server.url);
   await page.waitForSelector('.playground');
   await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '#lessons');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '#notebook');
   assert.deepEqual(await page.locator('.skip-links a').evaluateAll(as => as.map(a => a.getAttribute('href'))),
-    ['#lessons', '#training', '#playground', '#flower']);
-  for (const id of ['lessons', 'training', 'playground', 'flower']) assert.equal(await page.locator(`#${id}`).count(), 1);
+    ['#notebook', '#training', '#playground', '#flower']);
+  for (const id of ['notebook', 'training', 'playground', 'flower']) assert.equal(await page.locator(`#${id}`).count(), 1);
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');

@@ -1,5 +1,5 @@
-// The page end to end, on real Web Workers in headless Chromium: every lesson step, the panels
-// after the key steps, training in both modes, no console errors; screenshots of each state.
+// The page end to end, on real Web Workers in headless Chromium: the notebook's panels after the
+// key cells, the Rust beside a cell, training in both modes, no console errors; screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, launch, open, shot } from './harness.mjs';
@@ -8,107 +8,102 @@ let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); server?.stop(); });
 
-// The lessons' workers (the training has workers of its own, in its own panel).
-const objects = (page, worker, kind) => page.locator(`.side .worker[data-worker="${worker}"] .object${kind ? '.' + kind : ''}`);
+// The notebook's workers, beside its cells (the training has workers of its own, in its own panel).
+const side = '.notebook-side';
+const objects = (page, worker, kind) => page.locator(`${side} .worker[data-worker="${worker}"] .object${kind ? '.' + kind : ''}`);
+const cell = (page, number) => page.locator('.notebook .cell').filter({ has: page.locator(`.prompt:text-is("In [${number}]")`) });
 
-async function runStep(page, lesson, cell) {
-  await page.click(`.lesson-tab[data-lesson="${lesson}"]`);
-  const step = page.locator(`.lesson[data-lesson="${lesson}"] .step[data-cell="${cell}"]`);
-  await step.locator('button.run').click();
-  await step.locator('.output').waitFor({ timeout: 20000 });
-  await page.waitForFunction(() => !document.querySelector('.run-lesson')?.disabled);
-  const output = await step.locator('.output').textContent();
-  assert.ok(!(await step.locator('.output.failed').count()), `${lesson} ${cell} failed: ${output}`);
+// Runs the seed's cells `numbers` in order with their Run buttons; returns the last one's output.
+async function runCells(page, numbers) {
+  let output = null;
+  for (const number of numbers) {
+    const at = cell(page, number);
+    await at.locator('button.run').click();
+    await at.locator('.output').waitFor({ timeout: 20000 });
+    await page.waitForFunction(() => !document.querySelector('.notebook .run-all')?.disabled);
+    output = await at.locator('.output').textContent();
+    assert.ok(!(await at.locator('.output.failed').count()), `In[${number}] failed: ${output}`);
+  }
+  // The panels are redrawn from a snapshot taken once everything under way has landed.
+  await page.waitForTimeout(300);
   return output;
 }
 
-async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector('.run-lesson')?.disabled);
-  await page.waitForTimeout(300);
-}
+const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-test('every lesson runs on the Web Workers and the panels show the stores, chains and messages', async () => {
+test('the notebook\'s cells run on Web Workers and the panels beside them show the stores, chains and messages', async () => {
   const { page, errors } = await open(browser, server.url);
-  await page.waitForSelector('.lesson-area .worker[data-worker="bob"]');
-  assert.equal(await page.locator('.lesson-area .worker[data-worker="me"] .badge').textContent(), 'main thread');
-  assert.equal(await page.locator('.lesson-area .worker[data-worker="bob"] .badge').textContent(), 'Web Worker');
+  await page.waitForSelector('.notebook .cell');
+  // Workers appear when a cell creates them: before In[3] only me.
+  assert.equal(await page.locator(`${side} .worker[data-worker="bob"]`).count(), 0);
+  assert.equal(await runCells(page, [1, 2, 3]), '✓');
+  assert.equal(await page.locator(`${side} .worker[data-worker="me"] .badge`).textContent(), 'main thread');
+  assert.equal(await page.locator(`${side} .worker[data-worker="bob"] .badge`).textContent(), 'Web Worker');
 
   // Basic remote execution: after x.send(bob) and y.send(bob), bob holds both tensors.
-  assert.equal(await runStep(page, 'basic_remote_execution', 'In[1]'), 'tensor(2)');
-  await runStep(page, 'basic_remote_execution', 'In[3]');
-  await runStep(page, 'basic_remote_execution', 'In[4]–In[5]');
-  await settled(page);
+  await runCells(page, [4, 5]);
   assert.equal(await objects(page, 'bob', 'tensor').count(), 2);
   assert.equal(await objects(page, 'me', 'pointer').count(), 2);
-  assert.equal(await page.locator('.lesson-area .graph .arrow').count(), 2);
+  assert.equal(await page.locator(`${side} .graph .arrow`).count(), 2);
   await shot(page, 'basic-after-send');
+  // x_ptr.get() and y_ptr.get() bring both back: bob's store is empty again.
+  assert.equal(await runCells(page, range(6, 19)), '{}');
+  assert.equal(await objects(page, 'bob').count(), 0);
 
-  // The rest of every lesson, in order, with "Run every step".
-  const lessons = await page.locator('.lesson-tab').evaluateAll(tabs => tabs.map(t => t.dataset.lesson));
-  assert.equal(lessons.length, 10);
-  for (const lesson of lessons) {
-    await page.click(`.lesson-tab[data-lesson="${lesson}"]`);
-    await page.click('.run-lesson');
-    await settled(page);
-    const steps = await page.locator('.lesson .step').count();
-    await page.waitForFunction(n => document.querySelectorAll('.lesson .step .output').length === n, steps, { timeout: 60000 });
-    assert.equal(await page.locator('.lesson .step .output.failed').count(), 0, `a step of ${lesson} failed`);
-    if (lesson === 'basic_remote_execution') {
-      // x_ptr.get() and y_ptr.get() brought both back: bob's store is empty again.
-      assert.equal(await objects(page, 'bob').count(), 0);
-      assert.equal(await page.locator('.step[data-cell="In[19]"] .output').textContent(), '{}');
-    }
-    if (lesson === 'learn_a_simple_linear_model') {
-      const losses = await page.locator('.step[data-cell="In[44]"] .output').textContent();
-      assert.equal(losses.split('\n')[0], 'tensor(2.)');
-      assert.equal(losses.split('\n')[9], 'tensor(0.0090)');
-    }
-    if (lesson === 'common_errors') {
-      assert.match(await page.locator('.step[data-cell="In[47]"] .output').textContent(), /not found on worker bob/);
-    }
-    await shot(page, `lesson-${lesson}`);
-  }
-
-  // Pointer chains: a chain send leaves alice holding a pointer to bob; move_to moves the data.
-  await runStep(page, 'pointer_chain_operations', 'In[84]–In[88]');
-  await settled(page);
+  // Pointer chains: a chain send leaves alice holding a pointer to bob; move moves the data.
+  await runCells(page, [20, 59, 84, 85]);
   assert.equal(await objects(page, 'bob', 'tensor').count(), 1);
   assert.equal(await objects(page, 'alice', 'pointer').count(), 1);
   assert.match(await objects(page, 'alice', 'pointer').first().textContent(), /-> bob:\d+/);
-  assert.ok(await page.locator('.lesson-area .graph .arrow[data-from^="alice:"][data-to^="bob:"]').count() >= 1);
+  assert.ok(await page.locator(`${side} .graph .arrow[data-from^="alice:"][data-to^="bob:"]`).count() >= 1);
   // Arrows pass under the boxes (in SVG what comes later is drawn on top), so an arrow crossing
   // another worker's column never hides an id.
-  assert.ok(await page.locator('.lesson-area .graph').evaluate(g => {
+  assert.ok(await page.locator(`${side} .graph`).evaluate(g => {
     const arrows = g.querySelectorAll('.arrow'), nodes = g.querySelectorAll('.node');
     return arrows.length > 0 && nodes.length > 0
       && (arrows[arrows.length - 1].compareDocumentPosition(nodes[0]) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
   }));
+  await cell(page, 85).scrollIntoViewIfNeeded();
   await shot(page, 'chain-alice-points-at-bob');
 
-  await runStep(page, 'pointer_chain_operations', 'In[89]–In[92]');
-  await runStep(page, 'pointer_chain_operations', 'In[93]');
-  await runStep(page, 'pointer_chain_operations', 'In[94]–In[97]');
-  await settled(page);
+  assert.equal(await runCells(page, range(86, 93)), 'tensor([1, 2, 3, 4, 5])');
+  await runCells(page, [94]);
   assert.equal(await objects(page, 'bob', 'tensor').count(), 1);
   assert.equal(await objects(page, 'alice').count(), 0);
-  await runStep(page, 'pointer_chain_operations', 'In[98]–In[100]');
-  await settled(page);
+  await runCells(page, [98]);
   assert.equal(await objects(page, 'bob').count(), 0);
   assert.equal(await objects(page, 'alice', 'tensor').count(), 1);
   // The move went bob -> alice directly, and the timeline says so.
-  assert.ok(await page.locator('.message.direct').filter({ hasText: 'bob → alice' }).count() >= 1);
+  assert.ok(await page.locator(`${side} .message.direct`).filter({ hasText: 'bob → alice' }).count() >= 1);
   await shot(page, 'after-move-to-alice');
 
-  // Reset empties every worker.
-  await page.click('.reset-all');
-  await page.waitForFunction(() => document.querySelectorAll('.side .worker[data-worker="bob"] .object').length === 0);
-  assert.equal(await page.locator('.step .output').count(), 0);
+  // Restart: a new kernel, every worker gone, every output cleared.
+  await page.click('.notebook .restart');
+  await page.waitForFunction(() => document.querySelectorAll('.notebook-side .worker[data-worker="bob"]').length === 0);
+  assert.equal(await page.locator('.notebook .cell .output').count(), 0);
+  assert.deepEqual(errors, []);
+});
+
+test('the Rust that does the same is one click away under each cell, from the lesson examples', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.notebook .cell');
+  const rust = cell(page, 44).locator('details.rust');
+  assert.equal(await rust.locator('pre').isVisible(), false);
+  await rust.locator('summary').click();
+  const code = await rust.locator('pre').textContent();
+  assert.match(code, /let pred = input\.mm\(&weights\)\?;/);
+  assert.match(code, /loss\.backward\(\)\.await\?;/);
+  assert.match(await rust.locator('.note').textContent(), /cargo run --example learn_a_simple_linear_model/);
+  // The seed's cells that do something each have their Rust; scratch cells have none.
+  assert.ok(await page.locator('.notebook .cell details.rust').count() >= 80);
+  await rust.scrollIntoViewIfNeeded();
+  await shot(page, 'notebook-rust');
   assert.deepEqual(errors, []);
 });
 
 async function train(page, mode, rounds) {
   await page.goto(`${server.url}?seed=3&lr=0.1&rounds=${rounds}&mode=${mode}`);
-  await page.waitForSelector('.lesson-area .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   assert.equal(await page.locator('#mode').inputValue(), mode);
   await page.click('.training button.play');
   await page.waitForFunction(n => document.querySelector('.progress')?.textContent === `round ${n} of ${n}`, rounds, { timeout: 60000 });
@@ -145,7 +140,7 @@ test('training in both modes draws one point per round and a falling loss; the s
 
 test('training steps one round at a time, and reset starts over with the settings from the URL', async () => {
   const { page, errors } = await open(browser, `${server.url}?seed=5&lr=0.05&rounds=7&mode=untrusted`);
-  await page.waitForSelector('.lesson-area .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   assert.equal(await page.locator('.controls input').nth(1).inputValue(), '0.05');
   for (const n of [1, 2]) {
     await page.click('.training button.step');
@@ -166,7 +161,7 @@ test('training steps one round at a time, and reset starts over with the setting
 
 test('a setting changed while a round is in flight resets the run: the round in flight cannot bring the old run back', async () => {
   const { page, errors } = await open(browser, `${server.url}?lr=0.1&rounds=500&mode=sendget&pace=0`);
-  await page.waitForSelector('.lesson-area .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   for (const mode of ['untrusted', 'sendget', 'untrusted']) {
     await page.click('.training button.play');
     // pace 0: rounds run back to back, so the change lands while one is in flight.
@@ -189,16 +184,18 @@ test('a setting changed while a round is in flight resets the run: the round in 
 
 test('works on a narrow screen and from the keyboard', async () => {
   const { page, errors, warnings } = await open(browser, server.url, { width: 390, height: 844 });
-  await page.waitForSelector('.lesson-area .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   // Tab to the first Run button and press Enter.
-  await page.locator('.step[data-cell="In[1]"] button.run').focus();
+  await cell(page, 1).locator('button.run').focus();
   await page.keyboard.press('Enter');
-  await page.locator('.step[data-cell="In[1]"] .output').waitFor();
-  assert.equal(await page.locator('.step[data-cell="In[1]"] .output').textContent(), 'tensor(2)');
-  // Long outputs wrap instead of widening the page.
-  await page.click('.lesson-tab[data-lesson="common_errors"]');
-  await page.click('.run-lesson');
-  await page.waitForFunction(() => document.querySelectorAll('.lesson .step .output').length === 3);
+  await cell(page, 1).locator('.output').waitFor();
+  assert.equal(await cell(page, 1).locator('.output').textContent(), 'tensor(2)');
+  // Long outputs wrap instead of widening the page: an error's traceback, the Rust beside it.
+  await runCells(page, [2, 3]);
+  await cell(page, 46).locator('textarea.code').fill('z = y + x_undefined_name_that_is_long_enough_to_wrap_on_a_phone_screen');
+  await cell(page, 46).locator('button.run').click();
+  await cell(page, 46).locator('.output.failed').waitFor();
+  await cell(page, 44).locator('details.rust summary').click();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `no horizontal scrolling (${overflow}px)`);
   await shot(page, 'narrow');
@@ -212,7 +209,7 @@ test('the page is interactive soon after it loads: the workers\' panels are draw
   const page = await browser.newPage();
   await page.addInitScript(() => {
     new MutationObserver((_, observer) => {
-      if (document.querySelector('.lesson-area .worker[data-worker="bob"] header')) {
+      if (document.querySelector('.notebook-side .worker[data-worker="me"] header')) {
         window.drawnAt = performance.now();
         observer.disconnect();
       }

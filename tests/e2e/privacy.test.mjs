@@ -17,7 +17,7 @@ const received = page => page.locator('.received li').evaluateAll(items => items
 
 test('secure aggregation: the server receives only random-looking shares of the sum, and nothing to invert', async () => {
   const { page, errors } = await open(browser, `${server.url}?mode=secagg&rounds=6&pace=0`);
-  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   await play(page, 6);
   const shares = p => ['bob', 'alice', 'secure_worker'].map(w => `${w}: share of the summed ${p}`);
   assert.deepEqual(await received(page), [...shares('weight'), ...shares('bias')]);
@@ -33,7 +33,7 @@ test('secure aggregation: the server receives only random-looking shares of the 
 
 test('differential privacy: a noisy average only, and the privacy spent after each round', async () => {
   const { page, errors } = await open(browser, `${server.url}?mode=dp&z=2&clip=1&rounds=10&pace=0`);
-  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   assert.equal(await page.locator('input[name="z"]').inputValue(), '2');
   await play(page, 10);
   assert.deepEqual(await received(page), ['secure_worker: noisy average update of weight', 'secure_worker: noisy average update of bias']);
@@ -48,7 +48,7 @@ test('differential privacy: a noisy average only, and the privacy spent after ea
 
 test('earlier runs stay on the chart, so the cost of privacy shows', async () => {
   const { page, errors } = await open(browser, `${server.url}?mode=untrusted&rounds=8&pace=0`);
-  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   await play(page, 8);
   await page.selectOption('#mode', 'dp');
   await page.waitForFunction(() => document.querySelector('.progress')?.textContent === 'round 0 of 8');
@@ -66,29 +66,41 @@ test('earlier runs stay on the chart, so the cost of privacy shows', async () =>
   assert.deepEqual(errors, []);
 });
 
-test("PySyft's next lesson: a shared value is one object spread over its holders, and bob's share is not x", async () => {
+// A scratch cell at the end of the notebook, with `code`, run; its output element.
+async function scratch(page, code) {
+  await page.click('.notebook .add-cell');
+  const mine = page.locator('.notebook .cell.scratch').last();
+  await mine.locator('textarea.code').fill(code);
+  await mine.locator('button.run').click();
+  await mine.locator('.output').waitFor({ timeout: 20000 });
+  await page.waitForFunction(() => !document.querySelector('.notebook .run-all')?.disabled);
+  assert.equal(await mine.locator('.output.failed').count(), 0, await mine.locator('.output').textContent());
+  return mine.locator('.output');
+}
+
+test("PySyft's next lesson in the notebook: a shared value is one object spread over its holders, and bob's share is not x", async () => {
   const { page, errors } = await open(browser, server.url);
-  await page.waitForSelector('.side .worker[data-worker="bob"]');
-  await page.click('.lesson-tab[data-lesson="secret_sharing"]');
-  const step = page.locator('.lesson[data-lesson="secret_sharing"] .step[data-cell="Sharing"]');
-  await step.locator('button.run').click();
-  await step.locator('.output').waitFor({ timeout: 20000 });
-  assert.doesNotMatch(await step.locator('.output').textContent(), /tensor\(\[1, 2, 3, 4, 5\]\)/);
-  await page.waitForFunction(() => document.querySelector('.graph .shared-value')?.dataset.shares === '3');
-  assert.equal(await page.locator('.side .worker[data-worker="secure_worker"] .object.tensor').count(), 1);
-  await page.locator('.panel[aria-label="pointer chains"]').screenshot({ path: 'tests/e2e/screenshots/shared-value-graph.png' });
-  await page.click('.run-lesson');
-  await page.waitForFunction(() => document.querySelectorAll('.lesson .step .output').length === 4, null, { timeout: 60000 });
-  assert.equal(await page.locator('.lesson .step .output.failed').count(), 0);
-  assert.equal(await page.locator('.step[data-cell="Adding shares"] .output').textContent(), 'tensor([ 2,  4,  6,  8, 10])');
-  await page.waitForFunction(() => document.querySelector('.graph .shared-value')?.dataset.shares === '2');
-  await shot(page, 'lesson-secret_sharing');
+  await page.waitForSelector('.notebook .cell');
+  await scratch(page, "import torch as th\nimport syft as sy\nhook = sy.TorchHook(th)\n"
+    + "bob = sy.VirtualWorker(hook, id='bob')\nalice = sy.VirtualWorker(hook, id='alice')\n"
+    + "secure_worker = sy.VirtualWorker(hook, id='secure_worker')\nbob.add_worker(alice)");
+  const bobs = await scratch(page, 'x = th.tensor([1,2,3,4,5]).share(bob, alice, secure_worker)\nbob._objects');
+  assert.doesNotMatch(await bobs.textContent(), /tensor\(\[1, 2, 3, 4, 5\]\)/);
+  await page.waitForFunction(() => document.querySelector('.notebook-side .graph .shared-value')?.dataset.shares === '3');
+  assert.equal(await page.locator('.notebook-side .worker[data-worker="secure_worker"] .object.tensor').count(), 1);
+  await page.locator('.panel[aria-label="notebook pointer chains"]').screenshot({ path: 'tests/e2e/screenshots/shared-value-graph.png' });
+  assert.equal(await (await scratch(page, 'y = x + x\ny.get()')).textContent(), 'tensor([ 2,  4,  6,  8, 10])');
+  const product = await scratch(page,
+    'x = th.tensor([0.1, 0.2, 0.3]).fix_prec().share(bob, alice, crypto_provider=secure_worker)\n(x * x).get().float_prec()');
+  assert.equal(await product.textContent(), 'tensor([0.0100, 0.0400, 0.0900])');
+  await page.waitForSelector('.notebook-side .graph .shared-value[data-shares="2"]');
+  await shot(page, 'notebook-secret-sharing');
   assert.deepEqual(errors, []);
 });
 
 test("on a phone the attacker's table is a card per worker, and nothing in it spills past the screen", async () => {
   const { page, errors } = await open(browser, `${server.url}?mode=sendget&rounds=6&pace=0`, { width: 390, height: 844 });
-  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   await play(page, 6);
   const spilling = await page.locator('.attack *').evaluateAll(es => es.filter(e => e.getBoundingClientRect().right > innerWidth + 1).length);
   assert.equal(spilling, 0);

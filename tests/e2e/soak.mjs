@@ -8,7 +8,7 @@ const server = await serve();
 const browser = await launch();
 try {
   const { page, errors } = await open(browser, `${server.url}?rounds=${ROUNDS}&mode=untrusted&pace=0&lr=0.05`);
-  await page.waitForSelector('.side .worker[data-worker="bob"]');
+  await page.waitForSelector('.notebook .cell');
   const cdp = await page.context().newCDPSession(page);
   const sample = async () => {
     await cdp.send('HeapProfiler.collectGarbage');

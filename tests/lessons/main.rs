@@ -14,6 +14,7 @@ pub fn transport() -> minisyft::runtime::InProcess {
 mod advanced_remote_execution;
 mod basic_remote_execution;
 mod common_errors;
+mod examples;
 mod federated_learning_with_untrusted_server;
 mod garbage_collection;
 mod learn_a_simple_linear_model;
@@ -25,7 +26,6 @@ mod privacy_modes;
 mod remote_arithmetic;
 mod robustness;
 mod secret_sharing;
-mod stepper;
 mod toy_federated_learning;
 #[cfg(not(target_arch = "wasm32"))]
 mod trust;

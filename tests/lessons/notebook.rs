@@ -201,3 +201,41 @@ crate::async_test!(hostile_shapes_of_data_end_in_typed_errors, |syft: Syft| asyn
     )
     .await;
 });
+
+// PySyft's next lesson, as its cells read: shares that alone look random, added where they lie,
+// multiplied with a crypto provider, and fixed precision in and out.
+crate::async_test!(pysyfts_next_lesson_shares_and_fixed_precision_run_in_a_cell, |syft: Syft| async move {
+    let mut notebook = Notebook::new(syft, 0);
+    let setup = "import torch as th\nimport syft as sy\nhook = sy.TorchHook(th)\n\
+        bob = sy.VirtualWorker(hook, id='bob')\nalice = sy.VirtualWorker(hook, id='alice')\n\
+        secure_worker = sy.VirtualWorker(hook, id='secure_worker')\nbob.add_worker(alice)";
+    assert!(run(&mut notebook, setup).await.error.is_none());
+    let shared = run(&mut notebook, "x = th.tensor([1,2,3,4,5]).share(bob, alice, secure_worker)\nx").await;
+    let shown_shared = normalise(&shown(&shared));
+    assert_eq!(
+        shown_shared,
+        "(Wrapper)>[AdditiveSharingTensor]\n\t-> (Wrapper)>[PointerTensor | me:ID -> bob:ID]\n\t-> (Wrapper)>[PointerTensor | me:ID -> alice:ID]\n\t-> (Wrapper)>[PointerTensor | me:ID -> secure_worker:ID]"
+    );
+    // bob holds one share, and it is not x.
+    let bobs = shown(&run(&mut notebook, "bob._objects").await);
+    assert!(bobs.starts_with('{') && !bobs.contains("tensor([1, 2, 3, 4, 5])"), "{bobs}");
+    check_shows(
+        &mut notebook,
+        &[
+            ("y = x + x\ny.get()", "tensor([ 2,  4,  6,  8, 10])"),
+            ("x = th.tensor([0.1, 0.2, 0.3]).fix_prec()\nx", "(Wrapper)>FixedPrecisionTensor>tensor([100, 200, 300])"),
+            ("(x + x).float_prec()", "tensor([0.2000, 0.4000, 0.6000])"),
+            ("x.float_precision()", "tensor([0.1000, 0.2000, 0.3000])"),
+            // Products of shares need a crypto provider; without one the error says so.
+            ("x = th.tensor([0.1, 0.2, 0.3]).fix_prec().share(bob, alice, crypto_provider=secure_worker)\n(x * x).get().float_prec()",
+             "tensor([0.0100, 0.0400, 0.0900])"),
+            ("x = th.tensor([0.5, 1.5]).fix_prec().share(bob, alice, crypto_provider=secure_worker)\n(x * 2).get().float_prec()",
+             "tensor([1., 3.])"),
+            ("x = th.tensor([1, 2]).share(bob, alice)\n(x * x).get()", "RuntimeError"),
+            ("x = th.tensor([1, 2]).share(bob, alice)\nx + 1", "TypeError"),
+            ("th.tensor([1.5]).share(bob, alice)", "RuntimeError"),
+            ("th.tensor([1]).share(bob, 3)", "TypeError"),
+        ],
+    )
+    .await;
+});

@@ -38,10 +38,10 @@ mod secret_sharing;
 #[path = "../lessons/toy_federated_learning.rs"]
 mod toy_federated_learning;
 
+#[path = "../lessons/examples.rs"]
+mod examples;
 #[path = "../lessons/notebook.rs"]
 mod notebook;
-#[path = "../lessons/stepper.rs"]
-mod stepper;
 
 mod failure;
 mod playground;

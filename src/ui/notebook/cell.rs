@@ -1,6 +1,6 @@
-//! One code cell: its text (editable: Tab indents, Shift+Enter runs), Run, "+ cell" and its
-//! output, with the line of an error marked and, where the seed's numbers were random, the
-//! seed's own output beside ours.
+//! One code cell: its text (editable: Tab indents, Shift+Enter runs), Run, "+ cell", the Rust that
+//! does the same (one click away) and its output, with the line of an error marked and, where the
+//! seed's numbers were random, the seed's own output beside ours.
 
 use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
@@ -55,6 +55,13 @@ pub fn code_cell(props: &CellProps) -> Html {
             </div>
             <textarea class="code" spellcheck="false" rows={rows} value={cell.source.clone()} oninput={on_input} onkeydown={on_keydown}
                       aria-label={format!("{} code", cell.number.map_or("scratch cell".to_owned(), |n| format!("cell {n}")))} />
+            if let Some(rust) = &cell.rust {
+                <details class="rust">
+                    <summary>{ "Rust" }</summary>
+                    <pre><code>{ rust.code.clone() }</code></pre>
+                    <p class="note">{ format!("From examples/{}.rs: cargo run --example {}", rust.slug, rust.slug) }</p>
+                </details>
+            }
             if let Some(output) = &cell.output {
                 <pre class={classes!("output", failed.then_some("failed"))}
                      data-error-line={output.error.as_ref().map(|e| e.line.to_string())}>{ shown(output) }</pre>

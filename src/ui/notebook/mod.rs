@@ -1,5 +1,6 @@
 //! The notebook on the page: the seed's prose and its cells, each editable and run by minisyft's
-//! interpreter on Web Workers of the notebook's own; every store and pointer chain beside them.
+//! interpreter on Web Workers of the notebook's own; every store, pointer chain and message beside
+//! them, and under each of the seed's cells the Rust that does the same (`crate::lessons`).
 
 mod cell;
 mod prose;
@@ -9,6 +10,7 @@ mod state;
 use yew::prelude::*;
 
 use super::graph::PointerGraph;
+use super::messages::MessagesPanel;
 use super::workers::WorkersPanel;
 use cell::CodeCell;
 use prose::Prose;
@@ -36,11 +38,17 @@ pub fn notebook_panel() -> Html {
             <div class="notebook-side">
                 <section class="panel" aria-label="notebook workers">
                     <h2>{ "The notebook's workers" }</h2>
+                    <p class="note inspector-note">{ "The simulation's view inside every worker, with who may use each object. In a real deployment me could not look inside a worker: it sees only what workers send back." }</p>
                     <WorkersPanel workers={snapshot.workers.clone()} />
                 </section>
                 <section class="panel" aria-label="notebook pointer chains">
                     <h2>{ "Pointer chains" }</h2>
                     <PointerGraph workers={snapshot.workers.clone()} />
+                    <p class="note">{ "An arrow goes from every pointer to the object it points at. A red dashed arrow points at an object that no longer exists, as happens to pointers still held when a cell empties a worker's store (bob.clear_objects())." }</p>
+                </section>
+                <section class="panel" aria-label="notebook messages">
+                    <h2>{ "Messages" }</h2>
+                    <MessagesPanel messages={snapshot.messages.clone()} total={snapshot.total_messages} />
                 </section>
             </div>
         </div>

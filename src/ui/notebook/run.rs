@@ -61,7 +61,11 @@ pub fn use_kernel() -> Kernel {
     let stop = use_mut_ref(|| kernel.borrow().as_ref().map(Notebook::stop_flag));
     let cells = use_reducer(Cells::default);
     let busy = use_state(|| false);
-    let snapshot = use_state(Snapshot::default);
+    // `me` from the start: the workers appear beside it as cells create them.
+    let snapshot = {
+        let kernel = kernel.clone();
+        use_state(move || kernel.borrow().as_ref().map(|n| Snapshot::just_started(n.syft())).unwrap_or_default())
+    };
 
     let run = {
         let (kernel, cells, busy, snapshot) = (kernel.clone(), cells.clone(), busy.clone(), snapshot.clone());
@@ -105,9 +109,9 @@ pub fn use_kernel() -> Kernel {
             // The old client goes with its workers; a new one starts with none, as a new kernel.
             let notebook = fresh_notebook();
             *stop.borrow_mut() = Some(notebook.stop_flag());
+            snapshot.set(Snapshot::just_started(notebook.syft()));
             *kernel.borrow_mut() = Some(notebook);
             cells.dispatch(CellAction::ClearOutputs);
-            snapshot.set(Snapshot::default());
         })
     };
     let on_edit = {

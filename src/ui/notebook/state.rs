@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::lessons::{rust_cells, RustCell};
 use crate::notebook::seed::cells;
 use crate::notebook::CellOutput;
 
@@ -22,6 +23,8 @@ pub struct NotebookCell {
     pub prose: String,
     /// What the seed printed under it.
     pub seed_output: String,
+    /// The Rust that does the same, from the lesson's example (`crate::lessons`).
+    pub rust: Option<Rc<RustCell>>,
     pub output: Option<CellOutput>,
 }
 
@@ -50,6 +53,7 @@ pub enum CellAction {
 
 impl Default for Cells {
     fn default() -> Cells {
+        let mut rust = rust_cells();
         let cells: Vec<NotebookCell> = cells()
             .into_iter()
             .enumerate()
@@ -59,6 +63,7 @@ impl Default for Cells {
                 source: cell.code,
                 prose: cell.prose,
                 seed_output: cell.output,
+                rust: rust.remove(&cell.number).map(Rc::new),
                 output: None,
             })
             .collect();
@@ -91,6 +96,7 @@ impl Reducible for Cells {
                     source: String::new(),
                     prose: String::new(),
                     seed_output: String::new(),
+                    rust: None,
                     output: None,
                 };
                 next.next_id += 1;
