@@ -28,6 +28,7 @@ mod error;
 mod eval;
 mod library;
 pub mod limits;
+pub mod link;
 mod methods;
 mod operators;
 mod parser;

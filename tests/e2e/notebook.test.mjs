@@ -94,3 +94,67 @@ test('Stop ends an endless loop, and Restart clears the namespace and the worker
   assert.match(await (await runAndWait(page, mine)).textContent(), /NameError: name 'i' is not defined/);
   assert.deepEqual(errors, []);
 });
+
+test("a learner's notebook travels as a link: their edits and their own cells, in place", async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.notebook .cell');
+  await cell(page, 5).locator('textarea.code').fill('x_ptr = x.send(alice)\ny_ptr = y.send(alice)\nx_ptr.location');
+  await cell(page, 5).locator('button.add-after').click();
+  const mine = page.locator('.notebook .cell.scratch').first();
+  await mine.locator('textarea.code').fill('# mine & yours = 100%\n(x_ptr + y_ptr).get()');
+  await page.click('.notebook .share');
+  assert.match(await page.locator('.notebook .share-said').textContent(), /your 2 changes/);
+  const link = page.url();
+  assert.match(link, /#in5=.*&after5=/);
+
+  const { page: other, errors: otherErrors } = await open(browser, link);
+  await other.waitForSelector('.notebook .cell');
+  assert.equal(await cell(other, 5).locator('textarea.code').inputValue(), 'x_ptr = x.send(alice)\ny_ptr = y.send(alice)\nx_ptr.location');
+  // Their own cell comes right after In[5], as they placed it.
+  const next = await other.locator('.notebook .cell').evaluateAll(cells => {
+    const at = cells.findIndex(c => c.querySelector('.prompt')?.textContent === 'In [5]');
+    return cells[at + 1].classList.contains('scratch') ? cells[at + 1].querySelector('textarea').value : null;
+  });
+  assert.equal(next, '# mine & yours = 100%\n(x_ptr + y_ptr).get()');
+  for (const n of [1, 2, 3, 20, 4]) await runAndWait(other, cell(other, n));
+  assert.equal(await (await runAndWait(other, cell(other, 5))).textContent(), '<VirtualWorker id:alice #tensors:2>');
+  const theirs = other.locator('.notebook .cell.scratch').first();
+  assert.equal(await (await runAndWait(other, theirs)).textContent(), 'tensor([2, 3, 4, 5, 6])');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(otherErrors, []);
+});
+
+test('a link with parts that cannot apply says which, and applies the rest', async () => {
+  const { page, errors } = await open(browser, `${server.url}#in999=x&after5=print(1)&in5=%ZZ`);
+  await page.waitForSelector('.notebook .cell');
+  const refused = await page.locator('.notebook .link-refused li').allTextContents();
+  assert.equal(refused.length, 2, refused.join('\n'));
+  assert.match(refused[0], /in999 = "999" is not allowed: the number of one of the seed's cells/);
+  assert.match(refused[1], /in5 = "%ZZ" is not allowed/);
+  assert.equal(await page.locator('.notebook .cell.scratch textarea').inputValue(), 'print(1)');
+  assert.equal(await cell(page, 5).locator('textarea.code').inputValue(), 'x_ptr = x.send(bob)\ny_ptr = y.send(bob)');
+  assert.deepEqual(errors, []);
+});
+
+test('on a phone the stores are a drawer at the bottom of the screen, beside the cell being run', async () => {
+  const { page, errors } = await open(browser, server.url, { width: 390, height: 844 });
+  await page.waitForSelector('.notebook .cell');
+  for (const n of [1, 2, 3, 4, 5]) await runAndWait(page, cell(page, n));
+  await cell(page, 5).scrollIntoViewIfNeeded();
+  const toggle = page.locator('.notebook-side .side-toggle');
+  await page.waitForFunction(() => /bob 2/.test(document.querySelector('.notebook-side .side-toggle')?.textContent));
+  const closed = await toggle.boundingBox();
+  assert.ok(closed.y + closed.height <= 844 + 1 && closed.y >= 844 - 120, `the drawer's bar is at the bottom of the screen: ${JSON.stringify(closed)}`);
+  const cellBox = await cell(page, 5).boundingBox();
+  assert.ok(cellBox.y < 844 && cellBox.y + cellBox.height > 0, 'the cell is in view at the same time');
+  await toggle.click();
+  const bob = page.locator('.notebook-side .worker[data-worker="bob"]');
+  await bob.scrollIntoViewIfNeeded();
+  const bobBox = await bob.boundingBox();
+  assert.ok(bobBox.y >= 0 && bobBox.y + 20 <= 844, `bob's store is on the screen: ${JSON.stringify(bobBox)}`);
+  assert.equal(await page.locator('.notebook-side .worker[data-worker="bob"] .object.tensor').count(), 2);
+  await page.screenshot({ path: 'tests/e2e/screenshots/notebook-phone-drawer.png' });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no horizontal scrolling (${overflow}px)`);
+  assert.deepEqual(errors, []);
+});

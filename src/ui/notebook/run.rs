@@ -9,6 +9,7 @@ use std::time::Duration;
 use yew::prelude::*;
 
 use super::state::{CellAction, Cells};
+use crate::notebook::link::LinkCell;
 use crate::notebook::Notebook;
 use crate::runtime::web::WebWorkers;
 use crate::ui::engine::{WORKER_SCRIPT, WORKER_WASM};
@@ -56,10 +57,10 @@ async fn run_cells(
 }
 
 #[hook]
-pub fn use_kernel() -> Kernel {
+pub fn use_kernel(link: Rc<Vec<LinkCell>>) -> Kernel {
     let kernel = use_mut_ref(|| Some(fresh_notebook()));
     let stop = use_mut_ref(|| kernel.borrow().as_ref().map(Notebook::stop_flag));
-    let cells = use_reducer(Cells::default);
+    let cells = use_reducer(move || Cells::with_link(&link));
     let busy = use_state(|| false);
     // `me` from the start: the workers appear beside it as cells create them.
     let snapshot = {

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::lessons::{rust_cells, RustCell};
+use crate::notebook::link::LinkCell;
 use crate::notebook::seed::cells;
 use crate::notebook::CellOutput;
 
@@ -71,6 +72,72 @@ impl Default for Cells {
     }
 }
 
+impl Cells {
+    fn insert_scratch(&mut self, at: usize, source: String) {
+        let cell = NotebookCell {
+            id: self.next_id,
+            number: None,
+            source,
+            prose: String::new(),
+            seed_output: String::new(),
+            rust: None,
+            output: None,
+        };
+        self.next_id += 1;
+        self.cells.insert(at.min(self.cells.len()), cell);
+    }
+
+    /// The seed's notebook with a link's changes made (`crate::notebook::link`).
+    pub fn with_link(link: &[LinkCell]) -> Cells {
+        let mut cells = Cells::default();
+        for change in link {
+            match change {
+                LinkCell::Edited { number, source } => {
+                    if let Some(cell) = cells.cells.iter_mut().find(|c| c.number == Some(*number)) {
+                        cell.source = source.clone();
+                    }
+                }
+                LinkCell::Added { after, source } => {
+                    // After the seed's cell and the learner's cells already after it.
+                    let Some(seed) = cells.cells.iter().position(|c| c.number == Some(*after)) else { continue };
+                    let mut at = seed + 1;
+                    while cells.cells.get(at).is_some_and(|c| c.number.is_none()) {
+                        at += 1;
+                    }
+                    cells.insert_scratch(at, source.clone());
+                }
+            }
+        }
+        cells
+    }
+
+    /// What differs from the seed, for a link: edited seed cells and the learner's own (empty
+    /// ones left out), in order.
+    pub fn link(&self) -> Vec<LinkCell> {
+        let seed: Vec<String> = cells().into_iter().map(|c| c.code).collect();
+        let mut changes = Vec::new();
+        let mut last_seed_cell = None;
+        for cell in &self.cells {
+            match cell.number {
+                Some(number) => {
+                    last_seed_cell = Some(number);
+                    let index = self.cells.iter().filter(|c| c.number.is_some()).position(|c| c.id == cell.id);
+                    if index.and_then(|i| seed.get(i)) != Some(&cell.source) {
+                        changes.push(LinkCell::Edited { number, source: cell.source.clone() });
+                    }
+                }
+                None if cell.source.trim().is_empty() => {}
+                None => {
+                    if let Some(after) = last_seed_cell {
+                        changes.push(LinkCell::Added { after, source: cell.source.clone() });
+                    }
+                }
+            }
+        }
+        changes
+    }
+}
+
 impl Reducible for Cells {
     type Action = CellAction;
 
@@ -90,17 +157,7 @@ impl Reducible for Cells {
             CellAction::Add { after } => {
                 let at =
                     after.and_then(|id| next.cells.iter().position(|c| c.id == id)).map_or(next.cells.len(), |i| i + 1);
-                let cell = NotebookCell {
-                    id: next.next_id,
-                    number: None,
-                    source: String::new(),
-                    prose: String::new(),
-                    seed_output: String::new(),
-                    rust: None,
-                    output: None,
-                };
-                next.next_id += 1;
-                next.cells.insert(at, cell);
+                next.insert_scratch(at, String::new());
             }
             CellAction::ClearOutputs => next.cells.iter_mut().for_each(|c| c.output = None),
         }
