@@ -56,9 +56,26 @@ pub enum StmtKind {
         module: Vec<String>,
         names: Vec<(String, Option<String>)>,
     },
+    /// `try:` with its `except` clauses, `else:` and `finally:`.
+    Try {
+        body: Vec<Stmt>,
+        handlers: Vec<Handler>,
+        orelse: Vec<Stmt>,
+        finally: Vec<Stmt>,
+    },
+    /// `raise ValueError("…")`, or a bare `raise` inside an `except` clause.
+    Raise(Option<Expr>),
     Pass,
     Break,
     Continue,
+}
+
+/// `except (TypeError, ValueError) as error:` — the kinds (all, when none), the name, the body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handler {
+    pub kinds: Option<Expr>,
+    pub name: Option<String>,
+    pub body: Vec<Stmt>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +145,31 @@ pub enum ExprKind {
         then: Box<Expr>,
         otherwise: Box<Expr>,
     },
+    /// `lambda x, lr=0.1: x * lr`: a function whose body returns one expression.
+    Lambda(std::rc::Rc<FunctionDef>),
+    /// `[x * 2 for x in xs if x]`, `{k: v for k, v in d}`, and `sum(x for x in xs)`.
+    Comprehension {
+        kind: ComprehensionKind,
+        element: Box<Expr>,
+        /// A dict comprehension's value (its `element` is the key).
+        value: Option<Box<Expr>>,
+        clauses: Vec<Clause>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComprehensionKind {
+    List,
+    Dict,
+    /// A generator expression: built as a list here (every use in these lessons consumes it).
+    Generator,
+}
+
+/// `for target in iter` or `if condition`, in the order written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Clause {
+    For { target: Expr, iter: Expr },
+    If(Expr),
 }
 
 #[derive(Debug, Clone, PartialEq)]

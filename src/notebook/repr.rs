@@ -134,7 +134,7 @@ async fn repr_value(value: &Value, depth: usize, room: &Cell<usize>) -> Result<S
         Value::Module(module) => format!("<module '{}'>", module.name()),
         Value::Builtin(name) => format!("<built-in function {name}>"),
         Value::Method(bound) => format!("<bound method {}.{}>", bound.0.type_name(), bound.1),
-        Value::Function(def) => format!("<function {}>", def.name),
+        Value::Function(function) => format!("<function {}>", function.def.name),
         Value::Model(model) => {
             let shape = model.local.weight.shape();
             let (out, input) = (shape.first().copied().unwrap_or(0), shape.get(1).copied().unwrap_or(0));
@@ -143,6 +143,8 @@ async fn repr_value(value: &Value, depth: usize, room: &Cell<usize>) -> Result<S
         Value::Optimizer(optimizer) => format!("SGD (lr: {})", optimizer.sgd.lr),
         Value::Hook => "<syft.frameworks.torch.hook.hook.TorchHook object>".into(),
         Value::NoGrad => "<torch.autograd.grad_mode.no_grad object>".into(),
+        Value::ExceptionType(name) => format!("<class '{name}'>"),
+        Value::Exception(error) => format!("{}({})", error.kind.name(), quote(&error.message)),
     })
 }
 
@@ -150,6 +152,7 @@ async fn repr_value(value: &Value, depth: usize, room: &Cell<usize>) -> Result<S
 pub async fn str(value: &Value) -> Result<String, PyError> {
     match value {
         Value::Str(s) => Ok(s.to_string()),
+        Value::Exception(error) => Ok(error.message.clone()),
         // `print` writes a dict on one line however wide; only Jupyter's display wraps it (the
         // wrap's ",\n " never occurs inside a repr, whose strings escape their newlines).
         Value::Dict(_) | Value::List(_) | Value::Tuple(_) => Ok(repr(value).await?.replace(",\n ", ", ")),

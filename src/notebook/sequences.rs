@@ -133,16 +133,19 @@ pub fn contains(container: &Value, item: &Value) -> Result<bool, PyError> {
     })
 }
 
-fn index(value: &Value, length: usize) -> Result<usize, PyError> {
-    let i = value
-        .as_i64()
-        .ok_or_else(|| PyError::type_error(format!("indices must be integers, not {}", value.type_name())))?;
+/// `value` as a position in a `what` (`list`, `tuple`, `string`) of `length` items, negative
+/// positions counting from the end; Python's errors otherwise.
+fn index(value: &Value, length: usize, what: &str) -> Result<usize, PyError> {
+    let i = value.as_i64().ok_or_else(|| {
+        PyError::type_error(format!("{what} indices must be integers or slices, not {}", value.type_name()))
+    })?;
+    let out_of_range = || PyError::new(PyErrorKind::IndexError, format!("{what} index out of range"));
     let length = i64::try_from(length).unwrap_or(i64::MAX);
-    let resolved = if i < 0 { i + length } else { i };
+    let resolved = if i < 0 { i.checked_add(length).ok_or_else(out_of_range)? } else { i };
     if resolved < 0 || resolved >= length {
-        return Err(PyError::new(PyErrorKind::IndexError, "index out of range"));
+        return Err(out_of_range());
     }
-    usize::try_from(resolved).map_err(|_| PyError::new(PyErrorKind::IndexError, "index out of range"))
+    usize::try_from(resolved).map_err(|_| out_of_range())
 }
 
 /// `start:stop` of a slice, resolved against `length` (no step other than 1).
@@ -174,19 +177,19 @@ pub fn get_item(object: &Value, key: &Value) -> Result<Value, PyError> {
         }
         (Value::List(items), _) => {
             let items = items.borrow();
-            Ok(items[index(key, items.len())?].clone())
+            Ok(items[index(key, items.len(), "list")?].clone())
         }
         (Value::Tuple(items), Value::Slice(s)) => {
             let (a, b) = slice_bounds(s, items.len())?;
             Ok(Value::tuple(items[a..b].to_vec()))
         }
-        (Value::Tuple(items), _) => Ok(items[index(key, items.len())?].clone()),
+        (Value::Tuple(items), _) => Ok(items[index(key, items.len(), "tuple")?].clone()),
         (Value::Str(text), Value::Slice(slice)) => {
             let (start, stop) = slice_bounds(slice, text.chars().count())?;
             Ok(Value::str(text.chars().skip(start).take(stop - start).collect::<String>()))
         }
         (Value::Str(text), _) => {
-            let at = index(key, text.chars().count())?;
+            let at = index(key, text.chars().count(), "string")?;
             Ok(Value::str(text.chars().nth(at).map(String::from).unwrap_or_default()))
         }
         (Value::Dict(entries), _) => entries
@@ -206,7 +209,9 @@ pub fn get_item(object: &Value, key: &Value) -> Result<Value, PyError> {
                 "indexing a tensor by several dimensions (a[:, 0]) is not supported yet",
             ))
         }
-        (Value::Tensor(t), _) => Ok(Value::Tensor(t.select(index(key, t.shape().first().copied().unwrap_or(0))?)?)),
+        (Value::Tensor(t), _) => {
+            Ok(Value::Tensor(t.select(index(key, t.shape().first().copied().unwrap_or(0), "tensor")?)?))
+        }
         (Value::Pointer(p), Value::Slice(s)) => {
             let start = s.0.as_i64().and_then(|i| usize::try_from(i).ok()).unwrap_or(0);
             let end = s.1.as_i64().and_then(|i| usize::try_from(i).ok());
@@ -235,7 +240,7 @@ pub fn set_item(object: &Value, key: &Value, value: Value) -> Result<(), PyError
     match object {
         Value::List(items) => {
             let mut items = items.borrow_mut();
-            let i = index(key, items.len())?;
+            let i = index(key, items.len(), "list assignment")?;
             items[i] = value;
             Ok(())
         }

@@ -45,6 +45,17 @@ impl Module {
     }
 }
 
+/// A function's local names, shared with the closures defined in it.
+pub type Scope = Rc<RefCell<std::collections::HashMap<String, Value>>>;
+
+/// A `def` or a `lambda` as a value: its definition, its defaults' values (computed where it was
+/// defined), and the scopes it closes over.
+pub struct Function {
+    pub def: Rc<FunctionDef>,
+    pub defaults: Vec<Option<Value>>,
+    pub enclosing: Vec<Scope>,
+}
+
 /// A model the lessons build: the seed's `nn.Linear`, here or sent to a worker.
 pub struct Model {
     pub local: Linear,
@@ -97,11 +108,15 @@ pub enum Value {
     Builtin(&'static str),
     /// `value.name`, waiting for its call.
     Method(Rc<(Value, String)>),
-    Function(Rc<FunctionDef>),
+    Function(Rc<Function>),
     Model(Rc<Model>),
     Optimizer(Rc<Optimizer>),
     /// The `hook` object `sy.TorchHook(torch)` returns.
     Hook,
+    /// An exception class (`ValueError`), to catch or to raise.
+    ExceptionType(&'static str),
+    /// A raised error as `except … as e` binds it.
+    Exception(Rc<PyError>),
     /// `torch.no_grad()`, for `with`.
     NoGrad,
 }
@@ -146,6 +161,8 @@ impl Value {
             Value::Optimizer(_) => "SGD",
             Value::Hook => "TorchHook",
             Value::NoGrad => "no_grad",
+            Value::ExceptionType(_) => "type",
+            Value::Exception(error) => error.kind.name(),
         }
     }
 

@@ -86,6 +86,19 @@ const VOCABULARY: &[&str] = &[
     "return",
     "f(f)",
     "lambda",
+    "lambda x: x",
+    "lambda: ",
+    "try:",
+    "except:",
+    "except Exception as e:",
+    "except (ValueError, 3):",
+    "finally:",
+    "raise",
+    "raise ValueError('x')",
+    "[x for x in ",
+    " for x in range(9)",
+    " if x",
+    "{k: v for k, v in ",
     "import torch",
     "from torch import nn",
     "nn.Linear(2,1)",
@@ -170,7 +183,9 @@ impl CellGenerator {
 
     fn nested(&mut self) -> String {
         let depth = 1 + self.below(3000) as usize;
-        match self.below(7) {
+        match self.below(9) {
+            7 => format!("f = {}1", "lambda: ".repeat(depth)),
+            8 => format!("{}[1]{}", "[x for x in ".repeat(depth), "]".repeat(depth)),
             0 => format!("{}1{}", "(".repeat(depth), ")".repeat(depth)),
             1 => format!("{}1{}", "[".repeat(depth), "]".repeat(depth)),
             2 => format!("{}1", "-".repeat(depth)),
@@ -198,6 +213,12 @@ impl CellGenerator {
             format!("x = '{}'", "a".repeat(70_000)),
             "x = 1e308 * 10\ny = -x\nz = x + y\nprint(z, int(1e300))".into(),
             "print(10**18 * 10**18)".into(),
+            "x = [i for i in range(10**9)]".into(),
+            "x = {i: i for i in range(10**9)}".into(),
+            "x = [[0] * 1000 for _ in range(10**6)]".into(),
+            "x = sum(i for i in range(10**9) for j in range(10**9))".into(),
+            "def f(n):\n    try:\n        return f(n + 1)\n    except RecursionError:\n        return f(n + 1)\nf(0)"
+                .into(),
             "x = (1 << 70)".into(),
         ];
         cases[self.below(cases.len() as u64) as usize].clone()

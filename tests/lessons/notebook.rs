@@ -239,3 +239,56 @@ crate::async_test!(pysyfts_next_lesson_shares_and_fixed_precision_run_in_a_cell,
     )
     .await;
 });
+
+// What a learner writes beyond the seed's cells, as Python runs it: lambdas, closures, defaults
+// fixed where a function is defined, comprehensions in their own scope, try/except/finally and
+// raise, and `torch.no_grad()` switching autograd off.
+crate::async_test!(python_a_learner_writes_beyond_the_seed_runs_as_python, |syft: Syft| async move {
+    let mut notebook = Notebook::new(syft, 0);
+    check_shows(
+        &mut notebook,
+        &[
+            ("f = lambda x, k=2: x * k\n(f(3), f(3, k=4), (lambda: 7)())", "(6, 12, 7)"),
+            ("n = 1\ndef g(a=n):\n    return a\nn = 5\ng()", "1"),
+            ("def make(k):\n    def mul(x):\n        return x * k\n    return mul\nmake(3)(4)", "12"),
+            ("def outer():\n    v = 1\n    h = lambda: v\n    v = 2\n    return h()\nouter()", "2"),
+            ("def f(a, b=1):\n    return a + b\nf(1, a=2)", "TypeError"),
+            ("[x * x for x in range(5) if x % 2 == 0]", "[0, 4, 16]"),
+            ("[(i, j) for i in range(3) for j in range(i) if j > 0]", "[(2, 1)]"),
+            ("{k: v for k, v in zip('ab', [1, 2])}", "{'a': 1, 'b': 2}"),
+            ("sum(x for x in range(4))", "6"),
+            ("x = 'kept'\n[x for x in range(3)]\nx", "'kept'"),
+            ("try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    print('caught', e)", "caught division by zero"),
+            (
+                "try:\n    v = 1\nexcept Exception:\n    v = 2\nelse:\n    v = 3\nfinally:\n    print('done')\nv",
+                "done\n3",
+            ),
+            (
+                "try:\n    [][1]\nexcept (KeyError, IndexError) as e:\n    err = e\nerr",
+                "IndexError('list index out of range')",
+            ),
+            ("raise ValueError('bad lr')", "ValueError"),
+            ("try:\n    [][1]\nexcept IndexError:\n    raise", "IndexError"),
+            ("try:\n    {}['k']\nexcept ValueError:\n    pass", "KeyError"),
+            (
+                "def first(xs):\n    try:\n        return xs[0]\n    finally:\n        print('looked')\nfirst([9])",
+                "looked\n9",
+            ),
+            ("try:\n    pass\nexcept 3:\n    pass\n'fine'", "'fine'"),
+            ("try:\n    1 / 0\nexcept 3:\n    pass", "TypeError"),
+            // Under no_grad, results record no history and a parameter changes in place.
+            (
+                "import torch\nw = torch.tensor([1., 2.], requires_grad=True)\n(w * w).sum().backward()\n\
+                 with torch.no_grad():\n    w -= 0.1 * w.grad\n    w.grad.zero_()\n    y = w * 2\n\
+                 (w, w.grad, y.requires_grad, (w * 2).requires_grad)",
+                "(tensor([0.8000, 1.6000], requires_grad=True), tensor([0., 0.]), False, True)",
+            ),
+            ("w.sub_(1)", "RuntimeError"),
+        ],
+    )
+    .await;
+    // The budget and Stop end a loop that catches everything.
+    notebook.set_step_budget(100_000);
+    let output = run(&mut notebook, "while True:\n    try:\n        pass\n    except:\n        pass").await;
+    assert_eq!(output.error.expect("stopped").kind, PyErrorKind::KeyboardInterrupt);
+});

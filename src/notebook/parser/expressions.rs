@@ -1,7 +1,9 @@
 //! Expressions, by precedence from `a if c else b` down to atoms, and f-strings.
 
 use super::{is_keyword, parse_nested, Parsed, Parser};
-use crate::notebook::ast::{Arg, BinOp, CmpOp, Expr, ExprKind, FPart, Stmt, StmtKind, UnaryOp};
+use crate::notebook::ast::{
+    Arg, BinOp, Clause, CmpOp, ComprehensionKind, Expr, ExprKind, FPart, FunctionDef, Stmt, StmtKind, UnaryOp,
+};
 use crate::notebook::error::{PyError, PyErrorKind};
 use crate::notebook::scanner::{Spanned, Token};
 
@@ -13,6 +15,11 @@ impl Parser {
 
     pub(super) fn expression(&mut self) -> Parsed<Expr> {
         self.nest()?;
+        if self.check_name("lambda") {
+            let lambda = self.lambda();
+            self.depth -= 1;
+            return lambda;
+        }
         let value = self.or_test()?;
         let result = if self.check_name("if") && !matches!(self.peek_at(1), Token::Newline) {
             self.advance();
@@ -36,6 +43,44 @@ impl Parser {
         };
         self.depth -= 1;
         Ok(result)
+    }
+
+    /// `lambda params: expression`, as a function named `<lambda>` that returns it.
+    fn lambda(&mut self) -> Parsed<Expr> {
+        let Spanned { line, column, .. } = self.advance();
+        let params = self.parameters(":")?;
+        let value = self.expression()?;
+        let body = vec![Stmt { kind: StmtKind::Return(Some(value)), line, column }];
+        let def = FunctionDef { name: "<lambda>".into(), params, body };
+        Ok(Expr { kind: ExprKind::Lambda(std::rc::Rc::new(def)), line, column })
+    }
+
+    /// After a comprehension's element: its `for … in …` and `if …` clauses, up to `close`.
+    fn comprehension(
+        &mut self,
+        kind: ComprehensionKind,
+        element: Expr,
+        value: Option<Expr>,
+        close: &str,
+    ) -> Parsed<Expr> {
+        let (line, column) = (element.line, element.column);
+        let mut clauses = Vec::new();
+        loop {
+            if self.eat_name("for") {
+                let target = self.target_list()?;
+                if !self.eat_name("in") {
+                    return self.error("expected 'in'");
+                }
+                clauses.push(Clause::For { target, iter: self.or_test()? });
+            } else if self.eat_name("if") {
+                clauses.push(Clause::If(self.or_test()?));
+            } else {
+                self.expect_op(close)?;
+                break;
+            }
+        }
+        let kind = ExprKind::Comprehension { kind, element: Box::new(element), value: value.map(Box::new), clauses };
+        Ok(Expr { kind, line, column })
     }
 
     pub(super) fn or_test(&mut self) -> Parsed<Expr> {
@@ -212,7 +257,13 @@ impl Parser {
                 self.advance();
                 args.push(Arg::Keyword(name, self.expression()?));
             } else {
-                args.push(Arg::Positional(self.expression()?));
+                let value = self.expression()?;
+                // `sum(x for x in xs)`: a generator as the only argument.
+                if self.check_name("for") {
+                    args.push(Arg::Positional(self.comprehension(ComprehensionKind::Generator, value, None, ")")?));
+                    break;
+                }
+                args.push(Arg::Positional(value));
             }
             if !self.eat_op(",") {
                 self.expect_op(")")?;
@@ -306,6 +357,11 @@ impl Parser {
                     return at(ExprKind::Tuple(Vec::new()));
                 }
                 let first = self.expression()?;
+                if self.check_name("for") {
+                    let generator = self.comprehension(ComprehensionKind::Generator, first, None, ")");
+                    self.depth -= 1;
+                    return generator;
+                }
                 let result = if self.check_op(",") {
                     let mut items = vec![first];
                     while self.eat_op(",") {
@@ -325,6 +381,22 @@ impl Parser {
             Token::Op("[") => {
                 self.advance();
                 self.nest()?;
+                if !self.check_op("]") {
+                    let first = self.expression()?;
+                    if self.check_name("for") {
+                        let list = self.comprehension(ComprehensionKind::List, first, None, "]");
+                        self.depth -= 1;
+                        return list;
+                    }
+                    let mut items = vec![first];
+                    if self.eat_op(",") {
+                        items.extend(self.sequence("]")?);
+                    } else {
+                        self.expect_op("]")?;
+                    }
+                    self.depth -= 1;
+                    return at(ExprKind::List(items));
+                }
                 let items = self.sequence("]")?;
                 self.depth -= 1;
                 at(ExprKind::List(items))
@@ -337,6 +409,11 @@ impl Parser {
                     let key = self.expression()?;
                     self.expect_op(":")?;
                     let value = self.expression()?;
+                    if pairs.is_empty() && self.check_name("for") {
+                        let dict = self.comprehension(ComprehensionKind::Dict, key, Some(value), "}");
+                        self.depth -= 1;
+                        return dict;
+                    }
                     pairs.push((key, value));
                     if !self.eat_op(",") {
                         self.expect_op("}")?;

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use super::{check_target, Parsed, Parser};
-use crate::notebook::ast::{BinOp, Expr, ExprKind, FunctionDef, Stmt, StmtKind};
+use crate::notebook::ast::{BinOp, Expr, ExprKind, FunctionDef, Handler, Stmt, StmtKind};
 use crate::notebook::error::{PyError, PyErrorKind};
 use crate::notebook::scanner::{Spanned, Token};
 
@@ -57,6 +57,12 @@ impl Parser {
                 }
                 let body = self.block()?;
                 return Ok(vec![stmt(StmtKind::Class { name, bases, body })]);
+            }
+            "try" => return Ok(vec![self.try_statement()?]),
+            "raise" => {
+                self.advance();
+                let value = if self.at_statement_end() { None } else { Some(self.expression()?) };
+                StmtKind::Raise(value)
             }
             "with" => {
                 self.advance();
@@ -148,19 +154,49 @@ impl Parser {
         Ok(Stmt { kind: StmtKind::If { condition, body, orelse }, line, column })
     }
 
-    pub(super) fn function(&mut self) -> Parsed<FunctionDef> {
-        let name = self.name()?;
-        self.expect_op("(")?;
-        let mut params = Vec::new();
-        while !self.eat_op(")") {
+    /// `try:` then `except [kinds [as name]]:` clauses, `else:`, `finally:`.
+    pub(super) fn try_statement(&mut self) -> Parsed<Stmt> {
+        let Spanned { line, column, .. } = self.advance();
+        let body = self.block()?;
+        let mut handlers = Vec::new();
+        while self.eat_name("except") {
+            let kinds = if self.check_op(":") { None } else { Some(self.expression()?) };
+            let name = if self.eat_name("as") { Some(self.name()?) } else { None };
+            handlers.push(Handler { kinds, name, body: self.block()? });
+        }
+        let orelse = if !handlers.is_empty() && self.eat_name("else") { self.block()? } else { Vec::new() };
+        let finally = if self.eat_name("finally") { self.block()? } else { Vec::new() };
+        if handlers.is_empty() && finally.is_empty() {
+            return self.error("expected 'except' or 'finally' block");
+        }
+        Ok(Stmt { kind: StmtKind::Try { body, handlers, orelse, finally }, line, column })
+    }
+
+    /// The parameters of a `def` (up to `)`) or a `lambda` (up to `:`), each with its default.
+    pub(super) fn parameters(&mut self, close: &str) -> Parsed<Vec<(String, Option<Expr>)>> {
+        let mut params: Vec<(String, Option<Expr>)> = Vec::new();
+        while !self.eat_op(close) {
             let param = self.name()?;
+            if params.iter().any(|(p, _)| *p == param) {
+                return self.error(format!("duplicate argument '{param}' in function definition"));
+            }
             let default = if self.eat_op("=") { Some(self.expression()?) } else { None };
+            if default.is_none() && params.iter().any(|(_, d)| d.is_some()) {
+                return self.error("non-default argument follows default argument");
+            }
             params.push((param, default));
             if !self.eat_op(",") {
-                self.expect_op(")")?;
+                self.expect_op(close)?;
                 break;
             }
         }
+        Ok(params)
+    }
+
+    pub(super) fn function(&mut self) -> Parsed<FunctionDef> {
+        let name = self.name()?;
+        self.expect_op("(")?;
+        let params = self.parameters(")")?;
         if self.eat_op("->") {
             self.expression()?;
         }

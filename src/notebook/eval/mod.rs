@@ -11,13 +11,19 @@ use std::rc::Rc;
 use super::ast::{Arg, BinOp, CmpOp, Expr, ExprKind, FPart, Stmt, StmtKind, UnaryOp};
 use super::context::Context;
 use super::error::{PyError, PyErrorKind};
-use super::limits::{overflow, too_long, MAX_CALL_DEPTH, MAX_EVAL_DEPTH, MAX_SEQUENCE, MAX_STEPS};
+use super::limits::{overflow, too_long, MAX_EVAL_DEPTH, MAX_SEQUENCE, MAX_STEPS};
 use super::operators;
 use super::sequences;
 use super::tensor_ops;
 use super::value::{Module, Value};
 use crate::client::Syft;
 use crate::rng::Rng;
+
+mod call;
+mod comprehension;
+mod exceptions;
+
+use call::Frame;
 
 pub type Evaluating<'a, T> = Pin<Box<dyn Future<Output = Result<T, PyError>> + 'a>>;
 
@@ -85,7 +91,7 @@ pub enum Flow {
 pub struct Interpreter {
     pub context: Context,
     pub globals: HashMap<String, Value>,
-    frames: Vec<HashMap<String, Value>>,
+    frames: Vec<Frame>,
     steps: u64,
     /// How deeply `eval`/`exec` are nested right now.
     depth: usize,
@@ -93,6 +99,11 @@ pub struct Interpreter {
     pub budget: u64,
     pub yielder: Option<Yielder>,
     pub stop: Rc<Cell<bool>>,
+    /// The errors `except` clauses are handling, innermost last (what a bare `raise` re-raises).
+    handling: Vec<PyError>,
+    /// How many `with torch.no_grad():` blocks are running: inside one, local results record no
+    /// history and in-place changes to a parameter are allowed (they go to its data), as in PyTorch.
+    no_grad: usize,
 }
 
 impl Interpreter {
@@ -106,6 +117,8 @@ impl Interpreter {
             budget: MAX_STEPS,
             yielder: None,
             stop: Rc::new(Cell::new(false)),
+            handling: Vec::new(),
+            no_grad: 0,
         }
     }
 
@@ -114,6 +127,8 @@ impl Interpreter {
         self.depth = 0;
         self.stop.set(false);
         self.frames.clear();
+        self.handling.clear();
+        self.no_grad = 0;
     }
 
     async fn step(&mut self) -> Result<(), PyError> {
@@ -148,16 +163,29 @@ impl Interpreter {
         Ok(())
     }
 
+    /// A name's value: the running function's own, then those of the functions it was defined
+    /// in, then the notebook's, then the builtins.
     pub fn lookup(&self, name: &str) -> Option<Value> {
-        if let Some(value) = self.frames.last().and_then(|frame| frame.get(name)) {
-            return Some(value.clone());
+        if let Some(frame) = self.frames.last() {
+            if let Some(value) = frame.locals.borrow().get(name) {
+                return Some(value.clone());
+            }
+            for scope in frame.enclosing.iter().rev() {
+                if let Some(value) = scope.borrow().get(name) {
+                    return Some(value.clone());
+                }
+            }
         }
-        self.globals.get(name).cloned().or_else(|| super::library::builtin(name))
+        self.globals
+            .get(name)
+            .cloned()
+            .or_else(|| super::library::builtin(name))
+            .or_else(|| exceptions::exception_type(name))
     }
 
     pub fn bind(&mut self, name: &str, value: Value) {
-        match self.frames.last_mut() {
-            Some(frame) => frame.insert(name.to_owned(), value),
+        match self.frames.last() {
+            Some(frame) => frame.locals.borrow_mut().insert(name.to_owned(), value),
             None => self.globals.insert(name.to_owned(), value),
         };
     }
@@ -213,6 +241,7 @@ impl Interpreter {
             }
             StmtKind::AugAssign { target, op, value } => {
                 let current = self.eval(target).await?;
+                let current = self.without_grad(current);
                 let rhs = self.eval(value).await?;
                 // Tensors and pointers change in place (`weights.grad *= 0`), as PyTorch's do.
                 if let Some(done) = super::library::in_place(&current, *op, &rhs).await {
@@ -250,7 +279,10 @@ impl Interpreter {
                 let branch = if self.eval(condition).await?.truthy()? { body } else { orelse };
                 return self.exec_block(branch).await;
             }
-            StmtKind::Def(function) => self.bind(&function.name, Value::Function(Rc::clone(function))),
+            StmtKind::Def(function) => {
+                let defined = self.define(function).await?;
+                self.bind(&function.name, defined);
+            }
             StmtKind::Class { name, .. } => {
                 return Err(PyError::new(
                     PyErrorKind::Syft("NotImplementedError"),
@@ -272,7 +304,10 @@ impl Interpreter {
                         context.type_name()
                     )));
                 }
-                return self.exec_block(body).await;
+                self.no_grad += 1;
+                let flow = self.exec_block(body).await;
+                self.no_grad -= 1;
+                return flow;
             }
             StmtKind::Import { module, alias } => {
                 let found = Module::from_path(module).ok_or_else(|| no_module(module))?;
@@ -292,6 +327,10 @@ impl Interpreter {
                     self.bind(alias.as_ref().unwrap_or(name), value);
                 }
             }
+            StmtKind::Try { body, handlers, orelse, finally } => {
+                return self.exec_try(body, handlers, orelse, finally).await
+            }
+            StmtKind::Raise(value) => return Err(self.raise(value.as_ref()).await),
             StmtKind::Pass => {}
             StmtKind::Break => return Ok(Flow::Break),
             StmtKind::Continue => return Ok(Flow::Continue),
@@ -406,11 +445,18 @@ impl Interpreter {
             }
             ExprKind::Call { function, args } => {
                 let function = self.eval(function).await?;
+                // `w.sub_(…)` on a parameter, inside `no_grad`: on its data.
+                let function = match function {
+                    Value::Method(bound) if self.no_grad > 0 && bound.1.ends_with('_') => {
+                        Value::Method(Rc::new((self.without_grad(bound.0.clone()), bound.1.clone())))
+                    }
+                    other => other,
+                };
                 let (positional, keywords) = self.eval_arguments(args).await?;
                 let inputs: u64 = work(&function) + positional.iter().map(work).sum::<u64>();
                 let result = self.call(function, positional, keywords).await?;
                 self.charge(inputs.saturating_add(made(&result)))?;
-                result
+                self.without_grad(result)
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 let lhs = self.eval(lhs).await?;
@@ -420,7 +466,7 @@ impl Interpreter {
                 self.charge(repetition(*op, &lhs, &rhs))?;
                 let result = self.binary(*op, &lhs, &rhs).await?;
                 self.charge(work(&lhs).saturating_add(work(&rhs)).saturating_add(made(&result)))?;
-                result
+                self.without_grad(result)
             }
             ExprKind::Unary { op, operand } => {
                 let value = self.eval(operand).await?;
@@ -462,6 +508,12 @@ impl Interpreter {
                 }
                 self.eval(rhs).await?
             }
+            ExprKind::Lambda(def) => self.define(def).await?,
+            ExprKind::Comprehension { kind, element, value, clauses } => {
+                let built = self.comprehension(*kind, element, value.as_deref(), clauses).await?;
+                self.charge(made(&built))?;
+                built
+            }
             ExprKind::IfElse { condition, then, otherwise } => {
                 if self.eval(condition).await?.truthy()? {
                     self.eval(then).await?
@@ -495,66 +547,12 @@ impl Interpreter {
         Ok((positional, keywords))
     }
 
-    pub fn call<'a>(
-        &'a mut self,
-        function: Value,
-        args: Vec<Value>,
-        keywords: Vec<(String, Value)>,
-    ) -> Evaluating<'a, Value> {
-        Box::pin(async move {
-            match function {
-                Value::Function(def) => {
-                    if self.frames.len() >= MAX_CALL_DEPTH {
-                        return Err(PyError::new(
-                            PyErrorKind::RecursionError,
-                            format!("maximum recursion depth exceeded ({MAX_CALL_DEPTH} nested calls)"),
-                        ));
-                    }
-                    let mut frame = HashMap::new();
-                    if args.len() > def.params.len() {
-                        return Err(PyError::type_error(format!(
-                            "{}() takes {} positional arguments but {} were given",
-                            def.name,
-                            def.params.len(),
-                            args.len()
-                        )));
-                    }
-                    let mut args = args.into_iter();
-                    for (name, default) in &def.params {
-                        let value = match args.next() {
-                            Some(value) => value,
-                            None => match keywords.iter().find(|(k, _)| k == name) {
-                                Some((_, value)) => value.clone(),
-                                None => match default {
-                                    Some(default) => self.eval(default).await?,
-                                    None => {
-                                        return Err(PyError::type_error(format!(
-                                            "{}() missing 1 required positional argument: '{name}'",
-                                            def.name
-                                        )))
-                                    }
-                                },
-                            },
-                        };
-                        frame.insert(name.clone(), value);
-                    }
-                    if let Some((unknown, _)) = keywords.iter().find(|(k, _)| !def.params.iter().any(|(p, _)| p == k)) {
-                        return Err(PyError::type_error(format!(
-                            "{}() got an unexpected keyword argument '{unknown}'",
-                            def.name
-                        )));
-                    }
-                    self.frames.push(frame);
-                    let flow = self.exec_block(&def.body).await;
-                    self.frames.pop();
-                    Ok(match flow? {
-                        Flow::Return(value) => value,
-                        _ => Value::None,
-                    })
-                }
-                other => super::library::call(&mut self.context, other, args, keywords).await,
-            }
-        })
+    /// Inside `no_grad`, a local tensor as its data: no history, and changeable in place.
+    fn without_grad(&self, value: Value) -> Value {
+        match value {
+            Value::Tensor(t) if self.no_grad > 0 && t.requires_grad() => Value::Tensor(t.data()),
+            other => other,
+        }
     }
 
     pub async fn binary(&self, op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, PyError> {
