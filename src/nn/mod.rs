@@ -1,10 +1,12 @@
 //! The little of `torch.nn` and `torch.optim` the seed uses: `Linear`, plain SGD and the summed
-//! squared error.
+//! squared error; and Adam, which the course's later lessons use.
 
 #![warn(missing_docs)]
 
+mod adam;
 mod mlp;
 
+pub use adam::Adam;
 pub use mlp::{accuracy, binary_cross_entropy, r_squared, Mlp, Task};
 
 use crate::error::Result;

@@ -9,8 +9,8 @@ use super::error::{PyError, PyErrorKind};
 use super::limits::{overflow, too_long, MAX_SEQUENCE};
 use super::operators::binary;
 use super::sequences::iterate;
-use super::value::{keyword, Model, Optimizer, Value};
-use crate::nn::{Linear, Sgd};
+use super::value::{keyword, Model, Optimizer, Rule, Value};
+use crate::nn::{Adam, Linear, Sgd};
 use crate::tensor::{Elementwise, Tensor};
 
 type Evaluated = Result<Value, PyError>;
@@ -118,6 +118,21 @@ pub async fn call_builtin(
             Some(value) => super::repr::str(value).await?,
             None => String::new(),
         })),
+        "super" => Ok(Value::Super),
+        "super().__init__" | "nn.Module" => Ok(Value::None),
+        "isinstance" => {
+            let (object, class) = (one(name, &args)?, args.get(1).unwrap_or(&Value::None));
+            Ok(Value::Bool(match (object, class) {
+                (Value::Instance(instance), Value::Class(class)) => std::rc::Rc::ptr_eq(&instance.class, class),
+                (Value::Instance(instance), Value::Builtin("nn.Module")) => instance.class.module,
+                (Value::Model(_), Value::Builtin("nn.Module" | "nn.Linear")) => true,
+                (Value::Tensor(_), Value::Builtin("torch.Tensor")) => true,
+                (Value::Int(_), Value::Builtin("int")) | (Value::Float(_), Value::Builtin("float")) => true,
+                (Value::Str(_), Value::Builtin("str")) | (Value::List(_), Value::Builtin("list")) => true,
+                (Value::Bool(_), Value::Builtin("bool" | "int")) | (Value::Tuple(_), Value::Builtin("tuple")) => true,
+                _ => false,
+            }))
+        }
         "bool" => Ok(Value::Bool(args.first().map(Value::truthy).transpose()?.unwrap_or(false))),
         "int" => match one(name, &args)? {
             Value::Str(s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
@@ -276,7 +291,7 @@ fn call_library(
                 other => Err(PyError::type_error(format!("mse_loss(): expected tensors, got {}", other.type_name()))),
             }
         }
-        "optim.SGD" => {
+        "optim.SGD" | "optim.Adam" => {
             let parameters = args
                 .first()
                 .or_else(|| keyword(&keywords, "params"))
@@ -291,14 +306,24 @@ fn call_library(
                     ))),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let lr = args.get(1).or_else(|| keyword(&keywords, "lr")).and_then(Value::as_f64).unwrap_or(0.001);
+            let lr = match args.get(1).or_else(|| keyword(&keywords, "lr")) {
+                Some(value) => value.as_f64().ok_or_else(|| PyError::type_error("lr must be a number"))?,
+                None => 0.001,
+            };
+            if !(lr.is_finite() && lr >= 0.0) {
+                return Err(PyError::new(PyErrorKind::ValueError, format!("Invalid learning rate: {lr}")));
+            }
             let models = context
                 .models
                 .iter()
                 .filter_map(std::rc::Weak::upgrade)
                 .filter(|m| m.local.parameters().iter().any(|p| parameters.iter().any(|q| p.shares_storage_with(q))))
                 .collect();
-            Ok(Value::Optimizer(Rc::new(Optimizer { sgd: Sgd::new(parameters, lr), models })))
+            let rule = match name {
+                "optim.Adam" => Rule::Adam(Adam::new(parameters, lr)),
+                _ => Rule::Sgd(Sgd::new(parameters, lr)),
+            };
+            Ok(Value::Optimizer(Rc::new(Optimizer { rule, models })))
         }
         "sy.TorchHook" => Ok(Value::Hook),
         "sy.VirtualWorker" => {

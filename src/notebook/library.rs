@@ -32,6 +32,8 @@ const BUILTINS: &[&str] = &[
     "sum",
     "round",
     "bool",
+    "super",
+    "isinstance",
 ];
 
 pub fn builtin(name: &str) -> Option<Value> {
@@ -69,10 +71,10 @@ pub fn module_attribute(context: &Context, module: Module, name: &str) -> Evalua
         },
         Module::Nn => match name {
             "functional" => Some(Value::Module(Module::NnFunctional)),
-            _ => function(&["Linear"], "nn"),
+            _ => function(&["Linear", "Module"], "nn"),
         },
         Module::NnFunctional => function(&["mse_loss"], "F").or_else(elementwise),
-        Module::Optim => function(&["SGD"], "optim"),
+        Module::Optim => function(&["SGD", "Adam"], "optim"),
         Module::Syft => match name {
             "local_worker" => Some(Value::Worker(context.syft.me())),
             _ => function(&["TorchHook", "VirtualWorker"], "sy"),
@@ -101,8 +103,10 @@ fn leak_name(dotted: &str) -> &'static str {
         "torch.zeros",
         "torch.manual_seed",
         "nn.Linear",
+        "nn.Module",
         "F.mse_loss",
         "optim.SGD",
+        "optim.Adam",
         "sy.TorchHook",
         "sy.VirtualWorker",
     ];
@@ -113,6 +117,13 @@ pub async fn attribute(context: &mut Context, object: Value, name: &str) -> Eval
     let method = |object: Value| Ok(Value::Method(Rc::new((object, name.to_owned()))));
     match &object {
         Value::Module(module) => module_attribute(context, *module, name),
+        Value::Instance(instance) => super::classes::attribute(instance, name),
+        Value::Class(class) => class
+            .attribute(name)
+            .cloned()
+            .ok_or_else(|| PyError::attribute(&format!("type object '{}'", class.name), name)),
+        // `super().__init__()` in a subclass's `__init__`: nn.Module's (and object's) do nothing here.
+        Value::Super if name == "__init__" => Ok(Value::Builtin("super().__init__")),
         Value::Hook if name == "local_worker" => Ok(Value::Worker(context.syft.me())),
         Value::Tensor(t) => match name {
             "data" => Ok(Value::Tensor(t.data())),
@@ -185,6 +196,7 @@ pub async fn set_attribute(object: &Value, name: &str, value: Value) -> Result<(
             }
             _ => Err(PyError::type_error("a worker's store can only be emptied here: bob._objects = {}")),
         },
+        (Value::Instance(instance), _) => super::classes::set_attribute(instance, name, value),
         (Value::Tensor(t), "grad") => {
             match value {
                 Value::None => t.set_grad(None),

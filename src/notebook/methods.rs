@@ -58,6 +58,7 @@ pub async fn call_method(object: &Value, name: &str, args: Vec<Value>, keywords:
             }
             _ => Err(PyError::attribute("MultiPointerTensor", name)),
         },
+        Value::Instance(instance) => super::classes::module_method(instance, name),
         Value::Fixed(fixed) => super::sharing::fixed_method(fixed, name, &args, &keywords),
         Value::Shared(shared) => super::sharing::shared_method(shared, name).await,
         Value::Worker(worker) => match name {
@@ -73,7 +74,7 @@ pub async fn call_method(object: &Value, name: &str, args: Vec<Value>, keywords:
         Value::Model(model) => model_method(model, name, &args).await,
         Value::Optimizer(optimizer) => match name {
             "zero_grad" => {
-                optimizer.sgd.zero_grad();
+                optimizer.rule.zero_grad();
                 for model in &optimizer.models {
                     // Out of its cell while the worker answers, put back whatever the answer.
                     let remote = model.remote.borrow_mut().take();
@@ -87,10 +88,10 @@ pub async fn call_method(object: &Value, name: &str, args: Vec<Value>, keywords:
                 Ok(Value::None)
             }
             "step" => {
-                optimizer.sgd.step()?;
+                optimizer.rule.step()?;
                 Ok(Value::None)
             }
-            _ => Err(PyError::attribute("SGD", name)),
+            _ => Err(PyError::attribute("Optimizer", name)),
         },
         Value::List(items) => match name {
             "append" => {

@@ -23,6 +23,7 @@
 
 mod ast;
 mod builtins;
+mod classes;
 mod context;
 mod error;
 mod eval;

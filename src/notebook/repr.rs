@@ -135,15 +135,19 @@ async fn repr_value(value: &Value, depth: usize, room: &Cell<usize>) -> Result<S
         Value::Builtin(name) => format!("<built-in function {name}>"),
         Value::Method(bound) => format!("<bound method {}.{}>", bound.0.type_name(), bound.1),
         Value::Function(function) => format!("<function {}>", function.def.name),
-        Value::Model(model) => {
-            let shape = model.local.weight.shape();
-            let (out, input) = (shape.first().copied().unwrap_or(0), shape.get(1).copied().unwrap_or(0));
-            format!("Linear(in_features={input}, out_features={out}, bias=True)")
-        }
-        Value::Optimizer(optimizer) => format!("SGD (lr: {})", optimizer.sgd.lr),
+        Value::Model(model) => linear(model),
+        Value::Optimizer(optimizer) => optimizer.rule.describe(),
         Value::Hook => "<syft.frameworks.torch.hook.hook.TorchHook object>".into(),
         Value::NoGrad => "<torch.autograd.grad_mode.no_grad object>".into(),
         Value::ExceptionType(name) => format!("<class '{name}'>"),
+        Value::Class(class) => format!("<class '__main__.{}'>", class.name),
+        Value::Instance(instance) => super::classes::describe(instance, |value| match value {
+            Value::Model(model) => Some(linear(model)),
+            Value::Instance(inner) if inner.class.module => Some(format!("{}(…)", inner.class.name)),
+            _ => None,
+        }),
+        Value::BoundFunction(bound) => format!("<bound method {}>", bound.1.def.name),
+        Value::Super => "<super>".into(),
         Value::Exception(error) => format!("{}({})", error.kind.name(), quote(&error.message)),
     })
 }
@@ -276,4 +280,11 @@ pub async fn format_method(template: &str, args: &[Value]) -> Result<Value, PyEr
     }
     out.push_str(rest);
     Ok(Value::str(out))
+}
+
+/// `Linear(in_features=2, out_features=1, bias=True)`.
+fn linear(model: &super::value::Model) -> String {
+    let shape = model.local.weight.shape();
+    let (out, input) = (shape.first().copied().unwrap_or(0), shape.get(1).copied().unwrap_or(0));
+    format!("Linear(in_features={input}, out_features={out}, bias=True)")
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use super::ast::FunctionDef;
 use super::error::PyError;
 use crate::client::{MultiPointer, Pointer, RemoteLinear, StoreEntry, WorkerHandle};
-use crate::nn::{Linear, Sgd};
+use crate::nn::{Adam, Linear, Sgd};
 use crate::privacy::sharing::{FixedPrecision, SharedTensor};
 use crate::tensor::Tensor;
 
@@ -56,6 +56,46 @@ pub struct Function {
     pub enclosing: Vec<Scope>,
 }
 
+/// A class a cell defined: its name, whether it is an `nn.Module`, and what its body defined.
+pub struct Class {
+    pub name: String,
+    pub module: bool,
+    pub attributes: Vec<(String, Value)>,
+}
+
+impl Class {
+    pub fn attribute(&self, name: &str) -> Option<&Value> {
+        self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    pub fn function(&self, name: &str) -> Option<Rc<Function>> {
+        match self.attribute(name) {
+            Some(Value::Function(function)) => Some(Rc::clone(function)),
+            _ => None,
+        }
+    }
+}
+
+/// An object of such a class: its attributes, in the order they were set.
+pub struct Instance {
+    pub class: Rc<Class>,
+    pub attributes: RefCell<Vec<(String, Value)>>,
+}
+
+impl Instance {
+    pub fn new(class: &Rc<Class>) -> Instance {
+        Instance { class: Rc::clone(class), attributes: RefCell::new(Vec::new()) }
+    }
+
+    pub fn set(&self, name: &str, value: Value) {
+        let mut attributes = self.attributes.borrow_mut();
+        match attributes.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => attributes.push((name.to_owned(), value)),
+        }
+    }
+}
+
 /// A model the lessons build: the seed's `nn.Linear`, here or sent to a worker.
 pub struct Model {
     pub local: Linear,
@@ -67,8 +107,55 @@ pub struct Model {
 /// is sent, `zero_grad` clears its gradients where it is (PySyft's optimizer holds the very
 /// parameters that travelled).
 pub struct Optimizer {
-    pub sgd: Sgd,
+    pub rule: Rule,
     pub models: Vec<Rc<Model>>,
+}
+
+/// How an optimizer steps: `optim.SGD` or `optim.Adam`.
+pub enum Rule {
+    Sgd(Sgd),
+    Adam(Adam),
+}
+
+impl Rule {
+    pub fn zero_grad(&self) {
+        match self {
+            Rule::Sgd(sgd) => sgd.zero_grad(),
+            Rule::Adam(adam) => adam.zero_grad(),
+        }
+    }
+
+    pub fn step(&self) -> crate::error::Result<()> {
+        match self {
+            Rule::Sgd(sgd) => sgd.step(),
+            Rule::Adam(adam) => adam.step(),
+        }
+    }
+
+    /// As PyTorch prints an optimizer: its one parameter group's settings.
+    pub fn describe(&self) -> String {
+        let number = Value::float_repr;
+        let settings = match self {
+            Rule::Sgd(sgd) => {
+                format!(
+                    "dampening: 0\n    lr: {}\n    momentum: 0\n    nesterov: False\n    weight_decay: 0",
+                    number(sgd.lr)
+                )
+            }
+            Rule::Adam(adam) => format!(
+                "amsgrad: False\n    betas: ({}, {})\n    eps: {}\n    lr: {}\n    weight_decay: 0",
+                number(adam.betas.0),
+                number(adam.betas.1),
+                number(adam.eps),
+                number(adam.lr)
+            ),
+        };
+        let name = match self {
+            Rule::Sgd(_) => "SGD",
+            Rule::Adam(_) => "Adam",
+        };
+        format!("{name} (\nParameter Group 0\n    {settings}\n)")
+    }
 }
 
 /// The value of keyword argument `name` in a call, if given.
@@ -113,6 +200,13 @@ pub enum Value {
     Optimizer(Rc<Optimizer>),
     /// The `hook` object `sy.TorchHook(torch)` returns.
     Hook,
+    /// A class a cell defined, and an object of one.
+    Class(Rc<Class>),
+    Instance(Rc<Instance>),
+    /// `net.forward`: a function of a class with its `self`.
+    BoundFunction(Rc<(Value, Rc<Function>)>),
+    /// What `super()` returns (its `__init__` is nn.Module's, which needs nothing here).
+    Super,
     /// An exception class (`ValueError`), to catch or to raise.
     ExceptionType(&'static str),
     /// A raised error as `except … as e` binds it.
@@ -161,7 +255,10 @@ impl Value {
             Value::Optimizer(_) => "SGD",
             Value::Hook => "TorchHook",
             Value::NoGrad => "no_grad",
-            Value::ExceptionType(_) => "type",
+            Value::ExceptionType(_) | Value::Class(_) => "type",
+            Value::Instance(_) => "object",
+            Value::BoundFunction(_) => "method",
+            Value::Super => "super",
             Value::Exception(error) => error.kind.name(),
         }
     }

@@ -292,3 +292,55 @@ crate::async_test!(python_a_learner_writes_beyond_the_seed_runs_as_python, |syft
     let output = run(&mut notebook, "while True:\n    try:\n        pass\n    except:\n        pass").await;
     assert_eq!(output.error.expect("stopped").kind, PyErrorKind::KeyboardInterrupt);
 });
+
+// The course's next lessons define their models as classes: `class Net(nn.Module)` with
+// `__init__`, `super().__init__()`, layers as attributes, `forward`, and `parameters()` for the
+// optimizer. A two-layer net learns XOR here, locally, as PyTorch's would.
+crate::async_test!(a_model_of_ones_own_class_trains_as_in_pytorch, |syft: Syft| async move {
+    let mut notebook = Notebook::new(syft, 0);
+    let define = "import torch\nfrom torch import nn, optim\nimport torch.nn.functional as F\n\
+        torch.manual_seed(0)\n\
+        class Net(nn.Module):\n    \"\"\"Two layers.\"\"\"\n    hidden = 8\n\
+        \n    def __init__(self, inputs=2):\n        super().__init__()\n\
+        \x20       self.fc1 = nn.Linear(inputs, Net.hidden)\n        self.fc2 = nn.Linear(Net.hidden, 1)\n\
+        \n    def forward(self, x):\n        return self.fc2(F.relu(self.fc1(x)))\n\
+        model = Net()\nmodel";
+    let shown = shown(&run(&mut notebook, define).await);
+    assert_eq!(
+        shown,
+        "Net(\n  (fc1): Linear(in_features=2, out_features=8, bias=True)\n  (fc2): Linear(in_features=8, out_features=1, bias=True)\n)"
+    );
+    let train =
+        "data = torch.tensor([[0., 0], [0, 1], [1, 0], [1, 1]])\ntarget = torch.tensor([[0.], [1], [1], [0]])\n\
+        opt = optim.SGD(model.parameters(), lr=0.1)\nlosses = []\n\
+        for epoch in range(400):\n    opt.zero_grad()\n    loss = ((model(data) - target) ** 2).mean()\n\
+        \x20   loss.backward()\n    opt.step()\n    losses.append(loss.item())\n\
+        (len(list(model.parameters())), losses[-1] < losses[0] / 10, isinstance(model, nn.Module))";
+    let output = run(&mut notebook, train).await;
+    assert!(output.error.is_none(), "{:?}", output.traceback);
+    assert_eq!(output.value.as_deref(), Some("(4, True, True)"));
+    check_shows(
+        &mut notebook,
+        &[
+            ("model.forward", "<bound method forward>"),
+            ("model.fc3", "AttributeError"),
+            ("class C:\n    def __call__(self, a):\n        return a + 1\nC()(1)", "2"),
+            ("class D:\n    pass\nD()(1)", "TypeError"),
+            ("D(1)", "TypeError"),
+            ("class E(3):\n    pass", "TypeError"),
+            ("class F2(nn.Module):\n    for i in range(3):\n        pass", "NotImplementedError"),
+            ("class G(nn.Module):\n    def forward(self, x):\n        return self(x)\nG()(1)", "RecursionError"),
+            ("model.send(bob)", "NameError"),
+            // Adam, as the course's later lessons train with it; learning rates are checked.
+            ("model = Net()\nopt = optim.Adam(model.parameters(), lr=0.05)\nopt", "Adam (\nParameter Group 0\n    amsgrad: False\n    betas: (0.9, 0.999)\n    eps: 1e-08\n    lr: 0.05\n    weight_decay: 0\n)"),
+            (
+                "first = None\nfor epoch in range(200):\n    opt.zero_grad()\n    loss = ((model(data) - target) ** 2).mean()\n\
+                 \x20   loss.backward()\n    opt.step()\n    first = first or loss.item()\nloss.item() < first / 10",
+                "True",
+            ),
+            ("optim.SGD(model.parameters(), lr=-1)", "ValueError"),
+            ("optim.Adam(model.parameters(), lr='fast')", "TypeError"),
+        ],
+    )
+    .await;
+});

@@ -64,6 +64,13 @@ impl Interpreter {
                         _ => Value::None,
                     })
                 }
+                Value::Class(class) => self.instantiate(class, args, keywords).await,
+                Value::Instance(instance) => self.call_instance(instance, args, keywords).await,
+                Value::BoundFunction(bound) => {
+                    let mut with_self = vec![bound.0.clone()];
+                    with_self.extend(args);
+                    self.call(Value::Function(Rc::clone(&bound.1)), with_self, keywords).await
+                }
                 Value::ExceptionType(name) => {
                     let message = match args.first() {
                         Some(value) => crate::notebook::repr::str(value).await?,

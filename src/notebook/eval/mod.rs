@@ -20,6 +20,7 @@ use crate::client::Syft;
 use crate::rng::Rng;
 
 mod call;
+mod class;
 mod comprehension;
 mod exceptions;
 
@@ -283,11 +284,9 @@ impl Interpreter {
                 let defined = self.define(function).await?;
                 self.bind(&function.name, defined);
             }
-            StmtKind::Class { name, .. } => {
-                return Err(PyError::new(
-                    PyErrorKind::Syft("NotImplementedError"),
-                    format!("class {name}: classes are not supported yet in this notebook; use nn.Linear and a def"),
-                ))
+            StmtKind::Class { name, bases, body } => {
+                let class = self.define_class(name, bases, body).await?;
+                self.bind(name, class);
             }
             StmtKind::Return(value) => {
                 let value = match value {
