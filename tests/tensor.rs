@@ -225,6 +225,17 @@ fn every_differentiable_op_matches_finite_differences_on_random_shapes() {
         check_gradient(&label("select"), vec![a.clone()], &|t| t[0].select(rows - 1).unwrap().pow(2.0));
         check_gradient(&label("rows"), vec![a.clone()], &|t| t[0].rows(rows / 2, None).unwrap().pow(2.0));
         check_gradient(&label("clone"), vec![a.clone()], &|t| t[0].deep_clone().mul(&t[0]).unwrap());
+        // Weighted so that each element's gradient differs: a view, a column, each row's maximum.
+        let weights = random_tensor(&mut rng, &[rows * cols], false);
+        check_gradient(&label("view"), vec![a.clone()], &|t| t[0].view(&[-1]).unwrap().mul(&weights).unwrap().pow(2.0));
+        check_gradient(&label("select_dim"), vec![a.clone()], &|t| t[0].select_dim(1, cols - 1).unwrap().pow(2.0));
+        // The maximum is not differentiable at a tie: values 0.1 apart, so a difference step of
+        // 0.01 never changes which element is largest.
+        let n = rows * cols;
+        let spread =
+            Tensor::from_f32(&[rows, cols], (0..n).map(|i| ((i * 7 + case) % n) as f32 * 0.1 - 0.4).collect()).unwrap();
+        check_gradient(&label("max_dim"), vec![spread.clone()], &|t| t[0].max_dim(1).unwrap().0.pow(2.0));
+        check_gradient(&label("max"), vec![spread.clone()], &|t| t[0].max().unwrap().mul(3.0).unwrap());
         check_gradient(&label("linear"), vec![a.clone(), m.clone(), row.clone()], &|t| {
             let bias = t[2].rows(0, Some(1)).unwrap();
             t[0].mm(&t[1]).unwrap().add(&bias).unwrap().pow(2.0)
@@ -312,4 +323,30 @@ fn operators_are_the_methods_with_results() {
     assert_eq!((&(&a + &b).unwrap() * 2.0).unwrap(), Tensor::from([[3., 2.], [10., 8.5]]));
     let wrong = Tensor::from([1., 2., 3.]);
     assert!(matches!(&a + &wrong, Err(Error::ShapeMismatch { .. })));
+}
+
+#[test]
+fn view_max_and_argmax_follow_pytorch() {
+    let x = Tensor::from([[1.0f32, 5.0, 3.0], [7.0, 2.0, 7.0]]);
+    check_prints(&x.view(&[3, -1]).unwrap(), "tensor([[1., 5.],\n        [3., 7.],\n        [2., 7.]])");
+    check_prints(&x.select_dim(1, 0).unwrap(), "tensor([1., 7.])");
+    let (values, indices) = x.max_dim(1).unwrap();
+    check_prints(&values, "tensor([5., 7.])");
+    // On a tie, the first index.
+    check_prints(&indices, "tensor([1, 0])");
+    check_prints(&x.max_dim(0).unwrap().1, "tensor([1, 0, 1])");
+    check_prints(&x.max().unwrap(), "tensor(7.)");
+    check_prints(&x.argmax(None).unwrap(), "tensor(3)");
+    check_prints(&Tensor::from([3i64, 9, 2]).max().unwrap(), "tensor(9)");
+    // A NaN is the largest, as in PyTorch.
+    check_prints(&Tensor::from([1.0f32, f32::NAN, 3.0]).argmax(None).unwrap(), "tensor(1)");
+    // What cannot be done is refused, typed.
+    assert!(matches!(x.view(&[4, -1]), Err(minisyft::Error::ShapeMismatch { .. })));
+    assert!(matches!(x.view(&[-1, -1]), Err(minisyft::Error::ShapeMismatch { .. })));
+    assert!(matches!(x.view(&[-3, 2]), Err(minisyft::Error::ShapeMismatch { .. })));
+    assert!(matches!(x.view(&[1; 40]), Err(minisyft::Error::LimitExceeded { .. })));
+    assert!(matches!(x.select_dim(2, 0), Err(minisyft::Error::WrongRank { .. })));
+    assert!(matches!(x.select_dim(1, 3), Err(minisyft::Error::IndexOutOfRange { .. })));
+    assert!(matches!(Tensor::zeros(&[2, 0]).max_dim(1), Err(minisyft::Error::Empty { .. })));
+    assert_eq!(x.view(&[6]).unwrap().requiring_grad().map(|t| t.numel()).ok(), Some(6));
 }

@@ -161,6 +161,17 @@ fn tensor_method(t: &Tensor, name: &str, args: &[Value], keywords: &[(String, Va
             t.backward()?;
             Ok(Value::None)
         }
+        // `x.max()`, and `x.max(dim)` / `x.max(dim=1)`: (values, indices), as PyTorch's.
+        "max" => match args.first().or_else(|| keyword(keywords, "dim")) {
+            None => Ok(Value::Tensor(t.max()?)),
+            Some(dim) => {
+                let dim = dim.as_i64().and_then(|d| usize::try_from(d).ok()).ok_or_else(|| {
+                    PyError::type_error(format!("max(): dim must be a non-negative int, not {}", dim.type_name()))
+                })?;
+                let (values, indices) = t.max_dim(dim)?;
+                Ok(Value::tuple(vec![Value::Tensor(values), Value::Tensor(indices)]))
+            }
+        },
         "item" => {
             let value = t.item()?;
             Ok(if matches!(t.dtype(), crate::tensor::DType::Int64) {

@@ -205,13 +205,7 @@ pub fn get_item(object: &Value, key: &Value) -> Result<Value, PyError> {
             let (a, b) = slice_bounds(s, t.shape().first().copied().unwrap_or(0))?;
             Ok(Value::Tensor(t.rows(a, Some(b))?))
         }
-        (Value::Tensor(t), Value::Tuple(_)) => {
-            let _ = t;
-            Err(PyError::new(
-                PyErrorKind::Syft("NotImplementedError"),
-                "indexing a tensor by several dimensions (a[:, 0]) is not supported yet",
-            ))
-        }
+        (Value::Tensor(t), Value::Tuple(keys)) => Ok(Value::Tensor(index_dims(t, keys)?)),
         (Value::Tensor(t), _) => {
             Ok(Value::Tensor(t.select(index(key, t.shape().first().copied().unwrap_or(0), "tensor")?)?))
         }
@@ -253,4 +247,41 @@ pub fn set_item(object: &Value, key: &Value, value: Value) -> Result<(), PyError
         }
         other => Err(PyError::type_error(format!("'{}' object does not support item assignment", other.type_name()))),
     }
+}
+
+/// `a[:, 0]`, `a[1, 2]`, `a[0:2, 1]`: per dimension an index (that dimension goes) or a slice
+/// (kept, its rows taken).
+fn index_dims(tensor: &crate::tensor::Tensor, keys: &[Value]) -> Result<crate::tensor::Tensor, PyError> {
+    if keys.len() > tensor.shape().len() {
+        return Err(PyError::new(
+            PyErrorKind::IndexError,
+            format!("too many indices for tensor of dimension {}", tensor.shape().len()),
+        ));
+    }
+    let mut result = tensor.clone();
+    let mut dim = 0;
+    for key in keys {
+        let size = result.shape().get(dim).copied().unwrap_or(0);
+        match key {
+            Value::Slice(slice) => {
+                let (start, end) = slice_bounds(slice, size)?;
+                if (start, end) != (0, size) {
+                    // Rows of this dimension: moved to the front, taken, moved back (2-D at most).
+                    result = match dim {
+                        0 => result.rows(start, Some(end))?,
+                        1 if result.shape().len() == 2 => result.t()?.rows(start, Some(end))?.t()?,
+                        _ => {
+                            return Err(PyError::new(
+                                PyErrorKind::Syft("NotImplementedError"),
+                                "a slice past the second dimension is not supported here",
+                            ))
+                        }
+                    };
+                }
+                dim += 1;
+            }
+            other => result = result.select_dim(dim, index(other, size, "tensor")?)?,
+        }
+    }
+    Ok(result)
 }

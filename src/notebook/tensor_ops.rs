@@ -172,6 +172,17 @@ impl FromArgument for usize {
     }
 }
 
+/// A shape: `view(2, -1)` (packed into a tuple by `tensor_method`), `view((2, -1))`, `view(6)`.
+impl FromArgument for Vec<i64> {
+    fn from_argument(value: &Value) -> Option<Vec<i64>> {
+        match value {
+            Value::Tuple(items) => items.iter().map(Value::as_i64).collect(),
+            Value::List(items) => items.borrow().iter().map(Value::as_i64).collect(),
+            other => other.as_i64().map(|size| vec![size]),
+        }
+    }
+}
+
 impl FromArgument for Option<usize> {
     fn from_argument(value: &Value) -> Option<Option<usize>> {
         match value {
@@ -181,15 +192,30 @@ impl FromArgument for Option<usize> {
     }
 }
 
+/// The argument at `index` as a parameter's type; an optional parameter left out is `None`.
 fn argument<T: FromArgument>(method: &str, name: &str, args: &[Value], index: usize) -> Result<T, PyError> {
-    let value =
-        args.get(index).ok_or_else(|| PyError::type_error(format!("{method}() missing required argument '{name}'")))?;
+    let Some(value) = args.get(index) else {
+        return T::from_argument(&Value::None)
+            .ok_or_else(|| PyError::type_error(format!("{method}() missing required argument '{name}'")));
+    };
     T::from_argument(value)
         .ok_or_else(|| PyError::type_error(format!("{method}(): argument '{name}' cannot be a {}", value.type_name())))
 }
 
+/// `view(2, -1)` and `reshape(2, -1)` take their sizes as separate arguments: one tuple here.
+fn shape_arguments<'a>(method: &'a str, args: &'a [Value], packed: &'a mut Vec<Value>) -> (&'a str, &'a [Value]) {
+    let method = if method == "reshape" { "view" } else { method };
+    if method == "view" && !matches!(args, [Value::Tuple(_) | Value::List(_)]) {
+        packed.push(Value::tuple(args.to_vec()));
+        return (method, packed.as_slice());
+    }
+    (method, args)
+}
+
 /// `tensor.method(args)` for every op of the lists, or `None` when `method` is not one of them.
 pub fn tensor_method(tensor: &Tensor, method: &str, args: &[Value]) -> Option<Evaluated> {
+    let mut packed = Vec::new();
+    let (method, args) = shape_arguments(method, args, &mut packed);
     if let Some(function) = Elementwise::ALL.iter().find(|f| f.name() == method) {
         return Some(Ok(Value::Tensor(tensor.elementwise(*function))));
     }
@@ -236,6 +262,8 @@ fn bad_operand(method: &str, got: Option<&Value>) -> PyError {
 /// `pointer.method(args)` for every op of the lists that needs no answer (the in-place forms wait,
 /// and are in `pointer_in_place`); `None` when `method` is not one of them.
 pub fn pointer_method(pointer_value: &Pointer, method: &str, args: &[Value]) -> Option<Evaluated> {
+    let mut packed = Vec::new();
+    let (method, args) = shape_arguments(method, args, &mut packed);
     if let Some(function) = Elementwise::ALL.iter().find(|f| f.name() == method) {
         let op = Op::Elementwise { input: pointer_value.id_at_location(), function: *function };
         return Some(pointer_value.run(op).map(pointer).map_err(PyError::from));

@@ -26,6 +26,10 @@ macro_rules! unary_ops {
             Select select "index" (index: usize) |x| x.select(index);
             /// `x[start:end]` along dimension 0.
             Rows rows "slice" (start: usize, end: Option<usize>) |x| x.rows(start, end);
+            /// `x.view(2, -1)`: the same values in another shape (one size may be -1).
+            View view "view" (shape: Vec<i64>) |x| x.view(&shape);
+            /// Where the largest value along `dim` is (over every element for `None`).
+            Argmax argmax "argmax" (dim: Option<usize>) |x| x.argmax(dim);
             /// A copy with its own storage (keeps the history).
             Clone deep_clone "clone" () |x| Ok(x.deep_clone());
             /// `.data`: the same storage without history.
@@ -108,10 +112,12 @@ macro_rules! op_evaluate {
         }
 
         /// `op` on `input`, for the ops of one operand (`None` for `Binary` and `Mm`).
+        // Parameters are numbers (Copy) but for a shape, hence `clone`.
+        #[allow(clippy::clone_on_copy)]
         fn unary(op: &Op, input: &crate::tensor::Tensor) -> Option<crate::error::Result<crate::tensor::Tensor>> {
             match op {
                 $( Op::$variant { $($param,)* .. } => {
-                    $( let $param = *$param; )*
+                    $( let $param = $param.clone(); )*
                     let $x = input;
                     Some($eval)
                 } )*
@@ -182,6 +188,13 @@ impl Parameter for i64 {
 impl Parameter for usize {
     fn draw(source: &mut dyn ParameterSource) -> usize {
         source.index()
+    }
+}
+
+impl Parameter for Vec<i64> {
+    fn draw(source: &mut dyn ParameterSource) -> Vec<i64> {
+        let count = 1 + source.index() % 3;
+        (0..count).map(|_| source.integer()).collect()
     }
 }
 

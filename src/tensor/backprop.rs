@@ -13,18 +13,63 @@ use crate::error::{Error, Result};
 /// How a tensor was computed: the op and the inputs its gradient needs.
 #[derive(Clone)]
 pub(crate) enum GradFn {
-    Binary { op: BinaryOp, lhs: Tensor, rhs: Tensor },
-    Scalar { op: BinaryOp, input: Tensor, scalar: f32, scalar_first: bool },
-    Neg { input: Tensor },
-    Pow { input: Tensor, exponent: f32 },
-    MatMul { lhs: Tensor, rhs: Tensor },
-    Sum { input: Tensor },
-    Mean { input: Tensor },
-    Transpose { input: Tensor },
-    Select { input: Tensor, index: usize },
-    Rows { input: Tensor, start: usize, end: Option<usize> },
-    Clone { input: Tensor },
-    Elementwise { function: Elementwise, input: Tensor },
+    Binary {
+        op: BinaryOp,
+        lhs: Tensor,
+        rhs: Tensor,
+    },
+    Scalar {
+        op: BinaryOp,
+        input: Tensor,
+        scalar: f32,
+        scalar_first: bool,
+    },
+    Neg {
+        input: Tensor,
+    },
+    Pow {
+        input: Tensor,
+        exponent: f32,
+    },
+    MatMul {
+        lhs: Tensor,
+        rhs: Tensor,
+    },
+    Sum {
+        input: Tensor,
+    },
+    Mean {
+        input: Tensor,
+    },
+    Transpose {
+        input: Tensor,
+    },
+    Select {
+        input: Tensor,
+        dim: usize,
+        index: usize,
+    },
+    Reshape {
+        input: Tensor,
+    },
+    /// Each result came from `positions[i]` along `dim` of its lane.
+    MaxDim {
+        input: Tensor,
+        dim: usize,
+        positions: Vec<usize>,
+    },
+    Rows {
+        input: Tensor,
+        start: usize,
+        end: Option<usize>,
+    },
+    Clone {
+        input: Tensor,
+    },
+    Elementwise {
+        function: Elementwise,
+        input: Tensor,
+    },
 }
 
 impl GradFn {
@@ -41,6 +86,8 @@ impl GradFn {
             GradFn::Mean { .. } => "MeanBackward0",
             GradFn::Transpose { .. } => "TBackward0",
             GradFn::Select { .. } => "SelectBackward0",
+            GradFn::Reshape { .. } => "ViewBackward0",
+            GradFn::MaxDim { .. } => "MaxBackward0",
             GradFn::Rows { .. } => "SliceBackward0",
             GradFn::Clone { .. } => "CloneBackward0",
             GradFn::Elementwise { function, .. } => function.backward_name(),
@@ -63,6 +110,8 @@ impl GradFn {
             | GradFn::Mean { input }
             | GradFn::Transpose { input }
             | GradFn::Select { input, .. }
+            | GradFn::Reshape { input }
+            | GradFn::MaxDim { input, .. }
             | GradFn::Rows { input, .. }
             | GradFn::Clone { input }
             | GradFn::Elementwise { input, .. } => vec![input],
@@ -111,9 +160,24 @@ impl GradFn {
                 vec![(input, broadcast_scalar(grad, input, 1.0 / n))]
             }
             GradFn::Transpose { input } => vec![(input, grad.t().to_owned())],
-            GradFn::Select { input, index } => {
+            GradFn::Select { input, dim, index } => {
                 let mut full = ArrayD::zeros(IxDyn(input.node.storage.borrow().shape()));
-                full.index_axis_mut(Axis(0), *index).assign(grad);
+                full.index_axis_mut(Axis(*dim), *index).assign(grad);
+                vec![(input, full)]
+            }
+            GradFn::Reshape { input } => {
+                let shape = input.node.storage.borrow().shape().to_vec();
+                let full = ArrayD::from_shape_vec(IxDyn(&shape), grad.iter().copied().collect())
+                    .map_err(|e| Error::internal(e.to_string()))?;
+                vec![(input, full)]
+            }
+            GradFn::MaxDim { input, dim, positions } => {
+                let mut full: ArrayD<f32> = ArrayD::zeros(IxDyn(input.node.storage.borrow().shape()));
+                for ((mut lane, &g), &at) in full.lanes_mut(Axis(*dim)).into_iter().zip(grad.iter()).zip(positions) {
+                    if let Some(slot) = lane.get_mut(at) {
+                        *slot += g;
+                    }
+                }
                 vec![(input, full)]
             }
             GradFn::Rows { input, start, end } => {

@@ -10,6 +10,7 @@
 mod backprop;
 mod display;
 mod ops;
+mod shape_ops;
 mod storage;
 
 use std::cell::{Cell, RefCell};

@@ -38,7 +38,7 @@ impl From<i64> for Rhs<'_> {
 }
 
 impl Tensor {
-    fn result(storage: Storage, inputs: &[&Tensor], grad_fn: impl FnOnce() -> GradFn) -> Tensor {
+    pub(super) fn result(storage: Storage, inputs: &[&Tensor], grad_fn: impl FnOnce() -> GradFn) -> Tensor {
         let history = inputs.iter().any(|t| t.requires_grad()).then(grad_fn);
         Tensor::with_history(storage, history)
     }
@@ -111,7 +111,7 @@ impl Tensor {
     /// `self[index]` along dimension 0.
     pub fn select(&self, index: usize) -> Result<Tensor> {
         let value = self.node.storage.borrow().select(index)?;
-        Ok(Tensor::result(value, &[self], || GradFn::Select { input: self.clone(), index }))
+        Ok(Tensor::result(value, &[self], || GradFn::Select { input: self.clone(), dim: 0, index }))
     }
 
     /// `self[start:end]` along dimension 0 (`end: None` is `self[start:]`).

@@ -344,3 +344,28 @@ crate::async_test!(a_model_of_ones_own_class_trains_as_in_pytorch, |syft: Syft| 
     )
     .await;
 });
+
+// The tensor surface the course's later lessons use: view/reshape (also on a pointer, run where
+// the data is), max and argmax along a dimension, and indexing by several dimensions.
+crate::async_test!(view_max_argmax_and_indexing_by_dimension_read_as_pytorch, |syft: Syft| async move {
+    let mut notebook = Notebook::new(syft, 0);
+    check_shows(
+        &mut notebook,
+        &[
+            ("import torch as th\nimport syft as sy\nhook = sy.TorchHook(th)\nbob = sy.VirtualWorker(hook, id='bob')\n\
+              x = th.tensor([[1., 5, 3], [7, 2, 7]])\nx.view(3, -1)", "tensor([[1., 5.],\n        [3., 7.],\n        [2., 7.]])"),
+            ("x.reshape((-1,)).shape", "(6,)"),
+            ("x.view(-1, 4)", "RuntimeError"),
+            ("x.max()", "tensor(7.)"),
+            ("values, indices = x.max(1)\n(values, indices)", "(tensor([5., 7.]), tensor([1, 0]))"),
+            ("x.max(dim=0)[1]", "tensor([1, 0, 1])"),
+            ("(x.argmax(), x.argmax(1))", "(tensor(3), tensor([1, 0]))"),
+            ("(x[:, 0], x[1, 2], x[0:1, 1], x[:, 1:])", "(tensor([1., 7.]), tensor(7.), tensor([5.]), tensor([[5., 3.],\n        [2., 7.]]))"),
+            ("x[:, 3]", "IndexError"),
+            ("x[0, 0, 0]", "IndexError"),
+            ("p = x.send(bob).view(-1)\n(p.get(), x.send(bob).argmax(1).get())", "(tensor([1., 5., 3., 7., 2., 7.]), tensor([1, 0]))"),
+            ("x.send(bob).view(5).get()", "RuntimeError"),
+        ],
+    )
+    .await;
+});
