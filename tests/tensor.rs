@@ -236,6 +236,10 @@ fn every_differentiable_op_matches_finite_differences_on_random_shapes() {
             Tensor::from_f32(&[rows, cols], (0..n).map(|i| ((i * 7 + case) % n) as f32 * 0.1 - 0.4).collect()).unwrap();
         check_gradient(&label("max_dim"), vec![spread.clone()], &|t| t[0].max_dim(1).unwrap().0.pow(2.0));
         check_gradient(&label("max"), vec![spread.clone()], &|t| t[0].max().unwrap().mul(3.0).unwrap());
+        let targets: Vec<usize> = (0..rows).map(|r| (r * 3 + case) % cols).collect();
+        check_gradient(&label("cross_entropy"), vec![a.clone()], &|t| {
+            t[0].cross_entropy(&targets).unwrap().mul(2.0).unwrap()
+        });
         check_gradient(&label("linear"), vec![a.clone(), m.clone(), row.clone()], &|t| {
             let bias = t[2].rows(0, Some(1)).unwrap();
             t[0].mm(&t[1]).unwrap().add(&bias).unwrap().pow(2.0)
@@ -349,4 +353,19 @@ fn view_max_and_argmax_follow_pytorch() {
     assert!(matches!(x.select_dim(1, 3), Err(minisyft::Error::IndexOutOfRange { .. })));
     assert!(matches!(Tensor::zeros(&[2, 0]).max_dim(1), Err(minisyft::Error::Empty { .. })));
     assert_eq!(x.view(&[6]).unwrap().requiring_grad().map(|t| t.numel()).ok(), Some(6));
+}
+
+#[test]
+fn cross_entropy_is_pytorchs_and_stays_finite_for_large_logits() {
+    // By hand: row 1, log(e + e² + e³) − 3 = 0.407606; row 2, log 3 = 1.098612; their mean.
+    let logits = Tensor::from([[1.0f32, 2.0, 3.0], [1.0, 1.0, 1.0]]);
+    let loss = logits.cross_entropy(&[2, 0]).unwrap();
+    let expected = ((1f64.exp() + 2f64.exp() + 3f64.exp()).ln() - 3.0 + 3f64.ln()) / 2.0;
+    assert!((loss.item().unwrap() - expected).abs() < 1e-5, "{loss} vs {expected}");
+    let huge = Tensor::from([[1000.0f32, 0.0], [0.0, -1000.0]]);
+    assert!(huge.cross_entropy(&[0, 0]).unwrap().item().unwrap().is_finite());
+    check_prints(&Tensor::from([[0.0f32, 0.0]]).softmax().unwrap(), "tensor([[0.5000, 0.5000]])");
+    assert!(matches!(logits.cross_entropy(&[3, 0]), Err(minisyft::Error::IndexOutOfRange { .. })));
+    assert!(matches!(logits.cross_entropy(&[0]), Err(minisyft::Error::ShapeMismatch { .. })));
+    assert!(matches!(Tensor::from([1.0f32, 2.0]).cross_entropy(&[0]), Err(minisyft::Error::WrongRank { .. })));
 }

@@ -4,6 +4,7 @@
 
 pub mod aggregation;
 pub mod data;
+pub mod digits;
 pub mod federation;
 mod local_training;
 pub mod partition;

@@ -58,6 +58,11 @@ pub(crate) enum GradFn {
         dim: usize,
         positions: Vec<usize>,
     },
+    /// Softmax cross-entropy of `[rows, classes]` logits against one class per row.
+    CrossEntropy {
+        logits: Tensor,
+        targets: std::rc::Rc<[usize]>,
+    },
     Rows {
         input: Tensor,
         start: usize,
@@ -88,6 +93,7 @@ impl GradFn {
             GradFn::Select { .. } => "SelectBackward0",
             GradFn::Reshape { .. } => "ViewBackward0",
             GradFn::MaxDim { .. } => "MaxBackward0",
+            GradFn::CrossEntropy { .. } => "NllLossBackward0",
             GradFn::Rows { .. } => "SliceBackward0",
             GradFn::Clone { .. } => "CloneBackward0",
             GradFn::Elementwise { function, .. } => function.backward_name(),
@@ -112,6 +118,7 @@ impl GradFn {
             | GradFn::Select { input, .. }
             | GradFn::Reshape { input }
             | GradFn::MaxDim { input, .. }
+            | GradFn::CrossEntropy { logits: input, .. }
             | GradFn::Rows { input, .. }
             | GradFn::Clone { input }
             | GradFn::Elementwise { input, .. } => vec![input],
@@ -188,6 +195,17 @@ impl GradFn {
                 let mut full = ArrayD::zeros(IxDyn(&shape));
                 full.slice_axis_mut(Axis(0), Slice::from(start..end)).assign(grad);
                 vec![(input, full)]
+            }
+            GradFn::CrossEntropy { logits, targets } => {
+                let mut d = super::loss::softmax_rows(&values(logits), "cross_entropy")?;
+                let rows = d.nrows().max(1) as f32;
+                let g = grad.iter().next().copied().unwrap_or(0.0);
+                for (row, &target) in targets.iter().enumerate() {
+                    if let Some(p) = d.get_mut((row, target)) {
+                        *p -= 1.0;
+                    }
+                }
+                vec![(logits, d.mapv(|x| x * g / rows).into_dyn())]
             }
             GradFn::Clone { input } => vec![(input, grad.clone())],
             GradFn::Elementwise { function, input } => {

@@ -9,6 +9,7 @@
 
 mod backprop;
 mod display;
+mod loss;
 mod ops;
 mod shape_ops;
 mod storage;

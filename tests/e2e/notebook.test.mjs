@@ -158,3 +158,22 @@ test('on a phone the stores are a drawer at the bottom of the screen, beside the
   assert.ok(overflow <= 1, `no horizontal scrolling (${overflow}px)`);
   assert.deepEqual(errors, []);
 });
+
+test('a learner changes a learning rate and a tensor: the cells print what the change computes', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.notebook .cell');
+  for (const n of [1, 2, 3]) await runAndWait(page, cell(page, n));
+  await cell(page, 4).locator('textarea.code').fill('x = th.tensor([10,20,30,40,50])\ny = th.tensor([1,1,1,1,1])');
+  for (const n of [4, 5]) await runAndWait(page, cell(page, n));
+  assert.equal(await (await runAndWait(page, cell(page, 16))).textContent(), 'tensor([10, 20, 30, 40, 50])');
+  // In[44] with half the learning rate: the first step takes weights [0.1, 0.2], so the second
+  // loss is (1 - 0.3)² + (1 - 0.2)² + (0 - 0.1)² = 1.14.
+  const in44 = cell(page, 44);
+  const source = await in44.locator('textarea.code').inputValue();
+  await in44.locator('textarea.code').fill(source.replace('weights.grad * 0.1', 'weights.grad * 0.05'));
+  await runAndWait(page, cell(page, 43));
+  const losses = (await (await runAndWait(page, in44)).textContent()).split('\n');
+  assert.deepEqual(losses.slice(0, 2), ['tensor(2.)', 'tensor(1.1400)']);
+  assert.equal(losses.length, 10);
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,65 @@
+//! Softmax cross-entropy over classes, as one op (PyTorch's `F.cross_entropy`, mean over rows):
+//! the log-sum-exp taken after subtracting each row's maximum, so large logits never overflow,
+//! and the gradient in closed form, `(softmax − one_hot) / rows`.
+
+use std::rc::Rc;
+
+use ndarray::{ArrayD, Axis, Ix2, IxDyn};
+
+use super::backprop::GradFn;
+use super::{Storage, Tensor};
+use crate::error::{Error, Result};
+
+impl Tensor {
+    /// The mean over rows of `−log softmax(row)[target]`, for logits `[rows, classes]` and one
+    /// class index per row.
+    pub fn cross_entropy(&self, targets: &[usize]) -> Result<Tensor> {
+        let probabilities = softmax_rows(&self.node.storage.borrow().to_f32(), "cross_entropy")?;
+        let (rows, classes) = probabilities.dim();
+        if targets.len() != rows {
+            return Err(Error::ShapeMismatch {
+                op: "cross_entropy".into(),
+                lhs: vec![rows, classes],
+                rhs: vec![targets.len()],
+            });
+        }
+        if rows == 0 {
+            return Err(Error::Empty { what: "cross_entropy".into(), item: "row".into() });
+        }
+        let mut total = 0.0f64;
+        for (row, &target) in targets.iter().enumerate() {
+            let p = *probabilities.get((row, target)).ok_or(Error::IndexOutOfRange {
+                op: "cross_entropy".into(),
+                index: target,
+                size: classes,
+            })?;
+            total -= f64::from(p.max(f32::MIN_POSITIVE)).ln();
+        }
+        let loss = Storage::F32(ArrayD::from_elem(IxDyn(&[]), (total / rows as f64) as f32));
+        let targets: Rc<[usize]> = targets.into();
+        Ok(Tensor::result(loss, &[self], || GradFn::CrossEntropy { logits: self.clone(), targets }))
+    }
+
+    /// Each row's softmax: probabilities over the classes (`[rows, classes]`).
+    pub fn softmax(&self) -> Result<Tensor> {
+        let probabilities = softmax_rows(&self.node.storage.borrow().to_f32(), "softmax")?;
+        Ok(Tensor::from_storage(Storage::F32(probabilities.into_dyn())))
+    }
+}
+
+/// Row-wise softmax of a `[rows, classes]` array, each row shifted by its maximum first.
+pub(super) fn softmax_rows(logits: &ArrayD<f32>, op: &str) -> Result<ndarray::Array2<f32>> {
+    let matrix = logits.view().into_dimensionality::<Ix2>().map_err(|_| Error::WrongRank {
+        op: op.into(),
+        expected: "2 dimensions (rows, classes)".into(),
+        shape: logits.shape().to_vec(),
+    })?;
+    let mut probabilities = matrix.to_owned();
+    for mut row in probabilities.axis_iter_mut(Axis(0)) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        row.mapv_inplace(|x| (x - max).exp());
+        let sum: f32 = row.sum();
+        row.mapv_inplace(|x| x / sum);
+    }
+    Ok(probabilities)
+}
