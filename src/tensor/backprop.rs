@@ -197,7 +197,7 @@ impl GradFn {
                 vec![(input, full)]
             }
             GradFn::CrossEntropy { logits, targets } => {
-                let mut d = super::loss::softmax_rows(&values(logits), "cross_entropy")?;
+                let mut d = super::storage::softmax_rows(&values(logits), "cross_entropy")?;
                 let rows = d.nrows().max(1) as f32;
                 let g = grad.iter().next().copied().unwrap_or(0.0);
                 for (row, &target) in targets.iter().enumerate() {

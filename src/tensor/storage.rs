@@ -451,3 +451,20 @@ impl Storage {
         }
     }
 }
+
+/// Row-wise softmax of a `[rows, classes]` array, each row shifted by its maximum first.
+pub(super) fn softmax_rows(logits: &ArrayD<f32>, op: &str) -> Result<ndarray::Array2<f32>> {
+    let matrix = logits.view().into_dimensionality::<ndarray::Ix2>().map_err(|_| Error::WrongRank {
+        op: op.into(),
+        expected: "2 dimensions (rows, classes)".into(),
+        shape: logits.shape().to_vec(),
+    })?;
+    let mut probabilities = matrix.to_owned();
+    for mut row in probabilities.axis_iter_mut(Axis(0)) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        row.mapv_inplace(|x| (x - max).exp());
+        let sum: f32 = row.sum();
+        row.mapv_inplace(|x| x / sum);
+    }
+    Ok(probabilities)
+}
