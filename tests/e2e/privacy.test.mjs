@@ -8,9 +8,13 @@ let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); server?.stop(); });
 
+// Plays the run to its end; a run that stops with a message fails here with that message.
 async function play(page, rounds) {
   await page.click('.training button.play');
-  await page.waitForFunction(n => document.querySelector('.progress')?.textContent === `round ${n} of ${n}`, rounds, { timeout: 60000 });
+  await page.waitForFunction(n => document.querySelector('.progress')?.textContent === `round ${n} of ${n}`
+    || document.querySelector('.training p.error'), rounds, { timeout: 60000 });
+  assert.deepEqual(await page.locator('.training p.error').allTextContents(), [],
+    `the run stopped at ${await page.locator('.progress').textContent()}`);
 }
 
 const received = page => page.locator('.received li').evaluateAll(items => items.map(i => `${i.dataset.from}: ${i.dataset.name}`));
