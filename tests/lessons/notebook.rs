@@ -284,6 +284,9 @@ crate::async_test!(python_a_learner_writes_beyond_the_seed_runs_as_python, |syft
                 "(tensor([0.8000, 1.6000], requires_grad=True), tensor([0., 0.]), False, True)",
             ),
             ("w.sub_(1)", "RuntimeError"),
+            // A leaf made under no_grad keeps requires_grad; `else` skips after a return.
+            ("with torch.no_grad():\n    leaf = torch.tensor([1.], requires_grad=True)\nleaf.requires_grad", "True"),
+            ("def early():\n    try:\n        return 1\n    except Exception:\n        pass\n    else:\n        print('not after a return')\nearly()", "1"),
         ],
     )
     .await;

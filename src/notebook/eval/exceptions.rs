@@ -106,7 +106,8 @@ impl Interpreter {
                     }
                 }
             }
-        } else if !orelse.is_empty() {
+        } else if matches!(outcome, Ok(Flow::Next)) && !orelse.is_empty() {
+            // `else` runs when the body finished: not after a return, break or continue.
             outcome = self.exec_block(orelse).await;
         }
         if !finally.is_empty() {

@@ -242,7 +242,7 @@ impl Interpreter {
             }
             StmtKind::AugAssign { target, op, value } => {
                 let current = self.eval(target).await?;
-                let current = self.without_grad(current);
+                let current = self.changeable(current);
                 let rhs = self.eval(value).await?;
                 // Tensors and pointers change in place (`weights.grad *= 0`), as PyTorch's do.
                 if let Some(done) = super::library::in_place(&current, *op, &rhs).await {
@@ -447,7 +447,7 @@ impl Interpreter {
                 // `w.sub_(…)` on a parameter, inside `no_grad`: on its data.
                 let function = match function {
                     Value::Method(bound) if self.no_grad > 0 && bound.1.ends_with('_') => {
-                        Value::Method(Rc::new((self.without_grad(bound.0.clone()), bound.1.clone())))
+                        Value::Method(Rc::new((self.changeable(bound.0.clone()), bound.1.clone())))
                     }
                     other => other,
                 };
@@ -455,7 +455,7 @@ impl Interpreter {
                 let inputs: u64 = work(&function) + positional.iter().map(work).sum::<u64>();
                 let result = self.call(function, positional, keywords).await?;
                 self.charge(inputs.saturating_add(made(&result)))?;
-                self.without_grad(result)
+                self.without_history(result)
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 let lhs = self.eval(lhs).await?;
@@ -465,7 +465,7 @@ impl Interpreter {
                 self.charge(repetition(*op, &lhs, &rhs))?;
                 let result = self.binary(*op, &lhs, &rhs).await?;
                 self.charge(work(&lhs).saturating_add(work(&rhs)).saturating_add(made(&result)))?;
-                self.without_grad(result)
+                self.without_history(result)
             }
             ExprKind::Unary { op, operand } => {
                 let value = self.eval(operand).await?;
@@ -546,8 +546,17 @@ impl Interpreter {
         Ok((positional, keywords))
     }
 
-    /// Inside `no_grad`, a local tensor as its data: no history, and changeable in place.
-    fn without_grad(&self, value: Value) -> Value {
+    /// Inside `no_grad`, a result as its data: it records no history. A leaf made there
+    /// (`torch.tensor(…, requires_grad=True)`) keeps its flag, as in PyTorch.
+    fn without_history(&self, value: Value) -> Value {
+        match value {
+            Value::Tensor(t) if self.no_grad > 0 && t.requires_grad() && !t.is_leaf() => Value::Tensor(t.data()),
+            other => other,
+        }
+    }
+
+    /// Inside `no_grad`, a parameter to change in place (`w -= …`, `w.sub_(…)`): its data.
+    fn changeable(&self, value: Value) -> Value {
         match value {
             Value::Tensor(t) if self.no_grad > 0 && t.requires_grad() => Value::Tensor(t.data()),
             other => other,
