@@ -21,6 +21,8 @@ pub struct Pointer {
     location: WorkerId,
     id_at_location: ObjectId,
     owns: Cell<bool>,
+    /// A second handle ([`Pointer::unowned`]): usable, but its drop deletes nothing.
+    borrowed: bool,
 }
 
 /// The right-hand side of an op on a pointer. A local tensor is accepted by the types so that
@@ -96,7 +98,7 @@ impl Tensor {
 impl Pointer {
     pub(crate) fn new(syft: Syft, id: ObjectId, location: &str, id_at_location: ObjectId) -> Pointer {
         syft.track_pointer(id, location, id_at_location);
-        Pointer { syft, id, location: location.into(), id_at_location, owns: Cell::new(true) }
+        Pointer { syft, id, location: location.into(), id_at_location, owns: Cell::new(true), borrowed: false }
     }
 
     /// This pointer's own id (`ptr.id`), under which `me` tracks it.
@@ -125,7 +127,7 @@ impl Pointer {
     }
 
     fn check_owned(&self) -> Result<()> {
-        if self.owns.get() {
+        if self.owns.get() || self.borrowed {
             Ok(())
         } else {
             Err(Error::PointerReleased { id: self.id })
@@ -137,9 +139,25 @@ impl Pointer {
         self.disown();
     }
 
+    /// A second handle on the same object that owns nothing: dropping it deletes nothing. What a
+    /// sent model hands out as its parameters (`bobs_model.parameters()`), while the model keeps
+    /// the owning pointers.
+    pub fn unowned(&self) -> Pointer {
+        Pointer {
+            syft: self.syft.clone(),
+            id: self.id,
+            location: self.location.clone(),
+            id_at_location: self.id_at_location,
+            owns: Cell::new(false),
+            borrowed: true,
+        }
+    }
+
     fn disown(&self) {
-        self.owns.set(false);
-        self.syft.untrack_pointer(self.id);
+        // A borrowed handle never tracked the pointer: the owner's entry stays.
+        if self.owns.replace(false) {
+            self.syft.untrack_pointer(self.id);
+        }
     }
 
     /// Runs any op of the list (`Op::every`) on this pointer's worker and points at the result;

@@ -118,6 +118,22 @@ pub async fn call_builtin(
             Some(value) => super::repr::str(value).await?,
             None => String::new(),
         })),
+        "copy.deepcopy" | "copy.copy" => Ok(match one(name, &args)? {
+            Value::Model(model) => {
+                let copy = super::methods::copy_model(model)?;
+                context.models.retain(|m| m.strong_count() > 0);
+                context.models.push(Rc::downgrade(&copy));
+                Value::Model(copy)
+            }
+            Value::Tensor(t) => {
+                let copy = t.data().deep_clone();
+                copy.set_requires_grad(t.requires_grad())?;
+                Value::Tensor(copy)
+            }
+            Value::List(items) => Value::list(items.borrow().clone()),
+            Value::Dict(entries) => Value::Dict(Rc::new(RefCell::new(entries.borrow().clone()))),
+            other => other.clone(),
+        }),
         "super" => Ok(Value::Super),
         "super().__init__" | "nn.Module" => Ok(Value::None),
         "isinstance" => {
@@ -296,16 +312,35 @@ fn call_library(
                 .first()
                 .or_else(|| keyword(&keywords, "params"))
                 .ok_or_else(|| PyError::type_error("SGD() missing 'params'"))?;
-            let parameters = iterate(parameters)?
-                .into_iter()
-                .map(|p| match p {
-                    Value::Tensor(t) => Ok(t),
-                    other => Err(PyError::type_error(format!(
-                        "optimizer can only optimize Tensors, not {}",
-                        other.type_name()
-                    ))),
+            // Local tensors, or a sent model's parameters (pointers): those are stepped where they are.
+            let mut local = Vec::new();
+            let mut pointers = Vec::new();
+            for parameter in iterate(parameters)? {
+                match parameter {
+                    Value::Tensor(t) => local.push(t),
+                    Value::Pointer(p) => pointers.push(p),
+                    other => {
+                        return Err(PyError::type_error(format!(
+                            "optimizer can only optimize Tensors, not {}",
+                            other.type_name()
+                        )))
+                    }
+                }
+            }
+            let parameters = local;
+            let sent_models = context.models.iter().filter_map(std::rc::Weak::upgrade).filter(|m| {
+                m.remote.borrow().as_ref().is_some_and(|r| {
+                    pointers
+                        .iter()
+                        .any(|p| [&r.weight, &r.bias].iter().any(|q| q.id_at_location() == p.id_at_location()))
                 })
-                .collect::<Result<Vec<_>, _>>()?;
+            });
+            let remote_models: Vec<Rc<Model>> = sent_models.collect();
+            if remote_models.len() * 2 < pointers.len() {
+                return Err(PyError::type_error(
+                    "an optimizer takes a sent model's parameters (model.parameters()), not other pointers",
+                ));
+            }
             let lr = match args.get(1).or_else(|| keyword(&keywords, "lr")) {
                 Some(value) => value.as_f64().ok_or_else(|| PyError::type_error("lr must be a number"))?,
                 None => 0.001,
@@ -323,7 +358,7 @@ fn call_library(
                 "optim.Adam" => Rule::Adam(Adam::new(parameters, lr)),
                 _ => Rule::Sgd(Sgd::new(parameters, lr)),
             };
-            Ok(Value::Optimizer(Rc::new(Optimizer { rule, models })))
+            Ok(Value::Optimizer(Rc::new(Optimizer { rule, models, remote_models })))
         }
         "sy.TorchHook" => Ok(Value::Hook),
         "sy.VirtualWorker" => {
@@ -352,7 +387,18 @@ fn call_library(
             }
             match context.syft.worker(&id) {
                 Some(existing) => Ok(Value::Worker(existing)),
-                None => Ok(Value::Worker(context.syft.create_worker(&id)?)),
+                None => {
+                    // PySyft 0.2's virtual workers all know each other (one process, one registry):
+                    // `alices_model.move(secure_worker)` needs no `add_worker`. A new worker is
+                    // introduced to every other here, as the seed's In[59] does by hand.
+                    let others: Vec<_> =
+                        context.syft.worker_ids().into_iter().filter_map(|w| context.syft.worker(&w)).collect();
+                    let created = context.syft.create_worker(&id)?;
+                    for other in others.iter().filter(|w| !w.is_me() && w.id() != created.id()) {
+                        created.add_worker(other)?;
+                    }
+                    Ok(Value::Worker(created))
+                }
             }
         }
         _ => Err(PyError::new(PyErrorKind::NameError, format!("'{name}' is not available in this notebook"))),

@@ -75,6 +75,7 @@ pub fn module_attribute(context: &Context, module: Module, name: &str) -> Evalua
         },
         Module::NnFunctional => function(&["mse_loss"], "F").or_else(elementwise),
         Module::Optim => function(&["SGD", "Adam"], "optim"),
+        Module::Copy => function(&["deepcopy", "copy"], "copy"),
         Module::Syft => match name {
             "local_worker" => Some(Value::Worker(context.syft.me())),
             _ => function(&["TorchHook", "VirtualWorker"], "sy"),
@@ -107,6 +108,8 @@ fn leak_name(dotted: &str) -> &'static str {
         "F.mse_loss",
         "optim.SGD",
         "optim.Adam",
+        "copy.deepcopy",
+        "copy.copy",
         "sy.TorchHook",
         "sy.VirtualWorker",
     ];
@@ -150,8 +153,16 @@ pub async fn attribute(context: &mut Context, object: Value, name: &str) -> Eval
             _ => method(object),
         },
         Value::Model(model) => match name {
-            "weight" => Ok(Value::Tensor(model.local.weight.clone())),
-            "bias" => Ok(Value::Tensor(model.local.bias.clone())),
+            // A sent model's parameters are where it is: pointers (that own nothing).
+            "weight" | "bias" => Ok(match &*model.remote.borrow() {
+                Some(remote) => Value::Pointer(Rc::new(if name == "weight" {
+                    remote.weight.unowned()
+                } else {
+                    remote.bias.unowned()
+                })),
+                None if name == "weight" => Value::Tensor(model.local.weight.clone()),
+                None => Value::Tensor(model.local.bias.clone()),
+            }),
             "location" => match &*model.remote.borrow() {
                 Some(remote) => Ok(Value::Worker(remote.location())),
                 None => Ok(Value::None),
@@ -249,6 +260,13 @@ pub async fn call(context: &mut Context, callee: Value, args: Vec<Value>, keywor
         Value::Builtin(name) => super::builtins::call_builtin(context, name, args, keywords).await,
         Value::Method(bound) => {
             let (object, name) = (&bound.0, bound.1.as_str());
+            // A copy is a model of its own: known to the optimizers made from its parameters.
+            if let (Value::Model(model), "copy") = (object, name) {
+                let copy = super::methods::copy_model(model)?;
+                context.models.retain(|m| m.strong_count() > 0);
+                context.models.push(Rc::downgrade(&copy));
+                return Ok(Value::Model(copy));
+            }
             super::methods::call_method(object, name, args, keywords).await
         }
         Value::Model(model) => {

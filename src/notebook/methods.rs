@@ -75,7 +75,7 @@ pub async fn call_method(object: &Value, name: &str, args: Vec<Value>, keywords:
         Value::Optimizer(optimizer) => match name {
             "zero_grad" => {
                 optimizer.rule.zero_grad();
-                for model in &optimizer.models {
+                for model in optimizer.models.iter().chain(&optimizer.remote_models) {
                     // Out of its cell while the worker answers, put back whatever the answer.
                     let remote = model.remote.borrow_mut().take();
                     let cleared = match &remote {
@@ -89,6 +89,27 @@ pub async fn call_method(object: &Value, name: &str, args: Vec<Value>, keywords:
             }
             "step" => {
                 optimizer.rule.step()?;
+                for model in &optimizer.remote_models {
+                    let lr = match &optimizer.rule {
+                        super::value::Rule::Sgd(sgd) => sgd.lr,
+                        super::value::Rule::Adam(_) => {
+                            return Err(PyError::new(
+                                PyErrorKind::Syft("NotImplementedError"),
+                                "Adam over a sent model's parameters is not supported here; use optim.SGD",
+                            ))
+                        }
+                    };
+                    let remote = model.remote.borrow_mut().take();
+                    let stepped = match &remote {
+                        Some(remote) => remote_sgd_step(remote, lr).await,
+                        None => Err(PyError::new(
+                            PyErrorKind::Syft("RuntimeError"),
+                            "step(): the model these parameters belong to is no longer sent (it was fetched with get())",
+                        )),
+                    };
+                    *model.remote.borrow_mut() = remote;
+                    stepped?;
+                }
                 Ok(Value::None)
             }
             _ => Err(PyError::attribute("Optimizer", name)),
@@ -254,6 +275,16 @@ async fn pointer_method(p: &Rc<Pointer>, name: &str, args: &[Value], keywords: &
     }
 }
 
+/// `p.data -= lr * p.grad` for a sent model's parameters, where they are (gradients kept, as
+/// PyTorch's `step` keeps them).
+async fn remote_sgd_step(remote: &crate::client::RemoteLinear, lr: f64) -> Result<(), PyError> {
+    for parameter in [&remote.weight, &remote.bias] {
+        let grad = parameter.grad()?;
+        parameter.data()?.sub_(&grad.mul(lr)?).await?;
+    }
+    Ok(())
+}
+
 /// Clears a sent model's gradients on its worker; a parameter with no gradient yet has none to clear.
 async fn zero_remote_grads(remote: &crate::client::RemoteLinear) -> Result<(), PyError> {
     for parameter in [&remote.weight, &remote.bias] {
@@ -265,9 +296,48 @@ async fn zero_remote_grads(remote: &crate::client::RemoteLinear) -> Result<(), P
     Ok(())
 }
 
+/// `model.copy()`: the same parameters' values in a model of its own (not sent anywhere).
+pub fn copy_model(model: &Model) -> Result<Rc<Model>, PyError> {
+    Ok(Rc::new(Model {
+        local: Linear {
+            weight: model.local.weight.data().deep_clone().requiring_grad()?,
+            bias: model.local.bias.data().deep_clone().requiring_grad()?,
+        },
+        remote: RefCell::new(None),
+    }))
+}
+
 async fn model_method(model: &Rc<Model>, name: &str, args: &[Value]) -> Evaluated {
     match name {
-        "parameters" => Ok(Value::list(model.local.parameters().into_iter().map(Value::Tensor).collect())),
+        "parameters" => Ok(match &*model.remote.borrow() {
+            Some(remote) => Value::list(vec![
+                Value::Pointer(Rc::new(remote.weight.unowned())),
+                Value::Pointer(Rc::new(remote.bias.unowned())),
+            ]),
+            None => Value::list(model.local.parameters().into_iter().map(Value::Tensor).collect()),
+        }),
+        // `alices_model.move(secure_worker)`: the parameters go worker to worker, never through me.
+        "move" => match workers(args)?.as_slice() {
+            [one] => {
+                let remote = model.remote.borrow_mut().take();
+                let Some(remote) = remote else {
+                    return Err(PyError::new(
+                        PyErrorKind::Syft("RuntimeError"),
+                        "move(): this model was not sent anywhere",
+                    ));
+                };
+                let moved = remote.move_to(one).await;
+                match moved {
+                    Ok(moved) => *model.remote.borrow_mut() = Some(moved),
+                    Err(error) => {
+                        *model.remote.borrow_mut() = Some(remote);
+                        return Err(error.into());
+                    }
+                }
+                Ok(Value::Model(Rc::clone(model)))
+            }
+            _ => Err(PyError::type_error("move() takes one worker")),
+        },
         "forward" => forward(model, args.first().unwrap_or(&Value::None)),
         "send" => match workers(args)?.as_slice() {
             [one] => {
@@ -288,13 +358,7 @@ async fn model_method(model: &Rc<Model>, name: &str, args: &[Value]) -> Evaluate
                 None => Err(PyError::new(PyErrorKind::Syft("RuntimeError"), "get(): this model was not sent anywhere")),
             }
         }
-        "copy" => Ok(Value::Model(Rc::new(Model {
-            local: Linear {
-                weight: model.local.weight.deep_clone().requiring_grad()?,
-                bias: model.local.bias.deep_clone().requiring_grad()?,
-            },
-            remote: RefCell::new(None),
-        }))),
+        "copy" => Ok(Value::Model(copy_model(model)?)),
         "zero_grad" => {
             Sgd::new(model.local.parameters(), 0.0).zero_grad();
             Ok(Value::None)

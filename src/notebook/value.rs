@@ -19,6 +19,8 @@ pub enum Module {
     NnFunctional,
     Optim,
     Syft,
+    /// Python's `copy` (`copy.deepcopy(model)`), which PySyft's tutorials import.
+    Copy,
 }
 
 impl Module {
@@ -29,6 +31,7 @@ impl Module {
             Module::NnFunctional => "torch.nn.functional",
             Module::Optim => "torch.optim",
             Module::Syft => "syft",
+            Module::Copy => "copy",
         }
     }
 
@@ -40,6 +43,7 @@ impl Module {
             ["torch", "nn", "functional"] => Some(Module::NnFunctional),
             ["torch", "optim"] => Some(Module::Optim),
             ["syft"] => Some(Module::Syft),
+            ["copy"] => Some(Module::Copy),
             _ => None,
         }
     }
@@ -109,6 +113,9 @@ pub struct Model {
 pub struct Optimizer {
     pub rule: Rule,
     pub models: Vec<Rc<Model>>,
+    /// Sent models whose parameters (pointers) it was given: it steps them where they are, as
+    /// PySyft's optimizer over `bobs_model.parameters()` does.
+    pub remote_models: Vec<Rc<Model>>,
 }
 
 /// How an optimizer steps: `optim.SGD` or `optim.Adam`.

@@ -372,3 +372,60 @@ crate::async_test!(view_max_argmax_and_indexing_by_dimension_read_as_pytorch, |s
     )
     .await;
 });
+
+/// The course's next lesson (PySyft's tutorial Part 4, "Federated Learning with Model
+/// Averaging"), as its cells read: copies of the model sent to bob and alice, each trained there
+/// by an optimizer over its sent parameters, moved to secure_worker and averaged there, with only
+/// the average coming back.
+const MODEL_AVERAGING: &[&str] = &[
+    "import torch\nimport syft as sy\nimport copy\nhook = sy.TorchHook(torch)\nfrom torch import nn, optim",
+    "bob = sy.VirtualWorker(hook, id=\"bob\")\nalice = sy.VirtualWorker(hook, id=\"alice\")\nsecure_worker = sy.VirtualWorker(hook, id=\"secure_worker\")",
+    "data = torch.tensor([[0,0],[0,1],[1,0],[1,1.]], requires_grad=True)\ntarget = torch.tensor([[0],[0],[1],[1.]], requires_grad=True)",
+    "bobs_data = data[0:2].send(bob)\nbobs_target = target[0:2].send(bob)\nalices_data = data[2:].send(alice)\nalices_target = target[2:].send(alice)",
+    "model = nn.Linear(2,1)",
+    "iterations = 10\nworker_iters = 5\n\
+     for a_iter in range(iterations):\n\
+     \x20   bobs_model = model.copy().send(bob)\n    alices_model = model.copy().send(alice)\n\
+     \x20   bobs_opt = optim.SGD(params=bobs_model.parameters(),lr=0.1)\n\
+     \x20   alices_opt = optim.SGD(params=alices_model.parameters(),lr=0.1)\n\
+     \x20   for wi in range(worker_iters):\n\
+     \x20       bobs_opt.zero_grad()\n        bobs_pred = bobs_model(bobs_data)\n\
+     \x20       bobs_loss = ((bobs_pred - bobs_target)**2).sum()\n        bobs_loss.backward()\n\
+     \x20       bobs_opt.step()\n        bobs_loss = bobs_loss.get().data\n\
+     \x20       alices_opt.zero_grad()\n        alices_pred = alices_model(alices_data)\n\
+     \x20       alices_loss = ((alices_pred - alices_target)**2).sum()\n        alices_loss.backward()\n\
+     \x20       alices_opt.step()\n        alices_loss = alices_loss.get().data\n\
+     \x20   alices_model.move(secure_worker)\n    bobs_model.move(secure_worker)\n\
+     \x20   with torch.no_grad():\n\
+     \x20       model.weight.set_(((alices_model.weight.data + bobs_model.weight.data) / 2).get())\n\
+     \x20       model.bias.set_(((alices_model.bias.data + bobs_model.bias.data) / 2).get())\n\
+     \x20   print(\"Bob:\" + str(bobs_loss) + \" Alice:\" + str(alices_loss))",
+    "preds = model(data)\nloss = ((preds - target) ** 2).sum()\nprint(preds)\nprint(target)\nprint(loss.data)",
+];
+
+crate::async_test!(the_course_part_4_model_averaging_runs_as_written, |syft: Syft| async move {
+    let mut notebook = Notebook::new(syft, 0);
+    let mut printed = Vec::new();
+    for cell in MODEL_AVERAGING {
+        let output = run(&mut notebook, cell).await;
+        assert!(output.error.is_none(), "{cell}\n{:?}", output.traceback);
+        printed.push(output.stdout);
+    }
+    // Ten rounds, each printing both workers' last local loss; the losses fall.
+    let rounds: Vec<&str> = printed[5].lines().collect();
+    assert_eq!(rounds.len(), 10, "{}", printed[5]);
+    assert!(rounds.iter().all(|l| l.starts_with("Bob:tensor(") && l.contains(" Alice:tensor(")), "{rounds:?}");
+    // The averaged model fits the data (target = the first input) far better than at the start.
+    let final_loss: f64 = printed[6]
+        .lines()
+        .last()
+        .and_then(|l| l.strip_prefix("tensor(")?.strip_suffix(')')?.parse().ok())
+        .unwrap_or(f64::NAN);
+    assert!(final_loss < 0.1, "{}", printed[6]);
+    // The models went worker to worker: secure_worker holds the last round's two copies.
+    let secure = run(&mut notebook, "len(secure_worker._objects)").await;
+    assert_eq!(secure.value.as_deref(), Some("4"));
+    // An optimizer takes a sent model's parameters, not just any pointer.
+    let refused = run(&mut notebook, "optim.SGD([data.send(bob)], lr=0.1)").await;
+    assert_eq!(refused.error.map(|e| e.kind), Some(PyErrorKind::TypeError));
+});
