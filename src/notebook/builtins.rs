@@ -119,12 +119,7 @@ pub async fn call_builtin(
             None => String::new(),
         })),
         "copy.deepcopy" | "copy.copy" => Ok(match one(name, &args)? {
-            Value::Model(model) => {
-                let copy = super::methods::copy_model(model)?;
-                context.models.retain(|m| m.strong_count() > 0);
-                context.models.push(Rc::downgrade(&copy));
-                Value::Model(copy)
-            }
+            Value::Model(model) => context.register(super::methods::copy_model(model)?),
             Value::Tensor(t) => {
                 let copy = t.data().deep_clone();
                 copy.set_requires_grad(t.requires_grad())?;
@@ -292,10 +287,7 @@ fn call_library(
                     .ok_or_else(|| PyError::type_error(format!("Linear(): {key} must be an integer from 1 to 4096")))
             };
             let linear = Linear::new(size(0, "in_features")?, size(1, "out_features")?, &mut context.rng)?;
-            let model = Rc::new(Model { local: linear, remote: RefCell::new(None) });
-            context.models.retain(|m| m.strong_count() > 0);
-            context.models.push(Rc::downgrade(&model));
-            Ok(Value::Model(model))
+            Ok(context.register(Model { local: linear, remote: RefCell::new(None) }))
         }
         "F.mse_loss" => {
             let (prediction, target) = (tensor_argument(name, &args, 0)?, tensor_argument(name, &args, 1)?);

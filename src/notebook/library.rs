@@ -188,9 +188,10 @@ fn id_number(id: u64) -> i64 {
 /// A store read after every message under way has landed: over Web Workers an op forwarded along
 /// a chain (alice → bob, In[71]) may still be in flight when `bob._objects` is asked for.
 async fn store(worker: &WorkerHandle) -> Evaluated {
-    worker.syft().settle().await?;
-    let entries = worker.objects().await?;
-    let pairs = entries
+    let pairs = worker
+        .store()
+        .await?
+        .entries
         .into_iter()
         .map(|entry| (Value::Int(id_number(entry.id.0)), Value::StoreEntry(Rc::new((worker.id().to_owned(), entry)))))
         .collect();
@@ -262,10 +263,7 @@ pub async fn call(context: &mut Context, callee: Value, args: Vec<Value>, keywor
             let (object, name) = (&bound.0, bound.1.as_str());
             // A copy is a model of its own: known to the optimizers made from its parameters.
             if let (Value::Model(model), "copy") = (object, name) {
-                let copy = super::methods::copy_model(model)?;
-                context.models.retain(|m| m.strong_count() > 0);
-                context.models.push(Rc::downgrade(&copy));
-                return Ok(Value::Model(copy));
+                return Ok(context.register(super::methods::copy_model(model)?));
             }
             super::methods::call_method(object, name, args, keywords).await
         }

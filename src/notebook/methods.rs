@@ -297,14 +297,14 @@ async fn zero_remote_grads(remote: &crate::client::RemoteLinear) -> Result<(), P
 }
 
 /// `model.copy()`: the same parameters' values in a model of its own (not sent anywhere).
-pub fn copy_model(model: &Model) -> Result<Rc<Model>, PyError> {
-    Ok(Rc::new(Model {
+pub fn copy_model(model: &Model) -> Result<Model, PyError> {
+    Ok(Model {
         local: Linear {
             weight: model.local.weight.data().deep_clone().requiring_grad()?,
             bias: model.local.bias.data().deep_clone().requiring_grad()?,
         },
         remote: RefCell::new(None),
-    }))
+    })
 }
 
 async fn model_method(model: &Rc<Model>, name: &str, args: &[Value]) -> Evaluated {
@@ -358,7 +358,6 @@ async fn model_method(model: &Rc<Model>, name: &str, args: &[Value]) -> Evaluate
                 None => Err(PyError::new(PyErrorKind::Syft("RuntimeError"), "get(): this model was not sent anywhere")),
             }
         }
-        "copy" => Ok(Value::Model(copy_model(model)?)),
         "zero_grad" => {
             Sgd::new(model.local.parameters(), 0.0).zero_grad();
             Ok(Value::None)
