@@ -99,6 +99,11 @@ impl PlanBuilder {
         self.op(Op::Mm { lhs, rhs })
     }
 
+    /// Records the softmax cross-entropy of `logits` against the class indices in `targets`.
+    pub fn cross_entropy(&mut self, logits: Slot, targets: Slot) -> Slot {
+        self.op(Op::CrossEntropy { logits, targets })
+    }
+
     /// Records `slot.backward()`: gradients accumulate in the inputs that require grad.
     pub fn backward(&mut self, slot: Slot) {
         self.steps.push(PlanStep::Backward { slot });

@@ -214,6 +214,18 @@ impl Pointer {
         }
     }
 
+    /// Softmax cross-entropy of these logits against the class indices in `targets`, both on the
+    /// worker (PyTorch's `F.cross_entropy(logits, targets)`); like [`Pointer::binary`], it does
+    /// not wait.
+    pub fn cross_entropy(&self, targets: &Pointer) -> Result<Pointer> {
+        match self.operand("cross_entropy", targets.into())? {
+            crate::protocol::Operand::Object(targets) => {
+                self.execute(Op::CrossEntropy { logits: self.id_at_location, targets })
+            }
+            crate::protocol::Operand::Scalar(_) => Err(Error::internal("a pointer became a number")),
+        }
+    }
+
     /// `loss.backward()` on the worker; waits until it is done, and fails with its error.
     pub async fn backward(&self) -> Result<()> {
         self.check_owned()?;

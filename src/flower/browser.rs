@@ -25,7 +25,7 @@ fn flower_error(what: &str, value: JsValue) -> Error {
 }
 
 /// What a thrown JS value says: an `Error`'s message, or the value itself.
-fn js_reason(value: JsValue) -> String {
+pub(crate) fn js_reason(value: JsValue) -> String {
     value
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

@@ -7,7 +7,7 @@ mod adam;
 mod mlp;
 
 pub use adam::Adam;
-pub use mlp::{accuracy, binary_cross_entropy, r_squared, Mlp, Task};
+pub use mlp::{accuracy, binary_cross_entropy, class_accuracy, predicted_classes, r_squared, Mlp, Task};
 
 use crate::error::Result;
 use crate::rng::Rng;

@@ -15,7 +15,7 @@ pub const CLASSES: usize = 10;
 /// The most lines read (the file has 1,797).
 pub const MAX_DIGITS: usize = 10_000;
 /// The brightest pixel value; images are scaled to 0..=1 by it.
-const MAX_PIXEL: u8 = 16;
+pub const MAX_PIXEL: u8 = 16;
 
 /// Images (pixels 0..=16, row by row) and their labels.
 #[derive(Clone, Debug, PartialEq)]

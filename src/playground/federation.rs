@@ -208,6 +208,11 @@ impl PlaygroundFederation {
         })
     }
 
+    /// `me`'s held-out inputs and targets, on which each round's test loss and score are taken.
+    pub fn test_set(&self) -> &(Tensor, Tensor) {
+        &self.test
+    }
+
     fn syft(&self) -> &Syft {
         self.setup.clients[0].worker.syft()
     }

@@ -62,6 +62,7 @@ impl Setup {
                 let mut loss = match self.model.task {
                     Task::Classification => remote_bce(&prediction, &y)?,
                     Task::Regression => prediction.sub(&y)?.pow(2.0)?.mean()?,
+                    Task::Classes { .. } => prediction.cross_entropy(&y)?,
                 };
                 if let Strategy::FedProx { mu } = self.config.strategy {
                     for (w, w0) in remote.iter().zip(&global) {
@@ -106,7 +107,8 @@ impl Setup {
     }
 }
 
-/// The model's forward pass where `x` lives, from its parameters there (weight, bias per layer).
+/// The model's forward pass where `x` lives, from its parameters there (weight, bias per layer):
+/// over classes, the logits, which the loss takes.
 fn forward(parameters: &[Pointer], activation: Elementwise, task: Task, x: &Pointer) -> Result<Pointer> {
     let layers = parameters.len() / 2;
     let mut h = x.mm(&parameters[0].t()?)?.add(&parameters[1])?;
@@ -119,7 +121,7 @@ fn forward(parameters: &[Pointer], activation: Elementwise, task: Task, x: &Poin
     }
     match task {
         Task::Classification => h.sigmoid(),
-        Task::Regression => Ok(h),
+        Task::Regression | Task::Classes { .. } => Ok(h),
     }
 }
 
@@ -173,6 +175,7 @@ pub fn training_plan(model: &Mlp, config: &RunConfig) -> crate::protocol::Plan {
                 let squared = p.pow(difference, 2.0);
                 p.mean(squared)
             }
+            Task::Classes { .. } => p.cross_entropy(h, y),
         };
         if let Some(mu) = prox {
             for (w, w0) in parameters.iter().zip(&global) {

@@ -22,7 +22,7 @@ use crate::limits::{MAX_MESSAGE_BYTES, MAX_TENSOR_ELEMENTS};
 
 /// Bumped whenever the frame or any message type changes shape: both sides are built together,
 /// so a mismatch means a stale cached worker, and it is refused rather than misread.
-pub const WIRE_VERSION: u8 = 6;
+pub const WIRE_VERSION: u8 = 7;
 
 /// Version byte and header length.
 pub const PREFIX_BYTES: usize = 5;

@@ -3,8 +3,8 @@
 //! protocol's `Op` enum with its `inputs_mut` and `name` (below), the list of every op
 //! ([`Op::every`], which the hostile-message generator draws from), into the worker's evaluation
 //! (`worker/execute.rs`), into the methods of `Pointer` (`client/pointer.rs`) and into the steps
-//! a `PlanBuilder` records (`client/plan.rs`). The two ops
-//! that read two stored operands, `Binary` and `Mm`, are written out where they differ.
+//! a `PlanBuilder` records (`client/plan.rs`). The three ops
+//! that read two stored operands, `Binary`, `Mm` and `CrossEntropy`, are written out where they differ.
 //!
 //! Adding a unary remote op is one line here (and, if the tensor lacks it, its kernel).
 
@@ -49,7 +49,7 @@ macro_rules! unary_ops {
 }
 pub(crate) use unary_ops;
 
-/// The protocol's `Op`: the two binary ops, then one variant per unary op.
+/// The protocol's `Op`: the ops of two stored operands, then one variant per unary op.
 macro_rules! op_enum {
     ($( $(#[$doc:meta])* $variant:ident $method:ident $name:literal ($($param:ident : $ty:ty),*) |$x:ident| $eval:expr; )*) => {
         /// Ops that make a new tensor from stored ones; the same set [`Tensor`](crate::Tensor) has locally.
@@ -61,6 +61,9 @@ macro_rules! op_enum {
             Mm { lhs: ObjectId, rhs: ObjectId },
             /// An elementwise function of the tensor list (`elementwise_functions!`).
             Elementwise { input: ObjectId, function: crate::tensor::Elementwise },
+            /// Softmax cross-entropy of `logits` (`[rows, classes]`) against the class index of
+            /// each row held in `targets` (the mean over rows, as PyTorch's `F.cross_entropy`).
+            CrossEntropy { logits: ObjectId, targets: ObjectId },
             $( $(#[$doc])* $variant { input: ObjectId, $($param: $ty),* }, )*
         }
 
@@ -70,6 +73,7 @@ macro_rules! op_enum {
             pub fn inputs_mut(&mut self) -> Vec<&mut ObjectId> {
                 match self {
                     Op::Binary { lhs, rhs: Operand::Object(rhs), .. } | Op::Mm { lhs, rhs } => vec![lhs, rhs],
+                    Op::CrossEntropy { logits, targets } => vec![logits, targets],
                     Op::Binary { lhs, rhs: Operand::Scalar(_), .. } => vec![lhs],
                     Op::Elementwise { input, .. } => vec![input],
                     $( Op::$variant { input, .. } => vec![input], )*
@@ -80,6 +84,7 @@ macro_rules! op_enum {
                 match self {
                     Op::Binary { op, .. } => op.name(),
                     Op::Mm { .. } => "mm",
+                    Op::CrossEntropy { .. } => "cross_entropy",
                     Op::Elementwise { function, .. } => function.name(),
                     $( Op::$variant { .. } => $name, )*
                 }
@@ -106,6 +111,7 @@ macro_rules! op_evaluate {
                     Op::Binary { op, rhs: Operand::Scalar(scalar), .. } => first.binary(op, scalar),
                     Op::Binary { op, rhs: Operand::Object(_), .. } => first.binary(op, second()?),
                     Op::Mm { .. } => first.mm(second()?),
+                    Op::CrossEntropy { .. } => first.cross_entropy_with(second()?),
                     _ => Err(Error::internal(format!("{} is not a binary op", self.name()))),
                 }
             }
@@ -122,7 +128,7 @@ macro_rules! op_evaluate {
                     Some($eval)
                 } )*
                 Op::Elementwise { function, .. } => Some(Ok(input.elementwise(*function))),
-                Op::Binary { .. } | Op::Mm { .. } => None,
+                Op::Binary { .. } | Op::Mm { .. } | Op::CrossEntropy { .. } => None,
             }
         }
     };
@@ -216,6 +222,7 @@ macro_rules! op_every {
                     .map(|&op| Op::Binary { op, lhs, rhs: Operand::Object(rhs) })
                     .collect();
                 ops.push(Op::Mm { lhs, rhs });
+                ops.push(Op::CrossEntropy { logits: lhs, targets: rhs });
                 ops.extend(crate::tensor::Elementwise::ALL.iter().map(|&function| Op::Elementwise { input: lhs, function }));
                 $( ops.push(Op::$variant {
                     input: lhs,

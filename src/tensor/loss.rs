@@ -41,6 +41,25 @@ impl Tensor {
         Ok(Tensor::result(loss, &[self], || GradFn::CrossEntropy { logits: self.clone(), targets }))
     }
 
+    /// [`Tensor::cross_entropy`] with the class indices held in a tensor (one per row, any shape
+    /// of `rows` elements, whole numbers in `0..classes`), as a worker holds them: the target of
+    /// the remote op `CrossEntropy` and of a plan's loss.
+    pub fn cross_entropy_with(&self, targets: &Tensor) -> Result<Tensor> {
+        let classes = self.shape().get(1).copied().unwrap_or(0);
+        let values = targets.to_f32_vec();
+        let indices = values
+            .iter()
+            .map(|&v| {
+                let whole = v >= 0.0 && v.fract() == 0.0 && (v as usize) < classes;
+                whole.then_some(v as usize).ok_or_else(|| Error::DtypeMismatch {
+                    op: "cross_entropy".into(),
+                    reason: format!("targets must be class indices 0..{classes}, found {v}"),
+                })
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        self.cross_entropy(&indices)
+    }
+
     /// Each row's softmax: probabilities over the classes (`[rows, classes]`).
     pub fn softmax(&self) -> Result<Tensor> {
         let probabilities = softmax_rows(&self.node.storage.borrow().to_f32(), "softmax")?;

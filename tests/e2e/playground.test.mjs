@@ -242,3 +242,45 @@ test('a link made by the form reproduces the run: form → address → a new pag
   assert.deepEqual(again.errors, []);
   await again.page.close();
 });
+
+test('the real digits: 16 label-skewed clients learn them, and the page shows what the model misreads', async () => {
+  for (const width of [1280, 390]) {
+    const { page, errors } = await open(browser, `${server.url}?pg_data=digits&pg_clients=16&pg_partition=label&pg_alpha=0.5&pg_hidden=32&pg_activation=relu&pg_lr=0.3&pg_rounds=10`, { width, height: 900 });
+    const fetched = page.waitForResponse(r => r.url().endsWith('/data/digits.csv'));
+    await page.waitForSelector('.playground');
+    assert.match(await page.locator('.pg-digits').textContent(), /After the first round/);
+    await play(page, 10);
+    assert.equal((await fetched).status(), 200);
+    const accuracy = Number(await page.locator('.pg-accuracy').getAttribute('data-test-accuracy'));
+    assert.ok(accuracy > 0.6, `test accuracy ${accuracy}`);
+    // The confusion matrix counts every held-out digit once; off its diagonal are the misread ones.
+    const cells = await page.locator('table.confusion tbody tr').evaluateAll(rows => rows.map(r => [...r.querySelectorAll('td')].map(td => Number(td.textContent))));
+    assert.equal(cells.length, 10);
+    const total = cells.flat().reduce((a, b) => a + b, 0);
+    const right = cells.reduce((sum, row, i) => sum + row[i], 0);
+    assert.equal(total, 449);
+    assert.ok(Math.abs(right / total - accuracy) < 1e-3, `diagonal ${right}/${total} vs ${accuracy}`);
+    assert.equal(await page.locator('.pg-digits h3').textContent(), `Held-out digits it misreads: ${total - right} of 449`);
+    const shown = await page.locator('.digit-grid figure').evaluateAll(fs => fs.map(f => f.textContent));
+    assert.equal(shown.length, Math.min(32, total - right));
+    assert.ok(shown.every(t => /^said (\d)is (\d)$/.test(t) && t[5] !== t[8]), `only mistakes: ${shown}`);
+    assert.match(await page.locator('.digit-grid img').first().getAttribute('src'), /^data:image\/bmp;base64,Qk/);
+    assert.match(await page.locator('.playground').textContent(), /UCI ML hand-written digits, CC BY 4\.0/);
+    const spill = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(spill <= 0, `nothing spills past the screen: ${spill}px`);
+    await page.locator('.playground-panel').screenshot({ path: `tests/e2e/screenshots/playground-digits-${width}.png` });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
+test('a digits file that is not the credited one is refused with a message, and nothing trains', async () => {
+  const { page } = await open(browser, `${server.url}?pg_data=digits&pg_clients=2&pg_rounds=1`);
+  await page.route('**/data/digits.csv', route => route.fulfill({ status: 200, body: '0,'.repeat(64) + '7\n' }));
+  await page.waitForSelector('.playground');
+  await page.click('.playground button.step');
+  await page.waitForSelector('.playground .error');
+  assert.match(await page.locator('.playground .error').textContent(), /load the digits.*not the credited file/);
+  assert.equal(await page.locator('.pg-digits table.confusion').count(), 0);
+  await page.close();
+});

@@ -2,6 +2,7 @@
 //! ops, locally and on a worker; its federation, its plans and its privacy modes.
 
 mod data;
+mod digits;
 mod federation;
 mod plans;
 mod privacy_modes;

@@ -46,7 +46,7 @@ pub fn playground_controls(props: &ControlsProps) -> Html {
                 <label>{ "clients" }<Field name="pg_clients" kind="number" min="2" max="64" value={settings.clients.to_string()} onchange={on_input("clients")} /></label>
                 <label>{ "data" }
                     <select name="pg_data" onchange={on_input("data")}>
-                        { for [("gauss", "gauss"), ("xor", "xor"), ("circle", "circle"), ("spiral", "spiral"), ("plane", "plane (regression)")].iter().map(|(d, l)| html! { <option value={*d} selected={settings.data.name() == *d}>{ *l }</option> }) }
+                        { for [("gauss", "gauss"), ("xor", "xor"), ("circle", "circle"), ("spiral", "spiral"), ("plane", "plane (regression)"), ("digits", "digits (real, 10 classes)")].iter().map(|(d, l)| html! { <option value={*d} selected={settings.data.name() == *d}>{ *l }</option> }) }
                     </select>
                 </label>
                 <label>{ "partition" }

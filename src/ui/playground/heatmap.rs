@@ -52,10 +52,16 @@ fn cell_colour(p: f32) -> [u8; 3] {
     [r.round() as u8, g.round() as u8, b.round() as u8]
 }
 
-/// The probabilities as a 24-bit BMP (rows bottom-up, 4-byte aligned), base64 in a data URL.
+/// The probabilities as a bitmap data URL.
 fn bitmap(probabilities: &[f32]) -> String {
-    let row_bytes = (GRID * 3).div_ceil(4) * 4;
-    let pixels = row_bytes * GRID;
+    bitmap_url(GRID, GRID, |row, col| cell_colour(probabilities.get(row * GRID + col).copied().unwrap_or(0.5)))
+}
+
+/// A `width × height` picture, `colour(row, column)` from the top left, as a 24-bit BMP (rows
+/// bottom-up, 4-byte aligned), base64 in a data URL: one attribute to change when it changes.
+pub(super) fn bitmap_url(width: usize, height: usize, colour: impl Fn(usize, usize) -> [u8; 3]) -> String {
+    let row_bytes = (width * 3).div_ceil(4) * 4;
+    let pixels = row_bytes * height;
     let mut bmp = Vec::with_capacity(54 + pixels);
     let u32le = |v: usize| (v as u32).to_le_bytes();
     bmp.extend_from_slice(b"BM");
@@ -63,18 +69,18 @@ fn bitmap(probabilities: &[f32]) -> String {
     bmp.extend_from_slice(&[0, 0, 0, 0]);
     bmp.extend_from_slice(&u32le(54));
     bmp.extend_from_slice(&u32le(40));
-    bmp.extend_from_slice(&u32le(GRID));
-    bmp.extend_from_slice(&u32le(GRID));
+    bmp.extend_from_slice(&u32le(width));
+    bmp.extend_from_slice(&u32le(height));
     bmp.extend_from_slice(&[1, 0, 24, 0]);
     bmp.extend_from_slice(&[0; 4]);
     bmp.extend_from_slice(&u32le(pixels));
     bmp.extend_from_slice(&[0; 16]);
-    for row in (0..GRID).rev() {
-        for col in 0..GRID {
-            let [r, g, b] = cell_colour(probabilities.get(row * GRID + col).copied().unwrap_or(0.5));
+    for row in (0..height).rev() {
+        for col in 0..width {
+            let [r, g, b] = colour(row, col);
             bmp.extend_from_slice(&[b, g, r]);
         }
-        bmp.resize(bmp.len() + row_bytes - GRID * 3, 0);
+        bmp.resize(bmp.len() + row_bytes - width * 3, 0);
     }
     format!("data:image/bmp;base64,{}", crate::encoding::base64(&bmp))
 }

@@ -42,6 +42,7 @@ pub fn use_playground_run() -> PlaygroundRun {
         federation: RefCell::new(None),
         points: RefCell::new(Vec::new()),
         busy: Busy::default(),
+        digits: RefCell::new(None),
     });
     let reports = use_mut_ref(Vec::<PlaygroundRound>::new);
     let error = use_state(|| None::<String>);

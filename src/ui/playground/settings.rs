@@ -70,7 +70,7 @@ impl PlaygroundSettings {
                 self.data = DataKind::ALL
                     .into_iter()
                     .find(|k| k.name() == value)
-                    .ok_or_else(|| refuse(key, value, "gauss, xor, circle, spiral or plane"))?
+                    .ok_or_else(|| refuse(key, value, "gauss, xor, circle, spiral, plane or digits"))?
             }
             "pg_points" => self.points = number(key, value, 40, 2000)?,
             "pg_noise" => self.noise = number(key, value, 0.0, 1.0)?,
