@@ -31,6 +31,9 @@ pub(super) struct Aggregated {
     pub client_losses: Vec<(WorkerId, f64)>,
     /// What reached `me` this round, said in words.
     pub received: String,
+    /// Each client's model as `me` received it (index into the round's trained clients): only
+    /// in the plain mode, where they reach `me`.
+    pub client_models: Vec<(usize, Vec<Tensor>)>,
 }
 
 impl Setup {
@@ -43,17 +46,20 @@ impl Setup {
                 let fetched = join_all(trained.iter().map(fetch_model)).await;
                 let mut parameters: Option<Vec<Tensor>> = None;
                 let mut client_losses = Vec::new();
-                for (t, fetched) in trained.iter().zip(fetched) {
+                let mut client_models = Vec::new();
+                for (k, (t, fetched)) in trained.iter().zip(fetched).enumerate() {
                     let (model, loss) = fetched?;
                     client_losses.push((name(t), loss));
                     let scaled = model.iter().map(|p| p.mul(weight(t))).collect::<Result<Vec<_>>>()?;
                     parameters = Some(add_parameterwise(parameters, scaled, |a, b| a.add(b))?);
+                    client_models.push((k, model));
                 }
                 let count = trained.len();
                 Ok(Aggregated {
                     parameters: parameters.unwrap_or_default(),
                     client_losses,
                     received: format!("{count} client model{} and {}", plural(count), losses(count)),
+                    client_models,
                 })
             }
             Aggregation::UntrustedServer => {
@@ -81,6 +87,7 @@ impl Setup {
                     parameters,
                     client_losses,
                     received: format!("the average from {} and {}", server.id(), losses(count)),
+                    client_models: Vec::new(),
                 })
             }
             Aggregation::Secure => {
@@ -117,6 +124,7 @@ impl Setup {
                     parameters,
                     client_losses: Vec::new(),
                     received: format!("shares of the sum from {}", holders.join(", ")),
+                    client_models: Vec::new(),
                 })
             }
             Aggregation::DifferentialPrivacy { clip, noise } => {
@@ -156,6 +164,7 @@ impl Setup {
                     parameters,
                     client_losses: Vec::new(),
                     received: format!("the noisy mean update from {}", server.id()),
+                    client_models: Vec::new(),
                 })
             }
         }

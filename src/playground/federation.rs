@@ -8,12 +8,15 @@
 //! run's privacy mode (`aggregation.rs`), evaluate the new global model on `me`'s held-out data.
 //! A client whose worker fails mid-round is left out and the round completes with the rest.
 
+use super::aggregation::Aggregated;
+use super::local_training::Trained;
 use super::setup::Setup;
 pub use super::setup::{Client, RunConfig, Strategy};
 use crate::client::{join_at_most, Syft, Traffic, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::federated::DIVERGED_LOSS;
 use crate::nn::Mlp;
+use crate::playground::attack::{reconstruct, Reconstruction};
 use crate::playground::data::DataSet;
 use crate::protocol::WorkerId;
 use crate::rng::Rng;
@@ -42,6 +45,9 @@ pub struct PlaygroundRound {
     pub train_accuracy: f64,
     pub test_loss: f64,
     pub test_accuracy: f64,
+    /// For a model of images (the digits): what the server reconstructs from what reached
+    /// `me` — each client's update in the plain mode, the aggregate's in the others.
+    pub reconstructions: Vec<Reconstruction>,
 }
 
 pub struct PlaygroundFederation {
@@ -78,6 +84,9 @@ impl PlaygroundFederation {
         check("fraction", config.fraction > 0.0 && config.fraction <= 1.0, config.fraction.to_string(), "in (0, 1]")?;
         check("dropout", (0.0..1.0).contains(&config.dropout), config.dropout.to_string(), "in [0, 1)")?;
         check("local epochs", (1..=100).contains(&config.local_epochs), config.local_epochs.to_string(), "1 to 100")?;
+        if let Some(steps) = config.local_steps {
+            check("local steps", (1..=1000).contains(&steps), steps.to_string(), "1 to 1000")?;
+        }
         check("batch size", (1..=10_000).contains(&config.batch_size), config.batch_size.to_string(), "1 to 10000")?;
         check("lr", config.lr > 0.0 && config.lr <= 10.0, config.lr.to_string(), "in (0, 10]")?;
         if let Strategy::FedProx { mu } = config.strategy {
@@ -102,6 +111,8 @@ impl PlaygroundFederation {
                 data: data.send(worker)?,
                 target: target.send(worker)?,
                 examples: shard.len(),
+                shard: shard.clone(),
+                cursor: std::cell::Cell::new(0),
                 plan: std::cell::RefCell::new(None),
             });
         }
@@ -172,12 +183,13 @@ impl PlaygroundFederation {
                 Err(other) => return Err(other),
             }
         }
-        let (client_losses, received) = if trained.is_empty() {
-            (Vec::new(), "nothing: no client trained".to_owned())
+        let (client_losses, received, reconstructions) = if trained.is_empty() {
+            (Vec::new(), "nothing: no client trained".to_owned(), Vec::new())
         } else {
             let aggregated = self.setup.aggregate(&trained).await?;
+            let reconstructions = self.attack(&trained, &aggregated)?;
             self.load(&aggregated.parameters)?;
-            (aggregated.client_losses, aggregated.received)
+            (aggregated.client_losses, aggregated.received, reconstructions)
         };
         let participants = trained.iter().map(|t| name(t.client)).collect();
         drop(trained);
@@ -205,7 +217,29 @@ impl PlaygroundFederation {
             train_accuracy,
             test_loss,
             test_accuracy,
+            reconstructions,
         })
+    }
+
+    /// The server's reconstructions this round, for a model of images: from each client's
+    /// model where they reach `me`, else from the new global model (the aggregate's update).
+    fn attack(&self, trained: &[Trained], aggregated: &Aggregated) -> Result<Vec<Reconstruction>> {
+        if !matches!(self.setup.model.task, crate::nn::Task::Classes { .. }) {
+            return Ok(Vec::new());
+        }
+        let global = self.setup.model.parameters();
+        let inputs = self.train.0.to_f32_vec();
+        let mut reconstructions = Vec::new();
+        for (k, model) in &aggregated.client_models {
+            let Some(t) = trained.get(*k) else { continue };
+            let client = Some(WorkerId::from(self.setup.clients[t.client].worker.id()));
+            reconstructions.extend(reconstruct(client, model, &global, &inputs, &t.used)?);
+        }
+        if aggregated.client_models.is_empty() {
+            let used: Vec<usize> = trained.iter().flat_map(|t| t.used.iter().copied()).collect();
+            reconstructions.extend(reconstruct(None, &aggregated.parameters, &global, &inputs, &used)?);
+        }
+        Ok(reconstructions)
     }
 
     /// `me`'s held-out inputs and targets, on which each round's test loss and score are taken.

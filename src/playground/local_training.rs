@@ -20,6 +20,9 @@ pub(super) struct Trained {
     /// The global parameters as sent this round, kept apart on the worker when the aggregation
     /// needs the update (trained − global) rather than the model.
     pub start: Vec<Pointer>,
+    /// The training set's examples it trained on this round (the simulation's privileged view,
+    /// for judging what the server reconstructs).
+    pub used: Vec<usize>,
 }
 
 impl Setup {
@@ -27,12 +30,32 @@ impl Setup {
         let client = self.clients.get(index).ok_or_else(|| Error::internal(format!("no client {index}")))?;
         let worker = &client.worker;
         let start = if self.config.aggregation.needs_update() { self.send_global_copy(worker)? } else { Vec::new() };
-        let (parameters, loss) = if self.config.use_plans {
-            self.train_with_plan(client).await?
+        let window = self.window(client);
+        let sliced;
+        let (data, target) = if window == (0..client.examples) {
+            (&client.data, &client.target)
         } else {
-            self.train_op_by_op(client).await?
+            let rows = |p: &Pointer| p.rows(window.start, Some(window.end));
+            sliced = (rows(&client.data)?, rows(&client.target)?);
+            (&sliced.0, &sliced.1)
         };
-        Ok(Trained { client: index, parameters, loss, start })
+        let (parameters, loss) = if self.config.use_plans {
+            self.train_with_plan(client, data, target).await?
+        } else {
+            self.train_op_by_op(client, (data, target), window.len()).await?
+        };
+        let used = client.shard.get(window).map(<[usize]>::to_vec).unwrap_or_default();
+        Ok(Trained { client: index, parameters, loss, start, used })
+    }
+
+    /// The rows of its shard a client trains on this round: all of them, or with `local_steps`
+    /// the next `steps × batch` from where the last round stopped, back to the start at the end.
+    fn window(&self, client: &Client) -> std::ops::Range<usize> {
+        let Some(steps) = self.config.local_steps else { return 0..client.examples };
+        let start = client.cursor.get().min(client.examples);
+        let end = start.saturating_add(steps.saturating_mul(self.config.batch_size)).min(client.examples);
+        client.cursor.set(if end >= client.examples { 0 } else { end });
+        start..end
     }
 
     /// The global parameters as they are now, detached, on `worker`: what FedProx pulls towards
@@ -48,16 +71,22 @@ impl Setup {
         }
     }
 
-    async fn train_op_by_op(&self, client: &Client) -> Result<(Vec<Pointer>, Pointer)> {
+    /// `examples`: the rows of `data` and `target`.
+    async fn train_op_by_op(
+        &self,
+        client: &Client,
+        (data, target): (&Pointer, &Pointer),
+        examples: usize,
+    ) -> Result<(Vec<Pointer>, Pointer)> {
         let worker = &client.worker;
         let remote: Vec<Pointer> = self.model.parameters().iter().map(|p| p.send(worker)).collect::<Result<_>>()?;
         let global = self.send_global(client)?;
         let mut last_loss = None;
-        for _ in 0..self.config.local_epochs {
+        for _ in 0..epochs(&self.config) {
             let mut start = 0;
-            while start < client.examples {
-                let end = (start + self.config.batch_size).min(client.examples);
-                let (x, y) = (client.data.rows(start, Some(end))?, client.target.rows(start, Some(end))?);
+            while start < examples {
+                let end = (start + self.config.batch_size).min(examples);
+                let (x, y) = (data.rows(start, Some(end))?, target.rows(start, Some(end))?);
                 let prediction = forward(&remote, self.model.activation, self.model.task, &x)?;
                 let mut loss = match self.model.task {
                     Task::Classification => remote_bce(&prediction, &y)?,
@@ -86,7 +115,12 @@ impl Setup {
 
     /// The same training as one plan run: the parameters go with the run request, whatever the
     /// model size and the number of local steps.
-    async fn train_with_plan(&self, client: &Client) -> Result<(Vec<Pointer>, Pointer)> {
+    async fn train_with_plan(
+        &self,
+        client: &Client,
+        data: &Pointer,
+        target: &Pointer,
+    ) -> Result<(Vec<Pointer>, Pointer)> {
         let worker = &client.worker;
         // Taken out of its cell while it runs: no borrow is held across an await.
         let taken = client.plan.borrow_mut().take();
@@ -96,7 +130,7 @@ impl Setup {
         };
         let parameters: Vec<Pointer> = self.model.parameters().iter().map(|p| p.send(worker)).collect::<Result<_>>()?;
         let global = self.send_global(client)?;
-        let mut inputs: Vec<&Pointer> = vec![&client.data, &client.target];
+        let mut inputs: Vec<&Pointer> = vec![data, target];
         inputs.extend(parameters.iter());
         inputs.extend(global.iter());
         let outputs = plan.run_plan(&inputs, parameters.len() + 1).await;
@@ -140,7 +174,7 @@ pub fn training_plan(model: &Mlp, config: &RunConfig) -> crate::protocol::Plan {
     let parameters: Vec<ObjectId> = slots[2..2 + count as usize].to_vec();
     let global: Vec<ObjectId> = slots[2 + count as usize..].to_vec();
     let mut last_loss = ObjectId(0);
-    plan.for_each_batch((data, target), config.batch_size as u64, config.local_epochs as u64, |p, x, y| {
+    plan.for_each_batch((data, target), config.batch_size as u64, epochs(config) as u64, |p, x, y| {
         let layers = parameters.len() / 2;
         let mut h = x;
         for layer in 0..layers {
@@ -199,6 +233,15 @@ pub fn training_plan(model: &Mlp, config: &RunConfig) -> crate::protocol::Plan {
     let mut outputs = parameters.clone();
     outputs.push(last_loss);
     plan.build(&outputs)
+}
+
+/// Passes over the round's rows: the local epochs, or one pass over the `local_steps` batches.
+fn epochs(config: &RunConfig) -> usize {
+    if config.local_steps.is_some() {
+        1
+    } else {
+        config.local_epochs
+    }
 }
 
 /// [`binary_cross_entropy`] where the predictions live.

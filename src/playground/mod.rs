@@ -3,6 +3,7 @@
 //! dropout, local epochs, FedAvg weighted by examples, FedProx). Everything repeats from one seed.
 
 pub mod aggregation;
+pub mod attack;
 pub mod data;
 pub mod digits;
 pub mod federation;

@@ -24,6 +24,9 @@ pub struct RunConfig {
     /// Chance that a sampled client drops out of the round.
     pub dropout: f64,
     pub local_epochs: usize,
+    /// Instead of whole epochs over its shard, each client takes this many mini-batch steps a
+    /// round, going on through its shard round after round (one step is FedSGD's round).
+    pub local_steps: Option<usize>,
     pub batch_size: usize,
     pub lr: f64,
     pub strategy: Strategy,
@@ -40,6 +43,7 @@ impl Default for RunConfig {
             fraction: 1.0,
             dropout: 0.0,
             local_epochs: 1,
+            local_steps: None,
             batch_size: 32,
             lr: 0.1,
             strategy: Strategy::FedAvg,
@@ -55,6 +59,10 @@ pub struct Client {
     pub(super) data: Pointer,
     pub(super) target: Pointer,
     pub examples: usize,
+    /// Which of the training set's examples the shard holds (the simulation's privileged view).
+    pub(super) shard: Vec<usize>,
+    /// With `local_steps`, where in its shard the next round's first batch starts.
+    pub(super) cursor: std::cell::Cell<usize>,
     /// The training plan, stored on the worker the first time the client trains.
     pub(super) plan: std::cell::RefCell<Option<Pointer>>,
 }

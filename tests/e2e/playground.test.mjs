@@ -284,3 +284,32 @@ test('a digits file that is not the credited one is refused with a message, and 
   assert.equal(await page.locator('.pg-digits table.confusion').count(), 0);
   await page.close();
 });
+
+test('the attack on the digits, live: one image a step comes back exactly; under secure aggregation only a blend of the sum', async () => {
+  for (const width of [1280, 390]) {
+    const address = `${server.url}?pg_data=digits&pg_clients=8&pg_hidden=32&pg_activation=relu&pg_lr=0.1&pg_steps=1&pg_batch=1&pg_rounds=3`;
+    const { page, errors } = await open(browser, address, { width, height: 900 });
+    await page.waitForSelector('.playground');
+    assert.match(await page.locator('.pg-attack').textContent(), /one step on one image/);
+    await play(page, 3);
+    const psnrs = await page.locator('.attack-pair').evaluateAll(fs => fs.map(f => Number(f.dataset.psnr)));
+    assert.equal(psnrs.length, 8, 'a reconstruction per client');
+    assert.ok(psnrs.every(p => p > 60), `exact: ${psnrs}`);
+    assert.match(await page.locator('.attack-pair figcaption').first().textContent(), /client_\d+, 1 image/);
+    assert.match(await page.locator('.pg-attack-summary').textContent(), /median PSNR over 24 reconstructions in 3 rounds/);
+    const spill = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(spill <= 0, `nothing spills past the screen: ${spill}px`);
+    await page.locator('.pg-attack').screenshot({ path: `tests/e2e/screenshots/playground-attack-${width}.png` });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  const { page, errors } = await open(browser, `${server.url}?pg_data=digits&pg_clients=4&pg_hidden=32&pg_activation=relu&pg_lr=0.1&pg_steps=1&pg_batch=1&pg_rounds=2&pg_mode=secagg`);
+  await page.waitForSelector('.playground');
+  await play(page, 2);
+  const pairs = await page.locator('.attack-pair').evaluateAll(fs => fs.map(f => [Number(f.dataset.psnr), f.querySelector('figcaption span').textContent]));
+  assert.equal(pairs.length, 1);
+  assert.ok(pairs[0][0] < 25, `a blend: ${pairs[0][0]} dB`);
+  assert.equal(pairs[0][1], 'the sum, 4 images');
+  await page.locator('.pg-attack').screenshot({ path: 'tests/e2e/screenshots/playground-attack-secagg.png' });
+  assert.deepEqual(errors, []);
+});

@@ -75,6 +75,7 @@ pub fn playground_controls(props: &ControlsProps) -> Html {
                         </select>
                     </label>
                     <label>{ "local epochs" }<Field name="pg_epochs" kind="number" min="1" max="20" value={settings.run.local_epochs.to_string()} onchange={on_input("epochs")} /></label>
+                    <label>{ "local steps (0: whole epochs)" }<Field name="pg_steps" kind="number" min="0" max="1000" value={settings.run.local_steps.unwrap_or(0).to_string()} onchange={on_input("steps")} /></label>
                     <label>{ "batch size" }<Field name="pg_batch" kind="number" min="1" max="1000" value={settings.run.batch_size.to_string()} onchange={on_input("batch")} /></label>
                     <label>{ "learning rate" }<Field name="pg_lr" kind="number" step="any" min="0.001" max="5" value={settings.run.lr.to_string()} onchange={on_input("lr")} /></label>
                     <label>{ "strategy" }

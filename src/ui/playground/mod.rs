@@ -4,6 +4,7 @@
 
 mod controls;
 mod fetch;
+mod gallery;
 mod heatmap;
 mod lab;
 mod mistakes;
@@ -18,6 +19,7 @@ use yew::prelude::*;
 use crate::playground::data::DataKind;
 
 use controls::PlaygroundControls;
+use gallery::AttackGallery;
 use heatmap::Heatmap;
 use lab::{probabilities, test_results};
 use mistakes::Mistakes;
@@ -56,6 +58,9 @@ pub fn playground_panel() -> Html {
                     <RoundSummary settings={(*settings).clone()} latest={reports.last().cloned()} failed={error.is_some()} />
                 </div>
             </div>
+            if settings.data == DataKind::Digits {
+                <AttackGallery settings={(*settings).clone()} reports={reports.clone()} />
+            }
             <PlaygroundStores stores={(*stores).clone()} />
         </div>
     }

@@ -114,6 +114,10 @@ impl PlaygroundSettings {
             "pg_fraction" => self.run.fraction = number(key, value, 0.01, 1.0)?,
             "pg_dropout" => self.run.dropout = number(key, value, 0.0, 0.9)?,
             "pg_epochs" => self.run.local_epochs = number(key, value, 1, 20)?,
+            "pg_steps" => {
+                let steps: usize = number(key, value, 0, 1000)?;
+                self.run.local_steps = (steps > 0).then_some(steps);
+            }
             "pg_batch" => self.run.batch_size = number(key, value, 1, 1000)?,
             "pg_lr" => self.run.lr = number(key, value, 0.001, 5.0)?,
             "pg_strategy" => {
@@ -190,7 +194,7 @@ impl PlaygroundSettings {
         let activation = if self.activation == Elementwise::Relu { "relu" } else { "tanh" };
         format!(
             "pg_clients={}&pg_data={}&pg_points={}&pg_noise={}&pg_partition={partition}&pg_alpha={alpha}&pg_hidden={}\
-             &pg_activation={activation}&pg_fraction={}&pg_dropout={}&pg_epochs={}&pg_batch={}&pg_lr={}&pg_strategy={strategy}\
+             &pg_activation={activation}&pg_fraction={}&pg_dropout={}&pg_epochs={}&pg_steps={}&pg_batch={}&pg_lr={}&pg_strategy={strategy}\
              &pg_mu={mu}&pg_mode={}&pg_clip={}&pg_z={}&pg_pace={}&pg_rounds={}&pg_seed={}",
             self.clients,
             self.data.name(),
@@ -200,6 +204,7 @@ impl PlaygroundSettings {
             self.run.fraction,
             self.run.dropout,
             self.run.local_epochs,
+            self.run.local_steps.unwrap_or(0),
             self.run.batch_size,
             self.run.lr,
             self.run.aggregation.name(),

@@ -1,0 +1,96 @@
+//! The attack on images, live: what the server reconstructs each round from what reached it,
+//! beside the true image it came from (the simulation's privileged view, which no real server
+//! has), with the PSNR of each — exact for one image a step in the plain mode, a blend after
+//! several steps or images, only the sum's blend under secure aggregation, noise under DP.
+
+use yew::prelude::*;
+
+use super::mistakes::digit_url;
+use super::PlaygroundSettings;
+use crate::playground::aggregation::Aggregation;
+use crate::playground::federation::PlaygroundRound;
+use crate::privacy::accountant::{epsilon, Conversion};
+
+/// Reconstructions shown of a round.
+const SHOWN: usize = 8;
+/// δ of the (ε, δ) reported under DP.
+const DELTA: f64 = 1e-5;
+
+#[derive(Properties, PartialEq)]
+pub struct GalleryProps {
+    pub settings: PlaygroundSettings,
+    pub reports: Vec<PlaygroundRound>,
+}
+
+fn decibels(psnr: f64) -> String {
+    if psnr.is_finite() {
+        format!("{psnr:.1} dB")
+    } else {
+        "∞ dB (exact)".to_owned()
+    }
+}
+
+/// What the mode lets the server attack, in words.
+fn what_it_sees(settings: &PlaygroundSettings) -> String {
+    let run = &settings.run;
+    match run.aggregation {
+        Aggregation::Plain => match (run.local_steps, run.batch_size) {
+            (Some(1), 1) => "Each client's model reaches me after one step on one image: each row of its first layer's update, divided by that row's bias update, is the image.".into(),
+            _ => "Each client's model reaches me; its update mixes several images (local steps 1 and batch size 1 would give one image exactly).".into(),
+        },
+        Aggregation::UntrustedServer => "The server sees each client's model, but me only their average: the attack below is on the average.".into(),
+        Aggregation::Secure => "Secure aggregation: the server has only the sum of every client's update, a blend of all their images.".into(),
+        Aggregation::DifferentialPrivacy { .. } => "DP: the server has the noisy mean of the clipped updates.".into(),
+    }
+}
+
+#[function_component(AttackGallery)]
+pub fn attack_gallery(props: &GalleryProps) -> Html {
+    let Some(latest) = props.reports.last() else {
+        return html! {
+            <section class="pg-attack" aria-label="what the server reconstructs">
+                <h3>{ "What the server reconstructs" }</h3>
+                <p class="note">{ what_it_sees(&props.settings) }</p>
+            </section>
+        };
+    };
+    let all: Vec<f64> = props.reports.iter().flat_map(|r| r.reconstructions.iter().map(|x| x.psnr)).collect();
+    let median = median(all.clone());
+    let dp = match props.settings.run.aggregation {
+        Aggregation::DifferentialPrivacy { noise, .. } => {
+            Some((noise, epsilon(props.reports.len(), noise, DELTA, Conversion::Balle2020)))
+        }
+        _ => None,
+    };
+    html! {
+        <section class="pg-attack" aria-label="what the server reconstructs">
+            <h3>{ format!("What the server reconstructs, round {}", latest.round) }</h3>
+            <p class="note">{ what_it_sees(&props.settings) }</p>
+            <div class="attack-grid">
+                { for latest.reconstructions.iter().take(SHOWN).map(|r| html! {
+                    <figure class="attack-pair" data-psnr={r.psnr.to_string()}>
+                        <div class="pair">
+                            <img src={digit_url(&r.image)} alt="the server's reconstruction" width="48" height="48" />
+                            <img class="truth" src={digit_url(&r.nearest)} alt="the true image it is nearest to" width="48" height="48" />
+                        </div>
+                        <figcaption>
+                            <strong>{ decibels(r.psnr) }</strong>
+                            <span>{ match &r.client { Some(c) => format!("{c}, {} image{}", r.examples, if r.examples == 1 { "" } else { "s" }), None => format!("the sum, {} images", r.examples) } }</span>
+                        </figcaption>
+                    </figure>
+                }) }
+            </div>
+            <p class="note">{ "Left: the server's reconstruction from what it received. Right: the simulation's privileged view — the true training image nearest to it, which no real server sees. PSNR: 10·log10(1 / mean squared pixel error); ≥ 25 dB is recognisable." }</p>
+            if let Some(median) = median {
+                <p class="pg-attack-summary" data-median-psnr={median.to_string()}>{ format!("median PSNR over {} reconstructions in {} rounds: {}", all.len(), props.reports.len(), decibels(median)) }
+                    if let Some((z, eps)) = dp { { format!(" — at z = {z}, after {} rounds ε = {eps:.2} (δ = {DELTA}), test accuracy {:.1}%", props.reports.len(), latest.test_accuracy * 100.0) } }
+                </p>
+            }
+        </section>
+    }
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}
