@@ -451,3 +451,42 @@ async fn bench_playground_round_per_client_count() {
         per_client.iter().map(|v| (v * 100.0).round() / 100.0).collect::<Vec<_>>()
     );
 }
+
+/// A playground federation on the real digits: all 1,797 (a quarter held out) dealt IID to
+/// `clients` clients, 64 → 32 → 10 with ReLU, one local epoch of batches of 16.
+fn digits_playground(syft: &Syft, clients: usize) -> minisyft::playground::federation::PlaygroundFederation {
+    use minisyft::nn::Mlp;
+    use minisyft::playground::data::DataSet;
+    use minisyft::playground::digits::{Digits, CLASSES, PIXELS};
+    use minisyft::playground::federation::{client_workers, PlaygroundFederation, RunConfig};
+    use minisyft::playground::partition::{partition, Partition};
+    let data = DataSet::digits(&Digits::parse(include_str!("../www/data/digits.csv")).unwrap());
+    let (train, test) = data.split(0.25, 1);
+    let shards = partition(&train.labels(), clients, Partition::Iid, 1).unwrap();
+    let workers = client_workers(syft, clients).unwrap();
+    let relu = minisyft::tensor::Elementwise::Relu;
+    let model = Mlp::classifier(PIXELS, &[32], CLASSES, relu, &mut minisyft::rng::Rng::seeded(1)).unwrap();
+    let config = RunConfig { local_epochs: 1, batch_size: 16, lr: 0.3, ..RunConfig::default() };
+    PlaygroundFederation::new(&workers, &train, &shards, &test, model, config).unwrap()
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+async fn bench_playground_digits_round_per_client_count() {
+    // The compute floor: the same training of the 1,348 training digits by 2 clients with every
+    // worker in this thread (no postMessage, no serialisation), measured in the same run.
+    let (local, _runtime) = Syft::in_process(0);
+    let floor = ms_per_round(&mut digits_playground(&local, 2), 10).await;
+    for clients in [2, 8, 16, 32, 64] {
+        let transport = WebWorkers::from_dist_on_this_origin("dist").expect("dist/ is built");
+        let syft = Syft::new(transport.clone(), 0);
+        let mut federation = digits_playground(&syft, clients);
+        let ms = ms_per_round(&mut federation, 5).await;
+        console_log!(
+            "digits playground round, {clients} clients (1,348 training digits in all, MLP 64-32-10, 1 local epoch): \
+             {ms:.1} ms, {:.2} ms per client; {:.2}x the 2-client in-thread floor ({floor:.1} ms)",
+            ms / clients as f64,
+            ms / floor
+        );
+    }
+}

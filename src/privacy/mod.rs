@@ -5,6 +5,7 @@
 
 pub mod accountant;
 pub mod attack;
+pub mod gradient_matching;
 pub mod inversion;
 pub use crate::mechanisms::{self, secure_random};
 pub mod sharing;

@@ -140,6 +140,9 @@ macro_rules! elementwise_functions {
             Log log "LogBackward0" |x, y| x.ln(), 1.0 / x;
             /// `exp(x)` elementwise.
             Exp exp "ExpBackward0" |x, y| x.exp(), y;
+            /// 1 where `x > 0`, else 0: ReLU's derivative as a value (its own derivative is 0
+            /// wherever it has one), which a backward pass written out as ops multiplies by.
+            Heaviside heaviside "HeavisideBackward0" |x, y| if x > 0.0 { 1.0 } else { 0.0 }, 0.0;
         }
     };
 }
