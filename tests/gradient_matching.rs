@@ -171,3 +171,43 @@ fn a_batch_of_4_comes_back_recognisably() {
     eprintln!("B = 4: median {:.1} dB {psnrs:.1?}", median(psnrs.clone()));
     assert!(median(psnrs.clone()) >= 25.0, "B = 4: median {} dB", median(psnrs));
 }
+
+/// How the attack falls with the batch and with local steps (`cargo test --test gradient_matching
+/// -- --ignored --nocapture`; the numbers in docs/privacy.md): the update of `steps` SGD steps
+/// (lr 0.1) on `steps` batches of `batch` distinct digits, attacked as one step of `batch`.
+#[test]
+#[ignore]
+fn measure_how_the_reconstruction_falls_with_the_batch_and_the_local_steps() {
+    let digits = digits();
+    for (batch, steps) in [(1, 1), (2, 1), (4, 1), (8, 1), (4, 2), (4, 3)] {
+        let mut all = Vec::new();
+        for seed in 0..3u64 {
+            let model = model(Elementwise::Relu, &[32], seed);
+            let global: Vec<Tensor> = model.parameters().iter().map(|p| p.detach().deep_clone()).collect();
+            let mut rng = Rng::seeded(seed);
+            let mut seen = Vec::new();
+            for _ in 0..steps {
+                let indices: Vec<usize> = (0..batch).map(|_| (rng.next_u64() % digits.len() as u64) as usize).collect();
+                let (x, labels) = digits.tensors(&indices).unwrap();
+                seen.extend(x.to_f32_vec());
+                for (p, g) in model.parameters().iter().zip(autograd_gradients(&model, &x, &labels)) {
+                    p.data().sub_(&g.mul(0.1).unwrap()).unwrap();
+                }
+            }
+            let gradients = global.iter().zip(model.parameters()).map(|(g, t)| g.sub(&t.detach()).unwrap()).collect();
+            let observed = Observed { parameters: global, gradients, activation: Elementwise::Relu };
+            let (syft, _runtime) = Syft::in_process(0);
+            let attacker = syft.create_worker("attacker").unwrap();
+            let settings = MatchSettings { seed, ..MatchSettings::default() };
+            let result = at_once(reconstruct_batch(&attacker, &observed, batch, &settings)).unwrap();
+            let truth = Tensor::from_f32(&[steps * batch, PIXELS], seen).unwrap();
+            // Each reconstruction against the nearest of every image the update came from.
+            all.extend(
+                result.images.iter().map(|r| {
+                    matched_psnrs(std::slice::from_ref(r), &truth).into_iter().fold(f64::NEG_INFINITY, f64::max)
+                }),
+            );
+        }
+        eprintln!("B = {batch}, {steps} local step(s): median {:.1} dB over {} images", median(all.clone()), all.len());
+    }
+}

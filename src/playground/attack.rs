@@ -6,6 +6,7 @@
 //! simulation's privileged view — which images the update came from.
 
 use crate::error::Result;
+use crate::privacy::gradient_matching::Observed;
 use crate::privacy::inversion::{invert_first_layer, psnr};
 use crate::protocol::WorkerId;
 use crate::tensor::Tensor;
@@ -25,6 +26,39 @@ pub struct Reconstruction {
     pub examples: usize,
 }
 
+/// One client's update as `me` received it in the plain mode, kept from the latest round for an
+/// attack that takes longer than a round (gradient matching, on a worker of its own).
+#[derive(Clone, Debug)]
+pub struct ClientUpdate {
+    pub round: usize,
+    pub client: WorkerId,
+    /// The global model the client started from, and the model it sent back.
+    pub global: Vec<Tensor>,
+    pub trained: Vec<Tensor>,
+    pub activation: crate::tensor::Elementwise,
+    /// Privileged: the images it trained on this round (the simulation knows; the server does not).
+    pub images: Vec<Vec<f32>>,
+}
+
+impl ClientUpdate {
+    /// What the server has: the model it sent, and the update as a gradient (`global − trained`:
+    /// after one step, the learning rate times the gradient).
+    pub fn observed(&self) -> Result<Observed> {
+        let gradients = self.global.iter().zip(&self.trained).map(|(g, t)| g.sub(t)).collect::<Result<_>>()?;
+        Ok(Observed { parameters: self.global.clone(), gradients, activation: self.activation })
+    }
+}
+
+/// The examples at `used` (`features` numbers each) of the row-after-row `inputs`.
+pub fn examples(inputs: &[f32], features: usize, used: &[usize]) -> Vec<Vec<f32>> {
+    used.iter()
+        .filter_map(|&i| {
+            let start = i.checked_mul(features)?;
+            inputs.get(start..start.checked_add(features)?).map(<[f32]>::to_vec)
+        })
+        .collect()
+}
+
 /// The server's best reconstruction from the first layer's update `trained − global` (weight,
 /// bias: the first two parameters), judged against the examples (`[n, features]` rows of
 /// `inputs`) at `used`. `None` where nothing flowed back (every Δb zero) or nothing was used.
@@ -39,12 +73,8 @@ pub fn reconstruct(
     let update = (weight.sub(global_weight)?, bias.sub(global_bias)?);
     let Ok(image) = invert_first_layer(&update.0, &update.1) else { return Ok(None) };
     let image: Vec<f32> = image.to_f32_vec().iter().map(|p| p.clamp(0.0, 1.0)).collect();
-    let features = image.len();
-    let examples = used.iter().filter_map(|&i| {
-        let start = i.checked_mul(features)?;
-        inputs.get(start..start.checked_add(features)?)
-    });
-    let best = examples.map(|truth| (psnr(&image, truth), truth)).max_by(|a, b| a.0.total_cmp(&b.0));
+    let examples = examples(inputs, image.len(), used);
+    let best = examples.iter().map(|truth| (psnr(&image, truth), truth)).max_by(|a, b| a.0.total_cmp(&b.0));
     Ok(best.map(|(psnr, nearest)| Reconstruction {
         client,
         image,

@@ -16,7 +16,7 @@ use crate::client::{join_at_most, Syft, Traffic, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::federated::DIVERGED_LOSS;
 use crate::nn::Mlp;
-use crate::playground::attack::{reconstruct, Reconstruction};
+use crate::playground::attack::{examples, reconstruct, ClientUpdate, Reconstruction};
 use crate::playground::data::DataSet;
 use crate::protocol::WorkerId;
 use crate::rng::Rng;
@@ -56,6 +56,9 @@ pub struct PlaygroundFederation {
     pub round: usize,
     /// The workers whose shard was empty: not clients of this federation.
     pub without_data: Vec<WorkerId>,
+    /// In the plain mode on images: the first participant's update of the latest round, for an
+    /// attack that takes longer than a round (`privacy::gradient_matching`).
+    pub last_client_update: Option<ClientUpdate>,
     /// How many clients train at once (all of them unless [`PlaygroundFederation::with_concurrency`]).
     concurrency: usize,
     rng: Rng,
@@ -124,6 +127,7 @@ impl PlaygroundFederation {
             setup: Setup { plan: super::training_plan(&model, &config), model, clients, config, server: None },
             without_data,
             round: 0,
+            last_client_update: None,
             concurrency: usize::MAX,
             train: train.tensors()?,
             test: test.tensors()?,
@@ -188,6 +192,7 @@ impl PlaygroundFederation {
         } else {
             let aggregated = self.setup.aggregate(&trained).await?;
             let reconstructions = self.attack(&trained, &aggregated)?;
+            self.last_client_update = self.client_update(&trained, &aggregated);
             self.load(&aggregated.parameters)?;
             (aggregated.client_losses, aggregated.received, reconstructions)
         };
@@ -218,6 +223,24 @@ impl PlaygroundFederation {
             test_loss,
             test_accuracy,
             reconstructions,
+        })
+    }
+
+    /// The first participant's update, for a model of images in the plain mode.
+    fn client_update(&self, trained: &[Trained], aggregated: &Aggregated) -> Option<ClientUpdate> {
+        if !matches!(self.setup.model.task, crate::nn::Task::Classes { .. }) {
+            return None;
+        }
+        let (k, model) = aggregated.client_models.first()?;
+        let t = trained.get(*k)?;
+        let features = self.train.0.shape().get(1).copied().unwrap_or(0);
+        Some(ClientUpdate {
+            round: self.round + 1,
+            client: WorkerId::from(self.setup.clients[t.client].worker.id()),
+            global: self.setup.model.parameters().iter().map(|p| p.detach().deep_clone()).collect(),
+            trained: model.clone(),
+            activation: self.setup.model.activation,
+            images: examples(&self.train.0.to_f32_vec(), features, &t.used),
         })
     }
 

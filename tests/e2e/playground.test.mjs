@@ -313,3 +313,25 @@ test('the attack on the digits, live: one image a step comes back exactly; under
   await page.locator('.pg-attack').screenshot({ path: 'tests/e2e/screenshots/playground-attack-secagg.png' });
   assert.deepEqual(errors, []);
 });
+
+test('gradient matching on its own Web Worker: a batch of 4 digits back from one update while the page stays free', async () => {
+  for (const width of [1280, 390]) {
+    const { page, errors } = await open(browser, `${server.url}?pg_data=digits&pg_clients=4&pg_hidden=32&pg_activation=relu&pg_lr=0.1&pg_steps=1&pg_batch=4&pg_rounds=3`, { width, height: 900 });
+    await page.waitForSelector('.playground');
+    assert.match(await page.locator('.pg-batch-attack').textContent(), /the attacker's Web Worker matches gradients/);
+    await page.click('.playground button.step');
+    await page.waitForSelector('.pg-batch-summary', { timeout: 60000 });
+    const summary = page.locator('.pg-batch-summary');
+    const median = Number(await summary.getAttribute('data-median-psnr'));
+    const seconds = Number(await summary.getAttribute('data-seconds'));
+    assert.ok(median >= 25, `median PSNR ${median} dB`);
+    assert.ok(seconds < 10, `${seconds} s`);
+    assert.equal(await page.locator('.batch-pair').count(), 4);
+    assert.match(await summary.textContent(), /client_\d's batch of 4 from round 1/);
+    const spill = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(spill <= 0, `nothing spills past the screen: ${spill}px`);
+    await page.locator('.pg-attack').screenshot({ path: `tests/e2e/screenshots/playground-gradient-matching-${width}.png` });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});

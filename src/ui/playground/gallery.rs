@@ -10,6 +10,7 @@ use super::PlaygroundSettings;
 use crate::playground::aggregation::Aggregation;
 use crate::playground::federation::PlaygroundRound;
 use crate::privacy::accountant::{epsilon, Conversion};
+use crate::privacy::gradient_matching::MAX_BATCH;
 
 /// Reconstructions shown of a round.
 const SHOWN: usize = 8;
@@ -20,6 +21,8 @@ const DELTA: f64 = 1e-5;
 pub struct GalleryProps {
     pub settings: PlaygroundSettings,
     pub reports: Vec<PlaygroundRound>,
+    /// The latest gradient-matching attack, where the run is one it applies to.
+    pub batch: super::batch_attack::BatchAttackState,
 }
 
 fn decibels(psnr: f64) -> String {
@@ -36,6 +39,7 @@ fn what_it_sees(settings: &PlaygroundSettings) -> String {
     match run.aggregation {
         Aggregation::Plain => match (run.local_steps, run.batch_size) {
             (Some(1), 1) => "Each client's model reaches me after one step on one image: each row of its first layer's update, divided by that row's bias update, is the image.".into(),
+            (Some(1), b) if b <= MAX_BATCH => format!("Each client's model reaches me after one step on {b} images: a row of the first layer's update gives a blend of them (below); gradient matching recovers the batch."),
             _ => "Each client's model reaches me; its update mixes several images (local steps 1 and batch size 1 would give one image exactly).".into(),
         },
         Aggregation::UntrustedServer => "The server sees each client's model, but me only their average: the attack below is on the average.".into(),
@@ -51,6 +55,7 @@ pub fn attack_gallery(props: &GalleryProps) -> Html {
             <section class="pg-attack" aria-label="what the server reconstructs">
                 <h3>{ "What the server reconstructs" }</h3>
                 <p class="note">{ what_it_sees(&props.settings) }</p>
+                { batch_part(props) }
             </section>
         };
     };
@@ -82,12 +87,20 @@ pub fn attack_gallery(props: &GalleryProps) -> Html {
             </div>
             <p class="note">{ "Left: the server's reconstruction from what it received. Right: the simulation's privileged view — the true training image nearest to it, which no real server sees. PSNR: 10·log10(1 / mean squared pixel error); ≥ 25 dB is recognisable." }</p>
             if let Some(median) = median {
-                <p class="pg-attack-summary" data-median-psnr={median.to_string()}>{ format!("median PSNR over {} reconstructions in {} rounds: {}", all.len(), props.reports.len(), decibels(median)) }
+                <p class="pg-attack-summary" data-median-psnr={median.to_string()}>{ format!("median PSNR over {} reconstructions in {} round{}: {}", all.len(), props.reports.len(), if props.reports.len() == 1 { "" } else { "s" }, decibels(median)) }
                     if let Some((z, eps)) = dp { { format!(" — at z = {z}, after {} rounds ε = {eps:.2} (δ = {DELTA}), test accuracy {:.1}%", props.reports.len(), latest.test_accuracy * 100.0) } }
                 </p>
             }
+            { batch_part(props) }
         </section>
     }
+}
+
+fn batch_part(props: &GalleryProps) -> Html {
+    if !super::batch_attack::wants_batch_attack(&props.settings) {
+        return Html::default();
+    }
+    html! { <super::batch_attack::BatchGallery state={props.batch.clone()} batch={props.settings.run.batch_size} /> }
 }
 
 fn median(mut values: Vec<f64>) -> Option<f64> {

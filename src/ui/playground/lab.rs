@@ -25,6 +25,10 @@ pub struct Lab {
     pub busy: Busy,
     /// The digits, once fetched.
     pub digits: RefCell<Option<DataSet>>,
+    /// Whether the attacker's worker is reconstructing a batch.
+    pub attack_running: std::cell::Cell<bool>,
+    /// Counts resets: an attack that finishes in a later run than it started is dropped.
+    pub run_number: std::cell::Cell<u64>,
 }
 
 /// A regression's value on the map's colour scale: −span … +span to 0 … 1.

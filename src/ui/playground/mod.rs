@@ -2,6 +2,7 @@
 //! a generated data set, training an MLP through a plan; the decision boundary, losses and who took
 //! part, every round. Settings live in the address (`settings.rs`).
 
+mod batch_attack;
 mod controls;
 mod fetch;
 mod gallery;
@@ -30,7 +31,7 @@ use stores::PlaygroundStores;
 
 #[function_component(PlaygroundPanel)]
 pub fn playground_panel() -> Html {
-    let PlaygroundRun { settings, refused, lab, reports, error, stores, player, on_reset, on_input } =
+    let PlaygroundRun { settings, refused, lab, reports, error, stores, batch_attack, player, on_reset, on_input } =
         use_playground_run();
     let reports = reports.borrow();
     html! {
@@ -59,7 +60,7 @@ pub fn playground_panel() -> Html {
                 </div>
             </div>
             if settings.data == DataKind::Digits {
-                <AttackGallery settings={(*settings).clone()} reports={reports.clone()} />
+                <AttackGallery settings={(*settings).clone()} reports={reports.clone()} batch={(*batch_attack).clone()} />
             }
             <PlaygroundStores stores={(*stores).clone()} />
         </div>

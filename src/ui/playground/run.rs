@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use yew::prelude::*;
 
+use super::batch_attack::{start_batch_attack, BatchAttack, BatchAttackState};
 use super::lab::{one_round, Lab};
 use super::stores::{summarise, StoreSummary};
 use super::PlaygroundSettings;
@@ -26,6 +27,8 @@ pub struct PlaygroundRun {
     pub reports: Rc<RefCell<Vec<PlaygroundRound>>>,
     pub error: UseStateHandle<Option<String>>,
     pub stores: UseStateHandle<Vec<StoreSummary>>,
+    /// The latest gradient-matching attack on a client's batch (`batch_attack.rs`).
+    pub batch_attack: UseStateHandle<BatchAttackState>,
     pub player: Player,
     pub on_reset: Callback<MouseEvent>,
     /// The form's handler: a setting's name and the event that changed it.
@@ -43,18 +46,35 @@ pub fn use_playground_run() -> PlaygroundRun {
         points: RefCell::new(Vec::new()),
         busy: Busy::default(),
         digits: RefCell::new(None),
+        attack_running: Default::default(),
+        run_number: Default::default(),
     });
+    let batch_attack = use_state(|| None::<std::result::Result<BatchAttack, String>>);
     let reports = use_mut_ref(Vec::<PlaygroundRound>::new);
     let error = use_state(|| None::<String>);
     let stores = use_state(Vec::<StoreSummary>::new);
     let redraw = use_force_update();
 
     let step_once: Step = {
-        let (lab, settings, reports, error, stores, redraw) =
-            (lab.clone(), settings.clone(), reports.clone(), error.clone(), stores.clone(), redraw.clone());
+        let (lab, settings, reports, error, stores, redraw, attack) = (
+            lab.clone(),
+            settings.clone(),
+            reports.clone(),
+            error.clone(),
+            stores.clone(),
+            redraw.clone(),
+            batch_attack.clone(),
+        );
         Rc::new(move || {
-            let (lab, settings, reports, error, stores, redraw) =
-                (lab.clone(), (*settings).clone(), reports.clone(), error.clone(), stores.clone(), redraw.clone());
+            let (lab, settings, reports, error, stores, redraw, attack) = (
+                lab.clone(),
+                (*settings).clone(),
+                reports.clone(),
+                error.clone(),
+                stores.clone(),
+                redraw.clone(),
+                attack.clone(),
+            );
             Box::pin(async move {
                 if reports.borrow().len() >= settings.rounds || !lab.busy.begin() {
                     return false;
@@ -71,6 +91,7 @@ pub fn use_playground_run() -> PlaygroundRun {
                 let ok = match result {
                     Ok(report) => {
                         reports.borrow_mut().push(report);
+                        start_batch_attack(&lab, &settings, attack);
                         true
                     }
                     Err(e) => {
@@ -86,10 +107,19 @@ pub fn use_playground_run() -> PlaygroundRun {
     };
     let player = use_player(step_once, Duration::from_millis(settings.pace_ms));
     let reset = {
-        let (lab, reports, playing, error, stores, redraw) =
-            (lab.clone(), reports.clone(), player.playing.clone(), error.clone(), stores.clone(), redraw.clone());
+        let (lab, reports, playing, error, stores, redraw, attack) = (
+            lab.clone(),
+            reports.clone(),
+            player.playing.clone(),
+            error.clone(),
+            stores.clone(),
+            redraw.clone(),
+            batch_attack.clone(),
+        );
         Rc::new(move || {
             playing.set(false);
+            lab.run_number.set(lab.run_number.get() + 1);
+            attack.set(None);
             lab.points.borrow_mut().clear();
             reports.borrow_mut().clear();
             error.set(None);
@@ -140,5 +170,5 @@ pub fn use_playground_run() -> PlaygroundRun {
         })
     };
 
-    PlaygroundRun { settings, refused, lab, reports, error, stores, player, on_reset, on_input }
+    PlaygroundRun { settings, refused, lab, reports, error, stores, batch_attack, player, on_reset, on_input }
 }
