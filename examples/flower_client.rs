@@ -1,11 +1,12 @@
 //! A native Flower node over the Fleet API (`src/flower/native.rs`, `src/flower/node.rs`):
 //! - `flower_client smoke HOST:PORT` registers and activates a node with a fresh P-384 key, sends
 //!   a heartbeat, asks for messages, then deactivates and unregisters, printing each step;
-//! - `flower_client run HOST:PORT CLIENT CLIENTS [SECONDS]` is client CLIENT of CLIENTS: it holds
-//!   its IID shard of the playground's circle data (seed 0, 400 points) on a minisyft worker,
-//!   trains the model FedAvg sends through the same plan as the playground, answers evaluations,
-//!   and leaves after SECONDS (default 300) or when killed;
-//! - `flower_client expect CLIENTS ROUNDS FILE` runs the same federation without Flower — the
+//! - `flower_client run HOST:PORT CLIENT CLIENTS [SECONDS] [DATA]` is client CLIENT of CLIENTS: it
+//!   holds its IID shard of the playground's circle data (seed 0, 400 points) or, with DATA
+//!   `digits`, of the real digits (`www/data/digits.csv`) on a minisyft worker, trains the model
+//!   FedAvg sends through the same plan as the playground, answers evaluations, and leaves after
+//!   SECONDS (default 300) or when killed;
+//! - `flower_client expect CLIENTS ROUNDS FILE [DATA]` runs the same federation without Flower — the
 //!   playground's `PlaygroundFederation` over in-process workers, from the initial arrays in FILE
 //!   (JSON: name → [shape, values]) — and prints the loss on all the clients' data after each
 //!   round: what Flower's aggregated evaluation loss must be.
@@ -42,10 +43,11 @@ fn expected_losses(
     clients: usize,
     rounds: usize,
     initial: &minisyft::flower::received::Received,
+    data: &minisyft::playground::data::DataSet,
 ) -> minisyft::Result<Vec<f64>> {
     use minisyft::flower::client::{model_from, ShardSpec};
     use minisyft::playground::federation::{client_workers, PlaygroundFederation, RunConfig};
-    let (train, shards) = ShardSpec::new(0, clients, 0)?.training_split()?;
+    let (train, shards) = ShardSpec::new(0, clients, 0)?.on(data.kind)?.training_split_of(data)?;
     let (syft, _runtime) = minisyft::Syft::in_process(0);
     let workers = client_workers(&syft, clients)?;
     let config = RunConfig {
@@ -61,14 +63,21 @@ fn expected_losses(
 /// Client `client` of `clients` until `seconds` have passed: the same node the page runs
 /// (`minisyft::flower::session`), over a socket.
 #[cfg(not(target_arch = "wasm32"))]
-fn serve(address: &str, client: usize, clients: usize, seconds: u64) -> minisyft::Result<()> {
+fn serve(
+    address: &str,
+    client: usize,
+    clients: usize,
+    seconds: u64,
+    data: &minisyft::playground::data::DataSet,
+) -> minisyft::Result<()> {
     use minisyft::flower::client::{ShardClient, ShardSpec};
     use minisyft::flower::native::{Identity, NativeFleet};
     use minisyft::flower::session::{self, Direction, Event, Status, Surroundings};
     use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
     let (syft, _runtime) = minisyft::Syft::in_process(client as u64);
     let worker = syft.create_worker(&format!("client_{client}"))?;
-    let mut trainer = ShardClient::new(worker, &ShardSpec::new(client, clients, 0)?, None)?;
+    let shard = ShardSpec::new(client, clients, 0)?.on(data.kind)?.shard_of(data)?;
+    let mut trainer = ShardClient::holding(worker, shard, None)?;
     let fleet = NativeFleet::new(address, Identity::generate()?);
     let started = Instant::now();
     let now = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
@@ -99,7 +108,12 @@ fn serve(address: &str, client: usize, clients: usize, seconds: u64) -> minisyft
 
 /// `expect`: reads the initial arrays (JSON name → [shape, values]) and prints the losses.
 #[cfg(not(target_arch = "wasm32"))]
-fn expect(clients: usize, rounds: usize, path: &str) -> minisyft::Result<Vec<f64>> {
+fn expect(
+    clients: usize,
+    rounds: usize,
+    path: &str,
+    data: &minisyft::playground::data::DataSet,
+) -> minisyft::Result<Vec<f64>> {
     use minisyft::flower::json::{parse, Value};
     use minisyft::flower::received::Received;
     let text = std::fs::read_to_string(path)
@@ -126,7 +140,24 @@ fn expect(clients: usize, rounds: usize, path: &str) -> minisyft::Result<Vec<f64
         })
         .collect();
     let initial = Received { metadata: Default::default(), arrays, config: Vec::new() };
-    expected_losses(clients, rounds, &initial)
+    expected_losses(clients, rounds, &initial, data)
+}
+
+/// The data named on the command line: the circle (seed 0, as every client deals it) or the digits.
+#[cfg(not(target_arch = "wasm32"))]
+fn data(name: Option<&String>) -> minisyft::Result<minisyft::playground::data::DataSet> {
+    use minisyft::flower::client::{NOISE, POINTS};
+    use minisyft::playground::data::{DataKind, DataSet};
+    use minisyft::playground::digits::Digits;
+    match name.map(String::as_str) {
+        None | Some("circle") => DataSet::generate(DataKind::Circle, POINTS, NOISE, 0),
+        Some("digits") => Ok(DataSet::digits(&Digits::parse(include_str!("../www/data/digits.csv"))?)),
+        Some(other) => Err(minisyft::Error::InvalidSetting {
+            setting: "data".into(),
+            value: other.into(),
+            expected: "circle or digits".into(),
+        }),
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -142,24 +173,26 @@ fn main() {
         (Some("expect"), Some(clients)) => {
             let clients = clients.parse().unwrap_or(2);
             let rounds = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(3);
-            match args.get(4).map(|path| expect(clients, rounds, path)) {
+            match args.get(4).map(|path| data(args.get(5)).and_then(|data| expect(clients, rounds, path, &data))) {
                 Some(Ok(losses)) => println!("{losses:?}"),
                 Some(Err(error)) => {
                     println!("FAIL {error}");
                     std::process::exit(1);
                 }
-                None => eprintln!("usage: flower_client expect CLIENTS ROUNDS FILE"),
+                None => eprintln!("usage: flower_client expect CLIENTS ROUNDS FILE [DATA]"),
             }
         }
         (Some("run"), Some(address)) => {
             let number = |i: usize, default: u64| args.get(i).and_then(|v| v.parse().ok()).unwrap_or(default);
-            if let Err(error) = serve(address, number(3, 0) as usize, number(4, 2) as usize, number(5, 300)) {
+            let served = data(args.get(6))
+                .and_then(|data| serve(address, number(3, 0) as usize, number(4, 2) as usize, number(5, 300), &data));
+            if let Err(error) = served {
                 println!("FAIL {error}");
                 std::process::exit(1);
             }
         }
         _ => {
-            eprintln!("usage: flower_client smoke HOST:PORT | run HOST:PORT CLIENT CLIENTS [SECONDS] | expect CLIENTS ROUNDS FILE");
+            eprintln!("usage: flower_client smoke HOST:PORT | run HOST:PORT CLIENT CLIENTS [SECONDS] [DATA] | expect CLIENTS ROUNDS FILE [DATA]");
             std::process::exit(2);
         }
     }

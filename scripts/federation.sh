@@ -5,11 +5,18 @@
 # (flower/: Flower's FedAvg) for ROUNDS rounds once NODES tabs have connected. Ctrl-C stops all.
 #
 #   NODES=3 ROUNDS=10 make federation
+#   DATA=digits make federation      # the real digits: a 64 -> 16 -> 10 model, tabs with fl_data=digits
 #   HOST=0.0.0.0 make federation     # a class: students open the page from this machine (see README)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES=${NODES:-2}
 ROUNDS=${ROUNDS:-10}
+DATA=${DATA:-circle}
+case "$DATA" in
+  circle) HIDDEN=8; TAB_DATA="" ;;
+  digits) HIDDEN=16; TAB_DATA="&fl_data=digits" ;;
+  *) echo "DATA=$DATA: circle or digits" >&2; exit 2 ;;
+esac
 HOST=${HOST:-127.0.0.1}
 SUPERLINK_PORT=9095
 VENV_BIN=$PWD/.venv-flower/bin
@@ -63,7 +70,7 @@ setsid trunk serve --release --address "$HOST" "${tls[@]}" > "$FLWR_HOME/trunk.l
 pids+=($!)
 
 echo "The ServerApp: FedAvg for $ROUNDS rounds, waiting for $NODES clients"
-started=$(flwr run flower local --run-config "num-server-rounds=$ROUNDS min-nodes=$NODES" 2>&1) || {
+started=$(flwr run flower local --run-config "num-server-rounds=$ROUNDS min-nodes=$NODES data='$DATA' hidden=$HIDDEN" 2>&1) || {
   echo "$started" >&2
   exit 1
 }
@@ -77,7 +84,7 @@ if [ "$scheme" = https ]; then
   page="https://${address:-THIS-MACHINE}:8080"
 fi
 for i in $(seq 0 $((NODES - 1))); do
-  echo "  $page/?fl_client=$i&fl_clients=$NODES"
+  echo "  $page/?fl_client=$i&fl_clients=$NODES$TAB_DATA"
 done
 echo
 echo "Following the run (flwr ls local shows it; Ctrl-C stops everything):"

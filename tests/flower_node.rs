@@ -129,7 +129,7 @@ fn a_message_the_node_cannot_serve_gets_an_error_reply_at_once() {
     let (requests, handled) = check(&pulled, &held);
     let handled = handled.expect("answered, with an error");
     let failure = handled.failure.expect("a failure");
-    assert!(failure.contains("0.weight"), "{failure}");
+    assert!(failure.contains("0.bias is [2], the model needs [3]"), "{failure}");
     let Pushed { error, objects, root } = pushed_reply(&requests).expect("a reply pushed");
     let (code, reason) = error.expect("an error reply");
     assert_eq!((code, reason), (2, failure));
@@ -148,4 +148,16 @@ fn a_message_whose_objects_do_not_match_their_ids_gets_an_error_reply_too() {
     let failure = handled.expect("answered, with an error").failure.expect("a failure");
     assert!(failure.contains("does not hash to its id"), "{failure}");
     assert!(matches!(pushed_reply(&requests), Some(Pushed { error: Some((2, _)), .. })));
+}
+
+#[test]
+fn a_model_for_other_data_is_refused_saying_which_data_it_was_for() {
+    let (w0, b0, w1, b1) = (vec![0.0f32; 16 * 64], vec![0.0f32; 16], vec![0.0f32; 160], vec![0.0f32; 10]);
+    let arrays: [(&str, &[usize], &[f32]); 4] =
+        [("0.weight", &[16, 64], &w0), ("0.bias", &[16], &b0), ("1.weight", &[10, 16], &w1), ("1.bias", &[10], &b1)];
+    let (pulled, held) = train_message(&arrays);
+    let (_, handled) = check(&pulled, &held);
+    let failure = handled.expect("answered, with an error").failure.expect("a failure");
+    assert!(failure.contains("a model of 64 inputs, for the digits"), "{failure}");
+    assert!(failure.contains("this client holds circle"), "{failure}");
 }

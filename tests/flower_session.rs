@@ -259,3 +259,36 @@ fn client_dp_without_noise_bounds_the_update_by_the_clip_and_its_noise_is_fresh(
     assert!(matches!(ClientDp::new(0.0, 1.0), Err(Error::InvalidSetting { .. })));
     assert!(matches!(ClientDp::new(1.0, f64::NAN), Err(Error::InvalidSetting { .. })));
 }
+
+#[test]
+fn a_digits_shard_trains_the_servers_ten_class_model_and_refuses_the_circles() {
+    use minisyft::playground::data::{DataKind, DataSet};
+    use minisyft::playground::digits::Digits;
+    let digits = DataSet::digits(&Digits::parse(include_str!("../www/data/digits.csv")).unwrap());
+    let spec = ShardSpec::new(1, 4, 0).unwrap().on(DataKind::Digits).unwrap();
+    let (train, shards) = spec.training_split_of(&digits).unwrap();
+    assert_eq!(train.len(), 1348);
+    assert_eq!(shards.iter().map(Vec::len).sum::<usize>(), 1348);
+    assert_eq!(spec.shard_of(&digits).unwrap().len(), shards[1].len());
+    assert!(matches!(spec.on(DataKind::Xor), Err(Error::InvalidSetting { .. })));
+    // A circle spec cannot deal from the digits.
+    assert!(ShardSpec::new(1, 4, 0).unwrap().training_split_of(&digits).is_err());
+    // The ServerApp's digits model: 64 → 16 → 10, a softmax over ten classes.
+    let arrays = |shapes: &[(&str, Vec<usize>)]| minisyft::flower::received::Received {
+        metadata: Default::default(),
+        arrays: shapes
+            .iter()
+            .map(|(n, s)| ("arrays".to_owned(), n.to_string(), s.clone(), vec![0.01; s.iter().product()]))
+            .collect(),
+        config: Vec::new(),
+    };
+    let model = model_from(&arrays(&[
+        ("0.weight", vec![16, 64]),
+        ("0.bias", vec![16]),
+        ("1.weight", vec![10, 16]),
+        ("1.bias", vec![10]),
+    ]))
+    .unwrap();
+    assert_eq!(model.task, minisyft::nn::Task::Classes { classes: 10 });
+    assert_eq!(model.layers[0].weight.shape(), vec![16, 64]);
+}

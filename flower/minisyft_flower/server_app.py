@@ -1,5 +1,7 @@
 """The ServerApp: Flower's own FedAvg over minisyft clients, for the playground's model — an MLP
-2 → hidden → 1 with tanh and a sigmoid, parameters named as minisyft names them ("0.weight",
+2 → hidden → 1 with tanh and a sigmoid on the circle (`data = "circle"`), or 64 → hidden → 10
+with tanh and a softmax on the real digits (`data = "digits"`, each client holding its shard),
+parameters named as minisyft names them ("0.weight",
 "0.bias", "1.weight", "1.bias"; weights shaped [out, in]). Each round sends the global arrays and
 a config (learning rate, local epochs) to every node; FedAvg weights the replies by their
 `num-examples`. The train and evaluate losses of each round are printed for the run's log."""
@@ -12,11 +14,17 @@ from flwr.serverapp.strategy import FedAvg
 app = ServerApp()
 
 
-def initial_arrays(hidden: int, seed: int) -> ArrayRecord:
+SHAPES = {"circle": (2, 1), "digits": (64, 10)}
+
+
+def initial_arrays(hidden: int, seed: int, data: str = "circle") -> ArrayRecord:
     """PyTorch's default initialisation for Linear layers: U(-1/sqrt(in), 1/sqrt(in))."""
+    if data not in SHAPES:
+        raise ValueError(f"data = {data!r}: circle or digits")
+    inputs, outputs = SHAPES[data]
     rng = np.random.default_rng(seed)
     arrays = {}
-    for layer, (fan_in, fan_out) in enumerate([(2, hidden), (hidden, 1)]):
+    for layer, (fan_in, fan_out) in enumerate([(inputs, hidden), (hidden, outputs)]):
         bound = 1.0 / np.sqrt(fan_in)
         arrays[f"{layer}.weight"] = Array(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
         arrays[f"{layer}.bias"] = Array(rng.uniform(-bound, bound, (fan_out,)).astype(np.float32))
@@ -36,7 +44,7 @@ def main(grid: Grid, context: Context) -> None:
     )
     result = strategy.start(
         grid=grid,
-        initial_arrays=initial_arrays(int(config["hidden"]), int(config["seed"])),
+        initial_arrays=initial_arrays(int(config["hidden"]), int(config["seed"]), str(config["data"])),
         num_rounds=int(config["num-server-rounds"]),
         train_config=ConfigRecord({"lr": float(config["lr"]), "local-epochs": int(config["local-epochs"])}),
     )

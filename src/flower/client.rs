@@ -1,11 +1,12 @@
 //! What a Flower client learns with, where its data is: this client's shard of the playground's
-//! circle data on a minisyft worker (a Web Worker in a tab, an in-process worker natively), trained
+//! circle data, or of the real digits, on a minisyft worker (a Web Worker in a tab, an in-process worker natively), trained
 //! from the global arrays FedAvg sends through the playground's plan. Only the trained arrays —
 //! clipped and noised first when client-side DP is on — the number of examples and the losses
 //! leave it.
 //!
-//! Every client deals the same data from the seed (400 points, a quarter held out, IID shards),
-//! so the in-page federation and `flower_client expect` can compute what a Flower run must reach.
+//! Every client deals the same data from the seed (400 points of the circle or the 1,797 digits,
+//! a quarter held out, IID shards), so the in-page federation and `flower_client expect` can
+//! compute what a Flower run must reach.
 
 use super::error;
 use super::node::{Arrays, Trainer};
@@ -21,7 +22,8 @@ use crate::WorkerHandle;
 
 /// Points in the data set every client deals its shard from.
 pub const POINTS: usize = 400;
-const NOISE: f64 = 0.1;
+/// The circle's noise.
+pub const NOISE: f64 = 0.1;
 /// As many clients as the playground allows.
 pub const MAX_CLIENTS: usize = 64;
 /// The playground's mini-batch size; FedAvg's config sets the learning rate and local epochs.
@@ -33,6 +35,8 @@ pub struct ShardSpec {
     pub client: usize,
     pub clients: usize,
     pub seed: u64,
+    /// `Circle` (made from the seed) or `Digits` (which the caller loads and hands over).
+    pub data: DataKind,
 }
 
 impl ShardSpec {
@@ -51,19 +55,42 @@ impl ShardSpec {
                 expected: format!("0 to {} (one of {clients} clients)", clients - 1),
             });
         }
-        Ok(ShardSpec { client, clients, seed })
+        Ok(ShardSpec { client, clients, seed, data: DataKind::Circle })
     }
 
-    /// The training split all the clients' shards come from, and the shards (indices into it).
+    /// The same shard of the real digits (or of the circle): any other data is refused.
+    pub fn on(self, data: DataKind) -> Result<ShardSpec> {
+        if !matches!(data, DataKind::Circle | DataKind::Digits) {
+            let expected = "circle or digits".to_owned();
+            return Err(Error::InvalidSetting { setting: "data".into(), value: data.name().into(), expected });
+        }
+        Ok(ShardSpec { data, ..self })
+    }
+
+    /// The training split all the clients' shards come from, and the shards (indices into it):
+    /// of the circle, made from the seed.
     pub fn training_split(&self) -> Result<(DataSet, Vec<Vec<usize>>)> {
-        let data = DataSet::generate(DataKind::Circle, POINTS, NOISE, self.seed)?;
+        self.training_split_of(&DataSet::generate(DataKind::Circle, POINTS, NOISE, self.seed)?)
+    }
+
+    /// The same of `data` (the digits, loaded by the caller).
+    pub fn training_split_of(&self, data: &DataSet) -> Result<(DataSet, Vec<Vec<usize>>)> {
+        if data.kind != self.data {
+            return Err(Error::internal(format!("a {} shard dealt from {}", self.data.name(), data.kind.name())));
+        }
         let (train, _test) = data.split(0.25, self.seed);
         let shards = partition(&train.labels(), self.clients, Partition::Iid, self.seed)?;
         Ok((train, shards))
     }
 
+    /// This client's shard of the circle.
     pub fn shard(&self) -> Result<DataSet> {
-        let (train, shards) = self.training_split()?;
+        self.shard_of(&DataSet::generate(DataKind::Circle, POINTS, NOISE, self.seed)?)
+    }
+
+    /// This client's shard of `data`.
+    pub fn shard_of(&self, data: &DataSet) -> Result<DataSet> {
+        let (train, shards) = self.training_split_of(data)?;
         let mine =
             shards.get(self.client).ok_or_else(|| Error::Empty { what: "a shard".into(), item: "client".into() })?;
         Ok(train.subset(mine))
@@ -148,8 +175,31 @@ pub struct ShardClient {
 }
 
 impl ShardClient {
+    /// Client `spec` of the circle.
     pub fn new(worker: WorkerHandle, spec: &ShardSpec, dp: Option<ClientDp>) -> Result<ShardClient> {
-        Ok(ShardClient { worker, shard: spec.shard()?, dp, federation: None })
+        ShardClient::holding(worker, spec.shard()?, dp)
+    }
+
+    /// A client holding `shard` (say, [`ShardSpec::shard_of`] the digits).
+    pub fn holding(worker: WorkerHandle, shard: DataSet, dp: Option<ClientDp>) -> Result<ShardClient> {
+        Ok(ShardClient { worker, shard, dp, federation: None })
+    }
+
+    /// Refuses a model for inputs other than this shard's, saying which data the ServerApp meant.
+    fn check_inputs(&self, model: &Mlp) -> Result<()> {
+        let inputs = model.layers.first().and_then(|l| l.weight.shape().get(1).copied()).unwrap_or(0);
+        if inputs == self.shard.features {
+            return Ok(());
+        }
+        let meant = if inputs == 64 { "the digits (data = \"digits\")" } else { "other data" };
+        Err(error(
+            "train",
+            format!(
+                "the ServerApp sent a model of {inputs} inputs, for {meant}; this client holds {} ({} numbers an example)",
+                self.shard.kind.name(),
+                self.shard.features
+            ),
+        ))
     }
 
     pub fn examples(&self) -> usize {
@@ -157,21 +207,36 @@ impl ShardClient {
     }
 }
 
-/// The playground's MLP (2 inputs, tanh, one sigmoid output) with the message's arrays
-/// `0.weight`, `0.bias`, `1.weight`, …; shapes are checked against the network they describe.
+/// The playground's MLP (tanh between layers) with the message's arrays `0.weight`, `0.bias`,
+/// `1.weight`, …: as many inputs as `0.weight` has columns, and one sigmoid output or, with more
+/// outputs, a softmax over classes (the digits: 64 → h → 10). Shapes are checked against the
+/// network they describe.
 pub fn model_from(received: &Received) -> Result<Mlp> {
     let array = |name: &str| received.arrays.iter().find(|(_, n, _, _)| n == name);
     let layers = (0..).take_while(|layer| array(&format!("{layer}.weight")).is_some()).count();
     if layers == 0 {
         return Err(error("train", "no array \"0.weight\" in the message"));
     }
-    let hidden: Vec<usize> = (0..layers - 1)
-        .filter_map(|layer| array(&format!("{layer}.weight")).and_then(|(_, _, shape, _)| shape.first().copied()))
-        .collect();
+    let outputs_of =
+        |layer: usize| array(&format!("{layer}.weight")).and_then(|(_, _, shape, _)| shape.first().copied());
+    let hidden: Vec<usize> = (0..layers - 1).filter_map(outputs_of).collect();
     if hidden.iter().any(|&h| !(1..=256).contains(&h)) {
         return Err(error("train", format!("hidden layers {hidden:?}: each must have 1 to 256 units")));
     }
-    let model = Mlp::new(2, &hidden, Elementwise::Tanh, &mut crate::rng::Rng::seeded(0))?;
+    let inputs = array("0.weight").and_then(|(_, _, shape, _)| shape.get(1).copied()).unwrap_or(0);
+    let outputs = outputs_of(layers - 1).unwrap_or(0);
+    if !(1..=1024).contains(&inputs) || !(1..=1000).contains(&outputs) {
+        return Err(error(
+            "train",
+            format!("a model of {inputs} inputs and {outputs} outputs: 1 to 1024 and 1 to 1000"),
+        ));
+    }
+    let rng = &mut crate::rng::Rng::seeded(0);
+    let model = if outputs == 1 {
+        Mlp::new(inputs, &hidden, Elementwise::Tanh, rng)?
+    } else {
+        Mlp::classifier(inputs, &hidden, outputs, Elementwise::Tanh, rng)?
+    };
     for (layer, linear) in model.layers.iter().enumerate() {
         for (suffix, tensor) in [("weight", &linear.weight), ("bias", &linear.bias)] {
             let name = format!("{layer}.{suffix}");
@@ -204,6 +269,7 @@ pub fn arrays_of(model: &Mlp) -> Arrays {
 impl Trainer for ShardClient {
     async fn train(&mut self, received: &Received) -> Result<(Arrays, i64, f64)> {
         let model = model_from(received)?;
+        self.check_inputs(&model)?;
         let global = arrays_of(&model);
         let lr = received.config_number("lr", 0.3);
         let epochs = received.config_number("local-epochs", 2.0);
@@ -244,6 +310,7 @@ impl Trainer for ShardClient {
 
     async fn evaluate(&mut self, received: &Received) -> Result<(i64, f64, f64)> {
         let model = model_from(received)?;
+        self.check_inputs(&model)?;
         let (x, y) = self.shard.tensors()?;
         let p = model.forward(&x)?;
         Ok((self.shard.len() as i64, model.loss(&p, &y)?.item()?, model.score(&p, &y)))

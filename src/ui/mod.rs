@@ -9,6 +9,7 @@
 mod attack;
 mod chart;
 mod engine;
+mod fetch_digits;
 mod field;
 mod flower;
 mod graph;

@@ -8,7 +8,10 @@
 //     float32, ~1e-7 a round), and wasm's tanh/exp against the native libm's (~1 ulp).
 //  2. A tab closed mid-run: with min-nodes = K−1, Flower's FedAvg counts its missing reply as a
 //     failure once the SuperLink marks it offline, and the run completes with the others.
-//  3. The SuperLink gone: the tabs say so, with what to do, and retry; Disconnect stops them.
+//  3. Real data: the tabs disconnect, two tabs holding shards of the digits (fl_data=digits)
+//     join, and a run of the ServerApp's digits model (data = "digits": 64 → 16 → 10) reaches
+//     the playground's own federation's losses on the same digits, as in 1.
+//  4. The SuperLink gone: the tabs say so, with what to do, and retry; Disconnect stops them.
 // Needs the Flower virtualenv (scripts/flower_setup.sh) and the built dist/ (make build).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +64,20 @@ async function finished(home, env, runId, seconds) {
   }, seconds);
 }
 
+/// The playground's own federation's losses (no Flower) from the ServerApp's initial arrays.
+function expectedLosses(home, clients, hidden, data) {
+  const initial = spawnSync(join(venv, 'python'), ['-c', `import json, sys; sys.path.insert(0, ${JSON.stringify(join(root, 'flower'))})
+from minisyft_flower.server_app import initial_arrays
+print(json.dumps({n: [list(a.shape), a.numpy().flatten().tolist()] for n, a in initial_arrays(${hidden}, 0, "${data}").items()}))`], { encoding: 'utf8' });
+  const file = join(home, `initial-${data}.json`);
+  writeFileSync(file, initial.stdout);
+  const expected = spawnSync(join(root, 'target', 'debug', 'examples', 'flower_client'),
+    ['expect', String(clients), String(ROUNDS), file, data], { encoding: 'utf8' });
+  return JSON.parse(expected.stdout);
+}
+
+const evaluationLosses = log => [...log.matchAll(/minisyft round \d+ evaluate \{[^}]*'eval_loss': ([0-9.e-]+)/g)].map(m => Number(m[1]));
+
 const panel = page => page.locator('.flower');
 const shot = async (page, name) => {
   mkdirSync(screenshots, { recursive: true });
@@ -105,15 +122,8 @@ test('browser tabs are the clients of a real Flower FedAvg run, and survive one 
     const first = await startRun(home, env, `num-server-rounds=${ROUNDS} min-nodes=${K}`);
     assert.equal(await finished(home, env, first, 240), 'finished:completed');
     for (const { page } of tabs) assert.deepEqual(await counts(page), { trained: ROUNDS, evaluated: ROUNDS });
-    const log = flwr(home, env, 'log', first, 'local', '--show');
-    const losses = [...log.matchAll(/minisyft round \d+ evaluate \{[^}]*'eval_loss': ([0-9.e-]+)/g)].map(m => Number(m[1]));
-    const initial = spawnSync(join(venv, 'python'), ['-c', `import json, sys; sys.path.insert(0, ${JSON.stringify(join(root, 'flower'))})
-from minisyft_flower.server_app import initial_arrays
-print(json.dumps({n: [list(a.shape), a.numpy().flatten().tolist()] for n, a in initial_arrays(8, 0).items()}))`], { encoding: 'utf8' });
-    writeFileSync(join(home, 'initial.json'), initial.stdout);
-    const expected = spawnSync(join(root, 'target', 'debug', 'examples', 'flower_client'),
-      ['expect', String(K), String(ROUNDS), join(home, 'initial.json')], { encoding: 'utf8' });
-    const want = JSON.parse(expected.stdout);
+    const losses = evaluationLosses(flwr(home, env, 'log', first, 'local', '--show'));
+    const want = expectedLosses(home, K, 8, 'circle');
     console.log(`Flower's aggregated evaluation loss: ${losses}\nthe playground's own federation:    ${want}`);
     assert.equal(losses.length, ROUNDS);
     losses.forEach((loss, i) => assert.ok(Math.abs(loss - want[i]) < 1e-4, `round ${i + 1}: ${loss} vs ${want[i]}`));
@@ -149,8 +159,34 @@ print(json.dumps({n: [list(a.shape), a.numpy().flatten().tolist()] for n, a in i
     assert.ok(aggregations.slice(2).every(([ok]) => ok === K - 1), 'the closed tab never answered again');
     for (const { page } of tabs) assert.equal((await counts(page)).evaluated, 2 * ROUNDS);
 
-    // 3. The SuperLink gone: each tab says so and retries; Disconnect stops it.
+    // 3. Real data: the circle's tabs leave, two tabs holding digits shards join.
+    for (const { page } of tabs) {
+      await page.locator('.flower button.disconnect').click();
+      await until('a stopped tab', async () => (await panel(page).getAttribute('data-status')) === 'stopped', 30);
+    }
+    const digitTabs = [];
+    for (let i = 0; i < 2; i++) {
+      const tab = await open(browser, `${server.url}?fl_client=${i}&fl_clients=2&fl_data=digits`);
+      await tab.page.locator('.flower button.connect').click();
+      digitTabs.push(tab);
+    }
+    for (const { page } of digitTabs) {
+      await until('a digits node', async () => (await panel(page).getAttribute('data-status')) === 'waiting', 60);
+    }
+    const third = await startRun(home, env, `num-server-rounds=${ROUNDS} min-nodes=2 data='digits' hidden=16`);
+    assert.equal(await finished(home, env, third, 240), 'finished:completed');
+    for (const { page } of digitTabs) assert.deepEqual(await counts(page), { trained: ROUNDS, evaluated: ROUNDS });
+    const digitLosses = evaluationLosses(flwr(home, env, 'log', third, 'local', '--show'));
+    const digitWant = expectedLosses(home, 2, 16, 'digits');
+    console.log(`digits: Flower's aggregated evaluation loss ${digitLosses}\nthe playground's own federation      ${digitWant}`);
+    assert.equal(digitLosses.length, ROUNDS);
+    digitLosses.forEach((loss, i) => assert.ok(Math.abs(loss - digitWant[i]) < 1e-4, `round ${i + 1}: ${loss} vs ${digitWant[i]}`));
+    assert.match(await digitTabs[0].page.locator('.flower').innerText(), /training digits on Web Worker/);
+    await shot(digitTabs[0].page, 'flower-tab-digits');
+
+    // 4. The SuperLink gone: each tab says so and retries; Disconnect stops it.
     process.kill(-superlink.pid, 'SIGTERM');
+    tabs.splice(0, tabs.length, ...digitTabs);
     for (const { page } of tabs) {
       await until('a retrying tab', async () => (await panel(page).getAttribute('data-status')) === 'retrying', 60);
       assert.match(await page.locator('.fl-problem').innerText(), /Is the SuperLink running\?/);

@@ -8,7 +8,9 @@ Flower) on the same data, split, shards and initial arrays: within 1e-4, because
 as exact float32 both ways and the only difference is where the weighted averages are summed
 (numpy in float64 against Rust in float32: about 1e-7 per round).
 
-Run with the Flower virtualenv from the repository root (it runs cargo).
+With the argument `digits` the nodes hold shards of the real digits and the ServerApp sends a
+64 → 16 → 10 model (`data = "digits"`). Run with the Flower virtualenv from the repository root
+(it runs cargo).
 """
 
 import json
@@ -23,6 +25,9 @@ from pathlib import Path
 
 ROUNDS = 3
 CLIENTS = 2
+# The data the nodes hold: the circle, or with the argument `digits` the real digits.
+DATA = sys.argv[1] if len(sys.argv) > 1 else "circle"
+HIDDEN = 16 if DATA == "digits" else 8
 
 
 def free_port():
@@ -60,10 +65,11 @@ def main():
             log = home / f"client_{client}.log"
             logs.append(log)
             processes.append(subprocess.Popen(
-                [str(client_binary), "run", f"127.0.0.1:{port}", str(client), str(CLIENTS), "240"],
+                [str(client_binary), "run", f"127.0.0.1:{port}", str(client), str(CLIENTS), "240", DATA],
                 stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True))
         started = subprocess.run(
-            [str(venv_bin / "flwr"), "run", str(root / "flower"), "local", "--run-config", f"num-server-rounds={ROUNDS}"],
+            [str(venv_bin / "flwr"), "run", str(root / "flower"), "local", "--run-config",
+             f"num-server-rounds={ROUNDS} data='{DATA}' hidden={HIDDEN}"],
             cwd=home, env=env, capture_output=True, text=True, timeout=120)
         run_id = re.search(r"started run (\d+)", started.stdout + started.stderr)
         if not run_id:
@@ -88,10 +94,10 @@ def main():
             failures.append(f"the aggregated evaluation loss should fall over {ROUNDS} rounds: {losses}")
         sys.path.insert(0, str(root / "flower"))
         from minisyft_flower.server_app import initial_arrays  # pylint: disable=C0415
-        initial = {name: [list(a.shape), a.numpy().flatten().tolist()] for name, a in initial_arrays(8, 0).items()}
+        initial = {name: [list(a.shape), a.numpy().flatten().tolist()] for name, a in initial_arrays(HIDDEN, 0, DATA).items()}
         init_file = home / "initial.json"
         init_file.write_text(json.dumps(initial))
-        expected = subprocess.run([str(client_binary), "expect", str(CLIENTS), str(ROUNDS), str(init_file)],
+        expected = subprocess.run([str(client_binary), "expect", str(CLIENTS), str(ROUNDS), str(init_file), DATA],
                                   capture_output=True, text=True, timeout=120)
         expected = json.loads(expected.stdout) if expected.returncode == 0 else []
         print(f"the playground's own federation, same data and start: {expected}")

@@ -19,6 +19,7 @@ use super::url;
 use crate::flower::browser::BrowserFleet;
 use crate::flower::client::ShardClient;
 use crate::flower::session::{self, diagnose, Direction, Event as NodeEvent, LogEntry, Problem, Status, Surroundings};
+use crate::playground::data::DataKind;
 use crate::runtime::web::WebWorkers;
 use crate::Syft;
 pub use settings::FlowerSettings;
@@ -121,7 +122,11 @@ fn connect(settings: &FlowerSettings, generation: u64, stop: Rc<Cell<bool>>, vie
             let spec = settings.shard()?;
             let dp = settings.dp()?;
             let syft = Syft::new(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM), settings.seed);
-            let trainer = ShardClient::new(syft.create_worker(WORKER)?, &spec, dp)?;
+            let shard = match spec.data {
+                DataKind::Digits => spec.shard_of(&crate::ui::fetch_digits::fetch_digits().await?)?,
+                _ => spec.shard()?,
+            };
+            let trainer = ShardClient::holding(syft.create_worker(WORKER)?, shard, dp)?;
             let fleet = BrowserFleet::generate(&settings.address).await?;
             crate::Result::Ok((syft, trainer, fleet))
         };
@@ -135,8 +140,9 @@ fn connect(settings: &FlowerSettings, generation: u64, stop: Rc<Cell<bool>>, vie
         report(NodeEvent::Log(LogEntry {
             direction: Direction::Note,
             what: format!(
-                "{} training points on Web Worker {WORKER}; a new P-384 key from WebCrypto",
-                trainer.examples()
+                "{} training {} on Web Worker {WORKER}; a new P-384 key from WebCrypto",
+                trainer.examples(),
+                if settings.data == DataKind::Digits { "digits" } else { "points" }
             ),
             bytes: 0,
         }));
@@ -225,6 +231,12 @@ pub fn flower_panel() -> Html {
                 <label>{ "SuperLink" }<Field name="fl_address" placeholder="this page's server" value={settings.address.clone()} onchange={on_input("address")} disabled={disabled} /></label>
                 <label>{ "client" }<Field name="fl_client" kind="number" min="0" max="63" value={settings.client.to_string()} onchange={on_input("client")} disabled={disabled} /></label>
                 <label>{ "of clients" }<Field name="fl_clients" kind="number" min="1" max="64" value={settings.clients.to_string()} onchange={on_input("clients")} disabled={disabled} /></label>
+                <label>{ "data" }
+                    <select name="fl_data" onchange={on_input("data")} disabled={disabled}>
+                        <option value="circle" selected={settings.data == DataKind::Circle}>{ "circle" }</option>
+                        <option value="digits" selected={settings.data == DataKind::Digits}>{ "digits (real, 10 classes)" }</option>
+                    </select>
+                </label>
                 <label>{ "client-side DP" }
                     <select name="fl_dp" onchange={on_input("dp")} disabled={disabled}>
                         <option value="off" selected={!settings.dp}>{ "off" }</option>
@@ -241,9 +253,12 @@ pub fn flower_panel() -> Html {
                 </div>
             </div>
             <p class="note">{ with_code(&format!(
-                "This tab is client {} of {}: its shard of the circle data (seed {}) stays on a Web Worker; only what the ServerApp asks for leaves it — the trained model{}, the number of examples and the losses (evaluated on this shard). `make federation` starts a SuperLink and Flower's FedAvg with this page; every tab that connects is one client.",
-                settings.client, settings.clients, settings.seed,
-                if settings.dp { format!(" (its update clipped to norm {} and noised with σ = {}·{})", settings.clip, settings.noise_multiplier, settings.clip) } else { String::new() })) }</p>
+                "This tab is client {} of {}: its shard of {} (seed {}) stays on a Web Worker; only what the ServerApp asks for leaves it — the trained model{}, the number of examples and the losses (evaluated on this shard). `make federation` starts a SuperLink and Flower's FedAvg with this page; every tab that connects is one client{}.",
+                settings.client, settings.clients,
+                if settings.data == DataKind::Digits { "the real digits" } else { "the circle data" },
+                settings.seed,
+                if settings.dp { format!(" (its update clipped to norm {} and noised with σ = {}·{})", settings.clip, settings.noise_multiplier, settings.clip) } else { String::new() },
+                if settings.data == DataKind::Digits { " (`DATA=digits make federation` sends the digits' model)" } else { "" })) }</p>
             if !refused.is_empty() {
                 <ul class="settings-error" role="alert">{ for refused.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
             }

@@ -4,12 +4,15 @@
 use super::super::url::bounded;
 use crate::error::Error;
 use crate::flower::client::{ClientDp, ShardSpec, MAX_CLIENTS};
+use crate::playground::data::DataKind;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlowerSettings {
     pub client: usize,
     pub clients: usize,
     pub seed: u64,
+    /// The data this tab's shard comes from: `Circle` or `Digits`.
+    pub data: DataKind,
     /// Empty: the page's own origin (its server passes /v1/fleet/ on to the SuperLink).
     pub address: String,
     pub dp: bool,
@@ -23,6 +26,7 @@ impl Default for FlowerSettings {
             client: 0,
             clients: 2,
             seed: 0,
+            data: DataKind::Circle,
             address: String::new(),
             dp: false,
             clip: 1.0,
@@ -74,6 +78,13 @@ impl FlowerSettings {
                 self.clients = clients;
             }
             "seed" => self.seed = bounded(&setting, value, 0, u64::MAX)?,
+            "data" => {
+                self.data = match value {
+                    "circle" => DataKind::Circle,
+                    "digits" => DataKind::Digits,
+                    _ => return Err(refuse(key, value, "circle or digits")),
+                }
+            }
             "address" => self.address = origin(value)?,
             "dp" => {
                 self.dp = match value {
@@ -84,7 +95,7 @@ impl FlowerSettings {
             }
             "clip" => self.clip = bounded(&setting, value, 0.001, 100.0)?,
             "z" => self.noise_multiplier = bounded(&setting, value, 0.0, 100.0)?,
-            _ => return Err(refuse(key, value, "client, clients, seed, address, dp, clip or z")),
+            _ => return Err(refuse(key, value, "client, clients, seed, data, address, dp, clip or z")),
         }
         Ok(())
     }
@@ -109,7 +120,7 @@ impl FlowerSettings {
     }
 
     pub fn shard(&self) -> Result<ShardSpec, Error> {
-        ShardSpec::new(self.client, self.clients, self.seed)
+        ShardSpec::new(self.client, self.clients, self.seed)?.on(self.data)
     }
 
     pub fn dp(&self) -> Result<Option<ClientDp>, Error> {

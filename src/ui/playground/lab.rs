@@ -86,7 +86,7 @@ pub async fn one_round(lab: &Lab, settings: &PlaygroundSettings) -> Result<Playg
         Some(federation) => federation,
         None => {
             if settings.data == DataKind::Digits && lab.digits.borrow().is_none() {
-                let digits = super::fetch::fetch_digits().await?;
+                let digits = crate::ui::fetch_digits::fetch_digits().await?;
                 *lab.digits.borrow_mut() = Some(digits);
             }
             // Starting dozens of Web Workers at once blocks the page: four at a time, with a turn

@@ -4,7 +4,7 @@
 
 mod batch_attack;
 mod controls;
-mod fetch;
+
 mod gallery;
 mod heatmap;
 mod lab;
