@@ -335,3 +335,24 @@ test('gradient matching on its own Web Worker: a batch of 4 digits back from one
     await page.close();
   }
 });
+
+test('run by run, the page lines up what privacy costs and buys on the digits: mode, ε, accuracy, PSNR', async () => {
+  const { page, errors } = await open(browser, `${server.url}?pg_data=digits&pg_clients=4&pg_hidden=16&pg_steps=1&pg_batch=1&pg_lr=0.1&pg_rounds=2`, { width: 390, height: 900 });
+  await page.waitForSelector('.playground');
+  await play(page, 2);
+  assert.match(await page.locator('.pg-attack').textContent(), /Change the privacy mode or z and run again/);
+  await page.selectOption('select[name="pg_mode"]', 'dp');
+  await play(page, 2);
+  const rows = await page.locator('table.trade tbody tr').evaluateAll(trs => trs.map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent)));
+  assert.equal(rows.length, 2);
+  assert.equal(rows[0][0], 'plain');
+  assert.equal(rows[0][2], '∞ (no bound)');
+  assert.ok(Number(rows[0][4].replace(' dB', '')) > 60, `plain, one image a step: exact (${rows[0][4]})`);
+  assert.match(rows[1][0], /^DP, z = 0\.5, S = 1$/);
+  assert.ok(Number.isFinite(Number(rows[1][2])), `a finite ε under DP: ${rows[1][2]}`);
+  assert.ok(Number(rows[1][4].replace(' dB', '')) < 25, `DP's noisy mean: ${rows[1][4]}`);
+  const spill = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(spill <= 0, `nothing spills past the screen: ${spill}px`);
+  await page.locator('.pg-attack').screenshot({ path: 'tests/e2e/screenshots/playground-trade-390.png' });
+  assert.deepEqual(errors, []);
+});

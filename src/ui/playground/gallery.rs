@@ -6,6 +6,7 @@
 use yew::prelude::*;
 
 use super::mistakes::digit_url;
+use super::trade::{TradeTable, DELTA};
 use super::PlaygroundSettings;
 use crate::playground::aggregation::Aggregation;
 use crate::playground::federation::PlaygroundRound;
@@ -14,8 +15,6 @@ use crate::privacy::gradient_matching::MAX_BATCH;
 
 /// Reconstructions shown of a round.
 const SHOWN: usize = 8;
-/// δ of the (ε, δ) reported under DP.
-const DELTA: f64 = 1e-5;
 
 #[derive(Properties, PartialEq)]
 pub struct GalleryProps {
@@ -23,6 +22,8 @@ pub struct GalleryProps {
     pub reports: Vec<PlaygroundRound>,
     /// The latest gradient-matching attack, where the run is one it applies to.
     pub batch: super::batch_attack::BatchAttackState,
+    /// This page's digits runs, a line each.
+    pub trade: Vec<super::trade::TradeRow>,
 }
 
 fn decibels(psnr: f64) -> String {
@@ -92,6 +93,7 @@ pub fn attack_gallery(props: &GalleryProps) -> Html {
                 </p>
             }
             { batch_part(props) }
+            <TradeTable rows={props.trade.clone()} />
         </section>
     }
 }

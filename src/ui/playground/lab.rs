@@ -29,6 +29,8 @@ pub struct Lab {
     pub attack_running: std::cell::Cell<bool>,
     /// Counts resets: an attack that finishes in a later run than it started is dropped.
     pub run_number: std::cell::Cell<u64>,
+    /// A line per digits run of this page (by run number): what its privacy cost and bought.
+    pub trade: RefCell<Vec<(u64, super::trade::TradeRow)>>,
 }
 
 /// A regression's value on the map's colour scale: −span … +span to 0 … 1.

@@ -14,6 +14,7 @@ mod round_charts;
 mod run;
 pub(crate) mod settings;
 mod stores;
+mod trade;
 
 use yew::prelude::*;
 
@@ -60,7 +61,8 @@ pub fn playground_panel() -> Html {
                 </div>
             </div>
             if settings.data == DataKind::Digits {
-                <AttackGallery settings={(*settings).clone()} reports={reports.clone()} batch={(*batch_attack).clone()} />
+                <AttackGallery settings={(*settings).clone()} reports={reports.clone()} batch={(*batch_attack).clone()}
+                    trade={lab.trade.borrow().iter().map(|(_, row)| row.clone()).collect::<Vec<_>>()} />
             }
             <PlaygroundStores stores={(*stores).clone()} />
         </div>

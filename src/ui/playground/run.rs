@@ -48,6 +48,7 @@ pub fn use_playground_run() -> PlaygroundRun {
         digits: RefCell::new(None),
         attack_running: Default::default(),
         run_number: Default::default(),
+        trade: RefCell::new(Vec::new()),
     });
     let batch_attack = use_state(|| None::<std::result::Result<BatchAttack, String>>);
     let reports = use_mut_ref(Vec::<PlaygroundRound>::new);
@@ -91,6 +92,7 @@ pub fn use_playground_run() -> PlaygroundRun {
                 let ok = match result {
                     Ok(report) => {
                         reports.borrow_mut().push(report);
+                        super::trade::record(&lab, &settings, &reports.borrow());
                         start_batch_attack(&lab, &settings, attack);
                         true
                     }
