@@ -42,8 +42,10 @@ if ! has_version wasm-pack "$WASM_PACK_VERSION"; then
 fi
 
 # wasm-opt from npm (Debian's binaryen is too old for rustc 1.95) and playwright-core for
-# the end-to-end tests; both into tests/e2e/node_modules, pinned by package-lock.json.
-if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ]; then
+# the end-to-end tests, and TensorFlow.js for make bench; all into tests/e2e/node_modules, pinned
+# by package-lock.json.
+if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ] \
+   || [ ! -d tests/e2e/node_modules/@tensorflow/tfjs-backend-wasm ]; then
   say "installing npm packages for wasm-opt and the end-to-end tests"
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi

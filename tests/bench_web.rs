@@ -490,3 +490,95 @@ async fn bench_playground_digits_round_per_client_count() {
         );
     }
 }
+
+/// A plain JS worker that multiplies two n×n `Float32Array`s `times` times (the i-k-j order, the
+/// fastest of the plain loops) and answers the milliseconds it took.
+fn js_matmul_worker() -> Worker {
+    let script = "onmessage = e => { const { n, times } = e.data; \
+                  const a = new Float32Array(n * n), b = new Float32Array(n * n), c = new Float32Array(n * n); \
+                  for (let i = 0; i < n * n; i++) { a[i] = (i % 7) / 7; b[i] = (i % 5) / 5; } \
+                  const start = performance.now(); \
+                  for (let t = 0; t < times; t++) { c.fill(0); \
+                    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) { const x = a[i * n + k]; \
+                      for (let j = 0; j < n; j++) c[i * n + j] += x * b[k * n + j]; } } \
+                  postMessage([performance.now() - start, c[n * n - 1]]); };";
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options).unwrap();
+    Worker::new(&web_sys::Url::create_object_url_with_blob(&blob).unwrap()).unwrap()
+}
+
+/// A worker running TensorFlow.js's wasm backend (the npm packages pinned in tests/e2e, served
+/// from this origin; single-threaded, as a page that is not cross-origin isolated runs it, with
+/// its SIMD build): `{ base }` loads it and answers the backend's name, `{ n, times }` answers the
+/// milliseconds for that many `tf.matMul`s, each read back.
+fn tfjs_matmul_worker() -> Worker {
+    let script = "let tfReady = null; onmessage = async e => {                   if (e.data.base) { const m = e.data.base + 'tests/e2e/node_modules/@tensorflow/';                     try { importScripts(m + 'tfjs-core/dist/tf-core.min.js', m + 'tfjs-backend-cpu/dist/tf-backend-cpu.min.js',                       m + 'tfjs-backend-wasm/dist/tf-backend-wasm.min.js');                       tf.wasm.setWasmPaths(m + 'tfjs-backend-wasm/dist/'); await tf.setBackend('wasm'); await tf.ready();                       postMessage(tf.getBackend() + (tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? ' simd' : '')                         + (tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? ' threads' : '')); }                     catch (error) { postMessage('failed: ' + error); } return; }                   const { n, times } = e.data; const values = m => Float32Array.from({ length: n * n }, (_, i) => (i % m) / m);                   const a = tf.tensor2d(values(7), [n, n]), b = tf.tensor2d(values(5), [n, n]);                   const start = performance.now(); let last = 0;                   for (let t = 0; t < times; t++) { const c = tf.matMul(a, b); last = c.dataSync()[n * n - 1]; c.dispose(); }                   const ms = performance.now() - start; a.dispose(); b.dispose(); postMessage([ms, last]); };";
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options).unwrap();
+    Worker::new(&web_sys::Url::create_object_url_with_blob(&blob).unwrap()).unwrap()
+}
+
+/// Milliseconds for `times` products of two n×n matrices on a minisyft worker: one plan run,
+/// its loop doing the products, so no message sits between them.
+async fn minisyft_matmul_ms(syft: &Syft, n: usize, times: usize) -> f64 {
+    use minisyft::client::PlanBuilder;
+    let worker = match syft.worker("matmul") {
+        Some(worker) => worker,
+        None => syft.create_worker("matmul").unwrap(),
+    };
+    let values = |m: usize| (0..n * n).map(|i| (i % m) as f32 / m as f32).collect::<Vec<f32>>();
+    let a = Tensor::from_f32(&[n, n], values(7)).unwrap().send(&worker).unwrap();
+    let b = Tensor::from_f32(&[n, n], values(5)).unwrap().send(&worker).unwrap();
+    let schedule = Tensor::zeros(&[times, 1]).send(&worker).unwrap();
+    let (mut plan, slots) = PlanBuilder::new(4);
+    let mut last = slots[2];
+    plan.for_each_batch((slots[0], slots[1]), 1, 1, |p, _, _| last = p.mm(slots[2], slots[3]));
+    let plan = plan.build(&[last]).send(&worker).unwrap();
+    let start = now();
+    let outputs = plan.run_plan(&[&schedule, &schedule, &a, &b], 1).await.unwrap();
+    let product = outputs[0].get().await.unwrap();
+    let ms = now() - start;
+    assert_eq!(product.shape(), vec![n, n]);
+    ms
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+async fn bench_matmul_gflops_in_a_web_worker_vs_plain_js_and_tfjs_wasm() {
+    let syft = syft();
+    let js = js_matmul_worker();
+    let tfjs = tfjs_matmul_worker();
+    let base = js_sys::Object::new();
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    js_sys::Reflect::set(&base, &"base".into(), &format!("{origin}/").into()).unwrap();
+    let backend = round_trip(&tfjs, &base, &Array::new()).await.as_string().unwrap_or_default();
+    console_log!("TensorFlow.js backend in its worker: {backend}");
+    assert!(backend.starts_with("wasm"), "TensorFlow.js did not load: {backend}");
+    for n in [64, 128, 256, 512] {
+        // About 10^8 multiply-adds a measurement, at least one product.
+        let times = (100_000_000 / (n * n * n)).max(1);
+        let flops = 2.0 * (n * n * n * times) as f64;
+        minisyft_matmul_ms(&syft, n, times).await;
+        let ask = js_sys::Object::new();
+        js_sys::Reflect::set(&ask, &"n".into(), &(n as u32).into()).unwrap();
+        js_sys::Reflect::set(&ask, &"times".into(), &(times as u32).into()).unwrap();
+        round_trip(&js, &ask, &Array::new()).await;
+        round_trip(&tfjs, &ask, &Array::new()).await;
+        let (mut ours, mut plain, mut tf) = (Vec::new(), Vec::new(), Vec::new());
+        let gflops = |answer: JsValue| flops / answer.unchecked_into::<Array>().get(0).as_f64().unwrap() / 1e6;
+        for _ in 0..5 {
+            ours.push(flops / minisyft_matmul_ms(&syft, n, times).await / 1e6);
+            plain.push(gflops(round_trip(&js, &ask, &Array::new()).await));
+            tf.push(gflops(round_trip(&tfjs, &ask, &Array::new()).await));
+        }
+        let (ours, plain, tf) = (median(ours), median(plain), median(tf));
+        console_log!(
+            "matmul n = {n} in a Web Worker ({times} products, median of 5): minisyft {ours:.2} GFLOP/s, plain JS {plain:.2}, \
+             TensorFlow.js wasm {tf:.2}; minisyft / TF.js {:.2} (target at n = 256: >= 1), minisyft / plain JS {:.2}",
+            ours / tf,
+            ours / plain
+        );
+    }
+}

@@ -114,7 +114,7 @@ impl Mlp {
     }
 
     /// The task's loss of `prediction` (from [`Mlp::forward`]) against `target`. Over classes,
-    /// the mean of −log p[target] read off the probabilities (the softmax of log p is p again);
+    /// the mean of `−log p[target]` read off the probabilities (the softmax of log p is p again);
     /// to train, take [`Tensor::cross_entropy_with`] of the logits, which differentiates stably.
     pub fn loss(&self, prediction: &Tensor, target: &Tensor) -> Result<Tensor> {
         match self.task {
