@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/tests/e2e/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_OFFLINE := true
 export CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: setup serve build test test-native test-browser test-e2e test-flower lint bench soak federation
+.PHONY: setup serve build test test-native test-browser test-e2e test-flower lint bench bench-load soak federation
 
 setup:
 	@scripts/setup.sh
@@ -19,6 +19,7 @@ serve: setup
 build: setup
 	cargo fetch
 	trunk build --release
+	node scripts/precompress.mjs dist
 
 ## A Flower federation whose clients are this page's tabs: a SuperLink, the page (trunk serve,
 ## proxying /v1/fleet/ to it) and Flower's FedAvg (flower/). NODES=2 ROUNDS=10 by default.
@@ -68,6 +69,11 @@ test-flower:
 ## Benchmarks over real Web Workers in headless Chromium, each with its raw baseline (release build).
 bench: build
 	cargo test --release --target wasm32-unknown-unknown --test bench_web -- --include-ignored --nocapture
+
+## The first cell's output on a throttled phone (Lighthouse's mobile profile), from hosts that send
+## Brotli, gzip and nothing compressed: times and bytes before it.
+bench-load: build
+	node tests/e2e/bench_load.mjs
 
 ## 1000 training rounds on the built page, sampled every 100: time per round, memory, log, stores.
 soak: build

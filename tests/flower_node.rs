@@ -158,6 +158,6 @@ fn a_model_for_other_data_is_refused_saying_which_data_it_was_for() {
     let (pulled, held) = train_message(&arrays);
     let (_, handled) = check(&pulled, &held);
     let failure = handled.expect("answered, with an error").failure.expect("a failure");
-    assert!(failure.contains("a model of 64 inputs, for the digits"), "{failure}");
+    assert!(failure.contains("a model of 64 inputs and 10 outputs, for the digits"), "{failure}");
     assert!(failure.contains("this client holds circle"), "{failure}");
 }

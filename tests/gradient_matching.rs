@@ -138,7 +138,8 @@ fn attack(batch: usize, seed: u64, settings: MatchSettings) -> Vec<f64> {
     let digits = digits();
     let model = model(Elementwise::Relu, &[32], seed);
     let mut rng = Rng::seeded(seed);
-    // A batch of distinct digits, as a client's shuffled shard gives.
+    // A batch of distinct digits: the case measured here (repeated labels make the counts the
+    // last layer gives ambiguous; the ignored measurement below has them).
     let mut indices: Vec<usize> = Vec::new();
     while indices.len() < batch {
         let i = (rng.next_u64() % digits.len() as u64) as usize;

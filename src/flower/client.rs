@@ -185,19 +185,27 @@ impl ShardClient {
         Ok(ShardClient { worker, shard, dp, federation: None })
     }
 
-    /// Refuses a model for inputs other than this shard's, saying which data the ServerApp meant.
+    /// Refuses a model for inputs or outputs other than this shard's (one for the circle's
+    /// probability, ten for the digits' classes), saying which data the ServerApp meant.
     fn check_inputs(&self, model: &Mlp) -> Result<()> {
         let inputs = model.layers.first().and_then(|l| l.weight.shape().get(1).copied()).unwrap_or(0);
-        if inputs == self.shard.features {
+        let outputs = model.task.outputs();
+        let wanted = if self.shard.kind.classes() > 2 { self.shard.kind.classes() } else { 1 };
+        if inputs == self.shard.features && outputs == wanted {
             return Ok(());
         }
-        let meant = if inputs == 64 { "the digits (data = \"digits\")" } else { "other data" };
+        let meant = match (inputs, outputs) {
+            (64, 10) => "the digits (data = \"digits\")",
+            (2, 1) => "the circle (data = \"circle\")",
+            _ => "other data",
+        };
         Err(error(
             "train",
             format!(
-                "the ServerApp sent a model of {inputs} inputs, for {meant}; this client holds {} ({} numbers an example)",
+                "the ServerApp sent a model of {inputs} inputs and {outputs} outputs, for {meant}; this client holds {} ({} numbers an example, {wanted} output{})",
                 self.shard.kind.name(),
-                self.shard.features
+                self.shard.features,
+                if wanted == 1 { "" } else { "s" }
             ),
         ))
     }

@@ -36,15 +36,18 @@ pub struct ClientUpdate {
     pub global: Vec<Tensor>,
     pub trained: Vec<Tensor>,
     pub activation: crate::tensor::Elementwise,
+    /// The learning rate the server set: after one step, the update is `lr` times the gradient.
+    pub lr: f64,
     /// Privileged: the images it trained on this round (the simulation knows; the server does not).
     pub images: Vec<Vec<f32>>,
 }
 
 impl ClientUpdate {
-    /// What the server has: the model it sent, and the update as a gradient (`global − trained`:
-    /// after one step, the learning rate times the gradient).
+    /// What the server has: the model it sent, and the update as the gradient it came from
+    /// (`(global − trained) / lr`, exact after one step).
     pub fn observed(&self) -> Result<Observed> {
-        let gradients = self.global.iter().zip(&self.trained).map(|(g, t)| g.sub(t)).collect::<Result<_>>()?;
+        let gradients =
+            self.global.iter().zip(&self.trained).map(|(g, t)| g.sub(t)?.div(self.lr)).collect::<Result<_>>()?;
         Ok(Observed { parameters: self.global.clone(), gradients, activation: self.activation })
     }
 }

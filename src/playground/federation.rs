@@ -59,6 +59,9 @@ pub struct PlaygroundFederation {
     /// In the plain mode on images: the first participant's update of the latest round, for an
     /// attack that takes longer than a round (`privacy::gradient_matching`).
     pub last_client_update: Option<ClientUpdate>,
+    /// Whether each round also runs the server's attack (`with_attack`): the page's view, not
+    /// a federation's business (a Flower client never does).
+    attack: bool,
     /// How many clients train at once (all of them unless [`PlaygroundFederation::with_concurrency`]).
     concurrency: usize,
     rng: Rng,
@@ -128,6 +131,7 @@ impl PlaygroundFederation {
             without_data,
             round: 0,
             last_client_update: None,
+            attack: false,
             concurrency: usize::MAX,
             train: train.tensors()?,
             test: test.tensors()?,
@@ -160,6 +164,13 @@ impl PlaygroundFederation {
         }
         self.setup.server = Some(server);
         Ok(self)
+    }
+
+    /// Each round, on a model of images, also reconstructs what it can from what reached `me`
+    /// (`PlaygroundRound::reconstructions`, `last_client_update`).
+    pub fn with_attack(mut self) -> PlaygroundFederation {
+        self.attack = true;
+        self
     }
 
     /// At most `clients` train at the same time (say, the machine's cores): with more, the
@@ -228,7 +239,7 @@ impl PlaygroundFederation {
 
     /// The first participant's update, for a model of images in the plain mode.
     fn client_update(&self, trained: &[Trained], aggregated: &Aggregated) -> Option<ClientUpdate> {
-        if !matches!(self.setup.model.task, crate::nn::Task::Classes { .. }) {
+        if !self.attack || !matches!(self.setup.model.task, crate::nn::Task::Classes { .. }) {
             return None;
         }
         let (k, model) = aggregated.client_models.first()?;
@@ -240,6 +251,7 @@ impl PlaygroundFederation {
             global: self.setup.model.parameters().iter().map(|p| p.detach().deep_clone()).collect(),
             trained: model.clone(),
             activation: self.setup.model.activation,
+            lr: self.setup.config.lr,
             images: examples(&self.train.0.to_f32_vec(), features, &t.used),
         })
     }
@@ -247,7 +259,7 @@ impl PlaygroundFederation {
     /// The server's reconstructions this round, for a model of images: from each client's
     /// model where they reach `me`, else from the new global model (the aggregate's update).
     fn attack(&self, trained: &[Trained], aggregated: &Aggregated) -> Result<Vec<Reconstruction>> {
-        if !matches!(self.setup.model.task, crate::nn::Task::Classes { .. }) {
+        if !self.attack || !matches!(self.setup.model.task, crate::nn::Task::Classes { .. }) {
             return Ok(Vec::new());
         }
         let global = self.setup.model.parameters();

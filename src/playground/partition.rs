@@ -49,6 +49,11 @@ pub fn partition(labels: &[usize], clients: usize, scheme: Partition, seed: u64)
                 let weights = dirichlet(clients, alpha, &mut rng);
                 deal(&members, &weights, &mut shards);
             }
+            // Dealt class by class, a shard would hold its classes in blocks, and its mini-batches
+            // would each be one class.
+            for shard in &mut shards {
+                shuffle(shard, &mut rng);
+            }
         }
     }
     Ok(shards)

@@ -21,7 +21,8 @@ use crate::rng::Rng;
 use crate::tensor::{BinaryOp, Elementwise, Tensor};
 
 /// What the server has: the global model it sent (weight, bias per layer, input layer first) and
-/// the gradient the client's update implies (any positive multiple of it: `global − trained`).
+/// the gradient the client's update implies (`(global − trained) / lr` after one step). The
+/// distance ignores its scale; the labels do not.
 pub struct Observed {
     pub parameters: Vec<Tensor>,
     pub gradients: Vec<Tensor>,
@@ -70,8 +71,10 @@ pub const MAX_ITERATIONS: usize = 5_000;
 pub fn infer_labels(last_bias_gradient: &[f32], batch: usize) -> Vec<usize> {
     let classes = last_bias_gradient.len().max(1);
     let b = batch as f64;
-    let mut counts: Vec<usize> =
-        last_bias_gradient.iter().map(|&g| (b / classes as f64 - b * f64::from(g)).round().max(0.0) as usize).collect();
+    let mut counts: Vec<usize> = last_bias_gradient
+        .iter()
+        .map(|&g| (b / classes as f64 - b * f64::from(g)).round().clamp(0.0, b) as usize)
+        .collect();
     let mut by_need: Vec<usize> = (0..last_bias_gradient.len()).collect();
     by_need.sort_by(|&i, &j| last_bias_gradient[i].total_cmp(&last_bias_gradient[j]));
     while counts.iter().sum::<usize>() > batch {
@@ -121,8 +124,8 @@ fn record_gradients(
         };
     }
     let logits = outputs[layers - 1];
-    // Softmax without the row maximum taken out: inputs in 0..=1 keep these logits far from
-    // where exp overflows.
+    // Softmax without the row maximum taken out (a plan has no row maximum): a logit past ~88
+    // overflows exp, the distance is NaN, and that restart loses to any finite one.
     let exponentials = p.exp(logits);
     let totals = p.mm(exponentials, constants.ones_classes);
     let probabilities = p.div(exponentials, totals);
@@ -275,14 +278,14 @@ pub async fn reconstruct_batch(
         ));
     }
     let features = observed.parameters[0].shape().get(1).copied().unwrap_or(0);
-    let last_bias = observed.gradients[count - 1].to_f32_vec();
-    let classes = last_bias.len();
-    let labels = infer_labels(&last_bias, batch);
     // The observed gradients scaled to norm 1 together: the distance then needs only ‖g‖.
     let norm = observed.gradients.iter().flat_map(|g| g.to_f32_vec()).map(|v| f64::from(v).powi(2)).sum::<f64>().sqrt();
     if !(norm > 0.0 && norm.is_finite()) {
         return Err(Error::Empty { what: "gradient matching".into(), item: "non-zero, finite gradient".into() });
     }
+    let last_bias = observed.gradients[count - 1].to_f32_vec();
+    let classes = last_bias.len();
+    let labels = infer_labels(&last_bias, batch);
     let mut one_hot = vec![0.0f32; batch * classes];
     for (row, &label) in labels.iter().enumerate() {
         one_hot[row * classes + label] = 1.0;
@@ -316,7 +319,9 @@ pub async fn reconstruct_batch(
         let fetched = worker.syft().get_many(&outputs.iter().collect::<Vec<_>>()).await?;
         let [images, distance] = &fetched[..] else { return Err(Error::internal("gradient matching gave no result")) };
         let distance = distance.item()?;
-        if best.as_ref().is_none_or(|(_, d)| distance < *d) {
+        // A restart whose logits overflowed ends NaN: any finite one beats it.
+        let better = |d: f64| distance < d || (d.is_nan() && !distance.is_nan());
+        if best.as_ref().is_none_or(|(_, d)| better(*d)) {
             best = Some((images.to_f32_vec(), distance));
         }
     }

@@ -30,6 +30,11 @@ pub async fn fetch_digits() -> Result<DataSet> {
     if !response.ok() {
         return Err(failed(format!("HTTP {}", response.status())));
     }
+    // Refused before it is read, where the length is announced.
+    let announced = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<f64>().ok());
+    if announced.is_some_and(|length| length > MAX_BYTES) {
+        return Err(failed("larger than the file is"));
+    }
     let body = JsFuture::from(response.array_buffer().map_err(|e| failed(reason(e)))?).await;
     let body = js_sys::Uint8Array::new(&body.map_err(|e| failed(reason(e)))?);
     if f64::from(body.length()) > MAX_BYTES {

@@ -309,7 +309,7 @@ test('the attack on the digits, live: one image a step comes back exactly; under
   const pairs = await page.locator('.attack-pair').evaluateAll(fs => fs.map(f => [Number(f.dataset.psnr), f.querySelector('figcaption span').textContent]));
   assert.equal(pairs.length, 1);
   assert.ok(pairs[0][0] < 25, `a blend: ${pairs[0][0]} dB`);
-  assert.equal(pairs[0][1], 'the sum, 4 images');
+  assert.equal(pairs[0][1], 'the aggregate, 4 images');
   await page.locator('.pg-attack').screenshot({ path: 'tests/e2e/screenshots/playground-attack-secagg.png' });
   assert.deepEqual(errors, []);
 });

@@ -42,6 +42,7 @@ fn check_seeded(
     let server = syft.create_worker("server").unwrap();
     let mut federation = PlaygroundFederation::new(&workers, &train, &shards, &test, model, config)
         .unwrap()
+        .with_attack()
         .with_server(server)
         .unwrap();
     (0..rounds).map(|_| at_once(federation.round()).unwrap()).collect()

@@ -81,7 +81,7 @@ pub fn attack_gallery(props: &GalleryProps) -> Html {
                         </div>
                         <figcaption>
                             <strong>{ decibels(r.psnr) }</strong>
-                            <span>{ match &r.client { Some(c) => format!("{c}, {} image{}", r.examples, if r.examples == 1 { "" } else { "s" }), None => format!("the sum, {} images", r.examples) } }</span>
+                            <span>{ match &r.client { Some(c) => format!("{c}, {} image{}", r.examples, if r.examples == 1 { "" } else { "s" }), None => format!("the aggregate, {} images", r.examples) } }</span>
                         </figcaption>
                     </figure>
                 }) }

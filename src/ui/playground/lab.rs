@@ -30,7 +30,7 @@ pub struct Lab {
     /// Counts resets: an attack that finishes in a later run than it started is dropped.
     pub run_number: std::cell::Cell<u64>,
     /// A line per digits run of this page (by run number): what its privacy cost and bought.
-    pub trade: RefCell<Vec<(u64, super::trade::TradeRow)>>,
+    pub trade: super::trade::Trade,
 }
 
 /// A regression's value on the map's colour scale: −span … +span to 0 … 1.
@@ -68,7 +68,8 @@ fn start_run(lab: &Lab, settings: &PlaygroundSettings) -> Result<PlaygroundFeder
     // As many clients train at once as the machine has cores, and no fewer than two.
     let cores = web_sys::window().map(|w| w.navigator().hardware_concurrency() as usize).unwrap_or(2);
     let federation = PlaygroundFederation::new(&workers, &train, &shards, &test, model, settings.run.clone())?
-        .with_concurrency(cores.max(2));
+        .with_concurrency(cores.max(2))
+        .with_attack();
     if !settings.run.aggregation.needs_server() {
         return Ok(federation);
     }

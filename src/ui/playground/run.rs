@@ -92,7 +92,7 @@ pub fn use_playground_run() -> PlaygroundRun {
                 let ok = match result {
                     Ok(report) => {
                         reports.borrow_mut().push(report);
-                        super::trade::record(&lab, &settings, &reports.borrow());
+                        super::trade::record(&lab.trade, lab.run_number.get(), &settings, &reports.borrow());
                         start_batch_attack(&lab, &settings, attack);
                         true
                     }

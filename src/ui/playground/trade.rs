@@ -4,7 +4,8 @@
 
 use yew::prelude::*;
 
-use super::lab::Lab;
+use std::cell::RefCell;
+
 use super::PlaygroundSettings;
 use crate::playground::aggregation::Aggregation;
 use crate::playground::data::DataKind;
@@ -33,8 +34,11 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     values.get(values.len() / 2).copied()
 }
 
-/// Writes the current run's line after a round (digits only), replacing its earlier one.
-pub fn record(lab: &Lab, settings: &PlaygroundSettings, reports: &[PlaygroundRound]) {
+/// A line per digits run of the page, by run number.
+pub type Trade = RefCell<Vec<(u64, TradeRow)>>;
+
+/// Writes run `run`'s line after a round (digits only), replacing its earlier one.
+pub fn record(trade: &Trade, run: u64, settings: &PlaygroundSettings, reports: &[PlaygroundRound]) {
     let Some(latest) = reports.last() else { return };
     if settings.data != DataKind::Digits {
         return;
@@ -47,8 +51,7 @@ pub fn record(lab: &Lab, settings: &PlaygroundSettings, reports: &[PlaygroundRou
     };
     let psnr = median(reports.iter().flat_map(|r| r.reconstructions.iter().map(|x| x.psnr)).collect());
     let row = TradeRow { mode, rounds: reports.len(), epsilon, test_accuracy: latest.test_accuracy, psnr };
-    let run = lab.run_number.get();
-    let mut trade = lab.trade.borrow_mut();
+    let mut trade = trade.borrow_mut();
     match trade.iter_mut().find(|(r, _)| *r == run) {
         Some((_, existing)) => *existing = row,
         None => trade.push((run, row)),
