@@ -19,6 +19,8 @@ pub enum PyErrorKind {
     ZeroDivisionError,
     OverflowError,
     RecursionError,
+    /// Python or PyTorch that this notebook does not run yet (`unsupported.rs`).
+    NotImplementedError,
     /// The cell ran past its budget of steps, or was stopped.
     KeyboardInterrupt,
     /// A minisyft error (PySyft raised these from its workers).
@@ -39,6 +41,7 @@ impl PyErrorKind {
             PyErrorKind::ZeroDivisionError => "ZeroDivisionError",
             PyErrorKind::OverflowError => "OverflowError",
             PyErrorKind::RecursionError => "RecursionError",
+            PyErrorKind::NotImplementedError => "NotImplementedError",
             PyErrorKind::KeyboardInterrupt => "KeyboardInterrupt",
             PyErrorKind::Syft(name) => name,
         }

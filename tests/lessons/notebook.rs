@@ -429,3 +429,41 @@ crate::async_test!(the_course_part_4_model_averaging_runs_as_written, |syft: Syf
     let refused = run(&mut notebook, "optim.SGD([data.send(bob)], lr=0.1)").await;
     assert_eq!(refused.error.map(|e| e.kind), Some(PyErrorKind::TypeError));
 });
+
+crate::async_test!(
+    python_and_pytorch_this_notebook_lacks_say_so_instead_of_blaming_the_learner,
+    |syft: Syft| async move {
+        let mut notebook = Notebook::new(syft, 0);
+        run(
+            &mut notebook,
+            "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nimport torch.optim as optim",
+        )
+        .await;
+        for (source, says) in [
+        ("sorted([2, 1])", "sorted() is a Python builtin, but this notebook does not run it yet; it has print, range"),
+        ("torch.arange(5)", "torch.arange is PyTorch, but this notebook does not run it yet; it has tensor, Tensor"),
+        ("nn.Sequential(nn.Linear(2, 1))", "torch.nn.Sequential is PyTorch, but this notebook does not run it yet; it has Linear, Module, functional"),
+        ("F.softmax(torch.tensor([1.]), dim=0)", "torch.nn.functional.softmax is PyTorch"),
+        ("optim.RMSprop", "torch.optim.RMSprop is PyTorch"),
+    ] {
+        let output = run(&mut notebook, source).await;
+        let error = output.error.unwrap_or_else(|| panic!("{source} raised nothing"));
+        assert_eq!(error.kind.name(), "NotImplementedError", "{source}: {error}");
+        assert!(error.message.starts_with(says), "{source}: {}", error.message);
+    }
+        // A name nobody has is still the learner's: a NameError, and so is PyTorch's unknown name.
+        assert_eq!(run(&mut notebook, "sortd([1])").await.error.map(|e| e.kind.name()), Some("NameError"));
+        assert_eq!(run(&mut notebook, "torch.arrange(3)").await.error.map(|e| e.kind.name()), Some("AttributeError"));
+        // Statements this notebook does not parse name themselves.
+        for keyword in ["del", "global", "assert", "yield"] {
+            let output = run(&mut notebook, &format!("x = 1\n{keyword} x")).await;
+            let error = output.error.unwrap_or_else(|| panic!("{keyword} raised nothing"));
+            assert_eq!((error.kind.name(), error.line), ("SyntaxError", 2));
+            assert_eq!(error.message, format!("'{keyword}' is Python, but this notebook does not run it yet"));
+        }
+        // And a cell can catch it by its name.
+        let caught =
+            run(&mut notebook, "try:\n    sorted([1])\nexcept NotImplementedError as e:\n    print('caught')").await;
+        assert_eq!((caught.stdout.as_str(), caught.error), ("caught\n", None));
+    }
+);

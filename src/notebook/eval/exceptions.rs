@@ -50,6 +50,7 @@ pub fn instance(name: &'static str, message: String) -> PyError {
         "ZeroDivisionError" => PyErrorKind::ZeroDivisionError,
         "OverflowError" => PyErrorKind::OverflowError,
         "RecursionError" => PyErrorKind::RecursionError,
+        "NotImplementedError" => PyErrorKind::NotImplementedError,
         other => PyErrorKind::Syft(other),
     };
     PyError::new(kind, message)

@@ -382,9 +382,10 @@ impl Interpreter {
 
     async fn eval_kind(&mut self, expr: &Expr) -> Result<Value, PyError> {
         Ok(match &expr.kind {
-            ExprKind::Name(name) => self
-                .lookup(name)
-                .ok_or_else(|| PyError::new(PyErrorKind::NameError, format!("name '{name}' is not defined")))?,
+            ExprKind::Name(name) => self.lookup(name).ok_or_else(|| {
+                crate::notebook::unsupported::builtin(name, crate::notebook::library::BUILTINS)
+                    .unwrap_or_else(|| PyError::new(PyErrorKind::NameError, format!("name '{name}' is not defined")))
+            })?,
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(s) => Value::str(s.as_str()),

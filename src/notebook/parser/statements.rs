@@ -20,6 +20,9 @@ impl Parser {
             }
             _ => String::new(),
         };
+        if crate::notebook::unsupported::STATEMENTS.contains(&keyword.as_str()) {
+            return self.error(format!("'{keyword}' is Python, but this notebook does not run it yet"));
+        }
         let kind = match keyword.as_str() {
             "for" => {
                 self.advance();
