@@ -202,8 +202,10 @@ impl PlaygroundFederation {
             (Vec::new(), "nothing: no client trained".to_owned(), Vec::new())
         } else {
             let aggregated = self.setup.aggregate(&trained).await?;
-            let reconstructions = self.attack(&trained, &aggregated)?;
-            self.last_client_update = self.client_update(&trained, &aggregated);
+            // The training inputs, copied out once for both (only a run that attacks reads them).
+            let inputs = if self.attack { self.train.0.to_f32_vec() } else { Vec::new() };
+            let reconstructions = self.attack(&trained, &aggregated, &inputs)?;
+            self.last_client_update = self.client_update(&trained, &aggregated, &inputs);
             self.load(&aggregated.parameters)?;
             (aggregated.client_losses, aggregated.received, reconstructions)
         };
@@ -238,7 +240,7 @@ impl PlaygroundFederation {
     }
 
     /// The first participant's update, for a model of images in the plain mode.
-    fn client_update(&self, trained: &[Trained], aggregated: &Aggregated) -> Option<ClientUpdate> {
+    fn client_update(&self, trained: &[Trained], aggregated: &Aggregated, inputs: &[f32]) -> Option<ClientUpdate> {
         if !self.attack || !matches!(self.setup.model.task, crate::nn::Task::Classes { .. }) {
             return None;
         }
@@ -252,27 +254,26 @@ impl PlaygroundFederation {
             trained: model.clone(),
             activation: self.setup.model.activation,
             lr: self.setup.config.lr,
-            images: examples(&self.train.0.to_f32_vec(), features, &t.used),
+            images: examples(inputs, features, &t.used),
         })
     }
 
     /// The server's reconstructions this round, for a model of images: from each client's
     /// model where they reach `me`, else from the new global model (the aggregate's update).
-    fn attack(&self, trained: &[Trained], aggregated: &Aggregated) -> Result<Vec<Reconstruction>> {
+    fn attack(&self, trained: &[Trained], aggregated: &Aggregated, inputs: &[f32]) -> Result<Vec<Reconstruction>> {
         if !self.attack || !matches!(self.setup.model.task, crate::nn::Task::Classes { .. }) {
             return Ok(Vec::new());
         }
         let global = self.setup.model.parameters();
-        let inputs = self.train.0.to_f32_vec();
         let mut reconstructions = Vec::new();
         for (k, model) in &aggregated.client_models {
             let Some(t) = trained.get(*k) else { continue };
             let client = Some(WorkerId::from(self.setup.clients[t.client].worker.id()));
-            reconstructions.extend(reconstruct(client, model, &global, &inputs, &t.used)?);
+            reconstructions.extend(reconstruct(client, model, &global, inputs, &t.used)?);
         }
         if aggregated.client_models.is_empty() {
             let used: Vec<usize> = trained.iter().flat_map(|t| t.used.iter().copied()).collect();
-            reconstructions.extend(reconstruct(None, &aggregated.parameters, &global, &inputs, &used)?);
+            reconstructions.extend(reconstruct(None, &aggregated.parameters, &global, inputs, &used)?);
         }
         Ok(reconstructions)
     }

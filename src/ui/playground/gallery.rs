@@ -6,7 +6,7 @@
 use yew::prelude::*;
 
 use super::mistakes::digit_url;
-use super::trade::{TradeTable, DELTA};
+use super::trade::{median, TradeTable, DELTA};
 use super::PlaygroundSettings;
 use crate::playground::aggregation::Aggregation;
 use crate::playground::federation::PlaygroundRound;
@@ -103,9 +103,4 @@ fn batch_part(props: &GalleryProps) -> Html {
         return Html::default();
     }
     html! { <super::batch_attack::BatchGallery state={props.batch.clone()} batch={props.settings.run.batch_size} /> }
-}
-
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied()
 }

@@ -29,7 +29,8 @@ pub struct TradeRow {
     pub psnr: Option<f64>,
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
+/// The middle value (the upper of the two middle ones), none of nothing.
+pub(super) fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied()
 }
