@@ -54,16 +54,19 @@ test-e2e:
 
 # The pinned flwr in its own virtualenv (scripts/flower_setup.sh): the Fleet protocol the browser
 # client speaks, what a real SuperLink on loopback accepts and refuses, src/flower/'s objects
-# checked with Flower's own classes, a real FedAvg run with two native minisyft nodes (on the circle,
-# then on the digits), and one
+# checked with Flower's own classes, SecAgg+'s primitives checked with Flower's own functions, a
+# real FedAvg run with two native minisyft nodes (on the circle, then on the digits), legacy-API
+# and SecAgg+ runs with four (dropout and too few nodes included), and one
 # with three headless browser tabs as its clients (needs dist/: make build).
 test-flower:
 	scripts/flower_setup.sh
 	.venv-flower/bin/python tests/flower/protocol_pin.py
 	.venv-flower/bin/python tests/flower/superlink_smoke.py
 	.venv-flower/bin/python tests/flower/objects_cross_check.py
+	.venv-flower/bin/python tests/flower/secaggplus_cross_check.py
 	.venv-flower/bin/python tests/flower/federation_native.py
 	.venv-flower/bin/python tests/flower/federation_native.py digits
+	.venv-flower/bin/python tests/flower/federation_secagg.py
 	node --test tests/flower/
 
 ## Benchmarks over real Web Workers in headless Chromium, each with its raw baseline (release build).

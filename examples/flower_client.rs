@@ -56,7 +56,8 @@ fn expected_losses(
         batch_size: 16,
         ..RunConfig::default()
     };
-    let mut federation = PlaygroundFederation::new(&workers, &train, &shards, &train, model_from(initial)?, config)?;
+    let mut federation =
+        PlaygroundFederation::new(&workers, &train, &shards, &train, model_from(initial)?.mlp, config)?;
     (0..rounds).map(|_| minisyft::runtime::block_on(federation.round()).map(|r| r.train_loss)).collect()
 }
 
@@ -77,11 +78,23 @@ fn serve(
     let (syft, _runtime) = minisyft::Syft::in_process(client as u64);
     let worker = syft.create_worker(&format!("client_{client}"))?;
     let shard = ShardSpec::new(client, clients, 0)?.on(data.kind)?.shard_of(data)?;
-    let mut trainer = ShardClient::holding(worker, shard, None)?;
+    let audit = std::env::var_os("MINISYFT_FLOWER_AUDIT").map(std::path::PathBuf::from);
+    // `MINISYFT_FLOWER_LEAVE_IN_ROUND=N` (tests): asked to train under SecAgg+ in round N (after
+    // share_keys), the node fails and leaves, as a tab closed mid-round does (the SuperLink
+    // answers for a node gone with an error).
+    let leave_in_round = std::env::var("MINISYFT_FLOWER_LEAVE_IN_ROUND").ok();
+    let leaving = std::rc::Rc::new(std::cell::Cell::new(false));
+    let mut trainer = Audited {
+        inner: ShardClient::holding(worker, shard, None)?,
+        dir: audit.clone(),
+        client,
+        leave_in_round,
+        leaving: leaving.clone(),
+    };
     let fleet = NativeFleet::new(address, Identity::generate()?);
     let started = Instant::now();
     let now = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
-    let stop = || started.elapsed() > Duration::from_secs(seconds);
+    let stop = || leaving.get() || started.elapsed() > Duration::from_secs(seconds);
     let report = |event: Event| match event {
         Event::Log(entry) if entry.direction == Direction::Note => println!("client {client}: {}", entry.what),
         Event::Log(entry) => println!("client {client}: {:?} {} ({} bytes)", entry.direction, entry.what, entry.bytes),
@@ -91,7 +104,10 @@ fn serve(
         Event::Status(_) => {}
     };
     // The socket calls block; each answer is handed over as a ready future.
-    let call = |request| {
+    let call = |request: minisyft::flower::fleet::Request| {
+        if let (Some(dir), minisyft::flower::fleet::Request::PushObject { content, .. }) = (&audit, &request) {
+            append(&dir.join(format!("client_{client}_pushed.hex")), &format!("{}\n", hex(content)));
+        }
         let answer = fleet.call(&request);
         async move { answer }
     };
@@ -104,6 +120,64 @@ fn serve(
     minisyft::runtime::block_on(session::run(call, sleep, &pem, &mut trainer, &around)).map_err(|problem| {
         minisyft::Error::Flower { what: "node".into(), reason: format!("{} {}", problem.error, problem.advice) }
     })
+}
+
+/// With `MINISYFT_FLOWER_AUDIT=DIR` (tests): what a node trained, each round, and every object it
+/// pushed, written to DIR so a test can compare the server's aggregate with the true average and
+/// check that nothing but masked vectors and encrypted shares left.
+#[cfg(not(target_arch = "wasm32"))]
+struct Audited<T> {
+    inner: T,
+    dir: Option<std::path::PathBuf>,
+    client: usize,
+    leave_in_round: Option<String>,
+    leaving: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn append(path: &std::path::Path, text: &str) {
+    use std::io::Write;
+    let written =
+        std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| f.write_all(text.as_bytes()));
+    if let Err(error) = written {
+        eprintln!("audit: {}: {error}", path.display());
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn hex(bytes: &[u8]) -> String {
+    minisyft::encoding::hex(bytes)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: minisyft::flower::node::Trainer> minisyft::flower::node::Trainer for Audited<T> {
+    async fn train(
+        &mut self,
+        received: &minisyft::flower::received::Received,
+    ) -> minisyft::Result<(minisyft::flower::node::Arrays, i64, f64)> {
+        let secagg = received.has_record(minisyft::flower::secagg::RECORD);
+        if secagg && self.leave_in_round.as_deref() == Some(received.metadata.group_id.as_str()) {
+            println!("client {}: leaving in round {}", self.client, received.metadata.group_id);
+            self.leaving.set(true);
+            return Err(minisyft::Error::Flower { what: "train".into(), reason: "the node is leaving".into() });
+        }
+        let (arrays, examples, loss) = self.inner.train(received).await?;
+        if let Some(dir) = &self.dir {
+            let listed: Vec<String> =
+                arrays.iter().map(|(_, shape, values)| format!("[{shape:?}, {values:?}]")).collect();
+            let path = dir.join(format!("client_{}_round_{}.json", self.client, received.metadata.group_id));
+            append(&path, &format!("{{\"examples\": {examples}, \"arrays\": [{}]}}", listed.join(", ")));
+        }
+        Ok((arrays, examples, loss))
+    }
+
+    async fn evaluate(&mut self, received: &minisyft::flower::received::Received) -> minisyft::Result<(i64, f64, f64)> {
+        self.inner.evaluate(received).await
+    }
+
+    fn initial(&self) -> minisyft::Result<minisyft::flower::node::Arrays> {
+        self.inner.initial()
+    }
 }
 
 /// `expect`: reads the initial arrays (JSON name → [shape, values]) and prints the losses.
@@ -139,7 +213,7 @@ fn expect(
             _ => None,
         })
         .collect();
-    let initial = Received { metadata: Default::default(), arrays, config: Vec::new() };
+    let initial = Received { metadata: Default::default(), arrays, config: Vec::new(), records: vec!["arrays".into()] };
     expected_losses(clients, rounds, &initial, data)
 }
 

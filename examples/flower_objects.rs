@@ -75,6 +75,7 @@ fn read(path: &str) -> Result<String, Box<dyn std::error::Error>> {
         .config
         .iter()
         .map(|(record, key, value)| {
+            let list = |items: Vec<String>| format!("[{}]", items.join(", "));
             let value = match value {
                 ConfigValue::Float(v) => format!("{v:?}"),
                 ConfigValue::Integer(v) => v.to_string(),
@@ -82,6 +83,12 @@ fn read(path: &str) -> Result<String, Box<dyn std::error::Error>> {
                 ConfigValue::Bool(v) => v.to_string(),
                 ConfigValue::Text(v) => minisyft::flower::json::string(v),
                 ConfigValue::Bytes(v) => format!("\"{}\"", hex(v)),
+                ConfigValue::Floats(v) => list(v.iter().map(|x| format!("{x:?}")).collect()),
+                ConfigValue::Integers(v) => list(v.iter().map(ToString::to_string).collect()),
+                ConfigValue::Unsigneds(v) => list(v.iter().map(ToString::to_string).collect()),
+                ConfigValue::Bools(v) => list(v.iter().map(ToString::to_string).collect()),
+                ConfigValue::Texts(v) => list(v.iter().map(|t| minisyft::flower::json::string(t)).collect()),
+                ConfigValue::BytesList(v) => list(v.iter().map(|b| format!("\"{}\"", hex(b))).collect()),
             };
             format!("[\"{record}\", \"{key}\", {value}]")
         })

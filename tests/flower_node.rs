@@ -15,6 +15,7 @@ use minisyft::flower::node::{handle, Handled};
 use minisyft::flower::objects::{Builder, Metadata, ObjectTree};
 use minisyft::flower::protobuf::Writer;
 use minisyft::flower::received::read_message;
+use minisyft::flower::replies::NodeState;
 use minisyft::runtime::block_on;
 use minisyft::{Result, Syft};
 
@@ -74,7 +75,8 @@ fn check(pulled: &Pulled, held: &BTreeMap<String, Vec<u8>>) -> (Vec<Request>, Re
     let (syft, _runtime) = Syft::in_process(0);
     let worker = syft.create_worker("client_0").expect("a worker");
     let mut trainer = ShardClient::new(worker, &ShardSpec::new(0, 2, 0).expect("a shard"), None).expect("a client");
-    let handled = block_on(handle(call, || async {}, 99, pulled, &mut trainer, &|| 1_800_000_001.0));
+    let mut state = NodeState::default();
+    let handled = block_on(handle(call, || async {}, 99, pulled, &mut trainer, &mut state, &|| 1_800_000_001.0));
     (requests.into_inner(), handled)
 }
 

@@ -7,7 +7,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use minisyft::flower::client::{arrays_of, model_from, ClientDp, ShardSpec};
+use minisyft::flower::client::{model_from, ClientDp, ShardSpec};
 use minisyft::flower::fleet::Request;
 use minisyft::flower::node::{Arrays, Trainer};
 use minisyft::flower::protobuf::Writer;
@@ -25,6 +25,9 @@ impl Trainer for Idle {
     }
     async fn evaluate(&mut self, _: &Received) -> Result<(i64, f64, f64)> {
         Err(Error::Flower { what: "evaluate".into(), reason: "not expected".into() })
+    }
+    fn initial(&self) -> Result<Arrays> {
+        Err(Error::Flower { what: "get_parameters".into(), reason: "not expected".into() })
     }
 }
 
@@ -207,6 +210,7 @@ fn message(arrays: &Arrays) -> Received {
         metadata: Default::default(),
         arrays: arrays.iter().map(|(n, s, v)| ("arrays".into(), n.clone(), s.clone(), v.clone())).collect(),
         config: Vec::new(),
+        records: vec!["arrays".into()],
     }
 }
 
@@ -222,7 +226,7 @@ fn mlp_arrays() -> Arrays {
 #[test]
 fn a_model_read_from_a_message_gives_back_the_same_arrays_and_wrong_shapes_are_refused() {
     let arrays = mlp_arrays();
-    assert_eq!(arrays_of(&model_from(&message(&arrays)).unwrap()), arrays);
+    assert_eq!(model_from(&message(&arrays)).unwrap().arrays(), arrays);
     let mut wrong = mlp_arrays();
     wrong[3].1 = vec![2];
     wrong[3].2 = vec![0.0, 0.0];
@@ -281,6 +285,7 @@ fn a_digits_shard_trains_the_servers_ten_class_model_and_refuses_the_circles() {
             .map(|(n, s)| ("arrays".to_owned(), n.to_string(), s.clone(), vec![0.01; s.iter().product()]))
             .collect(),
         config: Vec::new(),
+        records: vec!["arrays".into()],
     };
     let model = model_from(&arrays(&[
         ("0.weight", vec![16, 64]),
@@ -288,7 +293,8 @@ fn a_digits_shard_trains_the_servers_ten_class_model_and_refuses_the_circles() {
         ("1.weight", vec![10, 16]),
         ("1.bias", vec![10]),
     ]))
-    .unwrap();
+    .unwrap()
+    .mlp;
     assert_eq!(model.task, minisyft::nn::Task::Classes { classes: 10 });
     assert_eq!(model.layers[0].weight.shape(), vec![16, 64]);
 }

@@ -17,17 +17,22 @@ app = ServerApp()
 SHAPES = {"circle": (2, 1), "digits": (64, 10)}
 
 
-def initial_arrays(hidden: int, seed: int, data: str = "circle") -> ArrayRecord:
-    """PyTorch's default initialisation for Linear layers: U(-1/sqrt(in), 1/sqrt(in))."""
+def initial_arrays(hidden: int, seed: int, data: str = "circle", names: str = "minisyft") -> ArrayRecord:
+    """PyTorch's default initialisation for Linear layers: U(-1/sqrt(in), 1/sqrt(in)); arrays named
+    as minisyft names them ("0.weight", ...) or, with `names = "torch"`, as a PyTorch model's
+    `state_dict` would ("fc1.weight", ...): the clients take them by order and shape."""
     if data not in SHAPES:
         raise ValueError(f"data = {data!r}: circle or digits")
+    if names not in ("minisyft", "torch"):
+        raise ValueError(f"names = {names!r}: minisyft or torch")
     inputs, outputs = SHAPES[data]
     rng = np.random.default_rng(seed)
     arrays = {}
     for layer, (fan_in, fan_out) in enumerate([(inputs, hidden), (hidden, outputs)]):
         bound = 1.0 / np.sqrt(fan_in)
-        arrays[f"{layer}.weight"] = Array(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
-        arrays[f"{layer}.bias"] = Array(rng.uniform(-bound, bound, (fan_out,)).astype(np.float32))
+        prefix = f"fc{layer + 1}" if names == "torch" else f"{layer}"
+        arrays[f"{prefix}.weight"] = Array(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
+        arrays[f"{prefix}.bias"] = Array(rng.uniform(-bound, bound, (fan_out,)).astype(np.float32))
     return ArrayRecord(arrays)
 
 
@@ -44,7 +49,8 @@ def main(grid: Grid, context: Context) -> None:
     )
     result = strategy.start(
         grid=grid,
-        initial_arrays=initial_arrays(int(config["hidden"]), int(config["seed"]), str(config["data"])),
+        initial_arrays=initial_arrays(int(config["hidden"]), int(config["seed"]), str(config["data"]),
+                                      str(config.get("names", "minisyft"))),
         num_rounds=int(config["num-server-rounds"]),
         train_config=ConfigRecord({"lr": float(config["lr"]), "local-epochs": int(config["local-epochs"])}),
     )

@@ -26,6 +26,9 @@ pub const POINTS: usize = 400;
 pub const NOISE: f64 = 0.1;
 /// As many clients as the playground allows.
 pub const MAX_CLIENTS: usize = 64;
+/// The hidden width of the model a client offers when a legacy ServerApp asks for one (the
+/// ServerApp's own default, `hidden = 8`).
+const INITIAL_HIDDEN: usize = 8;
 /// The playground's mini-batch size; FedAvg's config sets the learning rate and local epochs.
 const BATCH_SIZE: usize = 16;
 
@@ -215,24 +218,72 @@ impl ShardClient {
     }
 }
 
-/// The playground's MLP (tanh between layers) with the message's arrays `0.weight`, `0.bias`,
-/// `1.weight`, …: as many inputs as `0.weight` has columns, and one sigmoid output or, with more
-/// outputs, a softmax over classes (the digits: 64 → h → 10). Shapes are checked against the
-/// network they describe.
-pub fn model_from(received: &Received) -> Result<Mlp> {
-    let array = |name: &str| received.arrays.iter().find(|(_, n, _, _)| n == name);
-    let layers = (0..).take_while(|layer| array(&format!("{layer}.weight")).is_some()).count();
-    if layers == 0 {
-        return Err(error("train", "no array \"0.weight\" in the message"));
+/// A model as a message carried it: the network, and its arrays' names in the order they came
+/// (ours, `0.weight`; PyTorch's `state_dict`, `fc1.weight`; or the legacy API's `0`, `1`, …),
+/// so that the reply names them back as the ServerApp named them.
+pub struct NamedModel {
+    pub mlp: Mlp,
+    pub names: Vec<String>,
+}
+
+impl NamedModel {
+    /// The model's parameters as named arrays, in the order they came.
+    pub fn arrays(&self) -> Arrays {
+        arrays_named(&self.mlp, &self.names)
     }
-    let outputs_of =
-        |layer: usize| array(&format!("{layer}.weight")).and_then(|(_, _, shape, _)| shape.first().copied());
-    let hidden: Vec<usize> = (0..layers - 1).filter_map(outputs_of).collect();
+}
+
+/// `mlp`'s weights and biases, layer by layer, under `names`.
+pub fn arrays_named(mlp: &Mlp, names: &[String]) -> Arrays {
+    let tensors = mlp.layers.iter().flat_map(|linear| [&linear.weight, &linear.bias]);
+    names.iter().zip(tensors).map(|(name, t)| (name.clone(), t.shape(), t.to_f32_vec())).collect()
+}
+
+const SHAPES_WE_TRAIN: &str = "this tab trains a dense network (tanh between layers), its arrays in order weight \
+     [out, in] then bias [out] for each layer, each layer's inputs the previous one's outputs: e.g. [8, 2], [8], \
+     [1, 8], [1] on the circle, [16, 64], [16], [10, 16], [10] on the digits";
+
+/// The playground's MLP (tanh between layers) from the message's first ArrayRecord, its arrays
+/// taken by order and shape whatever their names: as many inputs as the first weight has
+/// columns, and one sigmoid output or, with more outputs, a softmax over classes (the digits:
+/// 64 → h → 10). Arrays that do not describe such a network are refused with their shapes.
+pub fn model_from(received: &Received) -> Result<NamedModel> {
+    let record = received.arrays.first().map(|(record, ..)| record.as_str());
+    let arrays: Vec<_> = received.arrays.iter().filter(|(r, ..)| Some(r.as_str()) == record).collect();
+    let listed = || {
+        let shapes: Vec<String> = arrays.iter().map(|(_, name, shape, _)| format!("{name} {shape:?}")).collect();
+        format!(
+            "the message's arrays are {}; {SHAPES_WE_TRAIN}",
+            if shapes.is_empty() { "none".into() } else { shapes.join(", ") }
+        )
+    };
+    if arrays.is_empty() || arrays.len() % 2 != 0 {
+        return Err(error("train", format!("{} arrays: {}", arrays.len(), listed())));
+    }
+    let mut widths = Vec::new();
+    for (layer, pair) in arrays.chunks_exact(2).enumerate() {
+        let ((_, weight, weight_shape, _), (_, bias, bias_shape, _)) = (pair[0], pair[1]);
+        let &[outputs, inputs] = weight_shape.as_slice() else {
+            return Err(error("train", format!("{weight} is {weight_shape:?}, not a weight [out, in]: {}", listed())));
+        };
+        if layer == 0 {
+            widths.push(inputs);
+        } else if widths.last() != Some(&inputs) {
+            return Err(error(
+                "train",
+                format!("{weight} takes {inputs} inputs, the layer before gives {:?}: {}", widths.last(), listed()),
+            ));
+        }
+        if *bias_shape != [outputs] {
+            return Err(error("train", format!("{bias} is {bias_shape:?}, the model needs [{outputs}]: {}", listed())));
+        }
+        widths.push(outputs);
+    }
+    let (inputs, outputs) = (widths[0], widths[widths.len() - 1]);
+    let hidden = &widths[1..widths.len() - 1];
     if hidden.iter().any(|&h| !(1..=256).contains(&h)) {
         return Err(error("train", format!("hidden layers {hidden:?}: each must have 1 to 256 units")));
     }
-    let inputs = array("0.weight").and_then(|(_, _, shape, _)| shape.get(1).copied()).unwrap_or(0);
-    let outputs = outputs_of(layers - 1).unwrap_or(0);
     if !(1..=1024).contains(&inputs) || !(1..=1000).contains(&outputs) {
         return Err(error(
             "train",
@@ -240,45 +291,40 @@ pub fn model_from(received: &Received) -> Result<Mlp> {
         ));
     }
     let rng = &mut crate::rng::Rng::seeded(0);
-    let model = if outputs == 1 {
-        Mlp::new(inputs, &hidden, Elementwise::Tanh, rng)?
+    let mlp = if outputs == 1 {
+        Mlp::new(inputs, hidden, Elementwise::Tanh, rng)?
     } else {
-        Mlp::classifier(inputs, &hidden, outputs, Elementwise::Tanh, rng)?
+        Mlp::classifier(inputs, hidden, outputs, Elementwise::Tanh, rng)?
     };
-    for (layer, linear) in model.layers.iter().enumerate() {
-        for (suffix, tensor) in [("weight", &linear.weight), ("bias", &linear.bias)] {
-            let name = format!("{layer}.{suffix}");
-            let (_, _, shape, values) = array(&name).ok_or_else(|| error("train", format!("no array {name:?}")))?;
-            if values.iter().any(|v| !v.is_finite()) {
-                return Err(error("train", format!("{name} holds values that are not finite")));
-            }
-            if *shape != tensor.shape() {
-                return Err(error("train", format!("{name} is {shape:?}, the model needs {:?}", tensor.shape())));
-            }
-            tensor.data().set_(&Tensor::from_f32(shape, values.clone())?)?;
+    let tensors = mlp.layers.iter().flat_map(|linear| [&linear.weight, &linear.bias]);
+    for ((_, name, shape, values), tensor) in arrays.iter().zip(tensors) {
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(error("train", format!("{name} holds values that are not finite")));
         }
+        tensor.data().set_(&Tensor::from_f32(shape, values.clone())?)?;
     }
-    Ok(model)
+    Ok(NamedModel { mlp, names: arrays.iter().map(|(_, name, ..)| name.clone()).collect() })
 }
 
-/// The model's parameters as named arrays, in the order `model_from` reads them.
-pub fn arrays_of(model: &Mlp) -> Arrays {
-    model
-        .layers
-        .iter()
-        .enumerate()
-        .flat_map(|(layer, linear)| {
-            [("weight", &linear.weight), ("bias", &linear.bias)]
-                .map(|(suffix, t)| (format!("{layer}.{suffix}"), t.shape(), t.to_f32_vec()))
-        })
-        .collect()
+/// A fresh model for `data` with minisyft's names (`0.weight`, `0.bias`, …): what a client
+/// offers a legacy ServerApp that asks for initial parameters. PyTorch's default initialisation,
+/// seeded, so every client offers the same.
+pub fn initial_model(data: &DataSet, hidden: usize) -> Result<NamedModel> {
+    let rng = &mut crate::rng::Rng::seeded(0);
+    let mlp = if data.kind.classes() > 2 {
+        Mlp::classifier(data.features, &[hidden], data.kind.classes(), Elementwise::Tanh, rng)?
+    } else {
+        Mlp::new(data.features, &[hidden], Elementwise::Tanh, rng)?
+    };
+    let names = (0..mlp.layers.len()).flat_map(|l| [format!("{l}.weight"), format!("{l}.bias")]).collect();
+    Ok(NamedModel { mlp, names })
 }
 
 impl Trainer for ShardClient {
     async fn train(&mut self, received: &Received) -> Result<(Arrays, i64, f64)> {
-        let model = model_from(received)?;
+        let NamedModel { mlp: model, names } = model_from(received)?;
         self.check_inputs(&model)?;
-        let global = arrays_of(&model);
+        let global = arrays_named(&model, &names);
         let lr = received.config_number("lr", 0.3);
         let epochs = received.config_number("local-epochs", 2.0);
         if !(1.0..=100.0).contains(&epochs) || epochs.fract() != 0.0 {
@@ -308,7 +354,7 @@ impl Trainer for ShardClient {
             return Err(Error::WorkerGone { worker: worker.clone(), reason: reason.clone() });
         }
         let loss = report.client_losses.first().map_or(report.train_loss, |(_, l)| *l);
-        let trained = arrays_of(&federation.setup.model);
+        let trained = arrays_named(&federation.setup.model, &names);
         let trained = match &self.dp {
             Some(dp) => dp.privatise(&global, &trained)?,
             None => trained,
@@ -316,8 +362,12 @@ impl Trainer for ShardClient {
         Ok((trained, self.shard.len() as i64, loss))
     }
 
+    fn initial(&self) -> Result<Arrays> {
+        Ok(initial_model(&self.shard, INITIAL_HIDDEN)?.arrays())
+    }
+
     async fn evaluate(&mut self, received: &Received) -> Result<(i64, f64, f64)> {
-        let model = model_from(received)?;
+        let model = model_from(received)?.mlp;
         self.check_inputs(&model)?;
         let (x, y) = self.shard.tensors()?;
         let p = model.forward(&x)?;

@@ -9,8 +9,11 @@
 //! - [`objects`]: content-addressed objects (a head, a NUL, a body; the id is the SHA-256 of all
 //!   of it) and the object tree of a reply: Message → RecordDict → records → Array → ArrayChunk.
 //! - [`received`]: a pulled message read back from its objects (metadata, arrays, config).
+//! - [`config`]: a ConfigRecord's values, scalars and lists, as Flower writes them.
+//! - [`secagg`]: the client side of SecAgg+ (keys, Shamir shares, Fernet, masks, the stages).
 //! - [`json`]: JSON bodies written byte for byte as Python's `json.dumps` writes them.
 //! - [`node`]: what a node does with one pulled message, over any transport's calls.
+//! - [`replies`]: the reply's content in the ServerApp's form: Message API, legacy, SecAgg+.
 //! - [`session`]: a node's life — join, beat, pull, serve, retry with backoff, leave — and what
 //!   each failure means for the person at the page.
 //! - [`client`]: the shard, the training on a minisyft worker and client-side DP behind a node.
@@ -20,6 +23,7 @@
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 pub mod client;
+pub mod config;
 pub mod fleet;
 pub mod json;
 #[cfg(not(target_arch = "wasm32"))]
@@ -29,6 +33,8 @@ pub mod npy;
 pub mod objects;
 pub mod protobuf;
 pub mod received;
+pub mod replies;
+pub mod secagg;
 pub mod session;
 pub mod signature;
 

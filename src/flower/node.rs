@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 
 use super::error;
 use super::fleet::{self, Pulled, Request};
-use super::objects::{object_id, Builder, Metadata, Metric, ObjectTree};
+use super::objects::{object_id, Builder, Metadata};
 use super::received::{read_message, Received};
+use super::replies::{serve, NodeState, Replying, Served};
+use super::secagg::Stage;
 use crate::error::Result;
 
 /// Named arrays: (name, shape, values).
@@ -23,6 +25,8 @@ pub trait Trainer {
     async fn train(&mut self, message: &Received) -> Result<(Arrays, i64, f64)>;
     /// Evaluates the global arrays; the examples used, the loss and the accuracy.
     async fn evaluate(&mut self, message: &Received) -> Result<(i64, f64, f64)>;
+    /// A fresh model, for a legacy ServerApp that asks a client for initial parameters.
+    fn initial(&self) -> Result<Arrays>;
 }
 
 /// One message served, for the node's log.
@@ -39,6 +43,8 @@ pub struct Handled {
     pub summary: String,
     /// Why the message could not be served, when the reply was an error.
     pub failure: Option<String>,
+    /// The SecAgg+ stage the message asked for, when it was one.
+    pub stage: Option<Stage>,
 }
 
 /// Flower's `ErrorCode.CLIENT_APP_RAISED_EXCEPTION`.
@@ -57,6 +63,7 @@ pub async fn handle<Call, Reply, Wait, Waited, T: Trainer>(
     node_id: u64,
     pulled: &Pulled,
     trainer: &mut T,
+    state: &mut NodeState,
     now: &dyn Fn() -> f64,
 ) -> Result<Handled>
 where
@@ -87,12 +94,12 @@ where
         Err(_) => incoming.group_id.clone(),
     };
     let served = match received {
-        Ok(received) => serve(&incoming.message_type, &received, trainer, &mut builder).await,
+        Ok(received) => serve(&received, trainer, state, Replying { builder: &mut builder, node_id, now: now() }).await,
         Err(error) => Err(error),
     };
-    let (content, done, failure) = match served {
-        Ok((content, done)) => (Some(content), done, None),
-        Err(error) => (None, format!("could not serve it: {error}"), Some(error.to_string())),
+    let (content, done, failure, stage) = match served {
+        Ok(Served { content, summary, stage }) => (Some(content), summary, None, stage),
+        Err(error) => (None, format!("could not serve it: {error}"), Some(error.to_string()), None),
     };
     let created_at = now();
     let metadata = Metadata {
@@ -141,6 +148,7 @@ where
         sent_bytes,
         summary: done,
         failure,
+        stage,
     })
 }
 
@@ -191,42 +199,4 @@ where
         objects.insert(id.to_owned(), content);
     }
     Ok(objects)
-}
-
-/// Trains or evaluates as `message_type` asks; the reply's content and a few words on it.
-async fn serve<T: Trainer>(
-    message_type: &str,
-    received: &Received,
-    trainer: &mut T,
-    builder: &mut Builder,
-) -> Result<(ObjectTree, String)> {
-    match message_type {
-        "train" => {
-            let (arrays, examples, loss) = trainer.train(received).await?;
-            let views: Vec<(&str, &[usize], &[f32])> = arrays
-                .iter()
-                .map(|(name, shape, values)| (name.as_str(), shape.as_slice(), values.as_slice()))
-                .collect();
-            let arrays = builder.array_record(&views);
-            let metrics = builder
-                .metric_record(&[("num-examples", Metric::Integer(examples)), ("train_loss", Metric::Float(loss))]);
-            Ok((
-                builder.record_dict(vec![("arrays", arrays), ("metrics", metrics)]),
-                format!("trained on {examples} examples, loss {loss:.4}"),
-            ))
-        }
-        "evaluate" => {
-            let (examples, loss, accuracy) = trainer.evaluate(received).await?;
-            let metrics = builder.metric_record(&[
-                ("num-examples", Metric::Integer(examples)),
-                ("eval_loss", Metric::Float(loss)),
-                ("eval_acc", Metric::Float(accuracy)),
-            ]);
-            Ok((
-                builder.record_dict(vec![("metrics", metrics)]),
-                format!("evaluated on {examples} examples, loss {loss:.4}"),
-            ))
-        }
-        other => Err(error("message", format!("a {other:?} message: only train and evaluate are served"))),
-    }
 }

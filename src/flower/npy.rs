@@ -9,21 +9,30 @@ use crate::limits::MAX_TENSOR_ELEMENTS;
 const MAGIC: &[u8] = b"\x93NUMPY";
 
 pub fn encode(shape: &[usize], values: &[f32]) -> Vec<u8> {
+    with_header("<f4", shape, values.iter().flat_map(|v| v.to_le_bytes()), values.len() * 4)
+}
+
+/// Integers as numpy's default int (`<i8`): SecAgg+'s masked vectors.
+pub fn encode_i64(shape: &[usize], values: &[i64]) -> Vec<u8> {
+    with_header("<i8", shape, values.iter().flat_map(|v| v.to_le_bytes()), values.len() * 8)
+}
+
+fn with_header(descr: &str, shape: &[usize], data: impl Iterator<Item = u8>, data_len: usize) -> Vec<u8> {
     let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
     let tuple = match dims.len() {
         1 => format!("({},)", dims[0]),
         _ => format!("({})", dims.join(", ")),
     };
-    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {tuple}, }}");
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {tuple}, }}");
     let unpadded = MAGIC.len() + 4 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
     header.push('\n');
-    let mut out = Vec::with_capacity(MAGIC.len() + 4 + header.len() + values.len() * 4);
+    let mut out = Vec::with_capacity(MAGIC.len() + 4 + header.len() + data_len);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[1, 0]);
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
     out.extend_from_slice(header.as_bytes());
-    out.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+    out.extend(data);
     out
 }
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use super::config::{encode_record, ConfigValue};
 use super::protobuf::{Reader, Writer};
 use super::{error, json, npy};
 use crate::error::Result;
@@ -236,6 +237,11 @@ impl Builder {
             record.bytes(1, &item.bytes);
         }
         let id = self.add("MetricRecord", Vec::new(), record.bytes);
+        ObjectTree { id, children: Vec::new() }
+    }
+
+    pub fn config_record(&mut self, items: &[(&str, ConfigValue)]) -> ObjectTree {
+        let id = self.add("ConfigRecord", Vec::new(), encode_record(items));
         ObjectTree { id, children: Vec::new() }
     }
 

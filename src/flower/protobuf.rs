@@ -152,6 +152,16 @@ impl<'a> Reader<'a> {
         Ok(taken)
     }
 
+    /// The values of a packed repeated varint field (proto3's default for repeated scalars).
+    pub fn packed_varints(bytes: &'a [u8]) -> Result<Vec<u64>> {
+        let mut reader = Reader::new(bytes);
+        let mut out = Vec::new();
+        while !reader.rest.is_empty() {
+            out.push(reader.varint()?);
+        }
+        Ok(out)
+    }
+
     /// The next field, or `None` at the end.
     pub fn field(&mut self) -> Result<Option<(u32, Value<'a>)>> {
         if self.rest.is_empty() {

@@ -1,24 +1,15 @@
 //! Reading a message the ServerApp sent, from its pulled objects: the Message's metadata, every
-//! ArrayRecord's arrays and every ConfigRecord's scalars. Each object is checked against its id
-//! and its kind; what a reply does not need (metric records, lists in a config) is passed over.
+//! ArrayRecord's arrays and every ConfigRecord's values. Each object is checked against its id
+//! and its kind; what a reply does not need (metric records) is passed over.
 
 use std::collections::BTreeMap;
 
+use super::config::decode_record;
+pub use super::config::ConfigValue;
 use super::objects::{object_id, Metadata, Object, MAX_OBJECT_BYTES};
 use super::protobuf::Reader;
 use super::{error, json, npy};
 use crate::error::Result;
-
-/// A config value the ServerApp sent (lists are not read).
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConfigValue {
-    Float(f64),
-    Integer(i64),
-    Unsigned(u64),
-    Bool(bool),
-    Text(String),
-    Bytes(Vec<u8>),
-}
 
 /// What a pulled message carries, read from its objects.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,11 +18,23 @@ pub struct Received {
     pub metadata: Metadata,
     /// Every ArrayRecord's arrays, by name: (record, array, shape, values).
     pub arrays: Vec<(String, String, Vec<usize>, Vec<f32>)>,
-    /// Every ConfigRecord's scalars: (record, key, value).
+    /// Every ConfigRecord's values: (record, key, value).
     pub config: Vec<(String, String, ConfigValue)>,
+    /// The names of the RecordDict's records, in order (a record may be empty).
+    pub records: Vec<String>,
 }
 
 impl Received {
+    /// Whether the message has a record named `name`, empty or not.
+    pub fn has_record(&self, name: &str) -> bool {
+        self.records.iter().any(|r| r == name)
+    }
+
+    /// The items of the ConfigRecord `record`, in order.
+    pub fn config_of(&self, record: &str) -> Vec<(String, ConfigValue)> {
+        self.config.iter().filter(|(r, ..)| r == record).map(|(_, k, v)| (k.clone(), v.clone())).collect()
+    }
+
     /// A number from the message's config (`default` when absent, NaN when it is not a number).
     pub fn config_number(&self, key: &str, default: f64) -> f64 {
         self.config
@@ -97,34 +100,7 @@ fn read_array(objects: &BTreeMap<String, Vec<u8>>, id: &str) -> Result<(Vec<usiz
 }
 
 fn read_config(object: &Object, record: &str, out: &mut Vec<(String, String, ConfigValue)>) -> Result<()> {
-    let mut items = Reader::new(&object.body);
-    while let Some((1, item)) = items.field()? {
-        let (mut key, mut value) = (String::new(), None);
-        let mut fields = Reader::new(item.as_bytes("config item")?);
-        while let Some((field, v)) = fields.field()? {
-            match field {
-                1 => key = v.as_str("config key")?.to_owned(),
-                2 => {
-                    let mut inner = Reader::new(v.as_bytes("config value")?);
-                    if let Some((kind, v)) = inner.field()? {
-                        value = match kind {
-                            1 => Some(ConfigValue::Float(v.as_double("config")?)),
-                            2 => Some(ConfigValue::Integer(v.as_sint64("config")?)),
-                            3 => Some(ConfigValue::Unsigned(v.as_u64("config")?)),
-                            4 => Some(ConfigValue::Bool(v.as_u64("config")? != 0)),
-                            5 => Some(ConfigValue::Text(v.as_str("config")?.to_owned())),
-                            6 => Some(ConfigValue::Bytes(v.as_bytes("config")?.to_vec())),
-                            _ => None,
-                        };
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some(value) = value {
-            out.push((record.to_owned(), key, value));
-        }
-    }
+    out.extend(decode_record(&object.body)?.into_iter().map(|(key, value)| (record.to_owned(), key, value)));
     Ok(())
 }
 
@@ -139,15 +115,20 @@ pub fn read_message(root: &str, objects: &BTreeMap<String, Vec<u8>>) -> Result<R
         }
     }
     let metadata = metadata.ok_or_else(|| error("Message", "no metadata"))?;
-    let mut received = Received { metadata, arrays: Vec::new(), config: Vec::new() };
+    let mut received = Received { metadata, arrays: Vec::new(), config: Vec::new(), records: Vec::new() };
     let Some(content) = message.children.first() else { return Ok(received) };
     let record_dict = typed(objects, content, "RecordDict")?;
     for (record, id) in references(&record_dict)? {
         let content = objects.get(&id).ok_or_else(|| error("RecordDict", format!("record {id} was not pulled")))?;
         let object = Object::parse(content)?;
+        received.records.push(record.clone());
         match object.kind.as_str() {
             "ArrayRecord" => {
                 for (name, array_id) in references(&typed(objects, &id, "ArrayRecord")?)? {
+                    // The legacy API's stand-in for no parameters: an Array of no bytes.
+                    if name == "_empty" {
+                        continue;
+                    }
                     let (shape, values) = read_array(objects, &array_id)?;
                     received.arrays.push((record.clone(), name, shape, values));
                 }

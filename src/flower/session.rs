@@ -7,6 +7,7 @@
 
 use super::fleet::{self, Request};
 use super::node::{handle, Trainer};
+use super::replies::NodeState;
 use crate::error::Error;
 
 /// Seconds between heartbeats the SuperLink is told to expect: Flower's default. A node is offline
@@ -267,6 +268,8 @@ where
     let waiting = || (around.report)(Event::Status(Status::Waiting { node_id }));
     waiting();
     let mut last_beat = (around.now)();
+    // SecAgg+'s keys and shares, kept between its stages for this node's life.
+    let mut state = NodeState::default();
     loop {
         if (around.stop)() {
             return Ok(());
@@ -287,13 +290,14 @@ where
         for message in &pulled {
             let (message_type, round) = (message.metadata.message_type.clone(), message.metadata.group_id.clone());
             (around.report)(Event::Status(Status::Working { node_id, message_type: message_type.clone(), round }));
-            match handle(call, || sleep(0.1), node_id, message, trainer, around.now).await {
+            match handle(call, || sleep(0.1), node_id, message, trainer, &mut state, around.now).await {
                 Ok(done) => {
                     let round = &done.round;
+                    let stage = done.stage.map(|s| format!(" (SecAgg+ {})", s.name())).unwrap_or_default();
                     around.log(
                         Direction::Received,
                         format!(
-                            "{} message{}",
+                            "{} message{stage}{}",
                             done.message_type,
                             if round.is_empty() { String::new() } else { format!(", round {round}") }
                         ),

@@ -1,0 +1,1 @@
+"""minisyft's Flower app in the legacy API: FedAvg, with or without SecAgg+."""
