@@ -2,16 +2,28 @@
 # `make federation`: a Flower federation with this page's tabs as its clients, on one machine.
 # Starts a SuperLink (loopback, port 9095: Trunk.toml's [[proxy]] points there), the page with
 # `trunk serve` (which passes /v1/fleet/ on to the SuperLink), and the repository's ServerApp
-# (flower/: Flower's FedAvg) for ROUNDS rounds once NODES tabs have connected. Ctrl-C stops all.
+# (flower/: Flower's FedAvg; APP=flower/secagg: FedAvg in Flower's legacy API under SecAgg+) for
+# ROUNDS rounds once NODES tabs have connected. Ctrl-C stops all.
 #
 #   NODES=3 ROUNDS=10 make federation
 #   DATA=digits make federation      # the real digits: a 64 -> 16 -> 10 model, tabs with fl_data=digits
+#   APP=flower/secagg NODES=3 make federation   # secure aggregation (SecAgg+, 3 shares, threshold 2)
 #   HOST=0.0.0.0 make federation     # a class: students open the page from this machine (see README)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES=${NODES:-2}
 ROUNDS=${ROUNDS:-10}
 DATA=${DATA:-circle}
+APP=${APP:-flower}
+case "$APP" in
+  flower) APP_NAME="Flower's FedAvg" ;;
+  flower/secagg) APP_NAME="FedAvg under SecAgg+ (Flower's legacy API)" ;;
+  *) echo "APP=$APP: flower or flower/secagg" >&2; exit 2 ;;
+esac
+if [ "$APP" = flower/secagg ] && [ "$NODES" -lt 3 ]; then
+  echo "APP=flower/secagg needs NODES=3 or more (3 shares, threshold 2)" >&2
+  exit 2
+fi
 case "$DATA" in
   circle) HIDDEN=8; TAB_DATA="" ;;
   digits) HIDDEN=16; TAB_DATA="&fl_data=digits" ;;
@@ -69,8 +81,8 @@ echo "The page: trunk serve on $scheme://$HOST:8080 (first build takes a minute 
 setsid trunk serve --release --address "$HOST" "${tls[@]}" > "$FLWR_HOME/trunk.log" 2>&1 &
 pids+=($!)
 
-echo "The ServerApp: FedAvg for $ROUNDS rounds, waiting for $NODES clients"
-started=$(flwr run flower local --run-config "num-server-rounds=$ROUNDS min-nodes=$NODES data='$DATA' hidden=$HIDDEN" 2>&1) || {
+echo "The ServerApp ($APP): $APP_NAME for $ROUNDS rounds, waiting for $NODES clients"
+started=$(flwr run "$APP" local --run-config "num-server-rounds=$ROUNDS min-nodes=$NODES data='$DATA' hidden=$HIDDEN" 2>&1) || {
   echo "$started" >&2
   exit 1
 }

@@ -10,27 +10,38 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use minisyft::flower::client::{ShardClient, ShardSpec};
+use minisyft::flower::config::ConfigValue;
 use minisyft::flower::fleet::{Pulled, Request};
 use minisyft::flower::node::{handle, Handled};
 use minisyft::flower::objects::{Builder, Metadata, ObjectTree};
 use minisyft::flower::protobuf::Writer;
-use minisyft::flower::received::read_message;
+use minisyft::flower::received::{read_message, Received};
 use minisyft::flower::replies::NodeState;
 use minisyft::runtime::block_on;
 use minisyft::{Result, Syft};
 
 /// A train message as FedAvg sends one: the arrays in an ArrayRecord, the message's objects.
 fn train_message(arrays: &[(&str, &[usize], &[f32])]) -> (Pulled, BTreeMap<String, Vec<u8>>) {
+    message_of("train", |builder| {
+        let record = builder.array_record(arrays);
+        builder.record_dict(vec![("arrays", record)])
+    })
+}
+
+/// A message of `message_type` whose content `content` builds.
+fn message_of(
+    message_type: &str,
+    content: impl FnOnce(&mut Builder) -> ObjectTree,
+) -> (Pulled, BTreeMap<String, Vec<u8>>) {
     let mut builder = Builder::default();
-    let record = builder.array_record(arrays);
-    let content = builder.record_dict(vec![("arrays", record)]);
+    let content = content(&mut builder);
     let metadata = Metadata {
         run_id: 7,
         src_node_id: 1,
         dst_node_id: 99,
         group_id: String::new(),
         ttl: 3600.0,
-        message_type: "train".into(),
+        message_type: message_type.into(),
         created_at: 1_800_000_000.0,
         ..Metadata::default()
     };
@@ -122,6 +133,85 @@ fn a_train_message_is_answered_with_the_trained_arrays_in_the_shapes_sent() {
     assert_ne!(reply.arrays[0].3, w0, "training moved the weights");
     assert_eq!(reply.metadata.reply_to_message_id, pulled.metadata.message_id);
     assert_eq!(reply.metadata.dst_node_id, 1);
+    // flwr 1.43 refuses (403, code 2011) a reply whose source is not the pushing node.
+    assert_eq!(reply.metadata.src_node_id, 99);
+}
+
+/// The reply `handle` pushed for `pulled`, read back.
+fn reply_to(pulled: &Pulled, held: &BTreeMap<String, Vec<u8>>) -> (Handled, Received) {
+    let (requests, handled) = check(pulled, held);
+    let Pushed { objects, root, .. } = pushed_reply(&requests).expect("a reply pushed");
+    (handled.expect("served"), read_message(&root, &objects).expect("the reply reads back"))
+}
+
+const CIRCLE_SHAPES: [&[usize]; 4] = [&[8, 2], &[8], &[1, 8], &[1]];
+
+#[test]
+fn a_legacy_fit_is_answered_as_flowers_recorddict_compat_writes_a_fit_result() {
+    let values: Vec<Vec<f32>> = CIRCLE_SHAPES.iter().map(|s| vec![0.1; s.iter().product()]).collect();
+    let names = ["0", "1", "2", "3"];
+    let arrays: Vec<(&str, &[usize], &[f32])> =
+        names.iter().zip(CIRCLE_SHAPES).zip(&values).map(|((n, s), v)| (*n, s, v.as_slice())).collect();
+    let (pulled, held) = message_of("train", |builder| {
+        let parameters = builder.array_record(&arrays);
+        let config =
+            builder.config_record(&[("lr", ConfigValue::Float(0.1)), ("local-epochs", ConfigValue::Integer(1))]);
+        builder.record_dict(vec![("fitins.parameters", parameters), ("fitins.config", config)])
+    });
+    let (handled, reply) = reply_to(&pulled, &held);
+    assert_eq!(handled.failure, None);
+    assert_eq!(reply.records, ["fitres.metrics", "fitres.num_examples", "fitres.parameters", "fitres.status"]);
+    let shapes: Vec<(&str, &[usize])> = reply.arrays.iter().map(|(_, n, s, _)| (n.as_str(), s.as_slice())).collect();
+    assert_eq!(shapes, names.iter().copied().zip(CIRCLE_SHAPES).collect::<Vec<_>>());
+    assert!(reply.config.contains(&("fitres.status".into(), "code".into(), ConfigValue::Integer(0))));
+}
+
+#[test]
+fn a_legacy_servers_request_for_initial_parameters_gets_a_fresh_model_of_the_tabs_data() {
+    let (pulled, held) = message_of("get_parameters", |builder| {
+        let config = builder.config_record(&[]);
+        builder.record_dict(vec![("getparametersins.config", config)])
+    });
+    let (_, reply) = reply_to(&pulled, &held);
+    assert_eq!(reply.records, ["getparametersres.parameters", "getparametersres.status"]);
+    let shapes: Vec<&[usize]> = reply.arrays.iter().map(|(_, _, s, _)| s.as_slice()).collect();
+    assert_eq!(shapes, CIRCLE_SHAPES);
+}
+
+#[test]
+fn secagg_plus_stages_are_answered_in_order_and_refused_out_of_it() {
+    let stage = |name: &str| {
+        message_of("train", |builder| {
+            let mut items = vec![("stage", ConfigValue::Text(name.into()))];
+            if name == "setup" {
+                items.extend([
+                    ("sample_num", ConfigValue::Integer(3)),
+                    ("share_num", ConfigValue::Integer(3)),
+                    ("threshold", ConfigValue::Integer(2)),
+                    ("clipping_range", ConfigValue::Float(8.0)),
+                    ("target_range", ConfigValue::Integer(1 << 22)),
+                    ("mod_range", ConfigValue::Integer(1 << 32)),
+                    ("max_weight", ConfigValue::Float(1000.0)),
+                ]);
+            }
+            let record = builder.config_record(&items);
+            builder.record_dict(vec![("secaggplus_configs", record)])
+        })
+    };
+    let (pulled, held) = stage("share_keys");
+    let (handled, _) = reply_to(&pulled, &held);
+    let failure = handled.failure.expect("refused");
+    assert!(
+        failure.contains("Abort secure aggregation: expect setup stage, but receive share_keys stage"),
+        "{failure}"
+    );
+    let (pulled, held) = stage("setup");
+    let (handled, reply) = reply_to(&pulled, &held);
+    assert_eq!(handled.failure, None);
+    assert_eq!(handled.stage.map(|s| s.name()), Some("setup"));
+    let keys: Vec<&str> = reply.config.iter().map(|(_, k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["pk1", "pk2"]);
+    assert!(matches!(&reply.config[0].2, ConfigValue::Bytes(pem) if pem.starts_with(b"-----BEGIN PUBLIC KEY-----")));
 }
 
 #[test]

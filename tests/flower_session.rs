@@ -238,6 +238,26 @@ fn a_model_read_from_a_message_gives_back_the_same_arrays_and_wrong_shapes_are_r
 }
 
 #[test]
+fn arrays_named_as_pytorch_names_them_are_taken_by_order_and_shape_and_named_back_so() {
+    let named = |names: [&str; 4]| -> Arrays {
+        mlp_arrays().into_iter().zip(names).map(|((_, shape, values), name)| (name.to_owned(), shape, values)).collect()
+    };
+    let torch = named(["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]);
+    assert_eq!(model_from(&message(&torch)).unwrap().arrays(), torch);
+    let legacy = named(["0", "1", "2", "3"]);
+    assert_eq!(model_from(&message(&legacy)).unwrap().arrays(), legacy);
+    // A second layer that does not take the first one's outputs: refused, with every shape listed.
+    let mut wrong = torch.clone();
+    wrong[2] = ("fc2.weight".into(), vec![1, 4], vec![0.0; 4]);
+    let Err(Error::Flower { reason, .. }) = model_from(&message(&wrong)) else { panic!("accepted") };
+    assert!(reason.contains("fc2.weight takes 4 inputs, the layer before gives 3"), "{reason}");
+    assert!(reason.contains("fc1.weight [3, 2], fc1.bias [3], fc2.weight [1, 4], fc2.bias [1]"), "{reason}");
+    assert!(reason.contains("this tab trains a dense network"), "{reason}");
+    let Err(Error::Flower { reason, .. }) = model_from(&message(&torch[..3].to_vec())) else { panic!("accepted") };
+    assert!(reason.starts_with("3 arrays"), "{reason}");
+}
+
+#[test]
 fn client_dp_without_noise_bounds_the_update_by_the_clip_and_its_noise_is_fresh() {
     let global = mlp_arrays();
     let trained: Arrays =

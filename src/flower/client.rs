@@ -271,7 +271,11 @@ pub fn model_from(received: &Received) -> Result<NamedModel> {
         } else if widths.last() != Some(&inputs) {
             return Err(error(
                 "train",
-                format!("{weight} takes {inputs} inputs, the layer before gives {:?}: {}", widths.last(), listed()),
+                format!(
+                    "{weight} takes {inputs} inputs, the layer before gives {}: {}",
+                    widths.last().copied().unwrap_or(0),
+                    listed()
+                ),
             ));
         }
         if *bias_shape != [outputs] {

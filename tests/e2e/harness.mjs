@@ -26,10 +26,17 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 
 // dist/ as the page's own server would serve it, passing /v1/fleet/ on to a Flower SuperLink at
 // `fleetPort` (what trunk's [[proxy]] does for `make federation`; python's http.server cannot).
-export async function serveWithFleetProxy(fleetPort) {
+// `onFleetRequest(url, body)`, if given, sees every Fleet request's body as it passes (an audit
+// of what a tab sends).
+export async function serveWithFleetProxy(fleetPort, onFleetRequest) {
   const dist = join(root, 'dist');
   const server = createServer((req, res) => {
     if (req.url.startsWith('/v1/fleet/')) {
+      if (onFleetRequest) {
+        const chunks = [];
+        req.on('data', chunk => chunks.push(chunk));
+        req.on('end', () => onFleetRequest(req.url, Buffer.concat(chunks)));
+      }
       const upstream = httpRequest({ host: '127.0.0.1', port: fleetPort, path: req.url, method: req.method, headers: req.headers }, answer => {
         res.writeHead(answer.statusCode, answer.headers);
         answer.pipe(res);

@@ -6,12 +6,17 @@
 //     split, shards and initial arrays, no Flower) within 1e-4 — arrays cross as exact float32
 //     both ways; only where the weighted sums are taken differs (numpy float64 against Rust
 //     float32, ~1e-7 a round), and wasm's tanh/exp against the native libm's (~1 ulp).
-//  2. A tab closed mid-run: with min-nodes = K−1, Flower's FedAvg counts its missing reply as a
+//  2. SecAgg+: the legacy-API app (flower/secagg: FedAvg under SecAggPlusWorkflow, 3 shares,
+//     threshold 2) over the same tabs for 3 rounds: every round securely aggregated, the losses
+//     those of plain FedAvg within the quantization error, each tab's panel naming the stage and
+//     what left, and an audit of every object the tabs pushed: no array at all — keys,
+//     encrypted shares and masked vectors only.
+//  3. A tab closed mid-run: with min-nodes = K−1, Flower's FedAvg counts its missing reply as a
 //     failure once the SuperLink marks it offline, and the run completes with the others.
-//  3. Real data: the tabs disconnect, two tabs holding shards of the digits (fl_data=digits)
+//  4. Real data: the tabs disconnect, two tabs holding shards of the digits (fl_data=digits)
 //     join, and a run of the ServerApp's digits model (data = "digits": 64 → 16 → 10) reaches
 //     the playground's own federation's losses on the same digits, as in 1.
-//  4. The SuperLink gone: the tabs say so, with what to do, and retry; Disconnect stops them.
+//  5. The SuperLink gone: the tabs say so, with what to do, and retry; Disconnect stops them.
 // Needs the Flower virtualenv (scripts/flower_setup.sh) and the built dist/ (make build).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,8 +54,8 @@ function flwr(home, env, ...args) {
   return (out.stdout || '') + (out.stderr || '');
 }
 
-async function startRun(home, env, config) {
-  const out = flwr(home, env, 'run', join(root, 'flower'), 'local', '--run-config', config);
+async function startRun(home, env, config, app = join(root, 'flower')) {
+  const out = flwr(home, env, 'run', app, 'local', '--run-config', config);
   const id = /started run (\d+)/.exec(out);
   assert.ok(id, `flwr run: ${out}`);
   return id[1];
@@ -79,6 +84,31 @@ print(json.dumps({n: [list(a.shape), a.numpy().flatten().tolist()] for n, a in i
 const evaluationLosses = log => [...log.matchAll(/minisyft round \d+ evaluate \{[^}]*'eval_loss': ([0-9.e-]+)/g)].map(m => Number(m[1]));
 
 const panel = page => page.locator('.flower');
+
+/// The kind of the object a push-object request carries (`PushObjectRequest.object_content`, field
+/// 4: "<Type> <children> <length>", a NUL, the body).
+function pushedKind(body) {
+  let at = 0;
+  const varint = () => {
+    let value = 0, shift = 0;
+    for (;;) {
+      const byte = body[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+      shift += 7;
+    }
+  };
+  while (at < body.length) {
+    const key = varint();
+    if ((key & 7) === 0) { varint(); continue; }
+    if ((key & 7) !== 2) return `unreadable wire type ${key & 7}`;
+    const length = varint();
+    const value = body.subarray(at, at + length);
+    at += length;
+    if (key >> 3 === 4) return value.subarray(0, value.indexOf(0x20)).toString();
+  }
+  return 'no object';
+}
 const shot = async (page, name) => {
   mkdirSync(screenshots, { recursive: true });
   await page.locator('.flower-panel').screenshot({ path: join(screenshots, `${name}.png`) });
@@ -99,8 +129,14 @@ test('browser tabs are the clients of a real Flower FedAvg run, and survive one 
   const superlink = spawn(join(venv, 'flower-superlink'), ['--insecure', '--host', '127.0.0.1', '--port', String(port),
     '--disable-runtime-dependency-installation'], { cwd: home, env, detached: true, stdio: ['ignore', logFile, logFile] });
   let server, browser;
+  let audit = null;
   try {
-    server = await serveWithFleetProxy(port);
+    server = await serveWithFleetProxy(port, (url, body) => {
+      if (audit && url.endsWith('/push-object')) {
+        const kind = pushedKind(body);
+        audit[kind] = (audit[kind] || 0) + 1;
+      }
+    });
     browser = await launch();
     await until('the SuperLink', async () => {
       try { await fetch(`http://127.0.0.1:${port}/`); return true; } catch { return false; }
@@ -129,10 +165,31 @@ test('browser tabs are the clients of a real Flower FedAvg run, and survive one 
     losses.forEach((loss, i) => assert.ok(Math.abs(loss - want[i]) < 1e-4, `round ${i + 1}: ${loss} vs ${want[i]}`));
     await shot(tabs[0].page, 'flower-tab');
 
-    // 2. One tab closed after the first round of a second run: its reply is a failure, the rest go on.
+    // 2. SecAgg+ over the same tabs: only masked vectors and encrypted shares leave them.
+    audit = {};
+    const secure = await startRun(home, env, `num-server-rounds=${ROUNDS} min-nodes=${K}`, join(root, 'flower', 'secagg'));
+    assert.equal(await finished(home, env, secure, 300), 'finished:completed');
+    const secureLog = flwr(home, env, 'log', secure, 'local', '--show');
+    assert.equal(secureLog.split('Secure aggregation completed').length - 1, ROUNDS, secureLog.slice(-3000));
+    const secureLosses = [...secureLog.matchAll(/minisyft round \d+ evaluate loss ([0-9.e-]+)/g)].map(m => Number(m[1]));
+    console.log(`SecAgg+: aggregated evaluation loss ${secureLosses}; what the tabs pushed: ${JSON.stringify(audit)}`);
+    assert.equal(secureLosses.length, ROUNDS);
+    secureLosses.forEach((loss, i) => assert.ok(Math.abs(loss - want[i]) < 1e-3, `round ${i + 1}: ${loss} vs FedAvg's ${want[i]}`));
+    assert.ok(!audit.Array && !audit.ArrayChunk, `no array leaves a tab under SecAgg+: ${JSON.stringify(audit)}`);
+    assert.ok(audit.ConfigRecord >= 4 * K * ROUNDS, `keys, shares, masked vectors: ${JSON.stringify(audit)}`);
+    audit = null;
+    for (const { page } of tabs) {
+      assert.deepEqual(await counts(page), { trained: 2 * ROUNDS, evaluated: 2 * ROUNDS });
+      assert.equal(await page.locator('.fl-secagg').getAttribute('data-stage'), 'unmask');
+      assert.match(await panel(page).innerText(), /SecAgg\+ collect_masked_vectors\), round 3/);
+      assert.match(await panel(page).innerText(), /a masked vector of \d+ integers mod 2\^32/);
+    }
+    await shot(tabs[0].page, 'flower-tab-secagg');
+
+    // 3. One tab closed after the first round of a second run: its reply is a failure, the rest go on.
     const second = await startRun(home, env, `num-server-rounds=${ROUNDS} min-nodes=${K - 1}`);
     const last = tabs.pop();
-    await until('the second run\'s first evaluation', async () => (await counts(last.page)).evaluated > ROUNDS, 120);
+    await until('the second run\'s first evaluation', async () => (await counts(last.page)).evaluated > 2 * ROUNDS, 120);
     const closedNode = await panel(last.page).getAttribute('data-node');
     await last.page.close();
     // The tab's goodbye (a deactivate-node signed in advance, sent on pagehide): the SuperLink
@@ -157,9 +214,9 @@ test('browser tabs are the clients of a real Flower FedAvg run, and survive one 
     assert.ok(failed || sampledWithout, 'Flower went on without the closed tab');
     if (failed) assert.match(secondLog, /Received error in reply from node \d+/);
     assert.ok(aggregations.slice(2).every(([ok]) => ok === K - 1), 'the closed tab never answered again');
-    for (const { page } of tabs) assert.equal((await counts(page)).evaluated, 2 * ROUNDS);
+    for (const { page } of tabs) assert.equal((await counts(page)).evaluated, 3 * ROUNDS);
 
-    // 3. Real data: the circle's tabs leave, two tabs holding digits shards join.
+    // 4. Real data: the circle's tabs leave, two tabs holding digits shards join.
     for (const { page } of tabs) {
       await page.locator('.flower button.disconnect').click();
       await until('a stopped tab', async () => (await panel(page).getAttribute('data-status')) === 'stopped', 30);
@@ -184,7 +241,7 @@ test('browser tabs are the clients of a real Flower FedAvg run, and survive one 
     assert.match(await digitTabs[0].page.locator('.flower').innerText(), /training digits on Web Worker/);
     await shot(digitTabs[0].page, 'flower-tab-digits');
 
-    // 4. The SuperLink gone: each tab says so and retries; Disconnect stops it.
+    // 5. The SuperLink gone: each tab says so and retries; Disconnect stops it.
     process.kill(-superlink.pid, 'SIGTERM');
     tabs.splice(0, tabs.length, ...digitTabs);
     for (const { page } of tabs) {

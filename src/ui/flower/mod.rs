@@ -42,6 +42,10 @@ struct NodeView {
     evaluated: usize,
     bytes_in: usize,
     bytes_out: usize,
+    /// The last SecAgg+ message: its stage and round ("share_keys, round 2"), and what left.
+    secagg: Option<(String, String)>,
+    /// Whether the next reply answers a SecAgg+ message.
+    secagg_reply_next: bool,
 }
 
 impl Reducible for NodeView {
@@ -63,8 +67,19 @@ impl Reducible for NodeView {
             }
             Some(NodeEvent::Log(entry)) => {
                 match entry.direction {
-                    Direction::Received => view.bytes_in = view.bytes_in.saturating_add(entry.bytes),
+                    Direction::Received => {
+                        view.bytes_in = view.bytes_in.saturating_add(entry.bytes);
+                        let stage = secagg_stage(&entry.what);
+                        view.secagg_reply_next = stage.is_some();
+                        if let Some(stage) = stage {
+                            view.secagg = Some((stage, String::new()));
+                        }
+                    }
                     Direction::Sent => {
+                        if let Some((_, sent)) = view.secagg.as_mut().filter(|_| view.secagg_reply_next) {
+                            sent.clone_from(&entry.what);
+                        }
+                        view.secagg_reply_next = false;
                         view.bytes_out = view.bytes_out.saturating_add(entry.bytes);
                         view.trained += usize::from(entry.what.starts_with("reply: trained"));
                         view.evaluated += usize::from(entry.what.starts_with("reply: evaluated"));
@@ -253,7 +268,7 @@ pub fn flower_panel() -> Html {
                 </div>
             </div>
             <p class="note">{ with_code(&format!(
-                "This tab is client {} of {}: its shard of {} (seed {}) stays on a Web Worker; only what the ServerApp asks for leaves it — the trained model{}, the number of examples and the losses (evaluated on this shard). `make federation` starts a SuperLink and Flower's FedAvg with this page; every tab that connects is one client{}.",
+                "This tab is client {} of {}: its shard of {} (seed {}) stays on a Web Worker; only what the ServerApp asks for leaves it — the trained model{} (under SecAgg+, only a masked vector), the number of examples and the losses (evaluated on this shard). `make federation` starts a SuperLink and Flower's FedAvg with this page; every tab that connects is one client{}.",
                 settings.client, settings.clients,
                 if settings.data == DataKind::Digits { "the real digits" } else { "the circle data" },
                 settings.seed,
@@ -267,6 +282,13 @@ pub fn flower_panel() -> Html {
                 { view.node_id.map(|n| format!(" · node {n}")).unwrap_or_default() }
                 { format!(" · {} trained, {} evaluated · {} in, {} out", view.trained, view.evaluated, bytes(view.bytes_in), bytes(view.bytes_out)) }
             </p>
+            if let Some((stage, sent)) = &view.secagg {
+                <p class="fl-secagg" data-stage={stage.split(',').next().unwrap_or_default().to_owned()}>
+                    <strong>{ format!("SecAgg+ {stage}: ") }</strong>
+                    { if sent.is_empty() { "working…".to_owned() } else { format!("{}.", sent.trim_start_matches("reply: ")) } }
+                    { " Under secure aggregation this tab's update never leaves it: the server gets public keys, shares encrypted for other tabs, a masked vector and key shares, and can unmask only the sum." }
+                </p>
+            }
             if let Some(problem) = problem {
                 <div class="fl-problem error" role="alert"><p>{ &problem.error }</p><p class="advice">{ with_code(problem.advice) }</p></div>
             }
@@ -286,6 +308,13 @@ pub fn flower_panel() -> Html {
             </table></div>
         </div>
     }
+}
+
+/// "share_keys, round 2" from a log line "train message (SecAgg+ share_keys), round 2".
+fn secagg_stage(what: &str) -> Option<String> {
+    let (_, rest) = what.split_once("(SecAgg+ ")?;
+    let (stage, round) = rest.split_once(')')?;
+    Some(format!("{stage}{round}"))
 }
 
 /// Advice text with its `commands` set as code.
