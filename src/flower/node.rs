@@ -9,25 +9,11 @@ use std::collections::BTreeMap;
 use super::error;
 use super::fleet::{self, Pulled, Request};
 use super::objects::{object_id, Builder, Metadata};
-use super::received::{read_message, Received};
+use super::received::read_message;
 use super::replies::{serve, NodeState, Replying, Served};
+pub use super::replies::{Arrays, Trainer};
 use super::secagg::Stage;
 use crate::error::Result;
-
-/// Named arrays: (name, shape, values).
-pub type Arrays = Vec<(String, Vec<usize>, Vec<f32>)>;
-
-/// What trains and evaluates where the data is.
-// The page and the native node each run one node on one thread: no `Send` bound is wanted.
-#[allow(async_fn_in_trait)]
-pub trait Trainer {
-    /// Trains from the global `arrays`; the trained arrays, the examples used, the last loss.
-    async fn train(&mut self, message: &Received) -> Result<(Arrays, i64, f64)>;
-    /// Evaluates the global arrays; the examples used, the loss and the accuracy.
-    async fn evaluate(&mut self, message: &Received) -> Result<(i64, f64, f64)>;
-    /// A fresh model, for a legacy ServerApp that asks a client for initial parameters.
-    fn initial(&self) -> Result<Arrays>;
-}
 
 /// One message served, for the node's log.
 #[derive(Clone, Debug, PartialEq)]

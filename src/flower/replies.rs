@@ -12,11 +12,25 @@
 
 use super::config::ConfigValue;
 use super::error;
-use super::node::{Arrays, Trainer};
 use super::objects::{Builder, Metric, ObjectTree};
 use super::received::Received;
 use super::secagg::{SecAggPlus, Stage, StageReply, RECORD};
 use crate::error::Result;
+
+/// Named arrays: (name, shape, values).
+pub type Arrays = Vec<(String, Vec<usize>, Vec<f32>)>;
+
+/// What trains and evaluates where the data is.
+// The page and the native node each run one node on one thread: no `Send` bound is wanted.
+#[allow(async_fn_in_trait)]
+pub trait Trainer {
+    /// Trains from the global `arrays`; the trained arrays, the examples used, the last loss.
+    async fn train(&mut self, message: &Received) -> Result<(Arrays, i64, f64)>;
+    /// Evaluates the global arrays; the examples used, the loss and the accuracy.
+    async fn evaluate(&mut self, message: &Received) -> Result<(i64, f64, f64)>;
+    /// A fresh model, for a legacy ServerApp that asks a client for initial parameters.
+    fn initial(&self) -> Result<Arrays>;
+}
 
 /// A reply's content, a few words on it, and the SecAgg+ stage it served, if any.
 pub struct Served {
