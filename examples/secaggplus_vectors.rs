@@ -9,16 +9,22 @@
 //! - `quantize`: stochastic rounding with the draws given;
 //! - `key_pairs`: fresh key pairs, for Flower to load and exchange with.
 
+#[cfg(not(target_arch = "wasm32"))]
 use minisyft::encoding::hex;
+#[cfg(not(target_arch = "wasm32"))]
 use minisyft::flower::json::{parse, Value};
+#[cfg(not(target_arch = "wasm32"))]
 use minisyft::flower::secagg::{fernet, keys, masks, shamir};
 
+#[cfg(not(target_arch = "wasm32"))]
 type Failure = Box<dyn std::error::Error>;
 
+#[cfg(not(target_arch = "wasm32"))]
 fn unhex(text: &str) -> Vec<u8> {
     (0..text.len() / 2).filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()).collect()
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn cases<'a>(value: &'a Value, kind: &str) -> &'a [Value] {
     match value.get(kind) {
         Some(Value::List(cases)) => cases,
@@ -26,6 +32,7 @@ fn cases<'a>(value: &'a Value, kind: &str) -> &'a [Value] {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn text(value: &Value, key: &str) -> Result<String, Failure> {
     match value.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
@@ -33,6 +40,7 @@ fn text(value: &Value, key: &str) -> Result<String, Failure> {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn number(value: &Value, key: &str) -> Result<f64, Failure> {
     match value.get(key) {
         Some(Value::Number(n)) => Ok(*n),
@@ -40,6 +48,7 @@ fn number(value: &Value, key: &str) -> Result<f64, Failure> {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn numbers(value: &Value, key: &str) -> Result<Vec<f64>, Failure> {
     match value.get(key) {
         Some(Value::List(items)) => {
@@ -49,10 +58,12 @@ fn numbers(value: &Value, key: &str) -> Result<Vec<f64>, Failure> {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn quoted(bytes: &[u8]) -> String {
     format!("\"{}\"", hex(bytes))
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn run(path: &str) -> Result<String, Failure> {
     let input = parse(&std::fs::read_to_string(path)?)?;
     let mut out = Vec::new();
@@ -67,7 +78,9 @@ fn run(path: &str) -> Result<String, Failure> {
     out.push(format!("\"rand_gen\": [{}]", results.join(", ")));
     results.clear();
     for case in cases(&input, "shared_key") {
-        let key = keys::shared_key(text(case, "private")?.as_bytes(), text(case, "public")?.as_bytes())?;
+        let secret =
+            keys::RustCryptoEcdh.agree_now(text(case, "private")?.as_bytes(), text(case, "public")?.as_bytes())?;
+        let key = keys::fernet_key(&secret)?;
         results.push(quoted(&key));
     }
     out.push(format!("\"shared_key\": [{}]", results.join(", ")));
@@ -119,13 +132,14 @@ fn run(path: &str) -> Result<String, Failure> {
     out.push(format!("\"quantize\": [{}]", results.join(", ")));
     results.clear();
     for _ in 0..number(&input, "key_pairs").unwrap_or(0.0) as usize {
-        let pair = keys::KeyPair::generate()?;
+        let pair = keys::RustCryptoEcdh.generate_now()?;
         results.push(format!("[{}, {}]", quoted(&pair.private_pem), quoted(&pair.public_pem)));
     }
     out.push(format!("\"key_pairs\": [{}]", results.join(", ")));
     Ok(format!("{{{}}}", out.join(", ")))
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
     match std::env::args().nth(1).map(|path| run(&path)) {
         Some(Ok(text)) => println!("{text}"),
@@ -139,3 +153,6 @@ fn main() {
         }
     }
 }
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}

@@ -15,10 +15,19 @@ pub fn base64_url(bytes: &[u8]) -> String {
 
 /// The bytes of padded URL-safe base64; `None` for anything else (a wrong letter, length or padding).
 pub fn base64_url_decode(text: &[u8]) -> Option<Vec<u8>> {
+    decode(text, URL_SAFE)
+}
+
+/// The bytes of padded standard base64; `None` for anything else.
+pub fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
+    decode(text, STANDARD)
+}
+
+fn decode(text: &[u8], alphabet: &[u8; 64]) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(4) {
         return None;
     }
-    let value = |c: u8| URL_SAFE.iter().position(|&a| a == c).map(|v| v as u32);
+    let value = |c: u8| alphabet.iter().position(|&a| a == c).map(|v| v as u32);
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
     let quads = text.chunks(4).count();
     for (index, quad) in text.chunks(4).enumerate() {

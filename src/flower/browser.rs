@@ -13,7 +13,7 @@ use web_sys::{AbortSignal, CryptoKey, Headers, RequestInit, Response, SubtleCryp
 use crate::encoding::base64;
 use crate::error::{Error, Result};
 use crate::flower::fleet::Request;
-use crate::flower::signature::{raw_to_der, spki_to_pem};
+use crate::flower::signature::{pem, pem_to_der, raw_to_der, spki_to_pem};
 
 /// Responses larger than this are refused (an array chunk is at most 5 MiB).
 const MAX_RESPONSE_BYTES: u32 = 64 * 1024 * 1024;
@@ -166,5 +166,74 @@ impl BrowserFleet {
             return Err(Error::FleetStatus { call: name.to_owned(), address: self.address(), status, body });
         }
         Ok(body)
+    }
+}
+
+/// SecAgg+'s P-384 ECDH from WebCrypto: key pairs made extractable (the private half is
+/// Shamir-shared as PKCS#8, so the server can remove a dropped tab's masks), exported as PEM; the
+/// shared secret is `deriveBits` of 384 bits, the x-coordinate, as `cryptography`'s `exchange`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WebCryptoEcdh;
+
+fn ecdh_algorithm() -> Result<Object> {
+    let algorithm = Object::new();
+    set(&algorithm, "name", &"ECDH".into())?;
+    set(&algorithm, "namedCurve", &"P-384".into())?;
+    Ok(algorithm)
+}
+
+async fn exported(subtle: &SubtleCrypto, format: &str, key: &CryptoKey) -> Result<Vec<u8>> {
+    let promise = subtle.export_key(format, key).map_err(|e| flower_error("secagg+ key", e))?;
+    let buffer = JsFuture::from(promise).await.map_err(|e| flower_error("secagg+ key", e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+async fn imported(subtle: &SubtleCrypto, format: &str, der: &[u8], usages: &Array) -> Result<CryptoKey> {
+    let data = Uint8Array::from(der);
+    let promise = subtle
+        .import_key_with_object(format, &data, &ecdh_algorithm()?, false, usages)
+        .map_err(|e| flower_error("secagg+ key", e))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| flower_error("secagg+ key", e))?
+        .dyn_into::<CryptoKey>()
+        .map_err(|_| flower_error("secagg+ key", "WebCrypto imported no key".into()))
+}
+
+impl crate::flower::secagg::keys::Ecdh for WebCryptoEcdh {
+    async fn generate(&self) -> Result<crate::flower::secagg::keys::KeyPair> {
+        let subtle = subtle()?;
+        let usages = Array::of1(&"deriveBits".into());
+        let pair = subtle
+            .generate_key_with_object(&ecdh_algorithm()?, true, &usages)
+            .map_err(|e| flower_error("secagg+ key", e))?;
+        let pair = JsFuture::from(pair).await.map_err(|e| flower_error("secagg+ key", e))?;
+        let key = |name: &str| -> Result<CryptoKey> {
+            Reflect::get(&pair, &name.into())
+                .map_err(|e| flower_error("secagg+ key", e))?
+                .dyn_into::<CryptoKey>()
+                .map_err(|_| flower_error("secagg+ key", format!("no {name} in WebCrypto's key pair").into()))
+        };
+        let private_der = exported(&subtle, "pkcs8", &key("privateKey")?).await?;
+        let public_der = exported(&subtle, "spki", &key("publicKey")?).await?;
+        Ok(crate::flower::secagg::keys::KeyPair {
+            private_pem: pem("PRIVATE KEY", &private_der).into_bytes(),
+            public_pem: pem("PUBLIC KEY", &public_der).into_bytes(),
+        })
+    }
+
+    async fn agree(&self, private_pem: &[u8], public_pem: &[u8]) -> Result<Vec<u8>> {
+        let subtle = subtle()?;
+        let private =
+            imported(&subtle, "pkcs8", &pem_to_der("PRIVATE KEY", private_pem)?, &Array::of1(&"deriveBits".into()))
+                .await?;
+        let public = imported(&subtle, "spki", &pem_to_der("PUBLIC KEY", public_pem)?, &Array::new()).await?;
+        let algorithm = Object::new();
+        set(&algorithm, "name", &"ECDH".into())?;
+        set(&algorithm, "public", &public)?;
+        let bits =
+            subtle.derive_bits_with_object(&algorithm, &private, 384).map_err(|e| flower_error("secagg+ key", e))?;
+        let bits = JsFuture::from(bits).await.map_err(|e| flower_error("secagg+ key", e))?;
+        Ok(Uint8Array::new(&bits).to_vec())
     }
 }

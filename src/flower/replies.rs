@@ -10,10 +10,14 @@
 //!   of its stages ([`super::secagg`]); its training stage answers the legacy fit with the
 //!   parameters left out and the masked vector in their place.
 
+#[cfg(target_arch = "wasm32")]
+use super::browser::WebCryptoEcdh as PlatformEcdh;
 use super::config::ConfigValue;
 use super::error;
 use super::objects::{Builder, Metric, ObjectTree};
 use super::received::Received;
+#[cfg(not(target_arch = "wasm32"))]
+use super::secagg::keys::RustCryptoEcdh as PlatformEcdh;
 use super::secagg::{SecAggPlus, Stage, StageReply, RECORD};
 use crate::error::Result;
 
@@ -43,6 +47,8 @@ pub struct Served {
 #[derive(Default)]
 pub struct NodeState {
     pub secagg: SecAggPlus,
+    /// P-384 for SecAgg+: WebCrypto in a tab, RustCrypto natively.
+    pub ecdh: PlatformEcdh,
 }
 
 /// Where a reply is built: its objects, the node answering, and the time (seconds since 1970)
@@ -64,7 +70,7 @@ pub async fn serve<T: Trainer>(
     let plain = |content, summary| Ok(Served { content, summary, stage: None });
     match received.metadata.message_type.as_str() {
         "train" if received.has_record(RECORD) => {
-            secagg_stage(received, trainer, &mut state.secagg, Replying { builder, node_id, now }).await
+            secagg_stage(received, trainer, state, Replying { builder, node_id, now }).await
         }
         "train" if received.has_record("fitins.parameters") => {
             let (arrays, examples, loss) = trainer.train(received).await?;
@@ -162,10 +168,11 @@ fn fit_result(
 async fn secagg_stage<T: Trainer>(
     received: &Received,
     trainer: &mut T,
-    secagg: &mut SecAggPlus,
+    state: &mut NodeState,
     replying: Replying<'_>,
 ) -> Result<Served> {
     let Replying { builder, node_id, now } = replying;
+    let NodeState { secagg, ecdh } = state;
     let configs = received.config_of(RECORD);
     let stage = secagg.requested(&configs)?;
     let (content, summary) = match stage {
@@ -176,15 +183,15 @@ async fn secagg_stage<T: Trainer>(
                 arrays.into_iter().map(|(_, shape, values)| (shape, values)).collect();
             let examples_sent =
                 u64::try_from(examples).map_err(|_| error("secagg+", "a negative number of examples"))?;
-            let reply = secagg.masked_vector(&available, examples_sent, &values)?;
+            let reply = secagg.masked_vector(&available, examples_sent, &values, ecdh).await?;
             let items = builder.config_record(&reply.items);
             let content = fit_result(builder, &Vec::new(), examples, loss, vec![(RECORD, items)]);
             (content, format!("trained on {examples} examples, loss {loss:.4}; sent {}", reply.sent))
         }
         _ => {
             let reply = match stage {
-                Stage::Setup => secagg.setup(node_id, &configs)?,
-                Stage::ShareKeys => secagg.share_keys(&configs, now.max(0.0) as u64)?,
+                Stage::Setup => secagg.setup(node_id, &configs, ecdh).await?,
+                Stage::ShareKeys => secagg.share_keys(&configs, now.max(0.0) as u64, ecdh).await?,
                 _ => secagg.unmask(&configs)?,
             };
             let StageReply { items, sent } = reply;

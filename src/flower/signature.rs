@@ -4,7 +4,7 @@
 //! the p384 crate's own encodings natively.
 
 use super::error;
-use crate::encoding::base64;
+use crate::encoding::{base64, base64_decode};
 use crate::error::Result;
 
 /// `r‖s` (two big-endian integers of equal length) as a DER `SEQUENCE { INTEGER r, INTEGER s }`.
@@ -37,14 +37,31 @@ pub fn raw_to_der(raw: &[u8]) -> Result<Vec<u8>> {
 
 /// An SPKI public key in DER as PEM: base64 in lines of 64, between the header and the footer.
 pub fn spki_to_pem(der: &[u8]) -> String {
+    pem("PUBLIC KEY", der)
+}
+
+/// DER as PEM under `label` ("PUBLIC KEY", "PRIVATE KEY"), as OpenSSL and RustCrypto write it.
+pub fn pem(label: &str, der: &[u8]) -> String {
     let encoded = base64(der);
-    let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+    let mut pem = format!("-----BEGIN {label}-----\n");
     for line in encoded.as_bytes().chunks(64) {
         pem.push_str(&String::from_utf8_lossy(line));
         pem.push('\n');
     }
-    pem.push_str("-----END PUBLIC KEY-----\n");
+    pem.push_str(&format!("-----END {label}-----\n"));
     pem
+}
+
+/// The DER inside PEM labelled `label`; an error for anything else.
+pub fn pem_to_der(label: &str, pem: &[u8]) -> Result<Vec<u8>> {
+    let text = std::str::from_utf8(pem).map_err(|_| error("pem", "not text"))?;
+    let body = text
+        .trim()
+        .strip_prefix(&format!("-----BEGIN {label}-----"))
+        .and_then(|rest| rest.strip_suffix(&format!("-----END {label}-----")))
+        .ok_or_else(|| error("pem", format!("not a PEM {label}")))?;
+    let joined: String = body.split_whitespace().collect();
+    base64_decode(joined.as_bytes()).ok_or_else(|| error("pem", format!("a {label} that is not base64")))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -63,8 +80,12 @@ mod tests {
             let spki = key.verifying_key().to_public_key_der().expect("der");
             let pem = key.verifying_key().to_public_key_pem(LineEnding::LF).expect("pem");
             assert_eq!(super::spki_to_pem(spki.as_bytes()), pem);
+            assert_eq!(super::pem_to_der("PUBLIC KEY", pem.as_bytes()).unwrap(), spki.as_bytes());
         }
         assert!(super::raw_to_der(&[1, 2, 3]).is_err());
         assert!(super::raw_to_der(&[]).is_err());
+        assert!(
+            super::pem_to_der("PRIVATE KEY", b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").is_err()
+        );
     }
 }

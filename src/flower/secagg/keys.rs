@@ -3,10 +3,12 @@
 //! the private half as PKCS#8 PEM and the public half as SubjectPublicKeyInfo PEM (the bytes that
 //! travel, and the bytes Shamir shares), and a shared key that is ECDH's x-coordinate through
 //! HKDF-SHA256 (no salt, no info) to 32 bytes, URL-safe base64 — a Fernet key.
+//!
+//! The elliptic-curve half is an [`Ecdh`]: RustCrypto's `p384` natively ([`RustCryptoEcdh`]),
+//! WebCrypto in a tab (`crate::flower::browser::WebCryptoEcdh`), so the page carries no curve
+//! arithmetic of its own. HKDF is the same code on both.
 
 use hkdf::Hkdf;
-use p384::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
-use p384::{PublicKey, SecretKey};
 use sha2::Sha256;
 
 use crate::encoding::base64_url;
@@ -27,70 +29,112 @@ impl std::fmt::Debug for KeyPair {
     }
 }
 
-impl KeyPair {
-    /// A fresh pair from the OS's (or WebCrypto's) cryptographic generator.
-    pub fn generate() -> Result<KeyPair> {
-        loop {
-            let mut scalar = [0u8; 48];
-            getrandom::getrandom(&mut scalar).map_err(|e| error("secagg+ key", e.to_string()))?;
-            // A draw of zero or past the curve's order is refused by `from_slice`: draw again.
-            if let Ok(secret) = SecretKey::from_slice(&scalar) {
-                return KeyPair::of(&secret);
-            }
-        }
-    }
-
-    fn of(secret: &SecretKey) -> Result<KeyPair> {
-        let private_pem = secret.to_pkcs8_pem(LineEnding::LF).map_err(|e| error("secagg+ key", e.to_string()))?;
-        let public_pem =
-            secret.public_key().to_public_key_pem(LineEnding::LF).map_err(|e| error("secagg+ key", e.to_string()))?;
-        Ok(KeyPair { private_pem: private_pem.as_bytes().to_vec(), public_pem: public_pem.into_bytes() })
-    }
-}
-
-fn private_key(pem: &[u8]) -> Result<SecretKey> {
-    let text = std::str::from_utf8(pem).map_err(|_| error("secagg+ key", "a private key that is not PEM text"))?;
-    SecretKey::from_pkcs8_pem(text).map_err(|e| error("secagg+ key", format!("not a P-384 PKCS#8 private key: {e}")))
-}
-
-/// A public key sent as SubjectPublicKeyInfo PEM, checked to be a point of P-384.
-pub fn public_key(pem: &[u8]) -> Result<PublicKey> {
-    let text = std::str::from_utf8(pem).map_err(|_| error("secagg+ key", "a public key that is not PEM text"))?;
-    PublicKey::from_public_key_pem(text).map_err(|e| error("secagg+ key", format!("not a P-384 public key: {e}")))
+/// ECDH on P-384 with keys as PEM.
+// One node on one thread: no `Send` bound is wanted.
+#[allow(async_fn_in_trait)]
+pub trait Ecdh {
+    /// A fresh key pair from a cryptographic generator.
+    async fn generate(&self) -> Result<KeyPair>;
+    /// The shared secret: the x-coordinate of private · public, 48 bytes.
+    async fn agree(&self, private_pem: &[u8], public_pem: &[u8]) -> Result<Vec<u8>>;
 }
 
 /// Flower's `generate_shared_key(private, public)`: 44 bytes of URL-safe base64.
-pub fn shared_key(private_pem: &[u8], public_pem: &[u8]) -> Result<Vec<u8>> {
-    let secret = private_key(private_pem)?;
-    let public = public_key(public_pem)?;
-    let shared = p384::ecdh::diffie_hellman(secret.to_nonzero_scalar(), public.as_affine());
+pub async fn shared_key(ecdh: &impl Ecdh, private_pem: &[u8], public_pem: &[u8]) -> Result<Vec<u8>> {
+    fernet_key(&ecdh.agree(private_pem, public_pem).await?)
+}
+
+/// HKDF-SHA256 of an ECDH secret, no salt, no info, to a Fernet key.
+pub fn fernet_key(secret: &[u8]) -> Result<Vec<u8>> {
     let mut derived = [0u8; 32];
-    Hkdf::<Sha256>::new(None, shared.raw_secret_bytes())
-        .expand(&[], &mut derived)
-        .map_err(|e| error("secagg+ key", e.to_string()))?;
+    Hkdf::<Sha256>::new(None, secret).expand(&[], &mut derived).map_err(|e| error("secagg+ key", e.to_string()))?;
     Ok(base64_url(&derived).into_bytes())
 }
 
-#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::RustCryptoEcdh;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use p384::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+    use p384::{PublicKey, SecretKey};
+
+    use super::{Ecdh, KeyPair};
+    use crate::error::Result;
+    use crate::flower::error;
+
+    /// P-384 from RustCrypto, keys drawn from the OS's generator.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct RustCryptoEcdh;
+
+    impl RustCryptoEcdh {
+        pub fn generate_now(&self) -> Result<KeyPair> {
+            loop {
+                let mut scalar = [0u8; 48];
+                getrandom::getrandom(&mut scalar).map_err(|e| error("secagg+ key", e.to_string()))?;
+                // A draw of zero or past the curve's order is refused by `from_slice`: draw again.
+                if let Ok(secret) = SecretKey::from_slice(&scalar) {
+                    let private_pem =
+                        secret.to_pkcs8_pem(LineEnding::LF).map_err(|e| error("secagg+ key", e.to_string()))?;
+                    let public_pem = secret
+                        .public_key()
+                        .to_public_key_pem(LineEnding::LF)
+                        .map_err(|e| error("secagg+ key", e.to_string()))?;
+                    return Ok(KeyPair {
+                        private_pem: private_pem.as_bytes().to_vec(),
+                        public_pem: public_pem.into_bytes(),
+                    });
+                }
+            }
+        }
+
+        pub fn agree_now(&self, private_pem: &[u8], public_pem: &[u8]) -> Result<Vec<u8>> {
+            let text = |pem| std::str::from_utf8(pem).map_err(|_| error("secagg+ key", "a key that is not PEM text"));
+            let secret = SecretKey::from_pkcs8_pem(text(private_pem)?)
+                .map_err(|e| error("secagg+ key", format!("not a P-384 PKCS#8 private key: {e}")))?;
+            let public = PublicKey::from_public_key_pem(text(public_pem)?)
+                .map_err(|e| error("secagg+ key", format!("not a P-384 public key: {e}")))?;
+            let shared = p384::ecdh::diffie_hellman(secret.to_nonzero_scalar(), public.as_affine());
+            Ok(shared.raw_secret_bytes().to_vec())
+        }
+    }
+
+    impl Ecdh for RustCryptoEcdh {
+        async fn generate(&self) -> Result<KeyPair> {
+            self.generate_now()
+        }
+
+        async fn agree(&self, private_pem: &[u8], public_pem: &[u8]) -> Result<Vec<u8>> {
+            self.agree_now(private_pem, public_pem)
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::runtime::block_on;
 
     #[test]
     fn both_ends_of_an_exchange_derive_the_same_fernet_key() {
-        let (a, b) = (KeyPair::generate().unwrap(), KeyPair::generate().unwrap());
-        let ab = shared_key(&a.private_pem, &b.public_pem).unwrap();
-        assert_eq!(ab, shared_key(&b.private_pem, &a.public_pem).unwrap());
+        let ecdh = RustCryptoEcdh;
+        let (a, b) = (ecdh.generate_now().unwrap(), ecdh.generate_now().unwrap());
+        let ab = block_on(shared_key(&ecdh, &a.private_pem, &b.public_pem)).unwrap();
+        assert_eq!(ab, block_on(shared_key(&ecdh, &b.private_pem, &a.public_pem)).unwrap());
         assert_eq!(ab.len(), 44);
-        assert_ne!(ab, shared_key(&a.private_pem, &a.public_pem).unwrap());
+        assert_ne!(ab, block_on(shared_key(&ecdh, &a.private_pem, &a.public_pem)).unwrap());
         assert!(a.private_pem.starts_with(b"-----BEGIN PRIVATE KEY-----\n"));
         assert!(a.public_pem.starts_with(b"-----BEGIN PUBLIC KEY-----\n"));
     }
 
     #[test]
     fn a_key_that_is_not_one_is_an_error() {
-        let a = KeyPair::generate().unwrap();
-        assert!(shared_key(&a.private_pem, b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").is_err());
-        assert!(shared_key(b"\xff\xfe", &a.public_pem).is_err());
-        assert!(public_key(&a.private_pem).is_err());
+        let ecdh = RustCryptoEcdh;
+        let a = ecdh.generate_now().unwrap();
+        assert!(ecdh
+            .agree_now(&a.private_pem, b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
+            .is_err());
+        assert!(ecdh.agree_now(b"\xff\xfe", &a.public_pem).is_err());
+        assert!(ecdh.agree_now(&a.private_pem, &a.private_pem).is_err());
     }
 }

@@ -28,10 +28,11 @@ pub mod shamir;
 use std::collections::BTreeMap;
 
 use super::config::ConfigValue;
+use super::signature;
 use super::{error, npy};
 use crate::error::Result;
 use crate::mechanisms::secure_random;
-use keys::KeyPair;
+use keys::{Ecdh, KeyPair};
 use settings::{get, wrong, Configs};
 pub use settings::{Settings, Stage};
 
@@ -114,9 +115,9 @@ impl SecAggPlus {
     }
 
     /// Stage 0: the settings kept, two key pairs drawn, the public halves sent.
-    pub fn setup(&mut self, node_id: u64, configs: &Configs) -> Result<StageReply> {
+    pub async fn setup(&mut self, node_id: u64, configs: &Configs, ecdh: &impl Ecdh) -> Result<StageReply> {
         let settings = Settings::read(configs)?;
-        let (keys1, keys2) = (KeyPair::generate()?, KeyPair::generate()?);
+        let (keys1, keys2) = (ecdh.generate().await?, ecdh.generate().await?);
         let items = vec![
             ("pk1", ConfigValue::Bytes(keys1.public_pem.clone())),
             ("pk2", ConfigValue::Bytes(keys2.public_pem.clone())),
@@ -134,7 +135,7 @@ impl SecAggPlus {
 
     /// Stage 1: the neighbours' keys checked, the mask seed and the first private key shared,
     /// each neighbour's shares encrypted for it; `now` is written into the Fernet tokens.
-    pub fn share_keys(&mut self, configs: &Configs, now: u64) -> Result<StageReply> {
+    pub async fn share_keys(&mut self, configs: &Configs, now: u64, ecdh: &impl Ecdh) -> Result<StageReply> {
         let stage = Stage::ShareKeys;
         let settings = self.settings()?.clone();
         let (keys1, keys2) = self.keys()?;
@@ -174,13 +175,14 @@ impl SecAggPlus {
         let mut shared2 = BTreeMap::new();
         let (mut own_seed_shares, mut own_key_shares) = (BTreeMap::new(), BTreeMap::new());
         for (index, (node, pk1, pk2)) in public_keys.iter().enumerate() {
-            keys::public_key(pk1)?;
+            // Checked now, so that a bad key fails this stage rather than the next.
+            signature::pem_to_der("PUBLIC KEY", pk1)?;
             if *node == self.node_id {
                 own_seed_shares.insert(*node, seed_shares[index].clone());
                 own_key_shares.insert(*node, key_shares[index].clone());
                 continue;
             }
-            let shared = keys::shared_key(&keys2.private_pem, pk2)?;
+            let shared = keys::shared_key(ecdh, &keys2.private_pem, pk2).await?;
             let plaintext = masks::share_plaintext(self.node_id, *node, &seed_shares[index], &key_shares[index]);
             let mut iv = [0u8; 16];
             getrandom::getrandom(&mut iv).map_err(|e| error("secagg+", e.to_string()))?;
@@ -240,14 +242,15 @@ impl SecAggPlus {
 
     /// Stage 2, second half: `[w, w · params]` quantized, masked and reduced, as `.npy` int64
     /// arrays (`w` being `examples / max_weight` on the quantization grid).
-    pub fn masked_vector(
+    pub async fn masked_vector(
         &mut self,
         available: &[u64],
         examples: u64,
         arrays: &[(Vec<usize>, Vec<f32>)],
+        ecdh: &impl Ecdh,
     ) -> Result<StageReply> {
         let settings = self.settings()?.clone();
-        let (keys1, _) = self.keys()?;
+        let keys1 = self.keys()?.0.clone();
         let ratio = examples as f64 / settings.max_weight;
         let q_ratio = (ratio * settings.target_range as f64).round_ties_even();
         let dq_ratio = (q_ratio / settings.target_range as f64) as f32;
@@ -276,7 +279,7 @@ impl SecAggPlus {
                 .iter()
                 .find(|(n, ..)| n == node)
                 .ok_or_else(|| error("secagg+", format!("no public key of node {node}")))?;
-            let shared = keys::shared_key(&keys1.private_pem, pk1)?;
+            let shared = keys::shared_key(ecdh, &keys1.private_pem, pk1).await?;
             let sign = if self.node_id > *node { 1 } else { -1 };
             add(&mut vector, masks::pseudo_rand_gen(&shared, settings.mod_range, &sizes)?, sign);
         }
