@@ -61,6 +61,15 @@ fn answer_to_push(ids: &[String]) -> Vec<u8> {
 
 /// Serves `pulled` with objects `held`; every Fleet request made, and what `handle` returned.
 fn check(pulled: &Pulled, held: &BTreeMap<String, Vec<u8>>) -> (Vec<Request>, Result<Handled>) {
+    check_with(pulled, held, false)
+}
+
+/// The same, by a client that sends its update only under SecAgg+ when `secagg_required`.
+fn check_with(
+    pulled: &Pulled,
+    held: &BTreeMap<String, Vec<u8>>,
+    secagg_required: bool,
+) -> (Vec<Request>, Result<Handled>) {
     let requests = RefCell::new(Vec::new());
     let call = |request: Request| {
         let answer = match &request {
@@ -85,7 +94,9 @@ fn check(pulled: &Pulled, held: &BTreeMap<String, Vec<u8>>) -> (Vec<Request>, Re
     };
     let (syft, _runtime) = Syft::in_process(0);
     let worker = syft.create_worker("client_0").expect("a worker");
-    let mut trainer = ShardClient::new(worker, &ShardSpec::new(0, 2, 0).expect("a shard"), None).expect("a client");
+    let mut trainer = ShardClient::new(worker, &ShardSpec::new(0, 2, 0).expect("a shard"), None)
+        .expect("a client")
+        .requiring_secure_aggregation(secagg_required);
     let mut state = NodeState::default();
     let handled = block_on(handle(call, || async {}, 99, pulled, &mut trainer, &mut state, &|| 1_800_000_001.0));
     (requests.into_inner(), handled)
@@ -176,6 +187,24 @@ fn a_legacy_servers_request_for_initial_parameters_gets_a_fresh_model_of_the_tab
     assert_eq!(reply.records, ["getparametersres.parameters", "getparametersres.status"]);
     let shapes: Vec<&[usize]> = reply.arrays.iter().map(|(_, _, s, _)| s.as_slice()).collect();
     assert_eq!(shapes, CIRCLE_SHAPES);
+}
+
+#[test]
+fn a_client_that_requires_secagg_plus_refuses_to_send_its_model_in_the_clear() {
+    let values: Vec<Vec<f32>> = CIRCLE_SHAPES.iter().map(|s| vec![0.1; s.iter().product()]).collect();
+    let arrays: Vec<(&str, &[usize], &[f32])> = ["0.weight", "0.bias", "1.weight", "1.bias"]
+        .iter()
+        .zip(CIRCLE_SHAPES)
+        .zip(&values)
+        .map(|((n, s), v)| (*n, s, v.as_slice()))
+        .collect();
+    let (pulled, held) = train_message(&arrays);
+    let (requests, handled) = check_with(&pulled, &held, true);
+    let failure = handled.expect("answered, with an error").failure.expect("refused");
+    assert!(failure.contains("only under SecAgg+"), "{failure}");
+    let Pushed { error, objects, root } = pushed_reply(&requests).expect("a reply pushed");
+    assert!(error.is_some());
+    assert_eq!(objects.keys().cloned().collect::<Vec<_>>(), [root], "no array left");
 }
 
 #[test]

@@ -175,6 +175,8 @@ pub struct ShardClient {
     /// Kept between rounds so the shard and the plan stay on the worker; rebuilt when the
     /// ServerApp changes the learning rate, the epochs or the model's shapes.
     federation: Option<(PlaygroundFederation, TrainingKey)>,
+    /// Whether a trained model may leave only inside SecAgg+ (a masked vector).
+    secagg_required: bool,
 }
 
 impl ShardClient {
@@ -185,7 +187,13 @@ impl ShardClient {
 
     /// A client holding `shard` (say, [`ShardSpec::shard_of`] the digits).
     pub fn holding(worker: WorkerHandle, shard: DataSet, dp: Option<ClientDp>) -> Result<ShardClient> {
-        Ok(ShardClient { worker, shard, dp, federation: None })
+        Ok(ShardClient { worker, shard, dp, federation: None, secagg_required: false })
+    }
+
+    /// A client whose update leaves only masked, under SecAgg+: a ServerApp that asks for it in
+    /// the clear gets an error reply instead (Flower's `secaggplus_mod` refuses the same).
+    pub fn requiring_secure_aggregation(self, required: bool) -> ShardClient {
+        ShardClient { secagg_required: required, ..self }
     }
 
     /// Refuses a model for inputs or outputs other than this shard's (one for the circle's
@@ -368,6 +376,10 @@ impl Trainer for ShardClient {
 
     fn initial(&self) -> Result<Arrays> {
         Ok(initial_model(&self.shard, INITIAL_HIDDEN)?.arrays())
+    }
+
+    fn requires_secure_aggregation(&self) -> bool {
+        self.secagg_required
     }
 
     async fn evaluate(&mut self, received: &Received) -> Result<(i64, f64, f64)> {

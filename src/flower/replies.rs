@@ -34,6 +34,10 @@ pub trait Trainer {
     async fn evaluate(&mut self, message: &Received) -> Result<(i64, f64, f64)>;
     /// A fresh model, for a legacy ServerApp that asks a client for initial parameters.
     fn initial(&self) -> Result<Arrays>;
+    /// Whether a trained model may leave only inside SecAgg+.
+    fn requires_secure_aggregation(&self) -> bool {
+        false
+    }
 }
 
 /// A reply's content, a few words on it, and the SecAgg+ stage it served, if any.
@@ -72,6 +76,11 @@ pub async fn serve<T: Trainer>(
         "train" if received.has_record(RECORD) => {
             secagg_stage(received, trainer, state, Replying { builder, node_id, now }).await
         }
+        "train" if trainer.requires_secure_aggregation() => Err(error(
+            "train",
+            "this client sends its update only under SecAgg+ (fl_secagg=required), and the ServerApp asked for it in \
+             the clear: run it with SecAggPlusWorkflow (APP=flower/secagg)",
+        )),
         "train" if received.has_record("fitins.parameters") => {
             let (arrays, examples, loss) = trainer.train(received).await?;
             let content = fit_result(builder, &arrays, examples, loss, Vec::new());

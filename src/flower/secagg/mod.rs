@@ -39,6 +39,12 @@ pub use settings::{Settings, Stage};
 /// The ConfigRecord that carries SecAgg+'s side of a message, both ways.
 pub const RECORD: &str = "secaggplus_configs";
 
+fn distinct(values: &[u64]) -> bool {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    sorted.windows(2).all(|pair| pair[0] != pair[1])
+}
+
 /// A stage's answer: the `secaggplus_configs` items, and what left, in words, for the panel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageReply {
@@ -140,9 +146,17 @@ impl SecAggPlus {
         let settings = self.settings()?.clone();
         let (keys1, keys2) = self.keys()?;
         let (keys1, keys2) = (keys1.clone(), keys2.clone());
-        let mut public_keys = Vec::new();
+        let mut public_keys: Vec<(u64, Vec<u8>, Vec<u8>)> = Vec::new();
         for (key, value) in configs.iter().filter(|(k, _)| k != "stage") {
-            let node: u64 = key.parse().map_err(|_| wrong(stage, key, "keyed by a node id"))?;
+            // One spelling a node: "05" or "+5" beside "5" would share a node's secrets twice.
+            let node: u64 = key
+                .parse()
+                .ok()
+                .filter(|node: &u64| node.to_string() == *key)
+                .ok_or_else(|| wrong(stage, key, "keyed by a node id"))?;
+            if public_keys.iter().any(|(n, ..)| *n == node) {
+                return Err(wrong(stage, key, "named once"));
+            }
             match value.as_bytes_list() {
                 Some([pk1, pk2]) => public_keys.push((node, pk1.clone(), pk2.clone())),
                 _ => return Err(wrong(stage, key, "a list of two bytes")),
@@ -175,7 +189,7 @@ impl SecAggPlus {
         let mut shared2 = BTreeMap::new();
         let (mut own_seed_shares, mut own_key_shares) = (BTreeMap::new(), BTreeMap::new());
         for (index, (node, pk1, pk2)) in public_keys.iter().enumerate() {
-            // Checked now, so that a bad key fails this stage rather than the next.
+            // Its framing checked now; the curve point when the pairwise mask is drawn.
             signature::pem_to_der("PUBLIC KEY", pk1)?;
             if *node == self.node_id {
                 own_seed_shares.insert(*node, seed_shares[index].clone());
@@ -216,6 +230,10 @@ impl SecAggPlus {
         if ciphertexts.len() != sources.len() {
             return Err(error("secagg+ collect_masked_vectors", "as many sources as ciphertexts expected"));
         }
+        // A source repeated would add its pairwise mask twice (and cost an ECDH a repeat).
+        if !distinct(&sources) {
+            return Err(error("secagg+ collect_masked_vectors", "a source named twice"));
+        }
         let mut received = Vec::new();
         for (source, ciphertext) in sources.iter().zip(ciphertexts) {
             let shared = self.shared2.get(source).ok_or_else(|| {
@@ -253,6 +271,13 @@ impl SecAggPlus {
         let keys1 = self.keys()?.0.clone();
         let ratio = examples as f64 / settings.max_weight;
         let q_ratio = (ratio * settings.target_range as f64).round_ties_even();
+        // Python's round() raises on an infinity; a factor past the modulus wraps in the sum.
+        if !q_ratio.is_finite() || q_ratio >= settings.mod_range as f64 {
+            return Err(error(
+                "secagg+ collect_masked_vectors",
+                format!("{examples} examples over a max weight of {} overflow the modulus", settings.max_weight),
+            ));
+        }
         let dq_ratio = (q_ratio / settings.target_range as f64) as f32;
         let mut vector: Vec<(Vec<usize>, Vec<i64>)> = vec![(vec![1], vec![q_ratio as i64])];
         for (shape, values) in arrays {
@@ -315,12 +340,22 @@ impl SecAggPlus {
         if active.len() < settings.threshold {
             return Err(error("secagg+ unmask", "Available neighbours number smaller than threshold"));
         }
+        // A node both alive and dead would have its seed share and its key share released
+        // together — enough, from threshold neighbours, to strip its masks; and this node is
+        // alive, since it answers.
+        let all: Vec<u64> = active.iter().chain(&dead).copied().collect();
+        if !distinct(&all) || dead.contains(&self.node_id) {
+            return Err(error(
+                "secagg+ unmask",
+                "a node listed twice, both alive and dead, or this node listed as dead: no share is sent",
+            ));
+        }
         let share = |shares: &BTreeMap<u64, Vec<u8>>, node: &u64| {
             shares.get(node).cloned().ok_or_else(|| error("secagg+ unmask", format!("no share of node {node}")))
         };
         let mut shares = active.iter().map(|n| share(&self.seed_shares, n)).collect::<Result<Vec<_>>>()?;
         shares.extend(dead.iter().map(|n| share(&self.key_shares, n)).collect::<Result<Vec<_>>>()?);
-        let nodes: Vec<u64> = active.iter().chain(&dead).copied().collect();
+        let nodes = all;
         let sent =
             format!("{} seed shares (live neighbours) and {} key shares (dropped ones)", active.len(), dead.len());
         self.stage = stage;

@@ -92,10 +92,17 @@ impl Settings {
         if !(2..=shamir::MAX_SHARES).contains(&settings.share_num) {
             return refuse(format!("{} shares: 2 to {}", settings.share_num, shamir::MAX_SHARES));
         }
-        if !(1..=settings.share_num).contains(&settings.threshold) {
+        // A threshold of 1 would make every share the secret itself (Flower's server sends 2 or more).
+        if !(2..=settings.share_num).contains(&settings.threshold) {
             return refuse(format!("a threshold of {} for {} shares", settings.threshold, settings.share_num));
         }
-        if settings.clipping_range <= 0.0 || settings.clipping_range > 1e9 {
+        // float32 as numpy computes: the clip and the quantizer must both be finite and above 0.
+        let quantizer = (settings.target_range as f64 / (2.0 * settings.clipping_range)) as f32;
+        if settings.clipping_range <= 0.0
+            || settings.clipping_range > 1e9
+            || !quantizer.is_finite()
+            || (settings.clipping_range as f32) <= 0.0
+        {
             return refuse(format!("a clipping range of {}", settings.clipping_range));
         }
         // Quantized values are numpy int32s in Flower: the range must fit one.

@@ -79,7 +79,7 @@ fn split_chunk(chunk: Element, random: &[Element], shares: usize) -> Vec<Element
     (1..=shares as u128)
         .map(|point| {
             let x = Element(point);
-            random.iter().chain(std::iter::once(&chunk)).fold(Element(0), |acc, c| x * acc + *c)
+            random.iter().chain(std::iter::once(&chunk)).fold(Element(0), |acc, c| acc * x + *c)
         })
         .collect()
 }

@@ -141,7 +141,8 @@ fn connect(settings: &FlowerSettings, generation: u64, stop: Rc<Cell<bool>>, vie
                 DataKind::Digits => spec.shard_of(&crate::ui::fetch_digits::fetch_digits().await?)?,
                 _ => spec.shard()?,
             };
-            let trainer = ShardClient::holding(syft.create_worker(WORKER)?, shard, dp)?;
+            let trainer = ShardClient::holding(syft.create_worker(WORKER)?, shard, dp)?
+                .requiring_secure_aggregation(settings.secagg_required);
             let fleet = BrowserFleet::generate(&settings.address).await?;
             crate::Result::Ok((syft, trainer, fleet))
         };
@@ -258,6 +259,12 @@ pub fn flower_panel() -> Html {
                         <option value="on" selected={settings.dp}>{ "clip and noise my update" }</option>
                     </select>
                 </label>
+                <label>{ "my update leaves" }
+                    <select name="fl_secagg" onchange={on_input("secagg")} disabled={disabled}>
+                        <option value="optional" selected={!settings.secagg_required}>{ "as the ServerApp asks" }</option>
+                        <option value="required" selected={settings.secagg_required}>{ "only under SecAgg+" }</option>
+                    </select>
+                </label>
                 if settings.dp {
                     <label>{ "clip S" }<Field name="fl_clip" kind="number" step="any" min="0.001" max="100" value={settings.clip.to_string()} onchange={on_input("clip")} disabled={disabled} /></label>
                     <label>{ "noise z" }<Field name="fl_z" kind="number" step="any" min="0" max="100" value={settings.noise_multiplier.to_string()} onchange={on_input("z")} disabled={disabled} /></label>
@@ -268,11 +275,12 @@ pub fn flower_panel() -> Html {
                 </div>
             </div>
             <p class="note">{ with_code(&format!(
-                "This tab is client {} of {}: its shard of {} (seed {}) stays on a Web Worker; only what the ServerApp asks for leaves it — the trained model{} (under SecAgg+, only a masked vector), the number of examples and the losses (evaluated on this shard). `make federation` starts a SuperLink and Flower's FedAvg with this page; every tab that connects is one client{}.",
+                "This tab is client {} of {}: its shard of {} (seed {}) stays on a Web Worker; only what the ServerApp asks for leaves it — the trained model{} (under SecAgg+, only a masked vector{}), the number of examples and the losses (evaluated on this shard). `make federation` starts a SuperLink and Flower's FedAvg with this page; every tab that connects is one client{}.",
                 settings.client, settings.clients,
                 if settings.data == DataKind::Digits { "the real digits" } else { "the circle data" },
                 settings.seed,
                 if settings.dp { format!(" (its update clipped to norm {} and noised with σ = {}·{})", settings.clip, settings.noise_multiplier, settings.clip) } else { String::new() },
+                if settings.secagg_required { "; set to leave only so, a ServerApp that asks for it in the clear is refused" } else { "" },
                 if settings.data == DataKind::Digits { " (`DATA=digits make federation` sends the digits' model)" } else { "" })) }</p>
             if !refused.is_empty() {
                 <ul class="settings-error" role="alert">{ for refused.iter().map(|r| html! { <li>{ r }</li> }) }</ul>

@@ -1,5 +1,5 @@
 //! The Flower panel's settings (`fl_…` in the address, or the form): which shard this tab holds,
-//! where the SuperLink is, and client-side DP. Each either works or is refused with a message.
+//! where the SuperLink is, client-side DP, and whether the update leaves only under SecAgg+. Each either works or is refused with a message.
 
 use super::super::url::bounded;
 use crate::error::Error;
@@ -18,6 +18,8 @@ pub struct FlowerSettings {
     pub dp: bool,
     pub clip: f64,
     pub noise_multiplier: f64,
+    /// `fl_secagg=required`: a train message without SecAgg+ is refused.
+    pub secagg_required: bool,
 }
 
 impl Default for FlowerSettings {
@@ -31,6 +33,7 @@ impl Default for FlowerSettings {
             dp: false,
             clip: 1.0,
             noise_multiplier: 0.1,
+            secagg_required: false,
         }
     }
 }
@@ -95,7 +98,14 @@ impl FlowerSettings {
             }
             "clip" => self.clip = bounded(&setting, value, 0.001, 100.0)?,
             "z" => self.noise_multiplier = bounded(&setting, value, 0.0, 100.0)?,
-            _ => return Err(refuse(key, value, "client, clients, seed, data, address, dp, clip or z")),
+            "secagg" => {
+                self.secagg_required = match value {
+                    "required" => true,
+                    "optional" => false,
+                    _ => return Err(refuse(key, value, "required or optional")),
+                }
+            }
+            _ => return Err(refuse(key, value, "client, clients, seed, data, address, dp, clip, z or secagg")),
         }
         Ok(())
     }
