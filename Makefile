@@ -56,9 +56,9 @@ test-e2e:
 # The pinned flwr in its own virtualenv (scripts/flower_setup.sh): the Fleet protocol the browser
 # client speaks, what a real SuperLink on loopback accepts and refuses, src/flower/'s objects
 # checked with Flower's own classes, SecAgg+'s primitives checked with Flower's own functions, a
-# real FedAvg run with two native minisyft nodes on the digits (`federation_native.py circle` does
-# the same on the circle; federation_secagg.py's Message-API run covers it), legacy-API,
-# PyTorch-named and SecAgg+ runs with four (dropout and too few nodes included), and one
+# Message-API (PyTorch-named), legacy-API and SecAgg+ runs with four native minisyft nodes (dropout
+# and too few nodes included; `federation_native.py [digits]`, run by hand, is the plain FedAvg
+# run with two, which these and the browser test's digits part cover), and one
 # with three headless browser tabs as its clients (needs dist/: make build).
 test-flower:
 	scripts/flower_setup.sh
@@ -66,7 +66,6 @@ test-flower:
 	.venv-flower/bin/python tests/flower/superlink_smoke.py
 	.venv-flower/bin/python tests/flower/objects_cross_check.py
 	.venv-flower/bin/python tests/flower/secaggplus_cross_check.py
-	.venv-flower/bin/python tests/flower/federation_native.py digits
 	.venv-flower/bin/python tests/flower/federation_secagg.py
 	node --test tests/flower/
 

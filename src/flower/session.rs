@@ -160,6 +160,9 @@ where
 {
     let mut node: Option<u64> = None;
     let mut registered = false;
+    // SecAgg+'s keys and shares, kept between its stages across reconnections: a transient
+    // failure between two stages (a 502 from the proxy, say) must not lose them mid-round.
+    let mut state = NodeState::default();
     // Failed attempts in a row; only a pull that worked starts the backoff over.
     let mut attempt = 0;
     let outcome = loop {
@@ -170,7 +173,7 @@ where
         let served = match connect(&call, public_key_pem, node, &mut registered, around).await {
             Ok(node_id) => {
                 node = Some(node_id);
-                serve(&call, &sleep, node_id, trainer, &mut attempt, around).await
+                serve(&call, &sleep, node_id, trainer, &mut state, &mut attempt, around).await
             }
             Err(error) => Err(error),
         };
@@ -255,6 +258,7 @@ async fn serve<Call, Reply, Sleep, Slept, T>(
     sleep: &Sleep,
     node_id: u64,
     trainer: &mut T,
+    state: &mut NodeState,
     attempt: &mut usize,
     around: &Surroundings<'_>,
 ) -> crate::Result<()>
@@ -268,8 +272,6 @@ where
     let waiting = || (around.report)(Event::Status(Status::Waiting { node_id }));
     waiting();
     let mut last_beat = (around.now)();
-    // SecAgg+'s keys and shares, kept between its stages for this node's life.
-    let mut state = NodeState::default();
     loop {
         if (around.stop)() {
             return Ok(());
@@ -290,7 +292,7 @@ where
         for message in &pulled {
             let (message_type, round) = (message.metadata.message_type.clone(), message.metadata.group_id.clone());
             (around.report)(Event::Status(Status::Working { node_id, message_type: message_type.clone(), round }));
-            match handle(call, || sleep(0.1), node_id, message, trainer, &mut state, around.now).await {
+            match handle(call, || sleep(0.1), node_id, message, trainer, state, around.now).await {
                 Ok(done) => {
                     let round = &done.round;
                     let stage = done.stage.map(|s| format!(" (SecAgg+ {})", s.name())).unwrap_or_default();

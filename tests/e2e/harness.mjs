@@ -66,8 +66,11 @@ export async function serveWithFleetProxy(fleetPort, onFleetRequest) {
 export async function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    // Several pages of one browser are tabs in the background but one: without these, Chromium
+    // may throttle their timers (down to once a minute), and a Flower tab's heartbeat lapses.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
   });
 }
 
