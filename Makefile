@@ -55,7 +55,7 @@ test-e2e:
 
 # The pinned flwr in its own virtualenv (scripts/flower_setup.sh): the Fleet protocol the browser
 # client speaks, what a real SuperLink on loopback accepts and refuses, src/flower/'s objects
-# checked with Flower's own classes, SecAgg+'s primitives checked with Flower's own functions, a
+# checked with Flower's own classes, SecAgg+'s primitives checked with Flower's own functions,
 # Message-API (PyTorch-named), legacy-API and SecAgg+ runs with four native minisyft nodes (dropout
 # and too few nodes included; `federation_native.py [digits]`, run by hand, is the plain FedAvg
 # run with two, which these and the browser test's digits part cover), and one
