@@ -70,12 +70,12 @@ pub async fn serve<T: Trainer>(
     state: &mut NodeState,
     replying: Replying<'_>,
 ) -> Result<Served> {
-    let Replying { builder, node_id, now } = replying;
+    if received.metadata.message_type == "train" && received.has_record(RECORD) {
+        return secagg_stage(received, trainer, state, replying).await;
+    }
+    let builder = replying.builder;
     let plain = |content, summary| Ok(Served { content, summary, stage: None });
     match received.metadata.message_type.as_str() {
-        "train" if received.has_record(RECORD) => {
-            secagg_stage(received, trainer, state, Replying { builder, node_id, now }).await
-        }
         "train" if trainer.requires_secure_aggregation() => Err(error(
             "train",
             "this client sends its update only under SecAgg+ (fl_secagg=required), and the ServerApp asked for it in \
@@ -173,6 +173,12 @@ fn fit_result(
     builder.record_dict(records)
 }
 
+/// A stage's reply that is its `secaggplus_configs` record alone, and what left.
+fn only_configs(builder: &mut Builder, StageReply { items, sent }: StageReply) -> (ObjectTree, String) {
+    let record = builder.config_record(&items);
+    (builder.record_dict(vec![(RECORD, record)]), format!("sent {sent}"))
+}
+
 /// One SecAgg+ stage; its training stage trains and answers with the masked vector.
 async fn secagg_stage<T: Trainer>(
     received: &Received,
@@ -197,16 +203,9 @@ async fn secagg_stage<T: Trainer>(
             let content = fit_result(builder, &Vec::new(), examples, loss, vec![(RECORD, items)]);
             (content, format!("trained on {examples} examples, loss {loss:.4}; sent {}", reply.sent))
         }
-        _ => {
-            let reply = match stage {
-                Stage::Setup => secagg.setup(node_id, &configs, ecdh).await?,
-                Stage::ShareKeys => secagg.share_keys(&configs, now.max(0.0) as u64, ecdh).await?,
-                _ => secagg.unmask(&configs)?,
-            };
-            let StageReply { items, sent } = reply;
-            let record = builder.config_record(&items);
-            (builder.record_dict(vec![(RECORD, record)]), format!("sent {sent}"))
-        }
+        Stage::Setup => only_configs(builder, secagg.setup(node_id, &configs, ecdh).await?),
+        Stage::ShareKeys => only_configs(builder, secagg.share_keys(&configs, now.max(0.0) as u64, ecdh).await?),
+        Stage::Unmask => only_configs(builder, secagg.unmask(&configs)?),
     };
     Ok(Served { content, summary, stage: Some(stage) })
 }
