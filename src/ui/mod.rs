@@ -1,6 +1,12 @@
 //! The page (Yew): what a learner cannot see in a notebook — every object store, every pointer
 //! chain, every message, and the loss of each training round — on real Web Workers.
 //!
+//! Two bins mount it into the skeleton of index.html: the `app` bin the first screen ([`start`]:
+//! the notebook, and what the address refused), the `panels` bin everything below it
+//! ([`start_panels`]: training, playground, Flower), loaded only when first needed
+//! (www/panels_loader.js). Each is its own Yew app in its own section, never one inside another's
+//! DOM: two wasm modules' Yew instances would each read the other's event marks.
+//!
 //! `notebook/` is the lesson as a notebook, with its own workers beside it (`workers`, `graph`,
 //! `messages`, read by `snapshot.rs` after each cell); `engine.rs` holds the training's client;
 //! one folder or file per panel (`training` with `chart`, `playground`, `flower`); `url.rs` keeps
@@ -29,8 +35,29 @@ use flower::FlowerPanel;
 use playground::PlaygroundPanel;
 use training::TrainingPanel;
 
+/// The first screen: the notebook, and the address's refused settings above it.
 pub fn start() {
-    yew::Renderer::<App>::new().render();
+    mount::<RefusedAddress>("refused-address-host");
+    mount::<notebook::NotebookPanel>("notebook-host");
+}
+
+/// The panels below the notebook, each into its section.
+pub fn start_panels() {
+    mount::<TrainingRoot>("training-host");
+    mount::<PlaygroundPanel>("playground-host");
+    mount::<FlowerPanel>("flower-host");
+}
+
+/// Renders `C` into the element `host_id` of index.html, in place of its "loading" note.
+fn mount<C: BaseComponent<Properties = ()>>(host_id: &str) {
+    let host =
+        web_sys::window().and_then(|window| window.document()).and_then(|document| document.get_element_by_id(host_id));
+    let Some(host) = host else {
+        web_sys::console::error_1(&format!("minisyft: the page has no #{host_id} to mount into").into());
+        return;
+    };
+    host.set_inner_html("");
+    yew::Renderer::<C>::with_root(host).render();
 }
 
 /// Settings of the page's address that were refused, said on the first screen (each panel says
@@ -63,48 +90,9 @@ fn refused_address() -> Html {
     }
 }
 
-/// Links past the long notebook, for keyboards and screen readers (the first Tab stop).
-#[function_component(SkipLinks)]
-fn skip_links() -> Html {
-    html! {
-    <nav class="skip-links" aria-label="skip to">
-        <a href="#notebook">{ "Skip to the notebook" }</a>
-        <a href="#training">{ "Skip to training" }</a>
-        <a href="#playground">{ "Skip to the playground" }</a>
-        <a href="#flower">{ "Skip to Flower" }</a>
-    </nav>
-    }
-}
-
-#[function_component(App)]
-pub fn app() -> Html {
+/// The training panel with its client, started with the panel.
+#[function_component(TrainingRoot)]
+fn training_root() -> Html {
     let engine = use_state(|| Engine::start(0));
-    html! {
-        <>
-        <SkipLinks />
-        <header class="top">
-            <h1>{ "minisyft" }</h1>
-            <p class="tagline">{ "PySyft's federated-learning lesson, live: every worker below is a real Web Worker with its own object store." }</p>
-        </header>
-        <RefusedAddress />
-        <main class="layout">
-            <section class="panel notebook-panel" id="notebook" aria-label="notebook">
-                <h2>{ "The lesson as a notebook: PySyft 0.2's Python, run in this page" }</h2>
-                <notebook::NotebookPanel />
-            </section>
-            <section class="panel training-panel" id="training" aria-label="federated training">
-                <h2>{ "Federated training of the toy model" }</h2>
-                <TrainingPanel engine={(*engine).clone()} />
-            </section>
-            <section class="panel playground-panel" id="playground" aria-label="federated playground">
-                <h2>{ "Federated playground: many clients, real data, any model" }</h2>
-                <PlaygroundPanel />
-            </section>
-            <section class="panel flower-panel" id="flower" aria-label="Flower federation">
-                <h2>{ "Beyond this page: this tab as a client of a real Flower federation" }</h2>
-                <FlowerPanel />
-            </section>
-        </main>
-        </>
-    }
+    html! { <TrainingPanel engine={(*engine).clone()} /> }
 }

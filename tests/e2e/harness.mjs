@@ -84,7 +84,16 @@ export async function open(browser, url, viewport = { width: 1280, height: 800 }
   });
   page.on('pageerror', e => errors.push(String(e)));
   await page.goto(url);
+  await showPanels(page);
   return { page, errors, warnings };
+}
+
+/// The panels below the notebook load when first scrolled near (www/panels_loader.js), as a
+/// reader's would: scroll there, wait until they have started loading, and go back to the top.
+export async function showPanels(page) {
+  await page.locator('#flower').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('script[src="./panels.js"]') !== null);
+  await page.evaluate(() => scrollTo(0, 0));
 }
 
 export async function shot(page, name) {
