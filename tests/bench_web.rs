@@ -582,3 +582,159 @@ async fn bench_matmul_gflops_in_a_web_worker_vs_plain_js_and_tfjs_wasm() {
         );
     }
 }
+
+/// TensorFlow.js's wasm backend (loaded as [`tfjs_matmul_worker`] loads it) training the digits
+/// MLP: `{ train }` holds the rows, their classes, the starting weight and bias of each layer
+/// (`[out, in]`, as minisyft's) and the batch and learning rate; it answers the milliseconds of
+/// one epoch of mini-batch SGD in order, the last batch's loss and the trained parameters. The
+/// backward pass is written out (TF.js's gradients are not in `tf-core.min.js`): the ops are the
+/// ones `tf.grad` would run, without its tape — TF.js at its fastest.
+const TFJS_TRAINING: &str = r#"
+onmessage = async e => {
+  if (e.data.base) {
+    const m = e.data.base + 'tests/e2e/node_modules/@tensorflow/';
+    try {
+      importScripts(m + 'tfjs-core/dist/tf-core.min.js', m + 'tfjs-backend-cpu/dist/tf-backend-cpu.min.js',
+        m + 'tfjs-backend-wasm/dist/tf-backend-wasm.min.js');
+      tf.wasm.setWasmPaths(m + 'tfjs-backend-wasm/dist/'); tf.wasm.setThreadsCount(1);
+      await tf.setBackend('wasm'); await tf.ready(); postMessage(tf.getBackend());
+    } catch (error) { postMessage('failed: ' + error); }
+    return;
+  }
+  const { x, y, rows, features, classes, params, shapes, batch, lr } = e.data.train;
+  const X = tf.tensor2d(x, [rows, features]);
+  const Y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(y), 'int32'), classes), 'float32'));
+  let [w1, b1, w2, b2] = params.map((p, i) => tf.tensor(p, shapes[i]));
+  let loss = tf.scalar(0);
+  const start = performance.now();
+  for (let s = 0; s < rows; s += batch) {
+    const n = Math.min(batch, rows - s);
+    const next = tf.tidy(() => {
+      const xb = tf.slice(X, [s, 0], [n, features]), yb = tf.slice(Y, [s, 0], [n, classes]);
+      const h = tf.relu(tf.add(tf.matMul(xb, w1, false, true), b1));
+      const logits = tf.add(tf.matMul(h, w2, false, true), b2);
+      const batchLoss = tf.neg(tf.mean(tf.sum(tf.mul(yb, tf.logSoftmax(logits)), 1)));
+      const dLogits = tf.div(tf.sub(tf.softmax(logits), yb), n);
+      const dH = tf.mul(tf.matMul(dLogits, w2), tf.cast(tf.greater(h, 0), 'float32'));
+      const step = (w, g) => tf.sub(w, tf.mul(g, lr));
+      return [step(w1, tf.matMul(dH, xb, true, false)), step(b1, tf.sum(dH, 0)),
+        step(w2, tf.matMul(dLogits, h, true, false)), step(b2, tf.sum(dLogits, 0)), batchLoss];
+    });
+    [w1, b1, w2, b2, loss].forEach(t => t.dispose());
+    [w1, b1, w2, b2, loss] = next;
+  }
+  const trained = [w1, b1, w2, b2].map(t => t.dataSync());
+  const ms = performance.now() - start;
+  postMessage([ms, loss.dataSync()[0], ...trained]);
+  [X, Y, w1, b1, w2, b2, loss].forEach(t => t.dispose());
+};
+"#;
+
+/// One epoch of the digits MLP in a Web Worker: the playground's training plan (the one its
+/// clients run) on a minisyft worker holding `x` and `y`, from `model`'s parameters. Answers the
+/// milliseconds from sending the parameters to having the trained ones and the loss back.
+async fn minisyft_epoch(
+    worker: &minisyft::WorkerHandle,
+    plan: &minisyft::client::Pointer,
+    (x, y): (&minisyft::client::Pointer, &minisyft::client::Pointer),
+    model: &minisyft::nn::Mlp,
+) -> (f64, Vec<Tensor>) {
+    let start = now();
+    let parameters: Vec<_> = model.parameters().iter().map(|p| p.send(worker).unwrap()).collect();
+    let mut inputs = vec![x, y];
+    inputs.extend(parameters.iter());
+    let outputs = plan.run_plan(&inputs, parameters.len() + 1).await.unwrap();
+    let mut trained = Vec::new();
+    for output in &outputs {
+        trained.push(output.get().await.unwrap());
+    }
+    (now() - start, trained)
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+async fn bench_digits_epoch_in_a_web_worker_vs_tfjs_wasm() {
+    use minisyft::nn::Mlp;
+    use minisyft::playground::data::DataSet;
+    use minisyft::playground::digits::{Digits, CLASSES, PIXELS};
+    use minisyft::playground::setup::RunConfig;
+    const BATCH: usize = 32;
+    const LR: f64 = 0.1;
+    let data = DataSet::digits(&Digits::parse(include_str!("../www/data/digits.csv")).unwrap());
+    let (train, _) = data.split(0.25, 1);
+    let relu = minisyft::tensor::Elementwise::Relu;
+    let model = Mlp::classifier(PIXELS, &[128], CLASSES, relu, &mut minisyft::rng::Rng::seeded(1)).unwrap();
+    let config = RunConfig { local_epochs: 1, batch_size: BATCH, lr: LR, ..RunConfig::default() };
+
+    let syft = syft();
+    let worker = syft.create_worker("trainer").unwrap();
+    let (x, y) = train.tensors().unwrap();
+    let (x, y) = (x.send(&worker).unwrap(), y.send(&worker).unwrap());
+    let plan = minisyft::playground::training_plan(&model, &config).send(&worker).unwrap();
+
+    let tfjs = Worker::new(&{
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("text/javascript");
+        let blob =
+            web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&TFJS_TRAINING.into()), &options).unwrap();
+        web_sys::Url::create_object_url_with_blob(&blob).unwrap()
+    })
+    .unwrap();
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    let base = js_sys::Object::new();
+    js_sys::Reflect::set(&base, &"base".into(), &format!("{origin}/").into()).unwrap();
+    let backend = round_trip(&tfjs, &base, &Array::new()).await.as_string().unwrap_or_default();
+    assert_eq!(backend, "wasm", "TensorFlow.js did not load");
+    let set = |object: &js_sys::Object, key: &str, value: JsValue| {
+        js_sys::Reflect::set(object, &key.into(), &value).unwrap();
+    };
+    let train_message = js_sys::Object::new();
+    set(&train_message, "x", Float32Array::from(train.inputs.as_slice()).into());
+    set(&train_message, "y", Float32Array::from(train.targets.as_slice()).into());
+    set(&train_message, "rows", (train.len() as u32).into());
+    set(&train_message, "features", (PIXELS as u32).into());
+    set(&train_message, "classes", (CLASSES as u32).into());
+    let (params, shapes) = (Array::new(), Array::new());
+    for parameter in model.parameters() {
+        params.push(&Float32Array::from(parameter.to_f32_vec().as_slice()));
+        shapes.push(&parameter.shape().iter().map(|&d| JsValue::from(d as u32)).collect::<Array>());
+    }
+    set(&train_message, "params", params.into());
+    set(&train_message, "shapes", shapes.into());
+    set(&train_message, "batch", (BATCH as u32).into());
+    set(&train_message, "lr", LR.into());
+    let ask = js_sys::Object::new();
+    set(&ask, "train", train_message.into());
+
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let mut largest_difference = 0f32;
+    // A first run of each warms up (compiles, allocates); then five alternating.
+    for trial in 0..6 {
+        let (ms, trained) = minisyft_epoch(&worker, &plan, (&x, &y), &model).await;
+        let answer: Array = round_trip(&tfjs, &ask, &Array::new()).await.unchecked_into();
+        // The same SGD from the same weights on the same batches: the same parameters.
+        for (i, ours) in trained.iter().take(4).enumerate() {
+            let tf = Float32Array::from(answer.get(2 + i as u32)).to_vec();
+            let ours = ours.to_f32_vec();
+            assert_eq!(ours.len(), tf.len());
+            largest_difference = ours.iter().zip(&tf).map(|(a, b)| (a - b).abs()).fold(largest_difference, f32::max);
+        }
+        if trial > 0 {
+            ours.push(ms);
+            theirs.push(answer.get(0).as_f64().unwrap());
+        }
+    }
+    assert!(largest_difference < 1e-3, "minisyft and TF.js trained different parameters: {largest_difference}");
+    let (ours, theirs) = (median(ours), median(theirs));
+    report(
+        &format!(
+            "one epoch of the digits MLP 64-128-10 ({} digits, batch {BATCH}, SGD) in a Web Worker vs TensorFlow.js wasm \
+             (median of 5; the trained parameters agree within {largest_difference:.1e})",
+            train.len()
+        ),
+        ours,
+        theirs,
+        "ms",
+        "<= 1",
+    );
+}
