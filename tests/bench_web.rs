@@ -39,10 +39,7 @@ fn raw_worker() -> Worker {
                       const out = new Float32Array(a.length); for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i]; \
                       store.set(v.getUint32(o, true), out); n++; } \
                     store.clear(); store.set(1, new Float32Array([1, 2, 3, 4, 5])); } else { n++; } };";
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options).unwrap();
-    Worker::new(&web_sys::Url::create_object_url_with_blob(&blob).unwrap()).unwrap()
+    script_worker(script)
 }
 
 /// Posts `message` (transferring `transfer`) and waits for the next reply.
@@ -502,10 +499,7 @@ fn js_matmul_worker() -> Worker {
                     for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) { const x = a[i * n + k]; \
                       for (let j = 0; j < n; j++) c[i * n + j] += x * b[k * n + j]; } } \
                   postMessage([performance.now() - start, c[n * n - 1]]); };";
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options).unwrap();
-    Worker::new(&web_sys::Url::create_object_url_with_blob(&blob).unwrap()).unwrap()
+    script_worker(script)
 }
 
 /// A worker running TensorFlow.js's wasm backend (the npm packages pinned in tests/e2e, served
@@ -514,10 +508,7 @@ fn js_matmul_worker() -> Worker {
 /// milliseconds for that many `tf.matMul`s, each read back.
 fn tfjs_matmul_worker() -> Worker {
     let script = "let tfReady = null; onmessage = async e => {                   if (e.data.base) { const m = e.data.base + 'tests/e2e/node_modules/@tensorflow/';                     try { importScripts(m + 'tfjs-core/dist/tf-core.min.js', m + 'tfjs-backend-cpu/dist/tf-backend-cpu.min.js',                       m + 'tfjs-backend-wasm/dist/tf-backend-wasm.min.js');                       tf.wasm.setWasmPaths(m + 'tfjs-backend-wasm/dist/'); tf.wasm.setThreadsCount(1); await tf.setBackend('wasm'); await tf.ready();                       postMessage(tf.getBackend() + (tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? ' simd' : '')                         + (tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? ' threads' : '')); }                     catch (error) { postMessage('failed: ' + error); } return; }                   const { n, times } = e.data; const values = m => Float32Array.from({ length: n * n }, (_, i) => (i % m) / m);                   const a = tf.tensor2d(values(7), [n, n]), b = tf.tensor2d(values(5), [n, n]);                   const start = performance.now(); let last = 0;                   for (let t = 0; t < times; t++) { const c = tf.matMul(a, b); last = c.dataSync()[n * n - 1]; c.dispose(); }                   const ms = performance.now() - start; a.dispose(); b.dispose(); postMessage([ms, last]); };";
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options).unwrap();
-    Worker::new(&web_sys::Url::create_object_url_with_blob(&blob).unwrap()).unwrap()
+    script_worker(script)
 }
 
 /// Milliseconds for `times` products of two n×n matrices on a minisyft worker: one plan run,
@@ -583,25 +574,42 @@ async fn bench_matmul_gflops_in_a_web_worker_vs_plain_js_and_tfjs_wasm() {
     }
 }
 
-/// TensorFlow.js's wasm backend (loaded as [`tfjs_matmul_worker`] loads it) training the digits
+/// A Web Worker running `script`.
+fn script_worker(script: &str) -> Worker {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options).unwrap();
+    Worker::new(&web_sys::Url::create_object_url_with_blob(&blob).unwrap()).unwrap()
+}
+
+/// A Web Worker with TensorFlow.js's wasm backend loaded (as [`tfjs_matmul_worker`] loads it),
+/// answering each message with what `work(message)`, defined by `work`, returns.
+async fn tfjs_worker(work: &str) -> Worker {
+    let script = format!(
+        "{work}\nonmessage = async e => {{ if (e.data.base) {{ const m = e.data.base + 'tests/e2e/node_modules/@tensorflow/'; \
+         try {{ importScripts(m + 'tfjs-core/dist/tf-core.min.js', m + 'tfjs-backend-cpu/dist/tf-backend-cpu.min.js', \
+         m + 'tfjs-backend-wasm/dist/tf-backend-wasm.min.js'); tf.wasm.setWasmPaths(m + 'tfjs-backend-wasm/dist/'); \
+         tf.wasm.setThreadsCount(1); await tf.setBackend('wasm'); await tf.ready(); postMessage(tf.getBackend()); }} \
+         catch (error) {{ postMessage('failed: ' + error); }} return; }} postMessage(work(e.data)); }};"
+    );
+    let worker = script_worker(&script);
+    let base = js_sys::Object::new();
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    js_sys::Reflect::set(&base, &"base".into(), &format!("{origin}/").into()).unwrap();
+    let backend = round_trip(&worker, &base, &Array::new()).await.as_string().unwrap_or_default();
+    assert_eq!(backend, "wasm", "TensorFlow.js did not load");
+    worker
+}
+
+/// TensorFlow.js's wasm backend (loaded by [`tfjs_worker`]) training the digits
 /// MLP: `{ train }` holds the rows, their classes, the starting weight and bias of each layer
 /// (`[out, in]`, as minisyft's) and the batch and learning rate; it answers the milliseconds of
 /// one epoch of mini-batch SGD in order, the last batch's loss and the trained parameters. The
 /// backward pass is written out (TF.js's gradients are not in `tf-core.min.js`): the ops are the
 /// ones `tf.grad` would run, without its tape — TF.js at its fastest.
 const TFJS_TRAINING: &str = r#"
-onmessage = async e => {
-  if (e.data.base) {
-    const m = e.data.base + 'tests/e2e/node_modules/@tensorflow/';
-    try {
-      importScripts(m + 'tfjs-core/dist/tf-core.min.js', m + 'tfjs-backend-cpu/dist/tf-backend-cpu.min.js',
-        m + 'tfjs-backend-wasm/dist/tf-backend-wasm.min.js');
-      tf.wasm.setWasmPaths(m + 'tfjs-backend-wasm/dist/'); tf.wasm.setThreadsCount(1);
-      await tf.setBackend('wasm'); await tf.ready(); postMessage(tf.getBackend());
-    } catch (error) { postMessage('failed: ' + error); }
-    return;
-  }
-  const { x, y, rows, features, classes, params, shapes, batch, lr } = e.data.train;
+function work(data) {
+  const { x, y, rows, features, classes, params, shapes, batch, lr } = data.train;
   const X = tf.tensor2d(x, [rows, features]);
   const Y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(y), 'int32'), classes), 'float32'));
   let [w1, b1, w2, b2] = params.map((p, i) => tf.tensor(p, shapes[i]));
@@ -625,9 +633,10 @@ onmessage = async e => {
   }
   const trained = [w1, b1, w2, b2].map(t => t.dataSync());
   const ms = performance.now() - start;
-  postMessage([ms, loss.dataSync()[0], ...trained]);
+  const answer = [ms, loss.dataSync()[0], ...trained];
   [X, Y, w1, b1, w2, b2, loss].forEach(t => t.dispose());
-};
+  return answer;
+}
 "#;
 
 /// One epoch of the digits MLP in a Web Worker: the playground's training plan (the one its
@@ -672,19 +681,7 @@ async fn bench_digits_epoch_in_a_web_worker_vs_tfjs_wasm() {
     let (x, y) = (x.send(&worker).unwrap(), y.send(&worker).unwrap());
     let plan = minisyft::playground::training_plan(&model, &config).send(&worker).unwrap();
 
-    let tfjs = Worker::new(&{
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("text/javascript");
-        let blob =
-            web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&TFJS_TRAINING.into()), &options).unwrap();
-        web_sys::Url::create_object_url_with_blob(&blob).unwrap()
-    })
-    .unwrap();
-    let origin = web_sys::window().unwrap().location().origin().unwrap();
-    let base = js_sys::Object::new();
-    js_sys::Reflect::set(&base, &"base".into(), &format!("{origin}/").into()).unwrap();
-    let backend = round_trip(&tfjs, &base, &Array::new()).await.as_string().unwrap_or_default();
-    assert_eq!(backend, "wasm", "TensorFlow.js did not load");
+    let tfjs = tfjs_worker(TFJS_TRAINING).await;
     let set = |object: &js_sys::Object, key: &str, value: JsValue| {
         js_sys::Reflect::set(object, &key.into(), &value).unwrap();
     };
@@ -737,4 +734,85 @@ async fn bench_digits_epoch_in_a_web_worker_vs_tfjs_wasm() {
         "ms",
         "<= 1",
     );
+}
+
+/// Plain JS and TensorFlow.js's wasm backend (loaded by [`tfjs_worker`]) doing
+/// `times` elementwise ops on `n` floats, each into a new array: `{ op: 'add' }` adds two
+/// arrays, `{ op: 'relu' }` takes one's positive part. Answers `[plain JS ms, TF.js ms]`.
+const ELEMENTWISE_JS: &str = r#"
+function work(data) {
+  const { n, times, op } = data;
+  const a = Float32Array.from({ length: n }, (_, i) => (i % 7) / 7 - 0.5), b = Float32Array.from({ length: n }, (_, i) => (i % 5) / 5);
+  let start = performance.now(), c;
+  for (let t = 0; t < times; t++) {
+    c = new Float32Array(n);
+    if (op === 'add') for (let i = 0; i < n; i++) c[i] = a[i] + b[i];
+    else for (let i = 0; i < n; i++) c[i] = a[i] > 0 ? a[i] : 0;
+  }
+  const plain = performance.now() - start;
+  const ta = tf.tensor1d(a), tb = tf.tensor1d(b);
+  start = performance.now();
+  let last = null;
+  for (let t = 0; t < times; t++) { if (last) last.dispose(); last = op === 'add' ? tf.add(ta, tb) : tf.relu(ta); }
+  last.dataSync();
+  const tfjs = performance.now() - start;
+  [ta, tb, last].forEach(t => t.dispose());
+  return [plain, tfjs, c[n - 1]];
+}
+"#;
+
+/// Milliseconds for `times` elementwise ops on `n` floats on a minisyft worker: one plan run,
+/// its loop doing them, the last result read back.
+async fn minisyft_elementwise_ms(worker: &minisyft::WorkerHandle, n: usize, times: usize, op: &str) -> f64 {
+    use minisyft::client::PlanBuilder;
+    let a = Tensor::from_f32(&[n], (0..n).map(|i| (i % 7) as f32 / 7.0 - 0.5).collect()).unwrap().send(worker).unwrap();
+    let b = Tensor::from_f32(&[n], (0..n).map(|i| (i % 5) as f32 / 5.0).collect()).unwrap().send(worker).unwrap();
+    let schedule = Tensor::zeros(&[times, 1]).send(worker).unwrap();
+    let (mut plan, slots) = PlanBuilder::new(4);
+    let mut last = slots[2];
+    plan.for_each_batch((slots[0], slots[1]), 1, 1, |p, _, _| {
+        last = if op == "add" { p.add(slots[2], slots[3]) } else { p.relu(slots[2]) }
+    });
+    let plan = plan.build(&[last]).send(worker).unwrap();
+    let start = now();
+    let outputs = plan.run_plan(&[&schedule, &schedule, &a, &b], 1).await.unwrap();
+    let result = outputs[0].get().await.unwrap();
+    let ms = now() - start;
+    assert_eq!(result.shape(), vec![n]);
+    ms
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+async fn bench_elementwise_in_a_web_worker_vs_plain_js_and_tfjs_wasm() {
+    let syft = syft();
+    let worker = syft.create_worker("elementwise").unwrap();
+    let js = tfjs_worker(ELEMENTWISE_JS).await;
+    for op in ["add", "relu"] {
+        for n in [4_096, 1 << 20] {
+            // About 2·10^7 elements a measurement.
+            let times = (20_000_000 / n).max(1);
+            let elements = (n * times) as f64;
+            let ask = js_sys::Object::new();
+            js_sys::Reflect::set(&ask, &"n".into(), &(n as u32).into()).unwrap();
+            js_sys::Reflect::set(&ask, &"times".into(), &(times as u32).into()).unwrap();
+            js_sys::Reflect::set(&ask, &"op".into(), &op.into()).unwrap();
+            minisyft_elementwise_ms(&worker, n, times, op).await;
+            round_trip(&js, &ask, &Array::new()).await;
+            let (mut ours, mut plain, mut tf) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..5 {
+                ours.push(elements / minisyft_elementwise_ms(&worker, n, times, op).await / 1e6);
+                let answer: Array = round_trip(&js, &ask, &Array::new()).await.unchecked_into();
+                plain.push(elements / answer.get(0).as_f64().unwrap() / 1e6);
+                tf.push(elements / answer.get(1).as_f64().unwrap() / 1e6);
+            }
+            let (ours, plain, tf) = (median(ours), median(plain), median(tf));
+            console_log!(
+                "{op} of {n} floats in a Web Worker ({times} times, each into a new array, median of 5): minisyft {ours:.2} \
+                 G elements/s, plain JS {plain:.2}, TensorFlow.js wasm {tf:.2}; minisyft / TF.js {:.2}, minisyft / plain JS {:.2}",
+                ours / tf,
+                ours / plain
+            );
+        }
+    }
 }

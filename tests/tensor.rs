@@ -369,3 +369,70 @@ fn cross_entropy_is_pytorchs_and_stays_finite_for_large_logits() {
     assert!(matches!(logits.cross_entropy(&[0]), Err(minisyft::Error::ShapeMismatch { .. })));
     assert!(matches!(Tensor::from([1.0f32, 2.0]).cross_entropy(&[0]), Err(minisyft::Error::WrongRank { .. })));
 }
+
+/// Values that tell kernels apart: signs, both zeros, tiny and huge, infinities and NaN.
+fn awkward_values(count: usize, offset: usize) -> Vec<f32> {
+    const POOL: [f32; 13] =
+        [1.5, -2.25, 0.0, -0.0, 3.0e-39, -7.5e30, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 0.1, -0.3, 1e-7, 65504.0];
+    (0..count).map(|i| POOL[(i * 5 + offset) % POOL.len()]).collect()
+}
+
+/// The same bits, or both NaN (a NaN's payload is the machine's).
+fn check_same_floats(what: &str, got: &[f32], expected: &[f32]) {
+    assert_eq!(got.len(), expected.len(), "{what}: length");
+    for (i, (g, e)) in got.iter().zip(expected).enumerate() {
+        assert!(g.to_bits() == e.to_bits() || (g.is_nan() && e.is_nan()), "{what}[{i}]: {g} where {e} was expected");
+    }
+}
+
+/// The elementwise kernels (four lanes at a time in the page's wasm, src/tensor/lanes.rs) give
+/// exactly the scalar arithmetic at every length around the lane width: same shapes, a row
+/// repeated along a matrix (a bias), a scalar on either side, ReLU, and a transposed operand
+/// (which the general broadcasting path takes).
+#[test]
+fn elementwise_kernels_agree_with_scalar_arithmetic_at_every_length() {
+    let scalar = |op: BinaryOp, a: f32, b: f32| match op {
+        BinaryOp::Add => a + b,
+        BinaryOp::Sub => a - b,
+        BinaryOp::Mul => a * b,
+        BinaryOp::Div => a / b,
+    };
+    for len in 0..=13 {
+        let (a, b) = (awkward_values(len, 0), awkward_values(len, 7));
+        let (ta, tb) = (Tensor::from_f32(&[len], a.clone()).unwrap(), Tensor::from_f32(&[len], b.clone()).unwrap());
+        for &op in BinaryOp::ALL {
+            let expected: Vec<f32> = a.iter().zip(&b).map(|(&x, &y)| scalar(op, x, y)).collect();
+            check_same_floats(&format!("{op:?} of {len}"), &ta.binary(op, &tb).unwrap().to_f32_vec(), &expected);
+            let times_three: Vec<f32> = a.iter().map(|&x| scalar(op, x, 3.0)).collect();
+            check_same_floats(&format!("{op:?} 3 of {len}"), &ta.binary(op, 3.0).unwrap().to_f32_vec(), &times_three);
+            let minus_half_by: Vec<f32> = a.iter().map(|&x| scalar(op, -0.5, x)).collect();
+            check_same_floats(
+                &format!("-0.5 {op:?} {len}"),
+                &ta.binary_scalar(op, -0.5, true).to_f32_vec(),
+                &minus_half_by,
+            );
+            // A bias of `len` added to each of 3 rows.
+            let rows = awkward_values(3 * len, 3);
+            let matrix = Tensor::from_f32(&[3, len], rows.clone()).unwrap();
+            let repeated: Vec<f32> = rows.iter().enumerate().map(|(i, &x)| scalar(op, x, b[i % len.max(1)])).collect();
+            check_same_floats(
+                &format!("{op:?} of [3, {len}] by [{len}]"),
+                &matrix.binary(op, &tb).unwrap().to_f32_vec(),
+                &repeated,
+            );
+            // Transposed: not contiguous, so the broadcasting path.
+            let square = Tensor::from_f32(&[len, len], awkward_values(len * len, 1)).unwrap();
+            let transposed = square.t().unwrap();
+            let values = transposed.to_f32_vec();
+            let ones = Tensor::from_f32(&[len, len], vec![1.0; len * len]).unwrap();
+            let expected: Vec<f32> = values.iter().map(|&x| scalar(op, x, 1.0)).collect();
+            check_same_floats(
+                &format!("{op:?} of a transposed {len}x{len}"),
+                &transposed.binary(op, &ones).unwrap().to_f32_vec(),
+                &expected,
+            );
+        }
+        let relu: Vec<f32> = a.iter().map(|&x| if x > 0.0 { x } else { 0.0 }).collect();
+        check_same_floats(&format!("relu of {len}"), &ta.elementwise(Elementwise::Relu).to_f32_vec(), &relu);
+    }
+}

@@ -9,6 +9,7 @@
 
 mod backprop;
 mod display;
+mod lanes;
 mod loss;
 mod ops;
 mod shape_ops;

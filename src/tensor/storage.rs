@@ -4,6 +4,7 @@
 
 use ndarray::{ArrayD, Axis, Ix2, IxDyn, Zip};
 
+use super::lanes::{self, LaneOp};
 use crate::error::{Error, Result};
 
 /// A tensor's element type; it prints as PyTorch's (`torch.float32`).
@@ -132,8 +133,9 @@ macro_rules! elementwise_functions {
         $($expand)*! {
             /// `tanh(x)` elementwise.
             Tanh tanh "TanhBackward0" |x, y| x.tanh(), 1.0 - y * y;
-            /// `max(x, 0)` elementwise.
-            Relu relu "ReluBackward0" |x, y| x.max(0.0), if x > 0.0 { 1.0 } else { 0.0 };
+            /// `max(x, 0)` elementwise: `x` where it is positive, else 0 (for -0 and NaN too, on
+            /// every platform and in the SIMD kernel alike).
+            Relu relu "ReluBackward0" |x, y| if x > 0.0 { x } else { 0.0 }, if x > 0.0 { 1.0 } else { 0.0 };
             /// `1 / (1 + exp(-x))` elementwise.
             Sigmoid sigmoid "SigmoidBackward0" |x, y| 1.0 / (1.0 + (-x).exp()), y * (1.0 - y);
             /// The natural logarithm, elementwise.
@@ -234,6 +236,31 @@ pub(crate) fn zip_broadcast<A: Copy, B: Copy>(
     Ok(Zip::from(&l).and(&r).map_collect(|&a, &b| f(a, b)))
 }
 
+/// The lane kernel of each binary op (`lanes.rs`).
+fn lane_op(op: BinaryOp) -> LaneOp {
+    match op {
+        BinaryOp::Add => LaneOp::Add,
+        BinaryOp::Sub => LaneOp::Sub,
+        BinaryOp::Mul => LaneOp::Mul,
+        BinaryOp::Div => LaneOp::Div,
+    }
+}
+
+/// `a op b` by the lane kernels when both are contiguous and `b` has `a`'s shape or repeats along
+/// it (a bias added to every row: `b`'s shape ends `a`'s); `None` for every other case, which
+/// [`zip_broadcast`] takes.
+fn lanes_binary(op: BinaryOp, a: &ArrayD<f32>, b: &ArrayD<f32>) -> Option<ArrayD<f32>> {
+    let (a_values, b_values) = (a.as_slice()?, b.as_slice()?);
+    let values = if a.shape() == b.shape() {
+        lanes::binary(lane_op(op), a_values, b_values)
+    } else if !b_values.is_empty() && b.ndim() <= a.ndim() && a.shape().ends_with(b.shape()) {
+        lanes::binary_repeating(lane_op(op), a_values, b_values)
+    } else {
+        return None;
+    };
+    ArrayD::from_shape_vec(a.raw_dim(), values).ok()
+}
+
 impl Storage {
     /// Which of the two element types these values are.
     pub fn dtype(&self) -> DType {
@@ -276,9 +303,10 @@ impl Storage {
             (Storage::I64(a), Storage::I64(b)) if op != BinaryOp::Div => {
                 Ok(Storage::I64(zip_broadcast(op.name(), a, b, |x, y| op.apply_i64(x, y))?))
             }
-            (Storage::F32(a), Storage::F32(b)) => {
-                Ok(Storage::F32(zip_broadcast(op.name(), a, b, |x, y| op.apply_f32(x, y))?))
-            }
+            (Storage::F32(a), Storage::F32(b)) => match lanes_binary(op, a, b) {
+                Some(values) => Ok(Storage::F32(values)),
+                None => Ok(Storage::F32(zip_broadcast(op.name(), a, b, |x, y| op.apply_f32(x, y))?)),
+            },
             _ => Ok(Storage::F32(zip_broadcast(op.name(), &self.to_f32(), &rhs.to_f32(), |x, y| op.apply_f32(x, y))?)),
         }
     }
@@ -292,6 +320,13 @@ impl Storage {
                 Storage::I64(a.mapv(|x| if scalar_first { op.apply_i64(s, x) } else { op.apply_i64(x, s) }))
             }
             _ => {
+                if let Storage::F32(a) = self {
+                    let values =
+                        a.as_slice().map(|a| lanes::binary_scalar(lane_op(op), a, scalar as f32, scalar_first));
+                    if let Some(result) = values.and_then(|values| ArrayD::from_shape_vec(a.raw_dim(), values).ok()) {
+                        return Storage::F32(result);
+                    }
+                }
                 let s = scalar as f32;
                 Storage::F32(self.to_f32().mapv(|x| if scalar_first { op.apply_f32(s, x) } else { op.apply_f32(x, s) }))
             }
@@ -300,6 +335,14 @@ impl Storage {
 
     /// `f(x)` for every element, as floats.
     pub fn elementwise(&self, f: Elementwise) -> Storage {
+        if let (Elementwise::Relu, Storage::F32(a)) = (f, self) {
+            if let Some(values) = a.as_slice() {
+                let relu = lanes::relu(values);
+                if let Ok(result) = ArrayD::from_shape_vec(a.raw_dim(), relu) {
+                    return Storage::F32(result);
+                }
+            }
+        }
         Storage::F32(self.to_f32().mapv(|x| f.apply(x)))
     }
 
