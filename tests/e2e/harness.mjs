@@ -5,6 +5,7 @@ import { mkdirSync, readFile } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { join, dirname, extname, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -90,9 +91,14 @@ export async function open(browser, url, viewport = { width: 1280, height: 800 }
 
 /// The panels below the notebook load when first scrolled near (www/panels_loader.js), as a
 /// reader's would: scroll there, wait until they have started loading, and go back to the top.
+/// (Again until they have: the notebook mounting meanwhile can move them out of view first.)
 export async function showPanels(page) {
-  await page.locator('#flower').scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => document.querySelector('script[src="./panels.js"]') !== null);
+  const started = () => page.evaluate(() => document.querySelector('script[src="./panels.js"]') !== null);
+  for (let tries = 0; tries < 100 && !(await started()); tries++) {
+    await page.locator('#flower').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(100);
+  }
+  assert.ok(await started(), 'the panels began loading once scrolled to');
   await page.evaluate(() => scrollTo(0, 0));
 }
 

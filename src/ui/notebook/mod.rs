@@ -42,10 +42,15 @@ pub fn notebook_panel() -> Html {
                     <button class="restart" onclick={on_restart} disabled={busy}>{ "Restart" }</button>
                     <share::ShareLink cells={cells.clone()} refused={address.1.clone()} />
                 </div>
-                { for cells.cells.iter().map(|cell| html! { <>
-                    <Prose text={cell.prose.clone()} />
-                    <CodeCell cell={cell.clone()} busy={busy} on_edit={on_edit.clone()} on_run={on_run.clone()} on_add={add_after.clone()} />
-                </> }) }
+                // A list of its own, every child keyed: among unkeyed siblings Yew matches the cells
+                // from the end, and a cell added mid-notebook would hand each later cell's DOM (and
+                // the focus in its textarea) to another.
+                <div class="cells">
+                    { for cells.cells.iter().map(|cell| html! { <key={cell.id}>
+                        <Prose text={cell.prose.clone()} />
+                        <CodeCell cell={cell.clone()} busy={busy} on_edit={on_edit.clone()} on_run={on_run.clone()} on_add={add_after.clone()} />
+                    </> }) }
+                </div>
                 <button class="add-cell" onclick={on_add.reform(|_| None)}>{ "+ cell" }</button>
             </div>
             <div class={classes!("notebook-side", (*drawer_open).then_some("open"))}>
