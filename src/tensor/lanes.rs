@@ -5,28 +5,19 @@
 //! speed) they are the plain loops, which LLVM vectorises on its own. Values move between slices
 //! and `v128` through bytemuck (`wasm_simd`): no unsafe code here.
 //!
-//! Each kernel gives exactly what its scalar form gives (IEEE-754 lane by lane, the same order of
-//! operations): `tests/tensor.rs` compares them at every length around the lane width.
+//! The scalar form of each op is the caller's (`one`: the op's kernel from the list in
+//! `storage.rs`), for the tail past the last four and for builds without SIMD128; the lanes give
+//! exactly what it gives (IEEE-754 lane by lane): `tests/tensor.rs` compares them at every length
+//! around the lane width.
 
-/// The binary ops that have a lane kernel: every [`BinaryOp`](super::BinaryOp) has one
-/// (`storage.rs` maps them, exhaustively).
+/// The lane instruction of each binary op (`storage.rs` maps every
+/// [`BinaryOp`](super::BinaryOp) to one, exhaustively).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum LaneOp {
     Add,
     Sub,
     Mul,
     Div,
-}
-
-impl LaneOp {
-    fn scalar(self, a: f32, b: f32) -> f32 {
-        match self {
-            LaneOp::Add => a + b,
-            LaneOp::Sub => a - b,
-            LaneOp::Mul => a * b,
-            LaneOp::Div => a / b,
-        }
-    }
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -86,36 +77,53 @@ mod simd {
     }
 }
 
-/// `a op b` for two runs of the same length.
-pub(crate) fn binary(op: LaneOp, a: &[f32], b: &[f32]) -> Vec<f32> {
-    let mut out = vec![0.0; a.len().min(b.len())];
+/// `out[i] = a[i] op b[i]`, `one` being the op's scalar kernel; all three of one length.
+fn zip_into(op: LaneOp, one: impl Fn(f32, f32) -> f32, out: &mut [f32], a: &[f32], b: &[f32]) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    simd::zip(&mut out, a, b, |x, y| op.lanes(x, y), |x, y| op.scalar(x, y));
+    simd::zip(out, a, b, |x, y| op.lanes(x, y), one);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    for ((out, a), b) in out.iter_mut().zip(a).zip(b) {
-        *out = op.scalar(*a, *b);
+    {
+        let _ = op;
+        for ((out, a), b) in out.iter_mut().zip(a).zip(b) {
+            *out = one(*a, *b);
+        }
     }
+}
+
+/// `out[i] = one(a[i])`, in builds without SIMD128.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn map_into(out: &mut [f32], a: &[f32], one: impl Fn(f32) -> f32) {
+    for (out, a) in out.iter_mut().zip(a) {
+        *out = one(*a);
+    }
+}
+
+/// `a op b` for two runs of the same length.
+pub(crate) fn binary(op: LaneOp, one: impl Fn(f32, f32) -> f32, a: &[f32], b: &[f32]) -> Vec<f32> {
+    let mut out = vec![0.0; a.len().min(b.len())];
+    zip_into(op, one, &mut out, a, b);
     out
 }
 
 /// `a op b` where `b` repeats along `a` (a bias added to every row): `a.len()` is a multiple of
 /// `b.len()`, which is not 0.
-pub(crate) fn binary_repeating(op: LaneOp, a: &[f32], b: &[f32]) -> Vec<f32> {
+pub(crate) fn binary_repeating(op: LaneOp, one: impl Fn(f32, f32) -> f32, a: &[f32], b: &[f32]) -> Vec<f32> {
     let mut out = vec![0.0; a.len()];
     for (out, a) in out.chunks_mut(b.len()).zip(a.chunks(b.len())) {
-        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        simd::zip(out, a, b, |x, y| op.lanes(x, y), |x, y| op.scalar(x, y));
-        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-        for ((out, a), b) in out.iter_mut().zip(a).zip(b) {
-            *out = op.scalar(*a, *b);
-        }
+        zip_into(op, &one, out, a, b);
     }
     out
 }
 
 /// `a op scalar`, or `scalar op a` when `scalar_first`.
-pub(crate) fn binary_scalar(op: LaneOp, a: &[f32], scalar: f32, scalar_first: bool) -> Vec<f32> {
-    let one = move |x: f32| if scalar_first { op.scalar(scalar, x) } else { op.scalar(x, scalar) };
+pub(crate) fn binary_scalar(
+    op: LaneOp,
+    one: impl Fn(f32, f32) -> f32,
+    a: &[f32],
+    scalar: f32,
+    scalar_first: bool,
+) -> Vec<f32> {
+    let one = move |x: f32| if scalar_first { one(scalar, x) } else { one(x, scalar) };
     let mut out = vec![0.0; a.len()];
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
@@ -127,28 +135,19 @@ pub(crate) fn binary_scalar(op: LaneOp, a: &[f32], scalar: f32, scalar_first: bo
         }
     }
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    for (out, a) in out.iter_mut().zip(a) {
-        *out = one(*a);
+    {
+        let _ = op;
+        map_into(&mut out, a, one);
     }
     out
 }
 
-/// `x` where `x > 0`, else 0, for every element (-0 and NaN give 0).
-pub(crate) fn relu(a: &[f32]) -> Vec<f32> {
+/// ReLU of every element, `one` being its scalar kernel (`x` where `x > 0`, else 0).
+pub(crate) fn relu(a: &[f32], one: impl Fn(f32) -> f32) -> Vec<f32> {
     let mut out = vec![0.0; a.len()];
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    simd::map(&mut out, a, simd::relu, positive_part);
+    simd::map(&mut out, a, simd::relu, one);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    for (out, a) in out.iter_mut().zip(a) {
-        *out = positive_part(*a);
-    }
+    map_into(&mut out, a, one);
     out
-}
-
-fn positive_part(x: f32) -> f32 {
-    if x > 0.0 {
-        x
-    } else {
-        0.0
-    }
 }

@@ -246,19 +246,24 @@ fn lane_op(op: BinaryOp) -> LaneOp {
     }
 }
 
+/// `kernel` over `a`'s values, in `a`'s shape, when they are contiguous.
+fn on_contiguous(a: &ArrayD<f32>, kernel: impl FnOnce(&[f32]) -> Vec<f32>) -> Option<ArrayD<f32>> {
+    ArrayD::from_shape_vec(a.raw_dim(), kernel(a.as_slice()?)).ok()
+}
+
 /// `a op b` by the lane kernels when both are contiguous and `b` has `a`'s shape or repeats along
 /// it (a bias added to every row: `b`'s shape ends `a`'s); `None` for every other case, which
 /// [`zip_broadcast`] takes.
 fn lanes_binary(op: BinaryOp, a: &ArrayD<f32>, b: &ArrayD<f32>) -> Option<ArrayD<f32>> {
-    let (a_values, b_values) = (a.as_slice()?, b.as_slice()?);
-    let values = if a.shape() == b.shape() {
-        lanes::binary(lane_op(op), a_values, b_values)
+    let b_values = b.as_slice()?;
+    let one = |x, y| op.apply_f32(x, y);
+    if a.shape() == b.shape() {
+        on_contiguous(a, |a| lanes::binary(lane_op(op), one, a, b_values))
     } else if !b_values.is_empty() && b.ndim() <= a.ndim() && a.shape().ends_with(b.shape()) {
-        lanes::binary_repeating(lane_op(op), a_values, b_values)
+        on_contiguous(a, |a| lanes::binary_repeating(lane_op(op), one, a, b_values))
     } else {
-        return None;
-    };
-    ArrayD::from_shape_vec(a.raw_dim(), values).ok()
+        None
+    }
 }
 
 impl Storage {
@@ -320,30 +325,26 @@ impl Storage {
                 Storage::I64(a.mapv(|x| if scalar_first { op.apply_i64(s, x) } else { op.apply_i64(x, s) }))
             }
             _ => {
-                if let Storage::F32(a) = self {
-                    let values =
-                        a.as_slice().map(|a| lanes::binary_scalar(lane_op(op), a, scalar as f32, scalar_first));
-                    if let Some(result) = values.and_then(|values| ArrayD::from_shape_vec(a.raw_dim(), values).ok()) {
-                        return Storage::F32(result);
-                    }
-                }
+                let one = |x, y| op.apply_f32(x, y);
                 let s = scalar as f32;
-                Storage::F32(self.to_f32().mapv(|x| if scalar_first { op.apply_f32(s, x) } else { op.apply_f32(x, s) }))
+                let lanes = match self {
+                    Storage::F32(a) => on_contiguous(a, |a| lanes::binary_scalar(lane_op(op), one, a, s, scalar_first)),
+                    Storage::I64(_) => None,
+                };
+                Storage::F32(
+                    lanes.unwrap_or_else(|| self.to_f32().mapv(|x| if scalar_first { one(s, x) } else { one(x, s) })),
+                )
             }
         }
     }
 
     /// `f(x)` for every element, as floats.
     pub fn elementwise(&self, f: Elementwise) -> Storage {
-        if let (Elementwise::Relu, Storage::F32(a)) = (f, self) {
-            if let Some(values) = a.as_slice() {
-                let relu = lanes::relu(values);
-                if let Ok(result) = ArrayD::from_shape_vec(a.raw_dim(), relu) {
-                    return Storage::F32(result);
-                }
-            }
-        }
-        Storage::F32(self.to_f32().mapv(|x| f.apply(x)))
+        let lanes = match (f, self) {
+            (Elementwise::Relu, Storage::F32(a)) => on_contiguous(a, |a| lanes::relu(a, |x| f.apply(x))),
+            _ => None,
+        };
+        Storage::F32(lanes.unwrap_or_else(|| self.to_f32().mapv(|x| f.apply(x))))
     }
 
     /// `-x` for every element (integers wrap).

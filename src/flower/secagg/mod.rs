@@ -343,8 +343,8 @@ impl SecAggPlus {
         // A node both alive and dead would have its seed share and its key share released
         // together — enough, from threshold neighbours, to strip its masks; and this node is
         // alive, since it answers.
-        let all: Vec<u64> = active.iter().chain(&dead).copied().collect();
-        if !distinct(&all) || dead.contains(&self.node_id) {
+        let nodes: Vec<u64> = active.iter().chain(&dead).copied().collect();
+        if !distinct(&nodes) || dead.contains(&self.node_id) {
             return Err(error(
                 "secagg+ unmask",
                 "a node listed twice, both alive and dead, or this node listed as dead: no share is sent",
@@ -355,7 +355,6 @@ impl SecAggPlus {
         };
         let mut shares = active.iter().map(|n| share(&self.seed_shares, n)).collect::<Result<Vec<_>>>()?;
         shares.extend(dead.iter().map(|n| share(&self.key_shares, n)).collect::<Result<Vec<_>>>()?);
-        let nodes = all;
         let sent =
             format!("{} seed shares (live neighbours) and {} key shares (dropped ones)", active.len(), dead.len());
         self.stage = stage;

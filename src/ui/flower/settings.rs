@@ -1,5 +1,6 @@
 //! The Flower panel's settings (`fl_…` in the address, or the form): which shard this tab holds,
-//! where the SuperLink is, client-side DP, and whether the update leaves only under SecAgg+. Each either works or is refused with a message.
+//! where the SuperLink is, client-side DP, and whether the update leaves only under SecAgg+. Each
+//! either works or is refused with a message.
 
 use super::super::url::bounded;
 use crate::error::Error;
