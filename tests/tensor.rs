@@ -436,3 +436,57 @@ fn elementwise_kernels_agree_with_scalar_arithmetic_at_every_length() {
         check_same_floats(&format!("relu of {len}"), &ta.elementwise(Elementwise::Relu).to_f32_vec(), &relu);
     }
 }
+
+/// `a · b` as the plain triple loop sums it: each element in `k`'s order, from 0.
+fn naive_product(a: &[f32], b: &[f32], (n, k, m): (usize, usize, usize)) -> Vec<f32> {
+    let mut product = vec![0.0f32; n * m];
+    for i in 0..n {
+        for j in 0..m {
+            product[i * m + j] = (0..k).fold(0.0, |sum, l| sum + a[i * k + l] * b[l * m + j]);
+        }
+    }
+    product
+}
+
+/// The same values: bit for bit in the page's wasm, whose kernel (src/tensor/gemm.rs) sums in
+/// the triple loop's order; within rounding natively, where matrixmultiply may fuse multiply-adds.
+fn check_product(what: &str, got: &[f32], expected: &[f32]) {
+    if cfg!(target_arch = "wasm32") {
+        check_same_floats(what, got, expected);
+    } else {
+        assert_eq!(got.len(), expected.len(), "{what}: length");
+        for (i, (g, e)) in got.iter().zip(expected).enumerate() {
+            assert!((g - e).abs() <= 1e-5 * (1.0 + e.abs()), "{what}[{i}]: {g} where {e} was expected");
+        }
+    }
+}
+
+/// `mm` and its backward at sizes around the kernel's 4×8 block and its 256-deep packing, with
+/// transposed operands (as backward reads them): against the triple loop.
+#[test]
+fn matrix_products_agree_with_the_triple_loop_at_ragged_sizes() {
+    let mut rng = Rng::seeded(7);
+    for (n, k, m) in [(1, 1, 1), (3, 5, 7), (4, 2, 8), (5, 9, 9), (9, 17, 16), (8, 300, 3), (13, 257, 17), (2, 0, 3)] {
+        let a = random_tensor(&mut rng, &[n, k], false);
+        let b = random_tensor(&mut rng, &[k, m], false);
+        let (av, bv) = (a.to_f32_vec(), b.to_f32_vec());
+        let what = format!("[{n}, {k}] · [{k}, {m}]");
+        check_product(&what, &a.mm(&b).unwrap().to_f32_vec(), &naive_product(&av, &bv, (n, k, m)));
+        // aᵀ's transpose is a again, read through swapped strides.
+        let a_transposed = Tensor::from_f32(&[k, n], a.t().unwrap().to_f32_vec()).unwrap();
+        check_product(
+            &format!("{what}, a read transposed"),
+            &a_transposed.t().unwrap().mm(&b).unwrap().to_f32_vec(),
+            &naive_product(&av, &bv, (n, k, m)),
+        );
+        // d(sum(a · b))/da = 1 · bᵀ, d/db = aᵀ · 1.
+        let (a, b) = (a.requiring_grad().unwrap(), b.requiring_grad().unwrap());
+        a.mm(&b).unwrap().sum().backward().unwrap();
+        let ones = vec![1.0; n * m];
+        let b_transposed = b.t().unwrap().to_f32_vec();
+        let a_transposed = a.t().unwrap().to_f32_vec();
+        let grad_of = |t: &Tensor| t.grad().map(|g| g.to_f32_vec()).unwrap_or_default();
+        check_product(&format!("{what}: grad of a"), &grad_of(&a), &naive_product(&ones, &b_transposed, (n, m, k)));
+        check_product(&format!("{what}: grad of b"), &grad_of(&b), &naive_product(&a_transposed, &ones, (k, n, m)));
+    }
+}

@@ -2,8 +2,11 @@
 //! need. Kernels check shapes before ndarray sees them, because ndarray panics where we must return
 //! a typed error.
 
+use std::borrow::Cow;
+
 use ndarray::{ArrayD, Axis, Ix2, IxDyn, Zip};
 
+use super::gemm;
 use super::lanes::{self, LaneOp};
 use crate::error::{Error, Result};
 
@@ -293,6 +296,14 @@ impl Storage {
         self.len() == 0
     }
 
+    /// The values as floats, borrowed when they are.
+    fn floats(&self) -> Cow<'_, ArrayD<f32>> {
+        match self {
+            Storage::F32(a) => Cow::Borrowed(a),
+            Storage::I64(_) => Cow::Owned(self.to_f32()),
+        }
+    }
+
     /// The values as floats (integers are converted), for gradients and promotion.
     pub fn to_f32(&self) -> ArrayD<f32> {
         match self {
@@ -391,7 +402,6 @@ impl Storage {
         if work > crate::limits::MAX_MM_WORK {
             return Err(crate::limits::exceeded("multiply-adds in one mm", crate::limits::MAX_MM_WORK, work));
         }
-        let two_d = |a: ArrayD<f32>| a.into_dimensionality::<Ix2>().map_err(|e| Error::internal(e.to_string()));
         match (self, rhs) {
             (Storage::I64(a), Storage::I64(b)) => {
                 let a = a.clone().into_dimensionality::<Ix2>().map_err(|e| Error::internal(e.to_string()))?;
@@ -402,7 +412,14 @@ impl Storage {
                 });
                 Ok(Storage::I64(product.into_dyn()))
             }
-            _ => Ok(Storage::F32(two_d(self.to_f32())?.dot(&two_d(rhs.to_f32())?).into_dyn())),
+            _ => {
+                // Each operand as it is stored when it holds floats: no copy before the product.
+                let (a, b) = (self.floats(), rhs.floats());
+                let to_err = |e: ndarray::ShapeError| Error::internal(e.to_string());
+                let a = a.view().into_dimensionality::<Ix2>().map_err(to_err)?;
+                let b = b.view().into_dimensionality::<Ix2>().map_err(to_err)?;
+                Ok(Storage::F32(gemm::matmul(a, b)?.into_dyn()))
+            }
         }
     }
 
