@@ -6,7 +6,7 @@
 //! and `v128` through bytemuck (`wasm_simd`): no unsafe code here.
 //!
 //! The scalar form of each op is the caller's (`one`: the op's kernel from the list in
-//! `storage.rs`), for the tail past the last four and for builds without SIMD128; the lanes give
+//! `op_list.rs`), for the tail past the last four and for builds without SIMD128; the lanes give
 //! exactly what it gives (IEEE-754 lane by lane): `tests/tensor.rs` compares them at every length
 //! around the lane width.
 

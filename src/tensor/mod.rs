@@ -9,9 +9,9 @@
 
 mod backprop;
 mod display;
-mod gemm;
 mod lanes;
 mod loss;
+mod op_list;
 mod ops;
 mod shape_ops;
 mod storage;
@@ -23,10 +23,11 @@ use ndarray::{ArrayD, IxDyn};
 
 use crate::error::{Error, Result};
 pub(crate) use backprop::GradFn;
+pub(crate) use op_list::{binary_functions, elementwise_functions};
+pub use op_list::{BinaryOp, Elementwise};
 pub(crate) use ops::binary_operators;
 pub use ops::Rhs;
-pub(crate) use storage::{binary_functions, elementwise_functions};
-pub use storage::{broadcast_shape, BinaryOp, DType, Elementwise, Storage};
+pub use storage::{broadcast_shape, DType, Storage};
 
 thread_local! {
     static NEXT_NODE_ID: Cell<u64> = const { Cell::new(1) };
