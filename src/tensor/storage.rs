@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use ndarray::{ArrayD, Axis, Ix2, IxDyn, Zip};
+use ndarray::{ArrayD, ArrayView2, Axis, Ix2, IxDyn, Zip};
 
 use super::lanes::{self, LaneOp};
 use super::op_list::{BinaryOp, Elementwise};
@@ -236,8 +236,7 @@ impl Storage {
         }
         match (self, rhs) {
             (Storage::I64(a), Storage::I64(b)) => {
-                let a = a.clone().into_dimensionality::<Ix2>().map_err(|e| Error::internal(e.to_string()))?;
-                let b = b.clone().into_dimensionality::<Ix2>().map_err(|e| Error::internal(e.to_string()))?;
+                let (a, b) = (matrix(a)?, matrix(b)?);
                 // Integer products wrap, as PyTorch's do; ndarray's `dot` would panic on overflow.
                 let product = ndarray::Array2::from_shape_fn((n, m), |(i, j)| {
                     (0..k).fold(0i64, |sum, l| sum.wrapping_add(a[(i, l)].wrapping_mul(b[(l, j)])))
@@ -247,10 +246,7 @@ impl Storage {
             _ => {
                 // Each operand as it is stored when it holds floats: no copy before the product.
                 let (a, b) = (self.floats(), rhs.floats());
-                let to_err = |e: ndarray::ShapeError| Error::internal(e.to_string());
-                let a = a.view().into_dimensionality::<Ix2>().map_err(to_err)?;
-                let b = b.view().into_dimensionality::<Ix2>().map_err(to_err)?;
-                Ok(Storage::F32(a.dot(&b).into_dyn()))
+                Ok(Storage::F32(matrix(&a)?.dot(&matrix(&b)?).into_dyn()))
             }
         }
     }
@@ -346,6 +342,11 @@ impl Storage {
             Storage::I64(a) => Storage::I64(ArrayD::zeros(a.raw_dim())),
         }
     }
+}
+
+/// A 2-D array seen as a matrix, without a copy (the caller checked its rank).
+fn matrix<T>(a: &ArrayD<T>) -> Result<ArrayView2<'_, T>> {
+    a.view().into_dimensionality::<Ix2>().map_err(|e| Error::internal(e.to_string()))
 }
 
 /// Row-wise softmax of a `[rows, classes]` array, each row shifted by its maximum first.
