@@ -95,6 +95,35 @@ test('Stop ends an endless loop, and Restart clears the namespace and the worker
   assert.deepEqual(errors, []);
 });
 
+test('a cell run while another runs waits its turn, as in Jupyter; Stop takes it off the queue', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.notebook .cell');
+  await page.click('.notebook .add-cell');
+  await page.click('.notebook .add-cell');
+  const [first, second] = [page.locator('.notebook .cell.scratch').nth(0), page.locator('.notebook .cell.scratch').nth(1)];
+  await first.locator('textarea.code').fill('i = 0\nwhile True:\n    i += 1');
+  await second.locator('textarea.code').fill('i > 0');
+  await first.locator('textarea.code').press('Shift+Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.notebook .cell.scratch')[0].classList.contains('running'));
+  await second.locator('button.run').click();
+  await page.waitForFunction(() => document.querySelectorAll('.notebook .cell.scratch')[1].classList.contains('queued'));
+  assert.equal(await second.locator('.run-state').textContent(), 'queued');
+  // Stop interrupts the running cell and the queued one does not run.
+  await page.click('.notebook .stop');
+  await page.waitForFunction(() => !document.querySelector('.notebook .run-all').disabled, null, { timeout: 20000 });
+  assert.match(await first.locator('.output').textContent(), /KeyboardInterrupt: stopped/);
+  assert.equal(await second.locator('.output').count(), 0);
+  assert.equal(await page.locator('.notebook .cell.queued, .notebook .cell.running, .notebook .run-state').count(), 0);
+  // Queued cells run in order, each with the namespace the ones before it left.
+  await first.locator('textarea.code').fill('j = 0\nfor k in range(200000):\n    j += k');
+  await second.locator('textarea.code').fill('j');
+  await first.locator('textarea.code').press('Shift+Enter');
+  await second.locator('textarea.code').press('Shift+Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.notebook .cell.scratch')[1].querySelector('.output'), null, { timeout: 60000 });
+  assert.equal(await second.locator('.output').textContent(), String(199999 * 200000 / 2));
+  assert.deepEqual(errors, []);
+});
+
 test("a learner's notebook travels as a link: their edits and their own cells, in place", async () => {
   const { page, errors } = await open(browser, server.url);
   await page.waitForSelector('.notebook .cell');

@@ -1,20 +1,21 @@
 //! One code cell: its text (editable: Tab indents, Shift+Enter runs), Run, "+ cell", the Rust that
 //! does the same (one click away) and its output, with the line of an error marked and, where the
-//! seed's numbers were random, the seed's own output beside ours.
+//! seed's numbers were random, the seed's own output beside ours. Run is never disabled: a cell
+//! run while another runs waits its turn, marked "queued".
 
 use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-use super::state::{NotebookCell, RANDOM_INITIALISATION};
+use super::state::{CellRun, NotebookCell, RANDOM_INITIALISATION};
 
 #[derive(Properties, PartialEq)]
 pub struct CellProps {
     pub cell: NotebookCell,
-    pub busy: bool,
     pub on_edit: Callback<(usize, String)>,
     pub on_run: Callback<usize>,
-    pub on_add: Callback<usize>,
+    /// A scratch cell after the one given.
+    pub on_add: Callback<Option<usize>>,
 }
 
 #[function_component(CodeCell)]
@@ -46,14 +47,22 @@ pub fn code_cell(props: &CellProps) -> Html {
     let rows = cell.source.lines().count().clamp(1, 40).to_string();
     let failed = cell.output.as_ref().is_some_and(|o| o.error.is_some());
     let random = cell.number.is_some_and(|n| RANDOM_INITIALISATION.contains(&n));
+    let (run_class, run_text) = match cell.run {
+        CellRun::Idle => (None, None),
+        CellRun::Queued => (Some("queued"), Some("queued")),
+        CellRun::Running => (Some("running"), Some("running…")),
+    };
     html! {
-        <div class={classes!("cell", cell.number.is_none().then_some("scratch"))} data-cell={id.to_string()}>
+        <div class={classes!("cell", cell.number.is_none().then_some("scratch"), run_class)} data-cell={id.to_string()}>
             <div class="cell-head">
                 <span class="prompt">{ label }</span>
-                <button class="run" onclick={props.on_run.reform(move |_| id)} disabled={props.busy} title="Run (Shift+Enter)">{ "Run ▶" }</button>
-                <button class="add-after" onclick={props.on_add.reform(move |_| id)} title="A new cell below this one">{ "+ cell" }</button>
+                <button class="run" onclick={props.on_run.reform(move |_| id)} title="Run (Shift+Enter)">{ "Run ▶" }</button>
+                <button class="add-after" onclick={props.on_add.reform(move |_| Some(id))} title="A new cell below this one">{ "+ cell" }</button>
+                if let Some(text) = run_text {
+                    <span class="run-state" role="status">{ text }</span>
+                }
             </div>
-            <textarea class="code" spellcheck="false" rows={rows} value={cell.source.clone()} oninput={on_input} onkeydown={on_keydown}
+            <textarea class="code" spellcheck="false" rows={rows} value={AttrValue::from(cell.source.clone())} oninput={on_input} onkeydown={on_keydown}
                       aria-label={format!("{} code", cell.number.map_or("scratch cell".to_owned(), |n| format!("cell {n}")))} />
             if let Some(rust) = &cell.rust {
                 <details class="rust">
@@ -68,7 +77,7 @@ pub fn code_cell(props: &CellProps) -> Html {
                 if random && !cell.seed_output.is_empty() {
                     <details class="seed-output">
                         <summary>{ "Different numbers from the seed's? The model starts from random weights (nn.Linear), so each run prints its own losses. The seed printed:" }</summary>
-                        <pre>{ &cell.seed_output }</pre>
+                        <pre>{ &*cell.seed_output }</pre>
                     </details>
                 }
             }

@@ -25,7 +25,6 @@ pub fn notebook_panel() -> Html {
     });
     let Kernel { cells, busy, snapshot, on_run, on_run_all, on_stop, on_restart, on_edit, on_add } =
         use_kernel(address.0.clone());
-    let add_after = on_add.reform(Some);
     // On a phone the side is a drawer at the bottom of the screen (closed, one line of summary).
     let drawer_open = use_state(|| false);
     let on_drawer = {
@@ -48,7 +47,7 @@ pub fn notebook_panel() -> Html {
                 <div class="cells">
                     { for cells.cells.iter().map(|cell| html! { <key={cell.id}>
                         <Prose text={cell.prose.clone()} />
-                        <CodeCell cell={cell.clone()} busy={busy} on_edit={on_edit.clone()} on_run={on_run.clone()} on_add={add_after.clone()} />
+                        <CodeCell cell={cell.clone()} on_edit={on_edit.clone()} on_run={on_run.clone()} on_add={on_add.clone()} />
                     </> }) }
                 </div>
                 <button class="add-cell" onclick={on_add.reform(|_| None)}>{ "+ cell" }</button>

@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ProseProps {
-    pub text: String,
+    pub text: std::rc::Rc<str>,
 }
 
 #[function_component(Prose)]

@@ -1,8 +1,13 @@
-//! The notebook's kernel on the page, as one hook: a `Notebook` over Web Workers of its own,
-//! run one cell at a time (taken out of its cell while it runs, so two clicks never share it),
-//! Stop, Restart, and the stores as the last cell left them.
+//! The notebook's kernel on the page, as one hook: a `Notebook` over Web Workers of its own that
+//! runs one cell at a time — a cell asked to run while another runs waits in a queue, as in
+//! Jupyter — Stop, Restart, and the stores as the last cell left them.
+//!
+//! The callbacks are made once and read the kernel's state through shared cells: a callback made
+//! anew each render is a new prop for each of the notebook's ~90 cells, and re-rendering them all
+//! for every keystroke and every run was most of what either cost on a phone.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -35,94 +40,139 @@ fn fresh_notebook() -> Notebook {
     notebook
 }
 
-/// Runs the cells `ids` in order on the notebook, each output as it comes; stops at an error.
-async fn run_cells(
-    kernel: Rc<RefCell<Option<Notebook>>>,
-    cells: UseReducerHandle<Cells>,
-    ids: Vec<usize>,
-) -> Option<Snapshot> {
-    let mut notebook = kernel.borrow_mut().take()?;
-    for id in ids {
-        let Some(source) = cells.cells.iter().find(|c| c.id == id).map(|c| c.source.clone()) else { continue };
-        let output = notebook.run_cell(&source).await;
-        let failed = output.error.is_some();
-        cells.dispatch(CellAction::Output { id, output });
-        if failed {
-            break;
+/// What the callbacks share. `cells` is the handle of the latest render (a handle keeps the
+/// value it was rendered with), so a queued cell runs the text it has when its turn comes.
+#[derive(Clone)]
+struct KernelState {
+    notebook: Rc<RefCell<Option<Notebook>>>,
+    stop: Rc<RefCell<Option<Rc<Cell<bool>>>>>,
+    queue: Rc<RefCell<VecDeque<usize>>>,
+    running: Rc<Cell<bool>>,
+    cells: Rc<RefCell<UseReducerHandle<Cells>>>,
+    busy: UseStateHandle<bool>,
+    snapshot: UseStateHandle<Snapshot>,
+}
+
+impl KernelState {
+    fn dispatch(&self, action: CellAction) {
+        self.cells.borrow().dispatch(action);
+    }
+
+    /// Queues `ids`, and starts running the queue unless it is running.
+    fn run(&self, ids: Vec<usize>) {
+        if ids.is_empty() {
+            return;
+        }
+        self.queue.borrow_mut().extend(ids.iter().copied());
+        self.dispatch(CellAction::Queued { ids });
+        if self.running.replace(true) {
+            return;
+        }
+        self.busy.set(true);
+        let state = self.clone();
+        wasm_bindgen_futures::spawn_local(async move { state.run_queue().await });
+    }
+
+    /// Runs the queued cells in order, each output as it comes; an error empties the queue.
+    async fn run_queue(self) {
+        let taken = self.notebook.borrow_mut().take();
+        if let Some(mut notebook) = taken {
+            loop {
+                let Some(id) = self.queue.borrow_mut().pop_front() else { break };
+                let source = self.cells.borrow().cells.iter().find(|c| c.id == id).map(|c| c.source.clone());
+                let Some(source) = source else { continue };
+                self.dispatch(CellAction::Running { id });
+                let output = notebook.run_cell(&source).await;
+                let failed = output.error.is_some();
+                self.dispatch(CellAction::Output { id, output });
+                if failed {
+                    self.unqueue();
+                }
+            }
+            self.snapshot.set(Snapshot::take(notebook.syft()).await);
+            *self.notebook.borrow_mut() = Some(notebook);
+        }
+        self.running.set(false);
+        self.busy.set(false);
+    }
+
+    fn unqueue(&self) {
+        self.queue.borrow_mut().clear();
+        self.dispatch(CellAction::Unqueue);
+    }
+
+    fn stop(&self) {
+        self.unqueue();
+        if let Some(flag) = self.stop.borrow().as_ref() {
+            flag.set(true);
         }
     }
-    let snapshot = Snapshot::take(notebook.syft()).await;
-    *kernel.borrow_mut() = Some(notebook);
-    Some(snapshot)
+
+    fn restart(&self) {
+        if self.running.get() {
+            return;
+        }
+        // The old client goes with its workers; a new one starts with none, as a new kernel.
+        let notebook = fresh_notebook();
+        *self.stop.borrow_mut() = Some(notebook.stop_flag());
+        self.snapshot.set(Snapshot::just_started(notebook.syft()));
+        *self.notebook.borrow_mut() = Some(notebook);
+        self.dispatch(CellAction::ClearOutputs);
+    }
 }
 
 #[hook]
 pub fn use_kernel(link: Rc<Vec<LinkCell>>) -> Kernel {
-    let kernel = use_mut_ref(|| Some(fresh_notebook()));
-    let stop = use_mut_ref(|| kernel.borrow().as_ref().map(Notebook::stop_flag));
+    let notebook = use_mut_ref(|| Some(fresh_notebook()));
+    let stop = use_mut_ref(|| notebook.borrow().as_ref().map(Notebook::stop_flag));
+    let queue = use_mut_ref(VecDeque::new);
+    let running = use_memo((), |_| Cell::new(false));
     let cells = use_reducer(move || Cells::with_link(&link));
+    let latest_cells = use_mut_ref(|| cells.clone());
+    *latest_cells.borrow_mut() = cells.clone();
     let busy = use_state(|| false);
     // `me` from the start: the workers appear beside it as cells create them.
     let snapshot = {
-        let kernel = kernel.clone();
-        use_state(move || kernel.borrow().as_ref().map(|n| Snapshot::just_started(n.syft())).unwrap_or_default())
+        let notebook = notebook.clone();
+        use_state(move || notebook.borrow().as_ref().map(|n| Snapshot::just_started(n.syft())).unwrap_or_default())
     };
-
-    let run = {
-        let (kernel, cells, busy, snapshot) = (kernel.clone(), cells.clone(), busy.clone(), snapshot.clone());
-        Rc::new(move |ids: Vec<usize>| {
-            if *busy || kernel.borrow().is_none() {
-                return;
-            }
-            busy.set(true);
-            let (kernel, cells, busy, snapshot) = (kernel.clone(), cells.clone(), busy.clone(), snapshot.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Some(taken) = run_cells(kernel, cells, ids).await {
-                    snapshot.set(taken);
-                }
-                busy.set(false);
-            });
-        })
+    let state = KernelState {
+        notebook,
+        stop,
+        queue,
+        running,
+        cells: latest_cells,
+        busy: busy.clone(),
+        snapshot: snapshot.clone(),
     };
-    let on_run = {
-        let run = run.clone();
-        Callback::from(move |id: usize| run(vec![id]))
-    };
-    let on_run_all = {
-        let cells = cells.clone();
-        Callback::from(move |_| run(cells.cells.iter().map(|c| c.id).collect()))
-    };
-    let on_stop = {
-        let stop = stop.clone();
-        Callback::from(move |_| {
-            if let Some(flag) = stop.borrow().as_ref() {
-                flag.set(true);
-            }
-        })
-    };
-    let on_restart = {
-        let (kernel, cells, busy, snapshot, stop) =
-            (kernel.clone(), cells.clone(), busy.clone(), snapshot.clone(), stop);
-        Callback::from(move |_| {
-            if *busy {
-                return;
-            }
-            // The old client goes with its workers; a new one starts with none, as a new kernel.
-            let notebook = fresh_notebook();
-            *stop.borrow_mut() = Some(notebook.stop_flag());
-            snapshot.set(Snapshot::just_started(notebook.syft()));
-            *kernel.borrow_mut() = Some(notebook);
-            cells.dispatch(CellAction::ClearOutputs);
-        })
-    };
-    let on_edit = {
-        let cells = cells.clone();
-        Callback::from(move |(id, source): (usize, String)| cells.dispatch(CellAction::Edit { id, source }))
-    };
-    let on_add = {
-        let cells = cells.clone();
-        Callback::from(move |after: Option<usize>| cells.dispatch(CellAction::Add { after }))
-    };
+    let callbacks = use_memo((), move |_| {
+        let on_run = {
+            let state = state.clone();
+            Callback::from(move |id: usize| state.run(vec![id]))
+        };
+        let on_run_all = {
+            let state = state.clone();
+            Callback::from(move |_| {
+                let ids = state.cells.borrow().cells.iter().map(|c| c.id).collect();
+                state.run(ids)
+            })
+        };
+        let on_stop = {
+            let state = state.clone();
+            Callback::from(move |_| state.stop())
+        };
+        let on_restart = {
+            let state = state.clone();
+            Callback::from(move |_| state.restart())
+        };
+        let on_edit = {
+            let state = state.clone();
+            Callback::from(move |(id, source): (usize, String)| state.dispatch(CellAction::Edit { id, source }))
+        };
+        let on_add = Callback::from(move |after: Option<usize>| state.dispatch(CellAction::Add { after }));
+        (on_run, on_run_all, on_stop, on_restart, on_edit, on_add)
+    });
+    let (on_run, on_run_all, on_stop, on_restart, on_edit, on_add) = (*callbacks).clone();
     Kernel {
         cells,
         busy: *busy,

@@ -19,14 +19,27 @@ pub struct NotebookCell {
     pub id: usize,
     /// `In [n]` of the seed, or none for a learner's own cell.
     pub number: Option<u32>,
-    pub source: String,
+    // Shared text: the page's every render passes each cell its props, and 89 cells' strings
+    // copied each time were most of what a keystroke cost on a phone.
+    pub source: Rc<str>,
     /// The prose the seed has before this cell.
-    pub prose: String,
+    pub prose: Rc<str>,
     /// What the seed printed under it.
-    pub seed_output: String,
+    pub seed_output: Rc<str>,
     /// The Rust that does the same, from the lesson's example (`crate::lessons`).
     pub rust: Option<Rc<RustCell>>,
     pub output: Option<CellOutput>,
+    pub run: CellRun,
+}
+
+/// Where a cell is in the kernel's queue (Jupyter's `In [*]`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum CellRun {
+    #[default]
+    Idle,
+    /// Asked to run while another cell runs: it runs after the ones before it.
+    Queued,
+    Running,
 }
 
 #[derive(Clone, PartialEq)]
@@ -44,6 +57,14 @@ pub enum CellAction {
         id: usize,
         output: CellOutput,
     },
+    Queued {
+        ids: Vec<usize>,
+    },
+    Running {
+        id: usize,
+    },
+    /// Every queued cell taken off the queue (Stop, or an error in the cell before them).
+    Unqueue,
     /// A scratch cell after `id` (at the end for `None`).
     Add {
         after: Option<usize>,
@@ -61,11 +82,12 @@ impl Default for Cells {
             .map(|(id, cell)| NotebookCell {
                 id,
                 number: Some(cell.number),
-                source: cell.code,
-                prose: cell.prose,
-                seed_output: cell.output,
+                source: cell.code.into(),
+                prose: cell.prose.into(),
+                seed_output: cell.output.into(),
                 rust: rust.remove(&cell.number).map(Rc::new),
                 output: None,
+                run: CellRun::Idle,
             })
             .collect();
         Cells { next_id: cells.len(), cells }
@@ -77,11 +99,12 @@ impl Cells {
         let cell = NotebookCell {
             id: self.next_id,
             number: None,
-            source,
-            prose: String::new(),
-            seed_output: String::new(),
+            source: source.into(),
+            prose: "".into(),
+            seed_output: "".into(),
             rust: None,
             output: None,
+            run: CellRun::Idle,
         };
         self.next_id += 1;
         self.cells.insert(at.min(self.cells.len()), cell);
@@ -94,7 +117,7 @@ impl Cells {
             match change {
                 LinkCell::Edited { number, source } => {
                     if let Some(cell) = cells.cells.iter_mut().find(|c| c.number == Some(*number)) {
-                        cell.source = source.clone();
+                        cell.source = source.as_str().into();
                     }
                 }
                 LinkCell::Added { after, source } => {
@@ -122,14 +145,14 @@ impl Cells {
                 Some(number) => {
                     last_seed_cell = Some(number);
                     let index = self.cells.iter().filter(|c| c.number.is_some()).position(|c| c.id == cell.id);
-                    if index.and_then(|i| seed.get(i)) != Some(&cell.source) {
-                        changes.push(LinkCell::Edited { number, source: cell.source.clone() });
+                    if index.and_then(|i| seed.get(i)).map(String::as_str) != Some(&*cell.source) {
+                        changes.push(LinkCell::Edited { number, source: cell.source.to_string() });
                     }
                 }
                 None if cell.source.trim().is_empty() => {}
                 None => {
                     if let Some(after) = last_seed_cell {
-                        changes.push(LinkCell::Added { after, source: cell.source.clone() });
+                        changes.push(LinkCell::Added { after, source: cell.source.to_string() });
                     }
                 }
             }
@@ -146,12 +169,28 @@ impl Reducible for Cells {
         match action {
             CellAction::Edit { id, source } => {
                 if let Some(cell) = next.cells.iter_mut().find(|c| c.id == id) {
-                    cell.source = source;
+                    cell.source = source.into();
                 }
             }
             CellAction::Output { id, output } => {
                 if let Some(cell) = next.cells.iter_mut().find(|c| c.id == id) {
                     cell.output = Some(output);
+                    cell.run = CellRun::Idle;
+                }
+            }
+            CellAction::Queued { ids } => {
+                for cell in next.cells.iter_mut().filter(|c| ids.contains(&c.id)) {
+                    cell.run = CellRun::Queued;
+                }
+            }
+            CellAction::Running { id } => {
+                if let Some(cell) = next.cells.iter_mut().find(|c| c.id == id) {
+                    cell.run = CellRun::Running;
+                }
+            }
+            CellAction::Unqueue => {
+                for cell in next.cells.iter_mut().filter(|c| c.run == CellRun::Queued) {
+                    cell.run = CellRun::Idle;
                 }
             }
             CellAction::Add { after } => {
@@ -159,7 +198,10 @@ impl Reducible for Cells {
                     after.and_then(|id| next.cells.iter().position(|c| c.id == id)).map_or(next.cells.len(), |i| i + 1);
                 next.insert_scratch(at, String::new());
             }
-            CellAction::ClearOutputs => next.cells.iter_mut().for_each(|c| c.output = None),
+            CellAction::ClearOutputs => next.cells.iter_mut().for_each(|c| {
+                c.output = None;
+                c.run = CellRun::Idle;
+            }),
         }
         Rc::new(next)
     }
