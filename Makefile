@@ -19,7 +19,6 @@ serve: setup
 build: setup
 	cargo fetch
 	trunk build --release
-	node scripts/precompress.mjs dist
 
 ## A Flower federation whose clients are this page's tabs: a SuperLink, the page (trunk serve,
 ## proxying /v1/fleet/ to it) and Flower's FedAvg (flower/; APP=flower/secagg: under SecAgg+).

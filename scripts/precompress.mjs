@@ -1,8 +1,9 @@
-// `make build`'s last step: beside every file of dist/ a host sends as text or wasm, the same
-// file gzipped (`.gz`, level 9) and in Brotli (`.br`, quality 11), so a static host can send the
-// compressed bytes without compressing on each request (nginx `gzip_static on;` and
-// `brotli_static on;`, Caddy `file_server { precompressed br gzip }`). Node's own zlib: nothing
-// to install.
+// The build's last step (a trunk post_build hook, Trunk.toml): beside every file of dist/ a host
+// sends as text or wasm, the same file gzipped (`.gz`, level 9) and in Brotli (`.br`, quality 11),
+// so a static host can send the compressed bytes without compressing on each request (nginx
+// `gzip_static on;` and `brotli_static on;`, Caddy `file_server { precompressed br gzip }`), and
+// the page can fetch a wasm's `.gz` itself from a host that compresses nothing (index.html's
+// `minisyftFetchWasm`). Node's own zlib: nothing to install.
 import { readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join, extname } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -16,7 +17,8 @@ function walk(dir) {
   });
 }
 
-const dist = process.argv[2] || 'dist';
+// Trunk's staging directory when run as its hook (it becomes dist/ after); else the one named.
+const dist = process.argv[2] || process.env.TRUNK_STAGING_DIR || 'dist';
 let before = 0, gz = 0, br = 0;
 for (const path of walk(dist).filter(p => COMPRESSIBLE.has(extname(p)))) {
   const body = readFileSync(path);

@@ -28,7 +28,10 @@
     const script = document.createElement('script');
     script.src = './panels.js';
     // panels.js declares `wasm_bindgen`; its `main` (src/bin/panels.rs) mounts the panels.
-    script.onload = () => wasm_bindgen({ module_or_path: './panels_bg.wasm' }).catch(e => failed(String(e)));
+    // Through index.html's fetch: gzipped from a host that compresses nothing.
+    const wasm = window.minisyftFetchWasm ? window.minisyftFetchWasm('./panels_bg.wasm') : './panels_bg.wasm';
+    if (wasm.catch) wasm.catch(() => {}); // said by `failed` below, once panels.js has loaded
+    script.onload = () => wasm_bindgen({ module_or_path: wasm }).catch(e => failed(String(e)));
     script.onerror = () => failed('panels.js could not be fetched');
     document.head.appendChild(script);
   }

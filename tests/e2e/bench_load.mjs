@@ -6,37 +6,13 @@
 // http.server, which compresses nothing. Prints the time to the first cell's output and the bytes
 // on the wire before it. A measurement, never a test: it times the machine it runs on.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { existsSync, readFile } from 'node:fs';
-import { join, dirname, extname, normalize } from 'node:path';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch } from './harness.mjs';
+import { launch, servePrecompressed } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = join(root, 'dist');
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.csv': 'text/csv' };
 const RUNS = Number(process.env.RUNS || 3);
-
-/// A static host sending `encoding` ('br' or 'gzip') files made beforehand, when the browser accepts it.
-async function precompressedHost(encoding) {
-  const suffix = encoding === 'br' ? '.br' : '.gz';
-  const server = createServer((req, res) => {
-    let path;
-    try { path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, ''); } catch { res.writeHead(400); res.end(); return; }
-    const file = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
-    if (!file.startsWith(dist)) { res.writeHead(403); res.end(); return; }
-    const compressed = (req.headers['accept-encoding'] || '').includes(encoding) && existsSync(file + suffix);
-    readFile(compressed ? file + suffix : file, (error, body) => {
-      if (error) { res.writeHead(404); res.end(); return; }
-      const headers = { 'Content-Type': types[extname(file)] || 'application/octet-stream' };
-      if (compressed) headers['Content-Encoding'] = encoding;
-      res.writeHead(200, headers);
-      res.end(body);
-    });
-  });
-  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
-}
 
 async function pythonHost() {
   const port = 19000 + Math.floor(Math.random() * 1000);
@@ -68,7 +44,7 @@ async function firstCell(browser, url) {
   const ready = Date.now() - start;
   // When the first screen's wasm had arrived, on the page's clock (its navigation starts near `start`).
   const wasm = await page.evaluate(() => Math.max(0, ...performance.getEntriesByType('resource')
-    .filter(r => /app-[0-9a-f]+_bg\.wasm$/.test(r.name)).map(r => r.responseEnd)));
+    .filter(r => /\/app(-[0-9a-f]+)?_bg\.wasm(\.gz)?$/.test(r.name)).map(r => r.responseEnd)));
   await first.locator('textarea.code').press('Shift+Enter');
   await first.locator('.output').filter({ hasText: 'tensor(2)' }).waitFor({ timeout: 60000 });
   const output = Date.now() - start;
@@ -81,7 +57,7 @@ const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.len
 
 const browser = await launch();
 try {
-  for (const [name, host] of [['Brotli (precompressed)', () => precompressedHost('br')], ['gzip (precompressed)', () => precompressedHost('gzip')], ['uncompressed (python http.server)', pythonHost]]) {
+  for (const [name, host] of [['Brotli (precompressed)', () => servePrecompressed('br')], ['gzip (precompressed)', () => servePrecompressed('gzip')], ['uncompressed (python http.server)', pythonHost]]) {
     const server = await host();
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await firstCell(browser, server.url));

@@ -1,7 +1,7 @@
 // Shared set-up for the end-to-end tests: serve dist/ on loopback, drive Debian's Chromium
 // through playwright-core (never a downloaded browser), collect console errors.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFile } from 'node:fs';
+import { existsSync, mkdirSync, readFile } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { join, dirname, extname, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ export async function serve() {
   throw new Error('dist/ server did not start');
 }
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.png': 'image/png' };
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.png': 'image/png', '.csv': 'text/csv' };
 
 // dist/ as the page's own server would serve it, passing /v1/fleet/ on to a Flower SuperLink at
 // `fleetPort` (what trunk's [[proxy]] does for `make federation`; python's http.server cannot).
@@ -62,6 +62,30 @@ export async function serveWithFleetProxy(fleetPort, onFleetRequest) {
   await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}/`;
   return { url, stop: () => server.close() };
+}
+
+/// dist/ from a host that sends the precompressed files `make build` writes beside each file
+/// (`encoding` 'br' or 'gzip', when the browser accepts it), as nginx's `brotli_static` /
+/// `gzip_static` or Caddy's `precompressed` would.
+export async function servePrecompressed(encoding) {
+  const dist = join(root, 'dist');
+  const suffix = encoding === 'br' ? '.br' : '.gz';
+  const server = createServer((req, res) => {
+    let path;
+    try { path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, ''); } catch { res.writeHead(400); res.end(); return; }
+    const file = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
+    if (!file.startsWith(dist)) { res.writeHead(403); res.end(); return; }
+    const compressed = (req.headers['accept-encoding'] || '').includes(encoding) && existsSync(file + suffix);
+    readFile(compressed ? file + suffix : file, (error, body) => {
+      if (error) { res.writeHead(404); res.end(); return; }
+      const headers = { 'Content-Type': types[extname(file)] || 'application/octet-stream' };
+      if (compressed) headers['Content-Encoding'] = encoding;
+      res.writeHead(200, headers);
+      res.end(body);
+    });
+  });
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
 }
 
 export async function launch() {

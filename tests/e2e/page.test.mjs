@@ -2,7 +2,7 @@
 // key cells, the Rust beside a cell, training in both modes, no console errors; screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, open, shot } from './harness.mjs';
+import { serve, servePrecompressed, launch, open, shot } from './harness.mjs';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -221,4 +221,42 @@ test('the page is interactive soon after it loads: the workers\' panels are draw
   t.diagnostic(`workers' panels drawn ${Math.round(drawnAt)} ms after navigation`);
   assert.ok(drawnAt < 2000, `${drawnAt} ms`);
   await page.close();
+});
+
+// index.html's `minisyftFetchWasm`: the wasm files are 2.5-3× their gzip files, and a host that
+// compresses nothing would send them whole (3.4 s instead of 6.3 s to the first cell on a
+// throttled phone: docs/performance.md).
+const wasmFetched = page => page.evaluate(() => performance.getEntriesByType('resource')
+  .map(r => new URL(r.name).pathname.slice(1)).filter(name => /_bg\.wasm(\.gz)?$/.test(name))
+  .map(name => name.replace(/^app-[0-9a-f]+/, 'app')).sort());
+
+async function loadEveryWasm(url) {
+  const { page, errors } = await open(browser, url);
+  // In[5] sends x to bob: his worker's wasm has come and started.
+  await runCells(page, [1, 2, 3, 4, 5]);
+  await page.locator('#training-host .panel-loading').waitFor({ state: 'detached', timeout: 30000 });
+  return { page, errors };
+}
+
+test('from a host that compresses nothing, every wasm comes as its gzip file and the page inflates it', async () => {
+  // python's http.server, as `serve()` runs it: no Content-Encoding.
+  const { page, errors } = await loadEveryWasm(server.url);
+  const fetched = await wasmFetched(page);
+  for (const bin of ['app', 'worker', 'panels']) assert.ok(fetched.includes(`${bin}_bg.wasm.gz`), `${bin}: ${fetched}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('from a host that compresses, every wasm comes as the host sends it: no gzip file fetched besides', async () => {
+  const brotli = await servePrecompressed('br');
+  try {
+    const { page, errors } = await loadEveryWasm(brotli.url);
+    const fetched = await wasmFetched(page);
+    assert.deepEqual(fetched.filter(name => name.endsWith('.gz')), []);
+    for (const bin of ['app', 'worker', 'panels']) assert.ok(fetched.includes(`${bin}_bg.wasm`), `${bin}: ${fetched}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    brotli.stop();
+  }
 });

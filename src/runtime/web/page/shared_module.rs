@@ -12,9 +12,13 @@ use web_sys::Worker;
 /// failed start the usual way).
 pub(super) fn compile(wasm_url: &str) -> Option<Promise> {
     // `fetch` + `WebAssembly.compile` off the main thread; `compileStreaming` would also work but
-    // insists on the `application/wasm` type, which not every static server sends.
-    let compile =
-        Function::new_with_args("url", "return fetch(url).then(r => r.arrayBuffer()).then(WebAssembly.compile)");
+    // insists on the `application/wasm` type, which not every static server sends. The page's own
+    // fetch (index.html's `minisyftFetchWasm`: the `.gz` file from a host that compresses nothing)
+    // where there is one; a test page has none.
+    let compile = Function::new_with_args(
+        "url",
+        "return (self.minisyftFetchWasm ? self.minisyftFetchWasm(url) : fetch(url)).then(r => r.arrayBuffer()).then(WebAssembly.compile)",
+    );
     compile.call1(&JsValue::NULL, &JsValue::from_str(wasm_url)).ok()?.dyn_into::<Promise>().ok()
 }
 
