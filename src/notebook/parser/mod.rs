@@ -1,6 +1,7 @@
 //! Tokens to a syntax tree, by recursive descent over Python's grammar for the subset the lessons
 //! use. Nesting is bounded, so no cell can overflow the stack.
 
+mod atoms;
 mod expressions;
 mod statements;
 
