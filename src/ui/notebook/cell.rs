@@ -3,11 +3,14 @@
 //! seed's numbers were random, the seed's own output beside ours. Run is never disabled: a cell
 //! run while another runs waits its turn, marked "queued".
 
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
-use web_sys::HtmlTextAreaElement;
+
+use web_sys::{HtmlDetailsElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::state::{CellRun, NotebookCell, RANDOM_INITIALISATION};
+use crate::lessons::RustCell;
 
 #[derive(Properties, PartialEq)]
 pub struct CellProps {
@@ -65,11 +68,7 @@ pub fn code_cell(props: &CellProps) -> Html {
             <textarea class="code" spellcheck="false" rows={rows} value={AttrValue::from(cell.source.clone())} oninput={on_input} onkeydown={on_keydown}
                       aria-label={format!("{} code", cell.number.map_or("scratch cell".to_owned(), |n| format!("cell {n}")))} />
             if let Some(rust) = &cell.rust {
-                <details class="rust">
-                    <summary>{ "Rust" }</summary>
-                    <pre><code>{ rust.code.clone() }</code></pre>
-                    <p class="note">{ format!("From examples/{}.rs: cargo run --example {}", rust.slug, rust.slug) }</p>
-                </details>
+                <RustOfCell rust={rust.clone()} />
             }
             if let Some(output) = &cell.output {
                 <pre class={classes!("output", failed.then_some("failed"))}
@@ -82,6 +81,36 @@ pub fn code_cell(props: &CellProps) -> Html {
                 }
             }
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RustProps {
+    rust: Rc<RustCell>,
+}
+
+/// "Rust" under a cell: its text is put into the page only when opened. Closed, 80-odd cells' Rust
+/// would be ~20 KB of text and a `<pre>` each for the phone to build and style on first load.
+#[function_component(RustOfCell)]
+fn rust_of_cell(props: &RustProps) -> Html {
+    let open = use_state(|| false);
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |event: Event| {
+            if let Some(details) = event.target_dyn_into::<HtmlDetailsElement>() {
+                open.set(details.open());
+            }
+        })
+    };
+    let rust = &props.rust;
+    html! {
+        <details class="rust" {ontoggle}>
+            <summary>{ "Rust" }</summary>
+            if *open {
+                <pre><code>{ rust.code.clone() }</code></pre>
+                <p class="note">{ format!("From examples/{}.rs: cargo run --example {}", rust.slug, rust.slug) }</p>
+            }
+        </details>
     }
 }
 
