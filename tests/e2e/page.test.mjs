@@ -243,6 +243,8 @@ test('from a host that compresses nothing, every wasm comes as its gzip file and
   const { page, errors } = await loadEveryWasm(server.url);
   const fetched = await wasmFetched(page);
   for (const bin of ['app', 'worker', 'panels']) assert.ok(fetched.includes(`${bin}_bg.wasm.gz`), `${bin}: ${fetched}`);
+  // The page had come whole, uncompressed, before the worker's wasm was asked for: its `.gz` at once.
+  assert.ok(!fetched.includes('worker_bg.wasm'), `${fetched}`);
   assert.deepEqual(errors, []);
   await page.close();
 });
