@@ -39,6 +39,7 @@ pub mod seed;
 mod sequences;
 mod sharing;
 mod tensor_ops;
+mod torch_calls;
 mod unsupported;
 mod value;
 
