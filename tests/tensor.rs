@@ -448,11 +448,19 @@ fn naive_product(a: &[f32], b: &[f32], (n, k, m): (usize, usize, usize)) -> Vec<
     product
 }
 
+/// `a · b` as the triple loop sums it, and beside it `|a| · |b|`: how large the terms were, which
+/// bounds the rounding any order of summing may differ by (a sum that cancels to a small value
+/// keeps the rounding of its large terms).
+fn naive_product_and_magnitude(a: &[f32], b: &[f32], shape: (usize, usize, usize)) -> (Vec<f32>, Vec<f32>) {
+    let absolute = |v: &[f32]| v.iter().map(|x| x.abs()).collect::<Vec<f32>>();
+    (naive_product(a, b, shape), naive_product(&absolute(a), &absolute(b), shape))
+}
+
 /// The same values within rounding: the library may block the sum over `k` and fuse multiply-adds.
-fn check_product(what: &str, got: &[f32], expected: &[f32]) {
+fn check_product(what: &str, got: &[f32], (expected, magnitude): &(Vec<f32>, Vec<f32>)) {
     assert_eq!(got.len(), expected.len(), "{what}: length");
-    for (i, (g, e)) in got.iter().zip(expected).enumerate() {
-        assert!((g - e).abs() <= 1e-5 * (1.0 + e.abs()), "{what}[{i}]: {g} where {e} was expected");
+    for (i, ((g, e), size)) in got.iter().zip(expected).zip(magnitude).enumerate() {
+        assert!((g - e).abs() <= 1e-5 * (1.0 + size), "{what}[{i}]: {g} where {e} was expected (terms' size {size})");
     }
 }
 
@@ -462,18 +470,32 @@ fn check_product(what: &str, got: &[f32], expected: &[f32]) {
 #[test]
 fn matrix_products_agree_with_the_triple_loop_at_ragged_sizes() {
     let mut rng = Rng::seeded(7);
-    for (n, k, m) in [(1, 1, 1), (3, 5, 7), (4, 2, 8), (5, 9, 9), (9, 17, 16), (8, 300, 3), (13, 257, 17), (2, 0, 3)] {
+    // Small sides (matrixmultiply in wasm), then every side at least 64 (our own 4×8 kernel in
+    // wasm): rows not a multiple of 4, columns not of 8, `k` over two of its 256-deep blocks.
+    for (n, k, m) in [
+        (1, 1, 1),
+        (3, 5, 7),
+        (4, 2, 8),
+        (5, 9, 9),
+        (9, 17, 16),
+        (8, 300, 3),
+        (13, 257, 17),
+        (2, 0, 3),
+        (64, 64, 64),
+        (65, 300, 67),
+        (70, 513, 66),
+    ] {
         let a = random_tensor(&mut rng, &[n, k], false);
         let b = random_tensor(&mut rng, &[k, m], false);
         let (av, bv) = (a.to_f32_vec(), b.to_f32_vec());
         let what = format!("[{n}, {k}] · [{k}, {m}]");
-        check_product(&what, &a.mm(&b).unwrap().to_f32_vec(), &naive_product(&av, &bv, (n, k, m)));
+        check_product(&what, &a.mm(&b).unwrap().to_f32_vec(), &naive_product_and_magnitude(&av, &bv, (n, k, m)));
         // aᵀ's transpose is a again, read through swapped strides.
         let a_transposed = Tensor::from_f32(&[k, n], a.t().unwrap().to_f32_vec()).unwrap();
         check_product(
             &format!("{what}, a read transposed"),
             &a_transposed.t().unwrap().mm(&b).unwrap().to_f32_vec(),
-            &naive_product(&av, &bv, (n, k, m)),
+            &naive_product_and_magnitude(&av, &bv, (n, k, m)),
         );
         // d(sum(a · b))/da = 1 · bᵀ, d/db = aᵀ · 1.
         let (a, b) = (a.requiring_grad().unwrap(), b.requiring_grad().unwrap());
@@ -482,7 +504,9 @@ fn matrix_products_agree_with_the_triple_loop_at_ragged_sizes() {
         let b_transposed = b.t().unwrap().to_f32_vec();
         let a_transposed = a.t().unwrap().to_f32_vec();
         let grad_of = |t: &Tensor| t.grad().map(|g| g.to_f32_vec()).unwrap_or_default();
-        check_product(&format!("{what}: grad of a"), &grad_of(&a), &naive_product(&ones, &b_transposed, (n, m, k)));
-        check_product(&format!("{what}: grad of b"), &grad_of(&b), &naive_product(&a_transposed, &ones, (k, n, m)));
+        let expected_grad_a = naive_product_and_magnitude(&ones, &b_transposed, (n, m, k));
+        let expected_grad_b = naive_product_and_magnitude(&a_transposed, &ones, (k, n, m));
+        check_product(&format!("{what}: grad of a"), &grad_of(&a), &expected_grad_a);
+        check_product(&format!("{what}: grad of b"), &grad_of(&b), &expected_grad_b);
     }
 }

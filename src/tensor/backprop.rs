@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use ndarray::{ArrayD, Axis, Ix2, IxDyn, Slice};
 
+use super::gemm;
 use super::storage::zip_broadcast;
 use super::{BinaryOp, Elementwise, Storage, Tensor};
 use crate::error::{Error, Result};
@@ -157,8 +158,8 @@ impl GradFn {
                 let matrix =
                     |a: ArrayD<f32>| a.into_dimensionality::<Ix2>().map_err(|e| Error::internal(e.to_string()));
                 let g = matrix(grad.clone())?;
-                let dl = g.dot(&matrix(values(rhs))?.t()).into_dyn();
-                let dr = matrix(values(lhs))?.t().dot(&g).into_dyn();
+                let dl = gemm::matmul(g.view(), matrix(values(rhs))?.t())?.into_dyn();
+                let dr = gemm::matmul(matrix(values(lhs))?.t(), g.view())?.into_dyn();
                 vec![(lhs, dl), (rhs, dr)]
             }
             GradFn::Sum { input } => vec![(input, broadcast_scalar(grad, input, 1.0))],

@@ -9,6 +9,7 @@
 
 mod backprop;
 mod display;
+mod gemm;
 mod lanes;
 mod loss;
 mod op_list;

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use ndarray::{ArrayD, ArrayView2, Axis, Ix2, IxDyn, Zip};
 
+use super::gemm;
 use super::lanes::{self, LaneOp};
 use super::op_list::{BinaryOp, Elementwise};
 use crate::error::{Error, Result};
@@ -246,7 +247,7 @@ impl Storage {
             _ => {
                 // Each operand as it is stored when it holds floats: no copy before the product.
                 let (a, b) = (self.floats(), rhs.floats());
-                Ok(Storage::F32(matrix(&a)?.dot(&matrix(&b)?).into_dyn()))
+                Ok(Storage::F32(gemm::matmul(matrix(&a)?, matrix(&b)?)?.into_dyn()))
             }
         }
     }
