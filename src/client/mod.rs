@@ -9,7 +9,6 @@ mod model;
 mod plan;
 mod pointer;
 mod store_entry;
-mod transfer;
 mod worker_handle;
 
 use std::cell::{Cell, RefCell};
@@ -20,9 +19,8 @@ use std::task::Waker;
 pub use join::{join_all, join_at_most};
 pub use model::RemoteLinear;
 pub use plan::{Arg, PlanBuilder};
-pub use pointer::{Operand, Pointer};
+pub use pointer::{MultiPointer, Operand, Pointer};
 pub use store_entry::{Store, StoreEntry, StoreObject};
-pub use transfer::MultiPointer;
 pub use worker_handle::WorkerHandle;
 
 use crate::error::{Error, Result};

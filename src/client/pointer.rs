@@ -1,7 +1,7 @@
 //! Pointers: `me`'s handle on an object that lives on a worker. Ops on a pointer run where the
 //! object lives and give a pointer to the result; dropping the last pointer deletes the object
-//! there. A pointer that was fetched, sent on, or moved no longer owns anything (`transfer.rs`:
-//! send, get, move).
+//! there. A pointer that was fetched, sent on, or moved no longer owns anything
+//! (`pointer/transfer.rs`: send, get, move).
 
 use std::cell::Cell;
 use std::fmt;
@@ -11,14 +11,18 @@ use crate::error::{Error, Result};
 use crate::protocol::{Command, InPlaceOp, ObjectId, Op, Query, WorkerId, ME};
 use crate::tensor::{BinaryOp, Tensor};
 
+// A child module, so that it reads the pointer's private fields.
+mod transfer;
+pub use transfer::MultiPointer;
+
 /// PySyft's `PointerTensor`: `me`'s handle on an object stored on another worker. Ops on it run
 /// there and give a pointer to the result at once, without waiting for the worker; dropping the
 /// pointer deletes the object, unless it was fetched, sent on or moved first.
 pub struct Pointer {
-    pub(super) syft: Syft,
-    pub(super) id: ObjectId,
-    pub(super) location: WorkerId,
-    pub(super) id_at_location: ObjectId,
+    syft: Syft,
+    id: ObjectId,
+    location: WorkerId,
+    id_at_location: ObjectId,
     owns: Cell<bool>,
     /// A second handle ([`Pointer::unowned`]): usable, but its drop deletes nothing.
     borrowed: bool,
@@ -97,7 +101,7 @@ impl Pointer {
         self.owns.get()
     }
 
-    pub(super) fn check_owned(&self) -> Result<()> {
+    fn check_owned(&self) -> Result<()> {
         if self.owns.get() || self.borrowed {
             Ok(())
         } else {
@@ -124,7 +128,7 @@ impl Pointer {
         }
     }
 
-    pub(super) fn disown(&self) {
+    fn disown(&self) {
         // A borrowed handle never tracked the pointer: the owner's entry stays.
         if self.owns.replace(false) {
             self.syft.untrack_pointer(self.id);

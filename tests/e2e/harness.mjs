@@ -64,7 +64,7 @@ export async function serveWithFleetProxy(fleetPort, onFleetRequest) {
   return { url, stop: () => server.close() };
 }
 
-/// dist/ from a host that sends the precompressed files `make build` writes beside each file
+/// dist/ from a host that sends the precompressed files the build writes beside each file
 /// (`encoding` 'br' or 'gzip', when the browser accepts it), as nginx's `brotli_static` /
 /// `gzip_static` or Caddy's `precompressed` would.
 export async function servePrecompressed(encoding) {
@@ -81,6 +81,25 @@ export async function servePrecompressed(encoding) {
       const headers = { 'Content-Type': types[extname(file)] || 'application/octet-stream' };
       if (compressed) headers['Content-Encoding'] = encoding;
       res.writeHead(200, headers);
+      res.end(body);
+    });
+  });
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
+}
+
+/// dist/ from a host with no `.gz` files that answers every missing file with its index page and
+/// 200 (an app's catch-all: `try_files … /index.html`), compressing nothing.
+export async function serveCatchAll() {
+  const dist = join(root, 'dist');
+  const server = createServer((req, res) => {
+    let path;
+    try { path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, ''); } catch { res.writeHead(400); res.end(); return; }
+    const asked = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
+    const file = asked.startsWith(dist) && !asked.endsWith('.gz') && existsSync(asked) ? asked : join(dist, 'index.html');
+    readFile(file, (error, body) => {
+      if (error) { res.writeHead(500); res.end(); return; }
+      res.writeHead(200, { 'Content-Type': types[extname(file)] || 'application/octet-stream' });
       res.end(body);
     });
   });

@@ -119,6 +119,8 @@ test('a cell run while another runs waits its turn, as in Jupyter; Stop takes it
   await second.locator('textarea.code').fill('j');
   await first.locator('textarea.code').press('Shift+Enter');
   await second.locator('textarea.code').press('Shift+Enter');
+  // The loop takes a second or two: the second cell waits behind it.
+  await page.waitForFunction(() => document.querySelectorAll('.notebook .cell.scratch')[1].classList.contains('queued'));
   await page.waitForFunction(() => document.querySelectorAll('.notebook .cell.scratch')[1].querySelector('.output'), null, { timeout: 60000 });
   assert.equal(await second.locator('.output').textContent(), String(199999 * 200000 / 2));
   assert.deepEqual(errors, []);

@@ -2,7 +2,7 @@
 // key cells, the Rust beside a cell, training in both modes, no console errors; screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, servePrecompressed, launch, open, shot } from './harness.mjs';
+import { serve, servePrecompressed, serveCatchAll, launch, open, shot } from './harness.mjs';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -260,5 +260,18 @@ test('from a host that compresses, every wasm comes as the host sends it: no gzi
     await page.close();
   } finally {
     brotli.stop();
+  }
+});
+
+test('from a host that answers a missing .gz with its index page, every wasm comes plain and the page works', async () => {
+  const catchAll = await serveCatchAll();
+  try {
+    const { page, errors } = await loadEveryWasm(catchAll.url);
+    const fetched = await wasmFetched(page);
+    for (const bin of ['app', 'worker', 'panels']) assert.ok(fetched.includes(`${bin}_bg.wasm`), `${bin}: ${fetched}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    catchAll.stop();
   }
 });

@@ -73,27 +73,40 @@ impl KernelState {
         wasm_bindgen_futures::spawn_local(async move { state.run_queue().await });
     }
 
-    /// Runs the queued cells in order, each output as it comes; an error empties the queue.
+    /// Runs the queued cells in order, each output as it comes; an error empties the queue. The
+    /// stores are read once the queue is empty, and a cell queued while they were being read (an
+    /// await) is run too: only when the queue is empty after that read does the kernel stop.
     async fn run_queue(self) {
         let taken = self.notebook.borrow_mut().take();
         if let Some(mut notebook) = taken {
             loop {
-                let Some(id) = self.queue.borrow_mut().pop_front() else { break };
-                let source = self.cells.borrow().cells.iter().find(|c| c.id == id).map(|c| c.source.clone());
-                let Some(source) = source else { continue };
-                self.dispatch(CellAction::Running { id });
-                let output = notebook.run_cell(&source).await;
-                let failed = output.error.is_some();
-                self.dispatch(CellAction::Output { id, output });
-                if failed {
-                    self.unqueue();
+                while let Some(id) = self.next_queued() {
+                    let source = self.cells.borrow().cells.iter().find(|c| c.id == id).map(|c| c.source.clone());
+                    let Some(source) = source else { continue };
+                    self.dispatch(CellAction::Running { id });
+                    let output = notebook.run_cell(&source).await;
+                    let failed = output.error.is_some();
+                    self.dispatch(CellAction::Output { id, output });
+                    if failed {
+                        self.unqueue();
+                    } else if self.queue.borrow().contains(&id) {
+                        // Run again while it ran: it waits its turn again.
+                        self.dispatch(CellAction::Queued { ids: vec![id] });
+                    }
+                }
+                self.snapshot.set(Snapshot::take(notebook.syft()).await);
+                if self.queue.borrow().is_empty() {
+                    break;
                 }
             }
-            self.snapshot.set(Snapshot::take(notebook.syft()).await);
             *self.notebook.borrow_mut() = Some(notebook);
         }
         self.running.set(false);
         self.busy.set(false);
+    }
+
+    fn next_queued(&self) -> Option<usize> {
+        self.queue.borrow_mut().pop_front()
     }
 
     fn unqueue(&self) {
@@ -113,6 +126,7 @@ impl KernelState {
             return;
         }
         // The old client goes with its workers; a new one starts with none, as a new kernel.
+        self.unqueue();
         let notebook = fresh_notebook();
         *self.stop.borrow_mut() = Some(notebook.stop_flag());
         self.snapshot.set(Snapshot::just_started(notebook.syft()));

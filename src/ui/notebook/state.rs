@@ -179,7 +179,8 @@ impl Reducible for Cells {
                 }
             }
             CellAction::Queued { ids } => {
-                for cell in next.cells.iter_mut().filter(|c| ids.contains(&c.id)) {
+                // A running cell run again shows as running; it is queued again once it is done.
+                for cell in next.cells.iter_mut().filter(|c| ids.contains(&c.id) && c.run != CellRun::Running) {
                     cell.run = CellRun::Queued;
                 }
             }

@@ -2,7 +2,8 @@
 //! `remote_get` and `move_to` (worker to worker, never through `me`), and `MultiPointer` for a
 //! tensor sent to several workers at once.
 
-use super::{expect_done, Pointer, WorkerHandle};
+use super::Pointer;
+use crate::client::{expect_done, WorkerHandle};
 use crate::error::{Error, Result};
 use crate::protocol::{Answer, Command, ObjectId, ObjectKind, Query, WireObject, WireTensor, ME};
 use crate::tensor::Tensor;
