@@ -275,3 +275,14 @@ test('from a host that answers a missing .gz with its index page, every wasm com
     catchAll.stop();
   }
 });
+
+test("the workers' wasm is fetched once the notebook is drawn, before any cell asks for a worker", async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.waitForSelector('.notebook .cell textarea.code');
+  await page.waitForFunction(() => performance.getEntriesByType('resource')
+    .some(r => /\/worker_bg\.wasm(\.gz)?$/.test(r.name) && r.responseEnd > 0), null, { timeout: 10000 });
+  // No cell has run: the notebook's side still shows `me` alone.
+  assert.deepEqual(await page.locator('.notebook-side .worker').evaluateAll(ws => ws.map(w => w.dataset.worker)), ['me']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

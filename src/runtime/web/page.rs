@@ -115,6 +115,12 @@ impl WebWorkers {
         workers
     }
 
+    /// Starts fetching and compiling the shared module now, before any worker asks for it (a page
+    /// that is idle and will soon need workers); nothing for workers without a shared module.
+    pub fn warm_up(&self) {
+        let _ = self.shared_module();
+    }
+
     /// Sets how long a worker may leave a request unanswered before it counts as gone.
     pub fn with_timeout_ms(self, timeout_ms: f64) -> WebWorkers {
         self.state.borrow_mut().timeout_ms = timeout_ms;

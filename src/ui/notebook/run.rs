@@ -34,7 +34,27 @@ pub struct Kernel {
 }
 
 fn fresh_notebook() -> Notebook {
-    let mut notebook = Notebook::new(Syft::new(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM), 0), 0);
+    notebook_over(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM))
+}
+
+/// The page's first kernel. The seed's third cell makes bob, and a worker's first message waits
+/// for the workers' wasm (its own file, 130 KB in Brotli: most of a second on a phone): fetched and
+/// compiled once the page has drawn the notebook and the first cell's output is not waiting on it.
+fn first_notebook() -> Notebook {
+    let workers = WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM);
+    let warming = workers.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        yew::platform::time::sleep(WARM_UP_AFTER).await;
+        warming.warm_up();
+    });
+    notebook_over(workers)
+}
+
+/// How long after the kernel starts the workers' wasm is fetched (see `first_notebook`).
+const WARM_UP_AFTER: Duration = Duration::from_secs(1);
+
+fn notebook_over(workers: WebWorkers) -> Notebook {
+    let mut notebook = Notebook::new(Syft::new(workers, 0), 0);
     // A turn of the page's event loop every so many steps: the page keeps drawing, Stop is seen.
     notebook.set_yielder(Rc::new(|| Box::pin(yew::platform::time::sleep(Duration::ZERO))));
     notebook
@@ -137,7 +157,7 @@ impl KernelState {
 
 #[hook]
 pub fn use_kernel(link: Rc<Vec<LinkCell>>) -> Kernel {
-    let notebook = use_mut_ref(|| Some(fresh_notebook()));
+    let notebook = use_mut_ref(|| Some(first_notebook()));
     let stop = use_mut_ref(|| notebook.borrow().as_ref().map(Notebook::stop_flag));
     let queue = use_mut_ref(VecDeque::new);
     let running = use_memo((), |_| Cell::new(false));
