@@ -143,11 +143,7 @@ mod simd {
             for i in 0..ROWS {
                 let row = block * ROWS + i;
                 if row < a.nrows() {
-                    let values = a.row(row);
-                    match values.as_slice() {
-                        Some(values) => run.iter_mut().zip(values).for_each(|(lanes, value)| lanes[i] = *value),
-                        None => run.iter_mut().zip(values).for_each(|(lanes, value)| lanes[i] = *value),
-                    }
+                    run.iter_mut().zip(a.row(row)).for_each(|(lanes, value)| lanes[i] = *value);
                 } else {
                     run.iter_mut().for_each(|lanes| lanes[i] = 0.0);
                 }

@@ -13,7 +13,7 @@ export const screenshots = join(root, 'tests', 'e2e', 'screenshots');
 
 export async function serve() {
   const port = 18000 + Math.floor(Math.random() * 1000);
-  const server = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', join(root, 'dist'), String(port)], { stdio: 'ignore' });
+  const server = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', dist, String(port)], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; i < 100; i++) {
     try { if ((await fetch(url)).ok) return { url, stop: () => server.kill() }; } catch { /* not up yet */ }
@@ -24,13 +24,29 @@ export async function serve() {
 }
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.png': 'image/png', '.csv': 'text/csv' };
+const dist = join(root, 'dist');
+const contentType = file => types[extname(file)] || 'application/octet-stream';
+
+/// The file of dist/ a request asks for (a directory's index.html), or the status that refuses it:
+/// 400 for a path that does not decode, 403 for one that leaves dist/.
+function distFile(req) {
+  let path;
+  try { path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, ''); } catch { return { refused: 400 }; }
+  const file = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
+  return file.startsWith(dist) ? { file } : { refused: 403 };
+}
+
+/// `server` on a free loopback port: its address, and how to stop it.
+async function listening(server) {
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
+}
 
 // dist/ as the page's own server would serve it, passing /v1/fleet/ on to a Flower SuperLink at
 // `fleetPort` (what trunk's [[proxy]] does for `make federation`; python's http.server cannot).
 // `onFleetRequest(url, body)`, if given, sees every Fleet request's body as it passes (an audit
 // of what a tab sends).
 export async function serveWithFleetProxy(fleetPort, onFleetRequest) {
-  const dist = join(root, 'dist');
   const server = createServer((req, res) => {
     if (req.url.startsWith('/v1/fleet/')) {
       if (onFleetRequest) {
@@ -49,62 +65,51 @@ export async function serveWithFleetProxy(fleetPort, onFleetRequest) {
       req.pipe(upstream);
       return;
     }
-    let path;
-    try { path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, ''); } catch { res.writeHead(400); res.end(); return; }
-    const file = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
-    if (!file.startsWith(dist)) { res.writeHead(403); res.end(); return; }
+    const { file, refused } = distFile(req);
+    if (refused) { res.writeHead(refused); res.end(); return; }
     readFile(file, (error, body) => {
       if (error) { res.writeHead(404); res.end(); return; }
-      res.writeHead(200, { 'Content-Type': types[extname(file)] || 'application/octet-stream' });
+      res.writeHead(200, { 'Content-Type': contentType(file) });
       res.end(body);
     });
   });
-  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}/`;
-  return { url, stop: () => server.close() };
+  return listening(server);
 }
 
 /// dist/ from a host that sends the precompressed files the build writes beside each file
 /// (`encoding` 'br' or 'gzip', when the browser accepts it), as nginx's `brotli_static` /
 /// `gzip_static` or Caddy's `precompressed` would.
 export async function servePrecompressed(encoding) {
-  const dist = join(root, 'dist');
   const suffix = encoding === 'br' ? '.br' : '.gz';
   const server = createServer((req, res) => {
-    let path;
-    try { path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, ''); } catch { res.writeHead(400); res.end(); return; }
-    const file = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
-    if (!file.startsWith(dist)) { res.writeHead(403); res.end(); return; }
+    const { file, refused } = distFile(req);
+    if (refused) { res.writeHead(refused); res.end(); return; }
     const compressed = (req.headers['accept-encoding'] || '').includes(encoding) && existsSync(file + suffix);
     readFile(compressed ? file + suffix : file, (error, body) => {
       if (error) { res.writeHead(404); res.end(); return; }
-      const headers = { 'Content-Type': types[extname(file)] || 'application/octet-stream' };
+      const headers = { 'Content-Type': contentType(file) };
       if (compressed) headers['Content-Encoding'] = encoding;
       res.writeHead(200, headers);
       res.end(body);
     });
   });
-  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
+  return listening(server);
 }
 
 /// dist/ from a host with no `.gz` files that answers every missing file with its index page and
 /// 200 (an app's catch-all: `try_files … /index.html`), compressing nothing.
 export async function serveCatchAll() {
-  const dist = join(root, 'dist');
   const server = createServer((req, res) => {
-    let path;
-    try { path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, ''); } catch { res.writeHead(400); res.end(); return; }
-    const asked = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
-    const file = asked.startsWith(dist) && !asked.endsWith('.gz') && existsSync(asked) ? asked : join(dist, 'index.html');
+    const { file: asked, refused } = distFile(req);
+    if (refused === 400) { res.writeHead(400); res.end(); return; }
+    const file = asked && !asked.endsWith('.gz') && existsSync(asked) ? asked : join(dist, 'index.html');
     readFile(file, (error, body) => {
       if (error) { res.writeHead(500); res.end(); return; }
-      res.writeHead(200, { 'Content-Type': types[extname(file)] || 'application/octet-stream' });
+      res.writeHead(200, { 'Content-Type': contentType(file) });
       res.end(body);
     });
   });
-  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
+  return listening(server);
 }
 
 export async function launch() {

@@ -170,42 +170,14 @@ pub fn use_kernel(link: Rc<Vec<LinkCell>>) -> Kernel {
         let notebook = notebook.clone();
         use_state(move || notebook.borrow().as_ref().map(|n| Snapshot::just_started(n.syft())).unwrap_or_default())
     };
-    let state = KernelState {
-        notebook,
-        stop,
-        queue,
-        running,
-        cells: latest_cells,
-        busy: busy.clone(),
-        snapshot: snapshot.clone(),
+    // The state and the callbacks over it are made once: the handles of later renders set and
+    // dispatch to the same state as the first's.
+    let callbacks = {
+        let (busy, snapshot) = (busy.clone(), snapshot.clone());
+        use_memo((), move |_| {
+            callbacks(KernelState { notebook, stop, queue, running, cells: latest_cells, busy, snapshot })
+        })
     };
-    let callbacks = use_memo((), move |_| {
-        let on_run = {
-            let state = state.clone();
-            Callback::from(move |id: usize| state.run(vec![id]))
-        };
-        let on_run_all = {
-            let state = state.clone();
-            Callback::from(move |_| {
-                let ids = state.cells.borrow().cells.iter().map(|c| c.id).collect();
-                state.run(ids)
-            })
-        };
-        let on_stop = {
-            let state = state.clone();
-            Callback::from(move |_| state.stop())
-        };
-        let on_restart = {
-            let state = state.clone();
-            Callback::from(move |_| state.restart())
-        };
-        let on_edit = {
-            let state = state.clone();
-            Callback::from(move |(id, source): (usize, String)| state.dispatch(CellAction::Edit { id, source }))
-        };
-        let on_add = Callback::from(move |after: Option<usize>| state.dispatch(CellAction::Add { after }));
-        (on_run, on_run_all, on_stop, on_restart, on_edit, on_add)
-    });
     let (on_run, on_run_all, on_stop, on_restart, on_edit, on_add) = (*callbacks).clone();
     Kernel {
         cells,
@@ -218,4 +190,42 @@ pub fn use_kernel(link: Rc<Vec<LinkCell>>) -> Kernel {
         on_edit,
         on_add,
     }
+}
+
+type Callbacks = (
+    Callback<usize>,
+    Callback<MouseEvent>,
+    Callback<MouseEvent>,
+    Callback<MouseEvent>,
+    Callback<(usize, String)>,
+    Callback<Option<usize>>,
+);
+
+/// Run, Run all, Stop, Restart, an edit and "+ cell", over the kernel's shared state.
+fn callbacks(state: KernelState) -> Callbacks {
+    let on_run = {
+        let state = state.clone();
+        Callback::from(move |id: usize| state.run(vec![id]))
+    };
+    let on_run_all = {
+        let state = state.clone();
+        Callback::from(move |_| {
+            let ids = state.cells.borrow().cells.iter().map(|c| c.id).collect();
+            state.run(ids)
+        })
+    };
+    let on_stop = {
+        let state = state.clone();
+        Callback::from(move |_| state.stop())
+    };
+    let on_restart = {
+        let state = state.clone();
+        Callback::from(move |_| state.restart())
+    };
+    let on_edit = {
+        let state = state.clone();
+        Callback::from(move |(id, source): (usize, String)| state.dispatch(CellAction::Edit { id, source }))
+    };
+    let on_add = Callback::from(move |after: Option<usize>| state.dispatch(CellAction::Add { after }));
+    (on_run, on_run_all, on_stop, on_restart, on_edit, on_add)
 }

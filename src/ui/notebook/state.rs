@@ -33,9 +33,8 @@ pub struct NotebookCell {
 }
 
 /// Where a cell is in the kernel's queue (Jupyter's `In [*]`).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum CellRun {
-    #[default]
     Idle,
     /// Asked to run while another cell runs: it runs after the ones before it.
     Queued,
