@@ -41,11 +41,11 @@ if ! has_version wasm-pack "$WASM_PACK_VERSION"; then
   cargo install --locked wasm-pack --version "$WASM_PACK_VERSION"
 fi
 
-# wasm-opt from npm (Debian's binaryen is too old for rustc 1.95) and playwright-core for
-# the end-to-end tests, and TensorFlow.js for make bench; all into tests/e2e/node_modules, pinned
-# by package-lock.json.
+# wasm-opt from npm (Debian's binaryen is too old for rustc 1.95), Zopfli for the build's `.gz`
+# files, playwright-core for the end-to-end tests, and TensorFlow.js for make bench; all into
+# tests/e2e/node_modules, pinned by package-lock.json.
 if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ] \
-   || [ ! -d tests/e2e/node_modules/@tensorflow/tfjs-backend-wasm ]; then
+   || [ ! -d tests/e2e/node_modules/@tensorflow/tfjs-backend-wasm ] || [ ! -d tests/e2e/node_modules/@gfx/zopfli ]; then
   say "installing npm packages for wasm-opt and the end-to-end tests"
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi

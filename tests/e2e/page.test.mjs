@@ -223,11 +223,11 @@ test('the page is interactive soon after it loads: the workers\' panels are draw
   await page.close();
 });
 
-// index.html's `minisyftFetchWasm`: the wasm files are 2.5-3× their gzip files, and a host that
-// compresses nothing would send them whole (3.4 s instead of 6.3 s to the first cell on a
-// throttled phone: docs/performance.md).
+// index.html's `minisyftFetch`: the wasm files are 2.5-3× their gzip files and the app's script
+// 5×, and a host that compresses nothing would send them whole (3.4 s instead of 6.3 s to the
+// first cell on a throttled phone: docs/performance.md).
 const wasmFetched = page => page.evaluate(() => performance.getEntriesByType('resource')
-  .map(r => new URL(r.name).pathname.slice(1)).filter(name => /_bg\.wasm(\.gz)?$/.test(name))
+  .map(r => new URL(r.name).pathname.slice(1)).filter(name => /(_bg\.wasm|^app-[0-9a-f]+\.js)(\.gz)?$/.test(name))
   .map(name => name.replace(/^app-[0-9a-f]+/, 'app')).sort());
 
 async function loadEveryWasm(url) {
@@ -238,11 +238,12 @@ async function loadEveryWasm(url) {
   return { page, errors };
 }
 
-test('from a host that compresses nothing, every wasm comes as its gzip file and the page inflates it', async () => {
+test('from a host that compresses nothing, every wasm and the app\'s script come as their gzip files and the page inflates them', async () => {
   // python's http.server, as `serve()` runs it: no Content-Encoding.
   const { page, errors } = await loadEveryWasm(server.url);
   const fetched = await wasmFetched(page);
   for (const bin of ['app', 'worker', 'panels']) assert.ok(fetched.includes(`${bin}_bg.wasm.gz`), `${bin}: ${fetched}`);
+  assert.ok(fetched.includes('app.js.gz'), `${fetched}`);
   // The page had come whole, uncompressed, before the worker's wasm was asked for: its `.gz` at once.
   assert.ok(!fetched.includes('worker_bg.wasm'), `${fetched}`);
   assert.deepEqual(errors, []);
@@ -256,6 +257,7 @@ test('from a host that compresses, every wasm comes as the host sends it: no gzi
     const fetched = await wasmFetched(page);
     assert.deepEqual(fetched.filter(name => name.endsWith('.gz')), []);
     for (const bin of ['app', 'worker', 'panels']) assert.ok(fetched.includes(`${bin}_bg.wasm`), `${bin}: ${fetched}`);
+    assert.ok(fetched.includes('app.js'), `${fetched}`);
     assert.deepEqual(errors, []);
     await page.close();
   } finally {
@@ -274,6 +276,17 @@ test('from a host that answers a missing .gz with its index page, every wasm com
   } finally {
     catchAll.stop();
   }
+});
+
+test("when the notebook's script cannot be fetched, the page says so where the notebook would be", async () => {
+  const page = await browser.newPage();
+  // Neither the script nor its gzip file: a host that lost them.
+  await page.route(/\/app-[0-9a-f]+\.js(\.gz)?$/, route => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(server.url);
+  const loading = page.locator('#notebook-host .panel-loading.failed');
+  await loading.waitFor({ timeout: 15000 });
+  assert.match(await loading.textContent(), /^The notebook could not load \(Error: app-[0-9a-f]+\.js: 404 .*\)\. Reload the page to try again\.$/);
+  await page.close();
 });
 
 test("the workers' wasm is fetched once the notebook is drawn, before any cell asks for a worker", async () => {
