@@ -289,13 +289,22 @@ test("when the notebook's script cannot be fetched, the page says so where the n
   await page.close();
 });
 
-test("the workers' wasm is fetched once the notebook is drawn, before any cell asks for a worker", async () => {
+test("the interpreter is run and the workers' wasm fetched once the notebook is drawn, and neither leaves a trace", async () => {
   const { page, errors } = await open(browser, server.url);
   await page.waitForSelector('.notebook .cell textarea.code');
+  // After the seed's In [1] ran in a notebook of its own (300 ms), the workers' wasm (1 s).
   await page.waitForFunction(() => performance.getEntriesByType('resource')
     .some(r => /\/worker_bg\.wasm(\.gz)?$/.test(r.name) && r.responseEnd > 0), null, { timeout: 10000 });
-  // No cell has run: the notebook's side still shows `me` alone.
+  // No cell has run: the notebook's side still shows `me` alone, no cell has an output, and the
+  // kernel has none of In [1]'s names.
   assert.deepEqual(await page.locator('.notebook-side .worker').evaluateAll(ws => ws.map(w => w.dataset.worker)), ['me']);
+  assert.equal(await page.locator('.notebook .cell .output').count(), 0);
+  await page.click('.notebook .add-cell');
+  const mine = page.locator('.notebook .cell.scratch').last();
+  await mine.locator('textarea.code').fill('y');
+  await mine.locator('textarea.code').press('Shift+Enter');
+  await mine.locator('.output.failed').waitFor({ timeout: 20000 });
+  assert.match(await mine.locator('.output').textContent(), /NameError: name 'y' is not defined/);
   assert.deepEqual(errors, []);
   await page.close();
 });

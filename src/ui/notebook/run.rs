@@ -37,21 +37,37 @@ fn fresh_notebook() -> Notebook {
     notebook_over(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM))
 }
 
-/// The page's first kernel. The seed's third cell makes bob, and a worker's first message waits
-/// for the workers' wasm (its own file, 130 KB in Brotli: most of a second on a phone): fetched and
-/// compiled once the page has drawn the notebook and the first cell's output is not waiting on it.
+/// The page's first kernel, and what its first cells would otherwise wait for, made ready while
+/// the reader reads. V8 compiles each wasm function when it is first called: the interpreter's
+/// (scanner, parser, evaluator, PyTorch's printing) were 75-115 ms of the first Shift+Enter on a
+/// throttled phone, so the seed's first cell is run once in a notebook of its own, its output
+/// dropped. The seed's third cell makes bob, and a worker's first message waits for the workers'
+/// wasm (its own file, 130 KB in Brotli: most of a second on a phone): fetched and compiled a
+/// second after the kernel starts, when the page has drawn the notebook.
 fn first_notebook() -> Notebook {
     let workers = WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM);
     let warming = workers.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        yew::platform::time::sleep(WARM_UP_AFTER).await;
+        yew::platform::time::sleep(COMPILE_THE_INTERPRETER_AFTER).await;
+        compile_the_interpreter().await;
+        yew::platform::time::sleep(WARM_UP_AFTER - COMPILE_THE_INTERPRETER_AFTER).await;
         warming.warm_up();
     });
     notebook_over(workers)
 }
 
+/// After the notebook's first render and paint, and long before a reader's first Shift+Enter.
+const COMPILE_THE_INTERPRETER_AFTER: Duration = Duration::from_millis(300);
 /// How long after the kernel starts the workers' wasm is fetched (see `first_notebook`).
 const WARM_UP_AFTER: Duration = Duration::from_secs(1);
+
+/// Runs the seed's In [1] (local tensors and a print: it makes no worker) in a notebook that is
+/// then dropped, so that the functions a cell runs through are compiled before a reader's first.
+async fn compile_the_interpreter() {
+    let Some(first) = crate::notebook::seed::cells().into_iter().next() else { return };
+    let mut scratch = Notebook::new(Syft::new(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM), 0), 0);
+    scratch.run_cell(&first.code).await;
+}
 
 fn notebook_over(workers: WebWorkers) -> Notebook {
     let mut notebook = Notebook::new(Syft::new(workers, 0), 0);
