@@ -65,8 +65,7 @@ const WARM_UP_AFTER: Duration = Duration::from_secs(1);
 /// then dropped, so that the functions a cell runs through are compiled before a reader's first.
 async fn compile_the_interpreter() {
     let Some(first) = crate::notebook::seed::cells().into_iter().next() else { return };
-    let mut scratch = Notebook::new(Syft::new(WebWorkers::with_shared_module(WORKER_SCRIPT, WORKER_WASM), 0), 0);
-    scratch.run_cell(&first.code).await;
+    fresh_notebook().run_cell(&first.code).await;
 }
 
 fn notebook_over(workers: WebWorkers) -> Notebook {
